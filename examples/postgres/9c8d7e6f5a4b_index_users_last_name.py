@@ -1,0 +1,35 @@
+"""index users last_name
+
+Revision ID: 9c8d7e6f5a4b
+Revises: 7a1b2c3d4e5f
+Create Date: 2026-11-25 23:16:39.203456
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = '9c8d7e6f5a4b'
+down_revision: Union[str, Sequence[str], None] = '7a1b2c3d4e5f'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    # CONCURRENTLY cannot run in a transaction: commit what came before, run it alone
+    with op.get_context().autocommit_block():
+        op.create_index(
+            "ix_users_last_name", "users", ["last_name"], postgresql_concurrently=True
+        )
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    with op.get_context().autocommit_block():
+        op.drop_index(
+            "ix_users_last_name", table_name="users", postgresql_concurrently=True
+        )

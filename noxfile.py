@@ -1,0 +1,83 @@
+"""Every command a contributor needs. `nox -s tests` is what CI runs."""
+
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["tests"]
+nox.options.reuse_venv = "yes"
+nox.options.default_venv_backend = "venv"
+
+
+def lint_code(session: nox.Session) -> None:
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Lint, then every test and every docs block, against a throwaway PostgreSQL."""
+    session.install("-e", ".[test,docs]")
+    lint_code(session)
+    session.run("pytest", "-n", "auto", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff==0.17.6")
+    lint_code(session)
+
+
+@nox.session
+def update(session: nox.Session) -> None:
+    """Rewrite every shown output (pages and notebooks) from a real run; review the diff."""
+    session.install("-e", ".[test]")
+    session.run("jupytext", "--sync", *Path("notebooks").glob("*.ipynb"))
+    session.run(
+        "pytest",
+        "docs",
+        "tests/test_notebooks.py",
+        "tests/test_docs_lint.py",
+        "--update-examples",
+        *session.posargs,
+    )
+
+
+@nox.session
+def lab(session: nox.Session) -> None:
+    """Jupyter Lab on notebooks/, with DATABASE_URL set (a throwaway PostgreSQL by default)."""
+    session.install("-e", ".[test,lab]")
+    session.run("python", "-m", "tutorial_harness.lab", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the site into site/, failing on any warning."""
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", "build", "--strict", *session.posargs)
+
+
+@nox.session
+def serve(session: nox.Session) -> None:
+    """Serve the site on http://127.0.0.1:8000 with live reload."""
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", "serve", *session.posargs)
+
+
+@nox.session
+def links(session: nox.Session) -> None:
+    """Check the site's external links too (needs the network: not part of the tests).
+
+    Internal links and anchors are checked offline by the tests (mkdocs --strict and
+    tests/test_site.py)."""
+    session.install("-e", ".[docs]", "linkchecker==10.6.0")
+    session.run("mkdocs", "build", "--strict", "--quiet", env={"NO_MKDOCS_2_WARNING": "1"})
+    session.run("linkchecker", "--check-extern", "--verbose", "site/index.html")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Measure the harness (`-- --quick` for fewer runs); writes docs/bench/."""
+    session.install("-e", ".[test,docs]")
+    session.run("python", "-m", "tutorial_harness.bench", *session.posargs)

@@ -1,0 +1,292 @@
+"""`nox -s bench`: the harness's speed, measured in one run on this machine.
+
+Prints one table and writes docs/bench/results.json, results.txt (the table, in Markdown,
+that the docs page includes) and revisions.svg (time per revision against chain length).
+Each figure is the median of several runs. Targets are figures to read, never asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from tutorial_harness import alembic_cli, postgres
+from tutorial_harness.server import Server, open_server
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "docs" / "bench"
+EXAMPLES = ROOT / "examples"
+CHAINS = (10, 100, 300)
+
+
+def median(measure: Callable[[], float], runs: int) -> float:
+    return statistics.median(measure() for _ in range(runs))
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def progress(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+# -- the server -------------------------------------------------------------------------
+
+
+def cold_start() -> float:
+    cluster = postgres.start_cluster()
+    cluster.stop()
+    return cluster.started_in
+
+
+def warm_start(runs: int) -> float:
+    cluster = postgres.start_cluster()
+    try:
+        return statistics.median(cluster.restart() for _ in range(runs))
+    finally:
+        cluster.stop()
+
+
+# -- per-test isolation -------------------------------------------------------------------
+
+
+def project(path: Path, extra: list[str] = ()) -> Path:
+    shutil.copytree(EXAMPLES / "tutorial", path, dirs_exist_ok=True)
+    for name in extra:
+        shutil.copy(EXAMPLES / name, path / "migrations/versions")
+    return path
+
+
+def alembic(path: Path, url: str, *argv: str) -> str:
+    status, output = alembic_cli.run_in_process(argv, path, {"DATABASE_URL": url})
+    assert status == 0, output
+    return output
+
+
+def isolation(server: Server, runs: int) -> tuple[float, float]:
+    """A fresh migrated database: CREATE DATABASE ... TEMPLATE vs running the migrations."""
+    extra = [
+        "postgres/7a1b2c3d4e5f_create_subscriptions.py",
+        "postgres/9c8d7e6f5a4b_index_users_last_name.py",
+    ]
+    with tempfile.TemporaryDirectory() as tmp, server.database() as template:
+        path = project(Path(tmp), extra)
+        alembic(path, template, "upgrade", "head")
+        template_name = make_url(template).database
+
+        def from_template() -> float:
+            started = time.perf_counter()
+            url = server.create_database(template=template_name)
+            elapsed = time.perf_counter() - started
+            server.drop_database(url)
+            return elapsed
+
+        def by_migrating() -> float:
+            started = time.perf_counter()
+            url = server.create_database()
+            alembic(path, url, "upgrade", "head")
+            elapsed = time.perf_counter() - started
+            server.drop_database(url)
+            return elapsed
+
+        return median(from_template, runs), median(by_migrating, runs)
+
+
+# -- alembic in-process vs subprocess ------------------------------------------------------
+
+
+def commands(server: Server, runs: int) -> tuple[float, float, bool]:
+    with tempfile.TemporaryDirectory() as tmp, server.database() as url:
+        path = project(Path(tmp))
+        alembic(path, url, "upgrade", "head")
+        env = {"DATABASE_URL": url, "PATH": os.environ["PATH"]}
+        outputs = {}
+
+        def run(runner) -> float:
+            started = time.perf_counter()
+            outputs[runner] = runner(["current"], path, env)
+            return time.perf_counter() - started
+
+        run(alembic_cli.run_in_process)  # the first call imports what env.py needs
+        in_process = median(lambda: run(alembic_cli.run_in_process), runs)
+        as_subprocess = median(lambda: run(alembic_cli.run_subprocess), runs)
+        same = outputs[alembic_cli.run_in_process] == outputs[alembic_cli.run_subprocess]
+        return in_process, as_subprocess, same
+
+
+# -- the whole suite ----------------------------------------------------------------------
+
+
+def suite(naive: bool) -> float:
+    """All pages and notebooks: the project's runner, or the naive baseline (a fresh
+    cluster per page, one `alembic` subprocess per command, one process)."""
+    notebooks = "tests/test_notebooks.py::test_notebook_runs_and_its_outputs_are_current"
+    args = ["docs", notebooks, "-q", "-p", "no:cacheprovider"]
+    args += ["--naive"] if naive else ["-n", "2"]
+    env = {k: v for k, v in os.environ.items() if "DATABASE_URL" not in k}
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 0, result.stdout[-2000:]
+    return elapsed
+
+
+def mkdocs_build() -> float:
+    with tempfile.TemporaryDirectory() as site:
+        return timed(
+            lambda: subprocess.run(
+                [sys.executable, "-m", "mkdocs", "build", "--quiet", "--site-dir", site],
+                cwd=ROOT,
+                check=True,
+                env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+            )
+        )
+
+
+# -- how time grows with the number of revisions ----------------------------------------
+
+
+REVISION = """from alembic import op
+import sqlalchemy as sa
+
+revision = "{rev}"
+down_revision = {down!r}
+branch_labels = depends_on = None
+
+
+def upgrade():
+    op.add_column("users", sa.Column("c{n}", sa.Integer))
+
+
+def downgrade():
+    op.drop_column("users", "c{n}")
+"""
+
+
+def chain(server: Server, length: int) -> float:
+    """upgrade head + downgrade base over `length` generated revisions, per revision."""
+    with tempfile.TemporaryDirectory() as tmp, server.database() as url:
+        path = project(Path(tmp))
+        down = "1975ea83b712"
+        for n in range(length):
+            rev = f"{n:012x}"
+            (path / f"migrations/versions/{rev}_c{n}.py").write_text(
+                REVISION.format(rev=rev, down=down, n=n)
+            )
+            down = rev
+        elapsed = timed(
+            lambda: (alembic(path, url, "upgrade", "head"), alembic(path, url, "downgrade", "base"))
+        )
+        return elapsed / (length + 1)
+
+
+# -- report ---------------------------------------------------------------------------------
+
+
+def main(quick: bool) -> dict:
+    runs, suite_runs = (3, 1) if quick else (7, 3)
+    results: dict[str, float | bool] = {}
+    progress(f"server starts ({runs} runs)")
+    results["cold_start_s"] = median(cold_start, runs)
+    results["warm_start_s"] = warm_start(runs)
+    server = open_server()
+    try:
+        progress("per-test isolation")
+        results["template_db_s"], results["migrate_db_s"] = isolation(server, runs * 3)
+        progress("alembic in-process vs subprocess")
+        (results["in_process_s"], results["subprocess_s"], results["same_bytes"]) = commands(
+            server, runs * 3
+        )
+        for length in CHAINS:
+            progress(f"a chain of {length} revisions")
+            results[f"chain_{length}_per_revision_s"] = median(
+                lambda length=length: chain(server, length), 3
+            )
+    finally:
+        server.close()
+    progress(f"the whole suite, runner and naive baseline ({suite_runs} runs each)")
+    results["suite_s"] = median(lambda: suite(naive=False), suite_runs)
+    results["suite_naive_s"] = median(lambda: suite(naive=True), suite_runs)
+    progress("mkdocs build")
+    results["mkdocs_build_s"] = median(mkdocs_build, runs)
+    return results
+
+
+def table(r: dict) -> str:
+    ms = lambda s: f"{s * 1000:.0f} ms"  # noqa: E731
+    per_rev = [r[f"chain_{n}_per_revision_s"] for n in CHAINS]
+    rows = [
+        ("Throwaway cluster, cold start (initdb + start)", ms(r["cold_start_s"]), ""),
+        ("Throwaway cluster, warm start", ms(r["warm_start_s"]), ""),
+        ("Fresh migrated database from a template", ms(r["template_db_s"]), "≤ 50 ms"),
+        ("Fresh database, migrations run again", ms(r["migrate_db_s"]), ""),
+        (
+            "`alembic current` in-process",
+            ms(r["in_process_s"]),
+            "same bytes" if r["same_bytes"] else "OUTPUT DIFFERS",
+        ),
+        (
+            "`alembic current` as a subprocess",
+            ms(r["subprocess_s"]),
+            f"{r['subprocess_s'] / r['in_process_s']:.0f}× slower",
+        ),
+        ("All pages and notebooks, this runner", f"{r['suite_s']:.1f} s", ""),
+        (
+            "All pages and notebooks, naive baseline",
+            f"{r['suite_naive_s']:.1f} s",
+            f"{r['suite_naive_s'] / r['suite_s']:.1f}× slower (target ≥ 5×)",
+        ),
+        ("`mkdocs build`", f"{r['mkdocs_build_s']:.1f} s", ""),
+    ] + [
+        (f"Upgrade + downgrade, {n} revisions, per revision", ms(t), "")
+        for n, t in zip(CHAINS, per_rev, strict=True)
+    ]
+    lines = ["| Measure | Median | Note |", "| --- | ---: | --- |"]
+    lines += [f"| {what} | {value} | {note} |" for what, value, note in rows]
+    return "\n".join(lines) + "\n"
+
+
+def chart(r: dict) -> str:
+    """Time per revision against chain length: flat means linear growth."""
+    values = [r[f"chain_{n}_per_revision_s"] * 1000 for n in CHAINS]
+    top = max(values) * 1.25
+    bars = []
+    for i, (n, value) in enumerate(zip(CHAINS, values, strict=True)):
+        x, height = 70 + i * 110, 180 * value / top
+        bars.append(
+            f'<rect x="{x}" y="{200 - height:.1f}" width="60" height="{height:.1f}" '
+            f'fill="#4051b5"/><text x="{x + 30}" y="{192 - height:.1f}" '
+            f'text-anchor="middle">{value:.1f} ms</text>'
+            f'<text x="{x + 30}" y="220" text-anchor="middle">{n} revisions</text>'
+        )
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="420" height="250" '
+        'font-family="sans-serif" font-size="12">'
+        '<rect width="100%" height="100%" fill="white"/>'  # readable in dark mode too
+        '<text x="10" y="15">Upgrade + downgrade, time per revision</text>'
+        '<line x1="50" y1="200" x2="410" y2="200" stroke="#888"/>' + "".join(bars) + "</svg>\n"
+    )
+
+
+if __name__ == "__main__":
+    results = main(quick="--quick" in sys.argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (OUT / "results.txt").write_text(table(results))
+    (OUT / "revisions.svg").write_text(chart(results))
+    print(table(results))

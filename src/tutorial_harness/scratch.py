@@ -1,0 +1,59 @@
+"""A scratch project for notebooks: their first cell calls `fresh_project()` so that they
+can be re-run from the top, any number of times, on a new directory and a new database.
+
+`DATABASE_URL` (set by `nox -s lab`, by the tests, or by you) names the server; each run
+gets a fresh database on it and the previous run's is dropped. Without `DATABASE_URL` a
+throwaway server is started for the kernel's lifetime.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from tutorial_harness.server import Server, open_server
+
+PROJECT_PREFIX = "alembic-notebook-"
+
+_server: Server | None = None
+_previous: tuple[Path, str] | None = None  # the last run's project and database
+_start = Path.cwd()  # the notebook's folder: where the kernel started
+
+
+def notebook_dir() -> Path:
+    """The folder the notebook is in, wherever the last run left the working directory."""
+    return _start
+
+
+def fresh_project() -> Path:
+    """Make and enter a new project directory; point DATABASE_URL at a new database."""
+    global _server, _previous
+    if _server is None:
+        _server = open_server()
+        atexit.register(_close)
+    _drop_previous()
+    url = _server.create_database()
+    project = Path(tempfile.mkdtemp(prefix=PROJECT_PREFIX))
+    _previous = (project, url)
+    os.environ["DATABASE_URL"] = url
+    os.chdir(project)
+    return project
+
+
+def _drop_previous() -> None:
+    global _previous
+    if _previous and _server:
+        project, url = _previous
+        os.chdir(_start)
+        shutil.rmtree(project, ignore_errors=True)
+        _server.drop_database(url)
+    _previous = None
+
+
+def _close() -> None:
+    _drop_previous()
+    if _server:
+        _server.close()

@@ -1,0 +1,101 @@
+"""Where the tests' databases come from: a user's server, or a throwaway one.
+
+`TUTORIAL_DATABASE_URL` (or else `DATABASE_URL`) names an existing server: scratch databases
+are created and dropped on it. Without either, a private server is started and removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import psycopg2
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from tutorial_harness import postgres
+from tutorial_harness.postgres import PostgresError
+
+OVERRIDE_VARIABLE = "TUTORIAL_DATABASE_URL"
+
+
+def libpq_url(url: str) -> str:
+    """The URL as psql and psycopg2 take it (no SQLAlchemy driver suffix), else as written."""
+    make_url(url)  # raises ArgumentError on anything that is not a URL
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The URL with the psycopg2 driver (SQLAlchemy 2.1 maps postgresql:// to psycopg 3)."""
+    return make_url(url).set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
+
+
+def with_database(url: str, name: str) -> str:
+    """The same URL with another database name; the rest stays as the user wrote it."""
+    return urlsplit(url)._replace(path=f"/{name}").geturl()
+
+
+@dataclass
+class Server:
+    """A server on which scratch databases can be made; `close()` stops it if it is ours."""
+
+    admin_url: str
+    cluster: postgres.Cluster | None = None
+
+    @property
+    def description(self) -> str:
+        if self.cluster:
+            return f"throwaway PostgreSQL in {self.cluster.path}"
+        return f"PostgreSQL at {make_url(self.admin_url).render_as_string(hide_password=True)}"
+
+    def create_database(self, template: str | None = None) -> str:
+        name = postgres.scratch_name()
+        postgres.create_database(self.admin_url, name, template)
+        return with_database(self.admin_url, name)
+
+    def drop_database(self, url: str) -> None:
+        postgres.drop_database(self.admin_url, make_url(url).database)
+
+    @contextlib.contextmanager
+    def database(self, template: str | None = None) -> Iterator[str]:
+        """A fresh, empty database for one test or page; dropped afterwards."""
+        url = self.create_database(template)
+        try:
+            yield url
+        finally:
+            self.drop_database(url)
+
+    def close(self) -> None:
+        if self.cluster:
+            self.cluster.stop()
+
+
+def configured_url() -> str | None:
+    return os.environ.get(OVERRIDE_VARIABLE) or os.environ.get("DATABASE_URL") or None
+
+
+def open_server(url: str | None = None) -> Server:
+    """The user's server when a URL is configured, else a fresh throwaway one."""
+    url = url or configured_url()
+    if url is None:
+        cluster = postgres.start_cluster()
+        return Server(cluster.url(), cluster)
+    try:
+        admin_url = libpq_url(url)
+    except ArgumentError:
+        raise PostgresError(
+            f"{OVERRIDE_VARIABLE}/DATABASE_URL is not a database URL; expected "
+            "postgresql://user:password@host:5432/dbname"
+        ) from None
+    try:
+        psycopg2.connect(admin_url).close()
+    except psycopg2.Error as exc:
+        shown = make_url(admin_url).render_as_string(hide_password=True)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise PostgresError(
+            f"cannot connect to {shown}: {reason} (unset DATABASE_URL to use a throwaway server)"
+        ) from None
+    return Server(admin_url)

@@ -1,0 +1,74 @@
+"""Run a console line in bash the way a reader's terminal would, keeping its effects.
+
+`export`, `source .venv/bin/activate`, `set -a; . ./.env` and `cd` change the state that later
+lines see, so each line's resulting environment and directory are read back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+# After the reader's line: keep its exit status, dump the environment and the directory.
+_EPILOGUE = '\n__status=$?; env -0 > "$__STATE"; pwd > "$__STATE.cwd"; exit $__status\n'
+
+
+# Variables bash sets itself (or we set for the run): never carried to the next line.
+_BASH_OWN = {"__STATE", "PYTHONUNBUFFERED", "_", "SHLVL", "PWD", "OLDPWD"}
+
+
+@dataclass
+class ShellState:
+    cwd: Path
+    env: dict[str, str]
+
+
+def run_line(line: str, state: ShellState) -> tuple[int, str]:
+    """Run `line` in bash from `state`; updates `state` in place; returns (status, output)."""
+    with tempfile.NamedTemporaryFile(prefix="shell-state-") as dump:
+        env = {**state.env, "__STATE": dump.name, "PYTHONUNBUFFERED": "1"}
+        result = subprocess.run(
+            ["bash", "-c", line + _EPILOGUE],
+            cwd=state.cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        raw = Path(dump.name).read_bytes()
+        cwd_file = Path(dump.name + ".cwd")
+        if raw:
+            pairs = (item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
+            state.env = {k: v for k, v in pairs if k not in _BASH_OWN}
+        if cwd_file.exists():
+            state.cwd = Path(cwd_file.read_text().strip())
+            cwd_file.unlink()
+    return result.returncode, result.stdout
+
+
+def tool_path() -> str:
+    """PATH with this environment's scripts (alembic) and the throwaway server's psql first."""
+    from tutorial_harness.postgres import pg_install
+
+    extra = [str(Path(sys.executable).parent), str(pg_install() / "bin")]
+    return os.pathsep.join([*extra, os.environ.get("PATH", "")])
+
+
+@contextlib.contextmanager
+def environment(env: Mapping[str, str]) -> Iterator[None]:
+    """Swap os.environ for `env` while in-process code (alembic, env.py) runs."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)

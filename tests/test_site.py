@@ -1,0 +1,81 @@
+"""The built site: `mkdocs build --strict` passes, and what --strict does not check on
+notebook pages (their outputs, their links) is checked here."""
+
+import os
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+
+
+class Links(HTMLParser):
+    """The relative links of a page, and the ids it defines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(values["id"])
+        href = values.get("href")
+        if tag == "a" and href and not urlsplit(href).scheme and not href.startswith("//"):
+            self.hrefs.append(href)
+
+
+def parse(page: Path) -> Links:
+    links = Links()
+    links.feed(page.read_text())
+    return links
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def test_file_blocks_show_the_example_files_highlighted(site: Path) -> None:
+    page = (site / "tutorial/first-migration/index.html").read_text()
+    assert "database_url" in page and 'class="hll"' in page
+
+
+def test_notebook_page_shows_its_outputs_and_a_download_link(site: Path) -> None:
+    page = site / "notebooks/tutorial/index.html"
+    html = page.read_text()
+    assert "Running upgrade  -&gt; 1975ea83b712, create users table" in html
+    for column in ("id          INTEGER        NOT NULL", "first_name  VARCHAR(1000)  NULL"):
+        assert column in html
+    assert "Running downgrade 1975ea83b712 -&gt; , create users table" in html
+    assert 'href="tutorial.ipynb" title="Download the notebook"' in html
+    assert (page.parent / "tutorial.ipynb").is_file()
+
+
+def test_links_on_notebook_pages_resolve(site: Path) -> None:
+    """--strict checks links in Markdown pages only: check the notebooks' links here."""
+    pages = sorted((site / "notebooks").glob("*/index.html"))
+    assert pages
+    for page in pages:
+        for href in parse(page).hrefs:
+            target = urlsplit(href)
+            path = (page.parent / target.path).resolve() if target.path else page
+            if path.is_dir():
+                path = path / "index.html"
+            assert path.is_file(), f"{page.relative_to(site)}: broken link {href}"
+            if target.fragment:
+                assert target.fragment in parse(path).ids, f"{page}: no #{target.fragment}"
