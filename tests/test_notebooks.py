@@ -12,7 +12,7 @@ from nbclient.exceptions import CellExecutionError
 from tutorial_harness import notebooks
 from tutorial_harness.page import provenance_line
 from tutorial_harness.schema import versions
-from tutorial_harness.shell import tool_path
+from tutorial_harness.shell import reader_env
 
 ROOT = Path(__file__).parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -37,7 +37,7 @@ def test_notebook_runs_and_its_outputs_are_current(
     path: Path, database_url: str, request: pytest.FixtureRequest
 ) -> None:
     """A failing cell fails here with its source and error (nbclient's CellExecutionError)."""
-    env = {**os.environ, "DATABASE_URL": database_url, "PATH": tool_path()}
+    env = reader_env(database_url)
     executed = notebooks.execute(path, env)
     committed = nbformat.read(path, as_version=4)
     failures = notebooks.differences(path.relative_to(ROOT), committed, executed)
@@ -62,7 +62,7 @@ def test_a_notebook_can_be_rerun_from_the_top_in_the_same_kernel(
     copy = ROOT / "notebooks" / f".rerun-{tmp_path.name}.ipynb"  # beside it: same ../examples
     nbformat.write(twice, copy)
     try:
-        env = {**os.environ, "DATABASE_URL": database_url, "PATH": tool_path()}
+        env = reader_env(database_url)
         executed = notebooks.execute(copy, env)
     finally:
         copy.unlink()

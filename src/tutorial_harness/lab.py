@@ -13,7 +13,7 @@ import sys
 
 from tutorial_harness.schema import versions
 from tutorial_harness.server import open_server
-from tutorial_harness.shell import tool_path
+from tutorial_harness.shell import reader_env
 
 
 def run(command: list[str]) -> int:
@@ -22,7 +22,7 @@ def run(command: list[str]) -> int:
     try:
         with server.database() as url:
             _report(server.description, url)
-            env = {**os.environ, "DATABASE_URL": url, "PATH": tool_path()}
+            env = reader_env(url)
             process = subprocess.Popen(command, env=env)
             signal.signal(signal.SIGTERM, lambda *_: process.terminate())  # then clean up
             status = _wait(process)

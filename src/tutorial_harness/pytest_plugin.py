@@ -8,7 +8,6 @@ Fixtures: `postgres_server` (session), `database_url` (a fresh database per test
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import tempfile
 from collections import Counter
@@ -53,14 +52,21 @@ def _interrupt(signum: int, frame: object) -> None:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[Server]:
-    try:
-        server = open_server()
-    except PostgresError as error:  # one line saying what to install or set, no traceback
-        pytest.fail(f"no PostgreSQL for the tests: {error}", pytrace=False)
+    server = _open_or_fail()
     try:
         yield server
     finally:
         server.close()
+
+
+def _open_or_fail() -> Server:
+    """The server, or one line saying what to install or set: no traceback, no chained
+    exceptions (pytest.fail inside the `except` would print the whole chain)."""
+    try:
+        return open_server()
+    except PostgresError as error:
+        problem = str(error)
+    pytest.fail(f"no PostgreSQL for the tests: {problem}", pytrace=False)
 
 
 @pytest.fixture
@@ -80,7 +86,7 @@ def page_run(request: pytest.FixtureRequest, postgres_server: Server) -> Iterato
         server.database() as url,
         tempfile.TemporaryDirectory(prefix="page-") as project,
     ):
-        env = {**os.environ, "DATABASE_URL": url, "PATH": shell.tool_path()}
+        env = shell.reader_env(url)
         run = page.PageRun(
             page=Path(request.path).relative_to(config.rootpath),
             project=Path(project),

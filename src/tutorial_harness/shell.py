@@ -53,6 +53,24 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
     return result.returncode, result.stdout
 
 
+# Set by CI runners or by the outer pytest, never on a reader's terminal, yet they change
+# what tools print: with CI set, pytest stops shortening its summary lines, for one.
+_NOT_ON_A_READERS_TERMINAL = {"CI", "BUILD_NUMBER", "COLUMNS", "LINES", "FORCE_COLOR", "NO_COLOR"}
+_NOT_ON_A_READERS_TERMINAL_PREFIXES = ("PYTEST_", "GITHUB_")
+
+
+def reader_env(database_url: str) -> dict[str, str]:
+    """The environment pages and notebooks run in: a reader's terminal with DATABASE_URL set
+    and this project's tools on PATH."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in _NOT_ON_A_READERS_TERMINAL
+        and not k.startswith(_NOT_ON_A_READERS_TERMINAL_PREFIXES)
+    }
+    return {**env, "DATABASE_URL": database_url, "PATH": tool_path()}
+
+
 def tool_path() -> str:
     """PATH with this environment's scripts (alembic) and the throwaway server's psql first."""
     from tutorial_harness.postgres import pg_install
