@@ -189,3 +189,23 @@ def test_a_page_verified_with_other_versions_fails(project: pytest.Pytester, ver
     page.write_text(page.read_text().replace("Alembic 1.", "Alembic 0."))
     result = project.runpytest_subprocess("docs/good.md")
     result.stdout.fnmatch_lines(["*docs/good.md:3: verified with alembic 0.*, but this run used*"])
+
+
+def test_pages_see_a_readers_terminal_even_on_ci(
+    project: pytest.Pytester, verified: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI runners set CI, which makes pytest print un-shortened summaries: a page's nested
+    pytest would show what no reader sees. Pages get DATABASE_URL, never CI."""
+    page = """
+    # A page that looks at its environment
+
+    ```console
+    $ echo "CI=${CI-unset} ADDOPTS=${PYTEST_ADDOPTS-unset} URL=${DATABASE_URL:+set}"
+    CI=unset ADDOPTS=unset URL=set
+    ```
+    """
+    (project.path / "docs/reader.md").write_text(with_provenance(page, verified))
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:cacheprovider")
+    result = project.runpytest_subprocess("docs/reader.md")
+    result.assert_outcomes(passed=2)  # the provenance line and the block
