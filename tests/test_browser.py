@@ -40,6 +40,7 @@ PAGES = [
     "guides/testing/",
     "guides/troubleshooting/",
     "notebooks/tutorial/",
+    "notebooks/data-migration/",
     "how-it-works/",
     "contributing/",
 ]

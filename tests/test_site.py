@@ -66,6 +66,15 @@ def test_notebook_page_shows_its_outputs_and_a_download_link(site: Path) -> None
     assert (page.parent / "tutorial.ipynb").is_file()
 
 
+def test_data_migration_notebook_page_shows_the_failure_and_the_rows(site: Path) -> None:
+    page = site / "notebooks/data-migration/index.html"
+    html = page.read_text()
+    assert '<pre>column "full_name" of relation "users" contains null values\n</pre>' in html
+    assert "<pre>1 Ada Lovelace\n2 Grace Hopper\n</pre>" in html
+    assert 'href="data-migration.ipynb" title="Download the notebook"' in html
+    assert (page.parent / "data-migration.ipynb").is_file()
+
+
 def test_links_on_notebook_pages_resolve(site: Path) -> None:
     """--strict checks links in Markdown pages only: check the notebooks' links here."""
     pages = sorted((site / "notebooks").glob("*/index.html"))
