@@ -60,6 +60,40 @@ def warm_start(runs: int) -> float:
         cluster.stop()
 
 
+def server_memory() -> float:
+    """MB of memory a throwaway server holds after migrating a database: the proportional
+    set size (PSS) of the postmaster and its children, shared pages split between them."""
+    cluster = postgres.start_cluster()
+    try:
+        postgres.create_database(cluster.url(), "bench")
+        with tempfile.TemporaryDirectory() as tmp:
+            alembic(project(Path(tmp)), cluster.url("bench"), "upgrade", "head")
+        postmaster = cluster.process.pid
+        pids = [postmaster, *(pid for pid, parent in _parents() if parent == postmaster)]
+        return sum(_pss_kb(pid) for pid in pids) / 1024
+    finally:
+        cluster.stop()
+
+
+def _parents() -> list[tuple[int, int]]:
+    """(pid, parent pid) of every process; the command name may hold spaces, not ')'."""
+    pairs = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        pairs.append((int(stat.parent.name), int(fields[1])))
+    return pairs
+
+
+def _pss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
+
+
 # -- per-test isolation -------------------------------------------------------------------
 
 
@@ -204,6 +238,7 @@ def main(quick: bool) -> dict:
     progress(f"server starts ({runs} runs)")
     results["cold_start_s"] = median(cold_start, runs)
     results["warm_start_s"] = warm_start(runs)
+    results["server_memory_mb"] = median(server_memory, 3)
     server = open_server()
     try:
         progress("per-test isolation")
@@ -233,6 +268,7 @@ def table(r: dict) -> str:
     rows = [
         ("Throwaway cluster, cold start (initdb + start)", ms(r["cold_start_s"]), ""),
         ("Throwaway cluster, warm start", ms(r["warm_start_s"]), ""),
+        ("Throwaway cluster, memory after a migration", f"{r['server_memory_mb']:.0f} MB", "PSS"),
         ("Fresh migrated database from a template", ms(r["template_db_s"]), "≤ 50 ms"),
         ("Fresh database, migrations run again", ms(r["migrate_db_s"]), ""),
         (
