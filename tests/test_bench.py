@@ -1,0 +1,23 @@
+"""`nox -s bench`, each measure once, small: it keeps working between bench runs. The
+figures themselves are read from the bench's table, never asserted (they depend on the
+machine)."""
+
+from tutorial_harness import bench
+from tutorial_harness.server import Server
+
+
+def test_the_server_measures_run() -> None:
+    assert bench.cold_start() > 0
+    assert bench.warm_start(runs=1) > 0
+    assert bench.server_memory() > 1  # MB: a running postmaster and its children
+
+
+def test_isolation_and_chain_measures_run(postgres_server: Server) -> None:
+    from_template, by_migrating = bench.isolation(postgres_server, runs=1)
+    assert from_template > 0 and by_migrating > 0
+    assert bench.chain(postgres_server, length=3) > 0
+
+
+def test_in_process_alembic_prints_the_same_bytes_as_the_cli(postgres_server: Server) -> None:
+    *_, same = bench.commands(postgres_server, runs=1)
+    assert same
