@@ -69,29 +69,19 @@ def server_memory() -> float:
         with tempfile.TemporaryDirectory() as tmp:
             alembic(project(Path(tmp)), cluster.url("bench"), "upgrade", "head")
         postmaster = cluster.process.pid
-        pids = [postmaster, *(pid for pid, parent in _parents() if parent == postmaster)]
-        return sum(_pss_kb(pid) for pid in pids) / 1024
+        children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+        return sum(_pss_kb(int(pid)) for pid in [postmaster, *children]) / 1024
     finally:
         cluster.stop()
 
 
-def _parents() -> list[tuple[int, int]]:
-    """(pid, parent pid) of every process; the command name may hold spaces, not ')'."""
-    pairs = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended meanwhile
-            continue
-        pairs.append((int(stat.parent.name), int(fields[1])))
-    return pairs
-
-
 def _pss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-        if line.startswith("Pss:"):
-            return int(line.split()[1])
-    return 0
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:  # ended meanwhile: the backend of a client that just disconnected
+        return 0
+    (line,) = (line for line in rollup.splitlines() if line.startswith("Pss:"))
+    return int(line.split()[1])
 
 
 # -- per-test isolation -------------------------------------------------------------------
