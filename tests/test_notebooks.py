@@ -50,11 +50,11 @@ def test_notebook_runs_and_its_outputs_are_current(
     assert not failures, "\n\n".join(failures) + "\nRewrite them with: nox -s update"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_a_notebook_can_be_rerun_from_the_top_in_the_same_kernel(
-    tmp_path: Path, database_url: str
+    path: Path, tmp_path: Path, database_url: str
 ) -> None:
     """Run every cell twice in one kernel: the second run starts clean and prints the same."""
-    path = ROOT / "notebooks/tutorial.ipynb"
     twice = nbformat.read(path, as_version=4)
     once = len(twice.cells)
     again = [nbformat.from_dict({**cell, "id": f"again-{n}"}) for n, cell in enumerate(twice.cells)]
