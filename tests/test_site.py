@@ -55,24 +55,28 @@ def test_file_blocks_show_the_example_files_highlighted(site: Path) -> None:
     assert "database_url" in page and 'class="hll"' in page
 
 
-def test_notebook_page_shows_its_outputs_and_a_download_link(site: Path) -> None:
-    page = site / "notebooks/tutorial/index.html"
-    html = page.read_text()
+NOTEBOOKS = sorted(path.stem for path in (ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_notebook_page_has_a_download_link(site: Path, name: str) -> None:
+    page = site / f"notebooks/{name}/index.html"
+    assert f'href="{name}.ipynb" title="Download the notebook"' in page.read_text()
+    assert (page.parent / f"{name}.ipynb").is_file()
+
+
+def test_tutorial_notebook_page_shows_its_outputs(site: Path) -> None:
+    html = (site / "notebooks/tutorial/index.html").read_text()
     assert "Running upgrade  -&gt; 1975ea83b712, create users table" in html
     for column in ("id          INTEGER        NOT NULL", "first_name  VARCHAR(1000)  NULL"):
         assert column in html
     assert "Running downgrade 1975ea83b712 -&gt; , create users table" in html
-    assert 'href="tutorial.ipynb" title="Download the notebook"' in html
-    assert (page.parent / "tutorial.ipynb").is_file()
 
 
 def test_data_migration_notebook_page_shows_the_failure_and_the_rows(site: Path) -> None:
-    page = site / "notebooks/data-migration/index.html"
-    html = page.read_text()
+    html = (site / "notebooks/data-migration/index.html").read_text()
     assert '<pre>column "full_name" of relation "users" contains null values\n</pre>' in html
     assert "<pre>1 Ada Lovelace\n2 Grace Hopper\n</pre>" in html
-    assert 'href="data-migration.ipynb" title="Download the notebook"' in html
-    assert (page.parent / "data-migration.ipynb").is_file()
 
 
 def test_links_on_notebook_pages_resolve(site: Path) -> None:
