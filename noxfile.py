@@ -39,7 +39,8 @@ def update(session: nox.Session) -> None:
         "docs",
         "tests/test_notebooks.py",
         "tests/test_docs_lint.py",
-        "--update-examples",
+        "--update-docs",
+        "--update-examples",  # pytest-examples formats the Python blocks
         *session.posargs,
     )
 

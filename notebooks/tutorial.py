@@ -27,7 +27,7 @@
 # from a new, empty project directory and a new, empty database.
 
 # %% [markdown]
-# Verified on 2026-11-25 with Alembic 1.20.1, SQLAlchemy 2.1.9, psycopg2 2.9.13 and PostgreSQL 18.6.
+# Outputs recorded on 2026-11-25 with Alembic 1.20.1, SQLAlchemy 2.1.9, psycopg2 2.9.13 and PostgreSQL 18.6.
 
 # %%
 from tutorial_harness import scratch

@@ -9,9 +9,7 @@ import nbformat
 import pytest
 from nbclient.exceptions import CellExecutionError
 
-from tutorial_harness import notebooks
-from tutorial_harness.page import provenance_line
-from tutorial_harness.schema import versions
+from tutorial_harness import notebooks, provenance
 from tutorial_harness.shell import reader_env
 
 ROOT = Path(__file__).parent.parent
@@ -41,11 +39,12 @@ def test_notebook_runs_and_its_outputs_are_current(
     executed = notebooks.execute(path, env)
     committed = nbformat.read(path, as_version=4)
     failures = notebooks.differences(path.relative_to(ROOT), committed, executed)
-    used = versions(database_url)
-    if notebooks.recorded_versions(committed) != used:
-        failures.append(f"{path.name} is not verified with this run's {used}")
-    if failures and request.config.getoption("update_examples"):
-        notebooks.write_outputs(path, executed, provenance_line(used))
+    used = provenance.versions(database_url)
+    failures += provenance.problems(notebooks.markdown(committed), runs_something=True)
+    if provenance.recorded(notebooks.markdown(committed)) != used:
+        failures.append(f"{path.name}: outputs recorded with other versions than {used}")
+    if failures and request.config.getoption("update_docs"):
+        notebooks.write_outputs(path, executed, used)
         return
     assert not failures, "\n\n".join(failures) + "\nRewrite them with: nox -s update"
 

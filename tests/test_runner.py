@@ -1,15 +1,20 @@
-"""The page runner on small pages of its own: diffs, rewriting, opt-outs, order, ids."""
+"""The page runner on small pages of its own: each way a page could lie is caught at its line.
 
+Every test writes a page into a scratch pytest project (with a copy of examples/tutorial/)
+and runs it in a subprocess, as `nox -s tests` runs the real pages.
+"""
+
+import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from tutorial_harness.page import provenance_line
-from tutorial_harness.schema import versions
+from tutorial_harness import provenance
 from tutorial_harness.server import Server
 
 pytest_plugins = ["pytester"]
+ROOT = Path(__file__).parent.parent
 
 GOOD = """
 # A page that passes
@@ -22,19 +27,17 @@ not executed
 === "A tab"
 
     ```console
-    $ echo 0123456789ab
-    1975ea83b712
-    $ echo "ids stay mapped: 0123456789ab"
-    ids stay mapped: 1975ea83b712
+    $ echo "tabs are run too"
+    tabs are run too
     ```
 
-```python title="notes/1975ea83b712_note.txt"
+```python title="notes/note.txt"
 --8<-- "note.txt"
 ```
 
 ```console
-$ cat notes/0123456789ab_note.txt
-revision 1975ea83b712
+$ cat notes/note.txt
+a note
 ```
 
 ```python
@@ -45,21 +48,10 @@ print(greeting, "from", "python")
 ```text title="Output"
 hello from python
 ```
-
-A long output may be shortened: `...` stands for any lines.
-
-```console
-$ printf 'Traceback (most recent call last):\\n  frame 1\\n  frame 2\\nValueError: boom\\n'
-Traceback (most recent call last):
-...
-ValueError: boom
-```
 """
 
 MISMATCH = """
 # A page whose output drifted
-
-Text.
 
 === "Tab"
 
@@ -74,129 +66,391 @@ after
 ```
 """
 
-UNCLASSIFIED = """
-# A page with a block nobody runs
 
-```bash
-echo forgotten
-```
-"""
-
-
-def with_provenance(text: str, line: str) -> str:
+def page(text: str, line: str) -> str:
+    """The page with its provenance line under the title."""
     title, rest = textwrap.dedent(text).lstrip().split("\n", 1)
     return f"{title}\n\n{line}\n{rest}"
 
 
 @pytest.fixture(scope="module")
-def verified(postgres_server: Server) -> str:
+def recorded(postgres_server: Server) -> str:
     """The provenance line of this run's versions."""
-    return provenance_line(versions(postgres_server.admin_url))
+    return provenance.line(provenance.versions(postgres_server.admin_url))
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester, verified: str) -> pytest.Pytester:
+def project(pytester: pytest.Pytester, recorded: str) -> pytest.Pytester:
     pytester.makeconftest('pytest_plugins = ["tutorial_harness.pytest_plugin"]')
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
-    (pytester.path / "examples").mkdir()
-    (pytester.path / "examples/note.txt").write_text("revision 0123456789ab\n")
-    docs = pytester.path / "docs"
-    docs.mkdir()
-    for name, text in {"good": GOOD, "mismatch": MISMATCH, "unclassified": UNCLASSIFIED}.items():
-        (docs / f"{name}.md").write_text(with_provenance(text, verified))
+    shutil.copytree(ROOT / "examples/tutorial", pytester.path / "examples/tutorial")
+    (pytester.path / "examples/note.txt").write_text("a note\n")
+    (pytester.path / "docs").mkdir()
+    for name, text in {"good": GOOD, "mismatch": MISMATCH}.items():
+        write(pytester, name, page(text, recorded))
     return pytester
+
+
+def write(project: pytest.Pytester, name: str, text: str) -> Path:
+    path = project.path / f"docs/{name}.md"
+    path.write_text(text)
+    return path
+
+
+def run(project: pytest.Pytester, text: str, recorded: str, *args: str) -> pytest.RunResult:
+    write(project, "page", page(text, recorded))
+    return project.runpytest_subprocess("docs/page.md", *args)
 
 
 def test_a_passing_page_runs_every_block_in_order(project: pytest.Pytester) -> None:
     result = project.runpytest_subprocess("docs/good.md")
-    result.assert_outcomes(passed=7)
+    result.assert_outcomes(passed=7, skipped=1)
     result.stdout.fnmatch_lines(
         [
             "*executed documentation*",
-            "docs/good.md: 7 blocks and 0 database checks passed, 0 failed, 1 opted out",
-            "    line 6 not run: an illustration",
+            "docs/good.md: 5 blocks and 0 database checks passed, 0 failed, 1 opted out",
+            "    not run: an illustration",
         ]
     )
 
 
+def test_the_summary_lists_only_the_pages_that_ran(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess("docs/mismatch.md")
+    assert "an illustration" not in result.stdout.str()
+
+
 def test_a_mismatch_fails_with_a_diff_naming_page_and_line(project: pytest.Pytester) -> None:
     result = project.runpytest_subprocess("docs/mismatch.md")
-    result.assert_outcomes(failed=2, passed=1)
+    result.assert_outcomes(failed=3, passed=1)
     result.stdout.fnmatch_lines(
         [
-            "docs/mismatch.md:10: `echo hello` printed something else than the page shows",
-            "--- docs/mismatch.md:10 (shown on the page)",
+            "docs/mismatch.md:8: `echo hello` printed something else than the page shows",
+            "--- docs/mismatch.md:8 (shown on the page)",
             "-goodbye",
             "+hello",
             "*nox -s update*",
-            "*not run: the block at line 9 failed first*",  # later blocks depend on earlier ones
+            "*not run: the block at line 7 failed first*",  # later blocks depend on earlier ones
         ]
     )
 
 
 def test_update_rewrites_the_shown_output_in_place(project: pytest.Pytester) -> None:
-    page = project.path / "docs/mismatch.md"
-    before = page.read_text()
-    project.runpytest_subprocess("docs/mismatch.md", "--update-examples")
-    assert page.read_text() == before.replace("    goodbye\n", "    hello\n")  # tab indent kept
-    project.runpytest_subprocess("docs/mismatch.md").assert_outcomes(passed=3)
+    path = project.path / "docs/mismatch.md"
+    before = path.read_text()
+    project.runpytest_subprocess("docs/mismatch.md", "--update-docs")
+    assert path.read_text() == before.replace("    goodbye\n", "    hello\n")  # tab indent kept
+    project.runpytest_subprocess("docs/mismatch.md").assert_outcomes(passed=4)
 
 
-def test_a_block_neither_run_nor_opted_out_fails(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess("docs/unclassified.md")
-    result.assert_outcomes(failed=1, passed=1)
+def test_a_block_neither_run_nor_opted_out_fails(project: pytest.Pytester, recorded: str) -> None:
+    result = run(project, "# Forgotten\n```bash\necho forgotten\n```\n", recorded)
+    result.assert_outcomes(failed=2, passed=1)
     result.stdout.fnmatch_lines(["*a `bash` block is not executed: opt it out with*"])
 
 
 def test_an_opt_out_needs_a_reason(project: pytest.Pytester) -> None:
-    (project.path / "docs/good.md").write_text("<!-- norun: -->\n```text\nx\n```\n")
+    write(project, "good", "<!-- norun: -->\n```text\nx\n```\n")
     result = project.runpytest_subprocess("docs/good.md")
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*<!-- norun: --> needs a reason*"])
 
 
-def test_a_file_block_must_come_from_examples(project: pytest.Pytester, verified: str) -> None:
-    page = '# A file\n```python title="env.py"\nprint(1)\n```\n'
-    (project.path / "docs/good.md").write_text(with_provenance(page, verified))
-    result = project.runpytest_subprocess("docs/good.md")
-    result.assert_outcomes(failed=1, passed=1)
+def test_a_file_block_must_come_from_examples(project: pytest.Pytester, recorded: str) -> None:
+    result = run(project, '# A file\n```python title="env.py"\nprint(1)\n```\n', recorded)
     result.stdout.fnmatch_lines(['*file block "env.py" must include its file from examples/*'])
+    assert result.ret != 0
 
 
-def test_pages_run_in_parallel_on_separate_workers(project: pytest.Pytester, verified: str) -> None:
+def test_pages_run_in_parallel_on_separate_workers(project: pytest.Pytester, recorded: str) -> None:
     for n in range(4):
-        Path(project.path / f"docs/copy{n}.md").write_text(with_provenance(GOOD, verified))
+        write(project, f"copy{n}", page(GOOD, recorded))
     result = project.runpytest_subprocess(
         "-n", "2", "--dist", "loadfile", "docs/good.md", *(f"docs/copy{n}.md" for n in range(4))
     )
-    result.assert_outcomes(passed=35)
+    result.assert_outcomes(passed=35, skipped=5)
+
+
+# -- revision ids --------------------------------------------------------------------------
+
+IDS = """
+# Ids
+
+<!-- project: tutorial -->
+
+```console
+$ alembic revision -m "second"
+Generating /path/to/project/migrations/versions/aaaaaaaaaaaa_second.py ...  done
+$ alembic heads
+aaaaaaaaaaaa (head)
+$ alembic history
+1975ea83b712 -> aaaaaaaaaaaa (head), second
+<base> -> 1975ea83b712, create users table
+$ cat migrations/versions/aaaaaaaaaaaa_second.py | sed -n 3,4p
+Revision ID: aaaaaaaaaaaa
+Revises: 1975ea83b712
+```
+"""
+
+
+def test_a_generated_id_is_shown_as_the_page_shows_it(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    run(project, IDS, recorded).assert_outcomes(passed=4)
+
+
+def test_a_fixed_id_changed_throughout_the_page_fails_at_its_line(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """Ids from examples/ are compared literally: only a generated id is mapped."""
+    result = run(project, IDS.replace("1975ea83b712", "1975ea83b799"), recorded)
+    result.stdout.fnmatch_lines(
+        ["docs/page.md:12: `alembic history` printed something else*", "-1975ea83b799 -> *"]
+    )
+
+
+def test_two_generated_ids_cannot_share_a_shown_id(project: pytest.Pytester, recorded: str) -> None:
+    twice = """
+    # Two revisions shown with one id
+
+    <!-- project: tutorial -->
+
+    ```console
+    $ alembic revision -m "b"
+    Generating /path/to/project/migrations/versions/bbbbbbbbbbbb_b.py ...  done
+    $ alembic revision -m "c"
+    Generating /path/to/project/migrations/versions/bbbbbbbbbbbb_c.py ...  done
+    ```
+    """
+    result = run(project, twice, recorded)
+    result.stdout.fnmatch_lines(["-*bbbbbbbbbbbb_c.py*", "+*_c.py ...  done"])
+    assert result.ret != 0
+
+
+# -- elisions ------------------------------------------------------------------------------
+
+TRACEBACK = """
+# A traceback
+
+```console
+$ python3 -c 'import json; json.loads("x")'  # fails (exit status 1)
+Traceback (most recent call last):
+...
+json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)
+```
+"""
+
+
+def test_a_traceback_s_frames_may_be_elided(project: pytest.Pytester, recorded: str) -> None:
+    run(project, TRACEBACK, recorded).assert_outcomes(passed=3)
+
+
+def test_an_elision_outside_a_traceback_fails(project: pytest.Pytester, recorded: str) -> None:
+    text = "# Elided\n```console\n$ printf 'a\\nb\\nc\\n'\na\n...\nc\n```\n"
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(["*`...` stands only for a traceback's frames*"])
+    assert result.ret != 0
+
+
+def test_the_traceback_header_is_always_compared(project: pytest.Pytester, recorded: str) -> None:
+    result = run(project, TRACEBACK.replace("Traceback (most recent call last):\n", ""), recorded)
+    result.stdout.fnmatch_lines(["*`...` stands only for a traceback's frames*"])
+
+
+def test_update_keeps_the_page_s_elisions(project: pytest.Pytester, recorded: str) -> None:
+    path = write(project, "page", page(TRACEBACK, recorded))
+    before = path.read_text()
+    path.write_text(before.replace("(char 0)", "(char 9)"))
+    project.runpytest_subprocess("docs/page.md", "--update-docs")
+    assert path.read_text() == before
+
+
+# -- exit statuses -------------------------------------------------------------------------
+
+
+def test_an_unannounced_failure_fails_the_page(project: pytest.Pytester, recorded: str) -> None:
+    result = run(project, "# Silent\n```console\n$ echo same; false\nsame\n```\n", recorded)
+    result.stdout.fnmatch_lines(
+        ["*`echo same; false` exited with status 1; the page does not mark it as failing"]
+    )
+
+
+def test_a_failure_the_page_announces_passes(project: pytest.Pytester, recorded: str) -> None:
+    text = "# Loud\n```console\n$ exit 3  # fails (exit status 3)\n```\n"
+    run(project, text, recorded).assert_outcomes(passed=3)
+    result = run(project, text.replace("status 3", "status 4"), recorded)
+    result.stdout.fnmatch_lines(["*exited with status 3; the page says it fails with 4"])
+
+
+def test_a_failing_pipeline_is_not_hidden_by_its_last_command(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    result = run(project, "# Piped\n```console\n$ false | cat\n```\n", recorded)
+    result.stdout.fnmatch_lines(["*`false | cat` exited with status 1*"])
+
+
+# -- shown files ---------------------------------------------------------------------------
+
+UNREAD = """
+# A file nobody reads
+
+```text title="notes/note.txt"
+--8<-- "note.txt"
+```
+
+```console
+$ echo done
+done
+```
+"""
+
+
+def test_a_shown_file_nothing_reads_fails(project: pytest.Pytester, recorded: str) -> None:
+    result = run(project, UNREAD, recorded)
+    result.stdout.fnmatch_lines(
+        ["docs/page.md:5: `notes/note.txt` was written here, but no later step read*"]
+    )
+    text = UNREAD.replace("$ echo done\ndone", "$ cat notes/note.txt\na note")
+    run(project, text, recorded).assert_outcomes(passed=4)
+
+
+def test_a_database_check_does_not_count_as_reading(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    project.makeconftest(
+        'pytest_plugins = ["tutorial_harness.pytest_plugin"]\n'
+        "from tutorial_harness.page import check\n"
+        "@check('reads-the-note')\n"
+        "def reads(run):\n"
+        "    (run.project / 'notes/note.txt').read_text()\n"
+    )
+    text = UNREAD.replace("```console", "<!-- check: reads-the-note -->\n\n```console")
+    run(project, text, recorded).stdout.fnmatch_lines(["*`notes/note.txt` was written here*"])
+
+
+HIGHLIGHTED = """
+# A changed file
+
+```text title="notes/note.txt"
+--8<-- "note.txt"
+```
+
+```text title="notes/note.txt" hl_lines="2"
+--8<-- "note-v2.txt"
+```
+
+```console
+$ cat notes/note.txt
+a note
+and a second line
+```
+"""
+
+
+def test_hl_lines_must_mark_exactly_the_changed_lines(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    (project.path / "examples/note-v2.txt").write_text("a note\nand a second line\n")
+    # The first note is replaced before anything read it.
+    result = run(project, HIGHLIGHTED, recorded)
+    result.stdout.fnmatch_lines(["docs/page.md:5: `notes/note.txt` was written here*"])
+    result = run(project, HIGHLIGHTED.replace('hl_lines="2"', 'hl_lines="1"'), recorded)
+    result.stdout.fnmatch_lines(
+        ['*hl_lines="1" does not mark the changed lines: unchanged but highlighted [[]1[]]*']
+    )
+
+
+def test_hl_lines_need_a_file_to_change(project: pytest.Pytester, recorded: str) -> None:
+    text = '# New\n```text title="n.txt" hl_lines="1"\n--8<-- "note.txt"\n```\n'
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(["*hl_lines marks changes, but there is no file here*"])
+
+
+# -- timestamps ----------------------------------------------------------------------------
+
+DATES = """
+# Dates
+
+<!-- project: tutorial -->
+
+```console
+$ alembic revision -m "new" --rev-id cccccccccccc | sed 's/^Gen.*/generated/'
+generated
+$ grep "Create Date" migrations/versions/cccccccccccc_new.py
+Create Date: 2020-01-01 00:00:00.000000
+$ grep "Create Date" migrations/versions/1975ea83b712_create_users_table.py
+Create Date: 2026-11-20 10:00:00.000000
+```
+"""
+
+
+def test_only_a_timestamp_this_run_produced_is_masked(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    committed = (ROOT / "examples/tutorial/migrations/versions").glob("1975*.py")
+    stamp = next(line for line in next(committed).read_text().splitlines() if "Create" in line)
+    text = DATES.replace("Create Date: 2026-11-20 10:00:00.000000", stamp)
+    run(project, text, recorded).assert_outcomes(passed=4)
+    result = run(project, DATES, recorded)  # a committed file's date is compared literally
+    result.stdout.fnmatch_lines(["-Create Date: 2026-11-20 10:00:00.000000"])
+
+
+# -- provenance ----------------------------------------------------------------------------
 
 
 def test_a_page_without_provenance_fails_and_update_adds_it(
-    project: pytest.Pytester, verified: str
+    project: pytest.Pytester, recorded: str
 ) -> None:
-    page = project.path / "docs/good.md"
-    page.write_text(textwrap.dedent(GOOD).lstrip())
+    path = project.path / "docs/good.md"
+    path.write_text(textwrap.dedent(GOOD).lstrip())
     result = project.runpytest_subprocess("docs/good.md")
-    result.stdout.fnmatch_lines(["*docs/good.md: no provenance line; add one with: nox -s update"])
-    project.runpytest_subprocess("docs/good.md", "--update-examples")
-    assert page.read_text().splitlines()[:3] == ["# A page that passes", "", verified]
-    project.runpytest_subprocess("docs/good.md").assert_outcomes(passed=7)
+    result.stdout.fnmatch_lines(["*docs/good.md: no provenance line; `nox -s update` adds*"])
+    project.runpytest_subprocess("docs/good.md", "--update-docs")
+    assert path.read_text().splitlines()[:3] == ["# A page that passes", "", recorded]
+    project.runpytest_subprocess("docs/good.md").assert_outcomes(passed=7, skipped=1)
 
 
-def test_a_page_verified_with_other_versions_fails(project: pytest.Pytester, verified: str) -> None:
-    page = project.path / "docs/good.md"
-    page.write_text(page.read_text().replace("Alembic 1.", "Alembic 0."))
+def test_other_versions_fail_the_line_and_every_block_still_runs(
+    project: pytest.Pytester,
+) -> None:
+    path = project.path / "docs/good.md"
+    path.write_text(path.read_text().replace("Alembic 1.", "Alembic 0."))
     result = project.runpytest_subprocess("docs/good.md")
-    result.stdout.fnmatch_lines(["*docs/good.md:3: verified with alembic 0.*, but this run used*"])
+    result.stdout.fnmatch_lines(["*outputs recorded with alembic 0.*, but this run used*"])
+    result.assert_outcomes(failed=1, passed=6, skipped=1)
+
+
+def test_update_keeps_the_date_when_the_versions_are_the_same(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    path = project.path / "docs/good.md"
+    path.write_text(path.read_text().replace(recorded[20:30], "2020-01-02"))
+    before = path.read_text()
+    project.runpytest_subprocess("docs/good.md", "--update-docs")
+    assert path.read_text() == before
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "Outputs recorded on 2020-01-01 with Alembic 1.0.0, SQLAlchemy 1, psycopg2 1 and "
+        "PostgreSQL 9.6.",  # a second line
+        "Verified on 2020-01-01 with everything.",  # a line of another shape
+        "This page runs on PostgreSQL 16.2.",  # a free version claim
+        "Tested with Alembic 1.20.",
+    ],
+)
+def test_prose_makes_no_version_claim(project: pytest.Pytester, recorded: str, prose: str) -> None:
+    result = run(project, GOOD.replace('=== "A tab"', f'{prose}\n\n=== "A tab"'), recorded)
+    result.stdout.fnmatch_lines(["*docs/page.md: *"])
+    result.assert_outcomes(failed=1, passed=6, skipped=1)
 
 
 def test_pages_see_a_readers_terminal_even_on_ci(
-    project: pytest.Pytester, verified: str, monkeypatch: pytest.MonkeyPatch
+    project: pytest.Pytester, recorded: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """CI runners set CI, which makes pytest print un-shortened summaries: a page's nested
     pytest would show what no reader sees. Pages get DATABASE_URL, never CI."""
-    page = """
+    text = """
     # A page that looks at its environment
 
     ```console
@@ -204,8 +458,6 @@ def test_pages_see_a_readers_terminal_even_on_ci(
     CI=unset ADDOPTS=unset URL=set
     ```
     """
-    (project.path / "docs/reader.md").write_text(with_provenance(page, verified))
     monkeypatch.setenv("CI", "true")
     monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:cacheprovider")
-    result = project.runpytest_subprocess("docs/reader.md")
-    result.assert_outcomes(passed=2)  # the provenance line and the block
+    run(project, text, recorded).assert_outcomes(passed=3)

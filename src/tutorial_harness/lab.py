@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 
-from tutorial_harness.schema import versions
+from tutorial_harness.provenance import versions
 from tutorial_harness.server import open_server
 from tutorial_harness.shell import reader_env
 

@@ -1,42 +1,55 @@
-"""Make a real output comparable with the one a page shows.
+"""Make a real output comparable with the one a page shows, line by line.
 
-Only what legitimately varies between runs is normalised: the scratch project's absolute
-path, the virtualenv's and Python's paths (in tracebacks), revision ids (random in
-`alembic revision`), timestamps (`Create Date`) and durations (pytest's summary). A page
-may also elide: a line of just `...` stands for any number of lines, as in a shortened
-traceback.
-Revision ids are matched consistently across a page: once the real id `3f1c…` was shown as
-`1975ea83b712`, it is shown so everywhere, and files the page writes use the real id.
+Only values this run produced are normalised, each by a named rule (the manifest counts
+them per page):
+  - `project-path`: the scratch project's absolute path, shown as /path/to/project;
+  - `python-paths`: this environment's and Python's prefixes (in tracebacks);
+  - `revision-id`: ids `alembic revision`/`merge` generated at random in this run, shown as
+    the page shows them; fixed ids (from examples/ or `--rev-id`) are compared literally;
+  - `timestamp`: date-times from the page run's own time span (a new file's `Create Date`),
+    never a fixed one from a committed file;
+  - `duration`: a pytest summary's "in 0.84s".
+A page may elide a traceback's frames with a line `...` between the traceback's header and
+its final error line, which are always compared; nowhere else.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 PROJECT_PLACEHOLDER = "/path/to/project"
 PATHS = {sys.prefix: "/path/to/venv", sys.base_prefix: "/path/to/python"}
 PYTHON_VERSION_DIR = re.compile(r"/lib/python3\.\d+/")
 ELLIPSIS = "..."
+TRACEBACK = "Traceback (most recent call last):"
+FRAME_LINES = r"((?:[ \t][^\n]*\n)+)"  # what `...` stands for: indented traceback lines
 REVISION_ID = re.compile(r"(?<![0-9a-zA-Z])[0-9a-f]{12}(?![0-9a-zA-Z])")
 TIMESTAMP = re.compile(r"\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?")
 DURATION = re.compile(r"(?<![\w.])\d+\.\d+s\b")  # pytest's "3 passed in 0.84s"
+GENERATED_FILE = re.compile(r"^Generating \S*/([0-9a-f]{12})_\w*\.py \.\.\.", re.MULTILINE)
 
 
 @dataclass
 class RevisionIds:
-    """The page's bijection between real revision ids and the ids it shows."""
+    """The page's one-to-one map from ids this run generated to the ids the page shows."""
 
+    generated: set[str] = field(default_factory=set)
     shown: dict[str, str] = field(default_factory=dict)  # real -> shown
 
+    def note_generated(self, output: str) -> None:
+        """The ids of the files an `alembic revision`/`merge` without `--rev-id` wrote."""
+        self.generated.update(GENERATED_FILE.findall(output))
+
     def learn(self, actual: str, expected: str) -> None:
-        """Pair ids by position in one command's output."""
+        """Pair a generated id with the id at the same position in the shown output."""
         taken = set(self.shown.values())
-        for real, shown in zip(
-            REVISION_ID.findall(actual), REVISION_ID.findall(expected), strict=False
-        ):
-            if real not in self.shown and shown not in taken:
+        pairs = zip(REVISION_ID.findall(actual), REVISION_ID.findall(expected), strict=False)
+        for real, shown in pairs:
+            if real in self.generated and real not in self.shown and shown not in taken:
                 self.shown[real] = shown
                 taken.add(shown)
 
@@ -48,17 +61,66 @@ class RevisionIds:
         return REVISION_ID.sub(lambda m: real.get(m[0], m[0]), text)
 
 
-def normalise(actual: str, expected: str, project: str, ids: RevisionIds) -> str:
-    actual = actual.replace(project, PROJECT_PLACEHOLDER)
+@dataclass
+class Line:
+    """One line of a real output as compared, and the rules that changed it."""
+
+    text: str
+    rules: frozenset[str] = frozenset()
+
+
+@dataclass
+class Context:
+    """What one page run produced: its project path, its ids, its time span."""
+
+    project: str
+    ids: RevisionIds
+    started: datetime.datetime
+
+    def produced(self, stamp: str) -> bool:
+        """A timestamp from this run (alembic writes local time), not a committed one."""
+        when = datetime.datetime.fromisoformat(stamp)
+        slack = datetime.timedelta(minutes=1)
+        return self.started - slack <= when <= datetime.datetime.now() + slack
+
+
+def normalise(actual: str, expected: str, context: Context) -> list[Line]:
+    """The real output's lines, each with the values this run produced replaced by the ones
+    the page shows (timestamps and durations by position)."""
+    context.ids.learn(actual, expected)
+    stamps = iter(TIMESTAMP.findall(expected))
+    durations = iter(DURATION.findall(expected))
+    steps: list[tuple[str, Callable[[str], str]]] = [
+        ("project-path", lambda text: text.replace(context.project, PROJECT_PLACEHOLDER)),
+        ("python-paths", _python_paths),
+        ("revision-id", context.ids.to_shown),
+        ("timestamp", lambda text: _timestamps(text, stamps, context)),
+        ("duration", lambda text: DURATION.sub(lambda m: next(durations, m[0]), text)),
+    ]
+    lines = []
+    for raw in tidy(actual).splitlines():
+        text, rules = raw, set()
+        for name, step in steps:
+            new = step(text)
+            if new != text:
+                text, rules = new, rules | {name}
+        lines.append(Line(text, frozenset(rules)))
+    return lines
+
+
+def _python_paths(text: str) -> str:
     for path, placeholder in PATHS.items():
-        actual = actual.replace(path + "/", placeholder + "/")
-    actual = PYTHON_VERSION_DIR.sub("/lib/python3.X/", actual)
-    ids.learn(actual, expected)
-    actual = ids.to_shown(actual)
-    for varying in (TIMESTAMP, DURATION):
-        shown = iter(varying.findall(expected))
-        actual = varying.sub(lambda m, shown=shown: next(shown, m[0]), actual)
-    return actual
+        text = text.replace(path + "/", placeholder + "/")
+    return PYTHON_VERSION_DIR.sub("/lib/python3.X/", text)
+
+
+def shown_timestamps(actual: str, expected: str, context: Context) -> str:
+    """`actual` with the timestamps this run produced shown as `expected` shows them."""
+    return _timestamps(actual, iter(TIMESTAMP.findall(expected)), context)
+
+
+def _timestamps(text: str, shown: Iterator[str], context: Context) -> str:
+    return TIMESTAMP.sub(lambda m: next(shown, m[0]) if context.produced(m[0]) else m[0], text)
 
 
 def tidy(text: str) -> str:
@@ -66,13 +128,95 @@ def tidy(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.rstrip().splitlines())
 
 
-def compared(actual: str, expected: str) -> str:
-    """What to compare with the page's text: the real output, or the page's text itself
-    when the page elides lines with `...` and the real output matches around them."""
+class ElisionError(ValueError):
+    """A `...` where a reader cannot tell what it stands for."""
+
+
+def check_elisions(expected: str) -> int:
+    """How many `...` lines the shown output has; each must stand for a traceback's frames:
+    right after its header or its first frames, and before the final error line."""
     lines = tidy(expected).splitlines()
-    if ELLIPSIS not in lines:
-        return actual
-    pattern = "".join(
-        r"(?:[^\n]*\n)*?" if line == ELLIPSIS else re.escape(line) + "\n" for line in lines
-    )
-    return tidy(expected) if re.fullmatch(pattern, actual + "\n") else actual
+    count = 0
+    for i, line in enumerate(lines):
+        if line != ELLIPSIS:
+            continue
+        count += 1
+        j = i - 1
+        while j >= 0 and lines[j][:1] in (" ", "\t"):
+            j -= 1
+        if j < 0 or lines[j] != TRACEBACK:
+            raise ElisionError(
+                f"output line {i + 1}: `...` stands only for a traceback's frames, "
+                f"right after `{TRACEBACK}`"
+            )
+    return count
+
+
+@dataclass
+class Comparison:
+    """The shown output's lines, each classified (None where the real output differs)."""
+
+    classes: list[str] | None
+
+    @property
+    def matches(self) -> bool:
+        return self.classes is not None
+
+
+def compare(actual: list[Line], expected: str) -> Comparison:
+    """Match the shown lines against the real ones; `...` matches indented frame lines."""
+    shown = tidy(expected).splitlines()
+    pattern = "".join(FRAME_LINES if s == ELLIPSIS else re.escape(s) + "\n" for s in shown)
+    text = "".join(line.text + "\n" for line in actual)
+    match = re.fullmatch(pattern, text)
+    if match is None:
+        return Comparison(None)
+    classes, position, group = [], 0, 1
+    for line in shown:
+        if line == ELLIPSIS:
+            position += match[group].count("\n")
+            group += 1
+            classes.append("elided")
+            continue
+        rules = actual[position].rules
+        classes.append("normalised: " + ", ".join(sorted(rules)) if rules else "exact")
+        position += 1
+    return Comparison(classes)
+
+
+def shown_text(actual: list[Line]) -> str:
+    return "\n".join(line.text for line in actual)
+
+
+def keep_elisions(actual: list[Line], expected: str) -> str:
+    """The real output as `nox -s update` writes it: each traceback the page elided keeps
+    as many frame lines before and after `...` as the page showed."""
+    shown = tidy(expected).splitlines()
+    elided = [_frames_around(shown, i) for i, line in enumerate(shown) if line == ELLIPSIS]
+    lines = [line.text for line in actual]
+    out, i, n = [], 0, 0
+    while i < len(lines):
+        out.append(lines[i])
+        if lines[i] != TRACEBACK or n >= len(elided):
+            i += 1
+            continue
+        end = i + 1
+        while end < len(lines) and lines[end][:1] in (" ", "\t"):
+            end += 1
+        before, after = elided[n]
+        frames = lines[i + 1 : end]
+        if len(frames) > before + after:
+            frames = frames[:before] + [ELLIPSIS] + (frames[len(frames) - after :] if after else [])
+        out.extend(frames)
+        n, i = n + 1, end
+    return "\n".join(out)
+
+
+def _frames_around(shown: list[str], i: int) -> tuple[int, int]:
+    before = 0
+    while shown[i - 1 - before] != TRACEBACK:
+        before += 1
+    after = 0
+    while i + 1 + after < len(shown) and shown[i + 1 + after][:1] in (" ", "\t"):
+        after += 1
+    return before, after

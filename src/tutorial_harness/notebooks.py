@@ -17,7 +17,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
 
-from tutorial_harness.blocks import PROVENANCE
+from tutorial_harness import provenance
 from tutorial_harness.normalise import tidy
 from tutorial_harness.shell import environment
 
@@ -96,23 +96,21 @@ def differences(path: Path, committed: NotebookNode, executed: NotebookNode) -> 
     return failures
 
 
-def recorded_versions(notebook: NotebookNode) -> dict[str, str] | None:
-    """The versions the notebook's provenance cell names (as on the pages)."""
-    for cell in notebook.cells:
-        match = PROVENANCE.search(cell.source) if cell.cell_type == "markdown" else None
-        if match:
-            return {k: v for k, v in match.groupdict().items() if k != "date"}
-    return None
+def markdown(notebook: NotebookNode) -> str:
+    """The notebook's prose: where its provenance line and any version claim stand."""
+    return "\n\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
 
 
-def write_outputs(path: Path, executed: NotebookNode, provenance: str) -> None:
-    """Commit a run's outputs (normalised) and versions into the notebook and its pair."""
+def write_outputs(path: Path, executed: NotebookNode, versions: dict[str, str]) -> None:
+    """Commit a run's outputs (normalised) into the notebook and its pair, and a new
+    provenance line when the versions changed (the date says when they did)."""
     for cell in executed.cells:
         if cell.cell_type == "code":
             cell.outputs = _coalesced([normalised(output) for output in cell.outputs])
-    cells = [c for c in executed.cells if not PROVENANCE.search(c.source)]
-    cells.insert(1, nbformat.v4.new_markdown_cell(provenance))  # under the title
-    executed.cells = cells
+    if provenance.recorded(markdown(executed)) != versions:
+        cells = [c for c in executed.cells if not provenance.LINE.search(c.source)]
+        cells.insert(1, nbformat.v4.new_markdown_cell(provenance.line(versions)))
+        executed.cells = cells
     nbformat.write(executed, path)
     jupytext.write(executed, path.with_suffix(".py"), fmt="py:percent")
 

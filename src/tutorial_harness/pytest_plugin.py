@@ -15,16 +15,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sybil import Document, Sybil
+from sybil import Sybil
 from sybil.integration.pytest import SybilItem
 
-from tutorial_harness import blocks, page, shell
+from tutorial_harness import page, shell
 from tutorial_harness.postgres import PostgresError
 from tutorial_harness.server import Server, open_server
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("tutorial_harness")
+    group.addoption(
+        "--update-docs",
+        action="store_true",
+        help="rewrite shown outputs, provenance lines and notebook outputs from this run "
+        "instead of failing on a difference (review the diff)",
+    )
     group.addoption(
         "--naive",
         action="store_true",
@@ -43,7 +49,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # the KeyboardInterrupt that pytest handles by running finalizers (server stopped).
     if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
         signal.signal(signal.SIGTERM, _interrupt)
-    config.pluginmanager.register(DocsSummary(config.rootpath), "tutorial-docs-summary")
+    config.pluginmanager.register(DocsSummary(), "tutorial-docs-summary")
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -87,16 +93,21 @@ def page_run(request: pytest.FixtureRequest, postgres_server: Server) -> Iterato
         tempfile.TemporaryDirectory(prefix="page-") as project,
     ):
         env = shell.reader_env(url)
+        path = Path(request.path)
         run = page.PageRun(
-            page=Path(request.path).relative_to(config.rootpath),
+            page=path.relative_to(config.rootpath),
+            text=path.read_text(),
             project=Path(project),
             database_url=url,
             examples=config.rootpath / "examples",
             shell=shell.ShellState(Path(project), env),
             in_process=not (config.getoption("alembic_subprocess") or naive),
-            update=bool(config.getoption("update_examples", False)),
+            update=config.getoption("update_docs"),
         )
-        yield run
+        try:
+            yield run
+        finally:
+            run.files.close()
         run.apply_rewrites()
 
 
@@ -123,55 +134,57 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     return None
 
 
-# -- executed vs opted-out counts -----------------------------------------------------------
+# -- the end-of-run summary, from the test reports (so it also works under xdist) ----------
+
+
+# What the summary counts: fenced blocks and database checks (not the page-level items).
+SUMMARISED = {"Console": "block", "File": "block", "Python": "block", "Output": "block"}
+SUMMARISED["Check"] = "check"
 
 
 class DocsSummary:
-    """Counts docs blocks per page from reports (works under xdist) and lists opt-outs."""
+    """Per page: blocks passed, database checks, failures, and each opt-out with its reason."""
 
-    def __init__(self, rootpath: Path) -> None:
-        self.rootpath = rootpath
-        self.outcomes: Counter[tuple[str, str]] = Counter()  # (page, outcome or "check")
+    def __init__(self) -> None:
+        self.pages: dict[str, Counter[str]] = {}
+        self.opt_outs: dict[str, list[str]] = {}
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         kind = dict(report.user_properties).get("docs_block")
-        if report.when == "call" and kind:
-            page_path = report.nodeid.split("::")[0]
-            self.outcomes[(page_path, report.outcome)] += 1
-            if kind == "check" and report.passed:
-                self.outcomes[(page_path, "check")] += 1
+        if not kind or (report.when != "call" and not report.skipped):
+            return
+        page_path = report.nodeid.split("::")[0]
+        counts = self.pages.setdefault(page_path, Counter())
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+            self.opt_outs.setdefault(page_path, []).append(reason.removeprefix("Skipped: "))
+        counts[report.outcome] += 1
+        if report.passed and kind in SUMMARISED:
+            counts[SUMMARISED[kind]] += 1
 
     @pytest.hookimpl
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        if not self.outcomes:
+        if not self.pages:
             return
         terminalreporter.section("executed documentation")
         write = terminalreporter.write_line
-        executed = opted_out = 0
-        for path in sorted((self.rootpath / "docs").rglob("*.md")):
-            page_path = str(path.relative_to(self.rootpath))
-            regions, skipped = blocks.lex(Document(path.read_text(), str(path)))
-            if regions and not any(key[0] == page_path for key in self.outcomes):
-                continue  # not part of this run
-            passed, failed = (
-                self.outcomes[(page_path, "passed")],
-                self.outcomes[(page_path, "failed")],
-            )
-            checks = self.outcomes[(page_path, "check")]
-            executed += passed
-            opted_out += len(skipped)
+        for page_path, counts in sorted(self.pages.items()):
             write(
-                f"{page_path}: {passed - checks} blocks and {checks} database checks passed, "
-                f"{failed} failed, {len(skipped)} opted out"
+                f"{page_path}: {counts['block']} blocks and {counts['check']} database "
+                f"checks passed, {counts['failed']} failed, {counts['skipped']} opted out"
             )
-            for opt_out in skipped:
-                write(f"    line {opt_out.line} not run: {opt_out.reason}")
-        write(f"docs: {executed} blocks and checks executed and matching, {opted_out} opted out")
+            for reason in self.opt_outs.get(page_path, []):
+                write(f"    {reason}")
+        total = Counter()
+        for counts in self.pages.values():
+            total.update(counts)
+        write(
+            f"docs: {total['block'] + total['check']} blocks and checks executed and "
+            f"matching, {total['skipped']} opted out"
+        )
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if isinstance(item, SybilItem):
-        block = item.example.parsed
-        kind = block.name if isinstance(block, blocks.Directive) else type(block).__name__
-        item.user_properties.append(("docs_block", kind))
+        item.user_properties.append(("docs_block", type(item.example.parsed).__name__))

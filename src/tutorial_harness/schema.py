@@ -54,18 +54,3 @@ def rows(url: str, query: str) -> list[tuple]:
             return [tuple(row) for row in conn.execute(text(query))]
     finally:
         engine.dispose()
-
-
-def versions(url: str) -> dict[str, str]:
-    """What a run really used: the libraries here, and the server behind `url`."""
-    import alembic
-    import psycopg2
-    import sqlalchemy
-
-    (server,) = rows(url, "SHOW server_version")[0]
-    return {
-        "alembic": alembic.__version__,
-        "sqlalchemy": sqlalchemy.__version__,
-        "psycopg2": psycopg2.__version__.split()[0],
-        "postgresql": server.split()[0],
-    }

@@ -30,11 +30,13 @@ class ShellState:
 
 
 def run_line(line: str, state: ShellState) -> tuple[int, str]:
-    """Run `line` in bash from `state`; updates `state` in place; returns (status, output)."""
+    """Run `line` in bash from `state`; updates `state` in place; returns (status, output).
+
+    With pipefail, so that `failing | sort` cannot hide a failure behind its last command."""
     with tempfile.NamedTemporaryFile(prefix="shell-state-") as dump:
         env = {**state.env, "__STATE": dump.name, "PYTHONUNBUFFERED": "1"}
         result = subprocess.run(
-            ["bash", "-c", line + _EPILOGUE],
+            ["bash", "-o", "pipefail", "-c", line + _EPILOGUE],
             cwd=state.cwd,
             env=env,
             stdin=subprocess.DEVNULL,

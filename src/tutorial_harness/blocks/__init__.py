@@ -1,0 +1,97 @@
+"""A page's blocks: every kind's parsing and evaluation, combined in one registry.
+
+The lexer (Sybil's, so fences inside admonitions and content tabs are found) yields fences
+and directive comments; `KINDS` decides, in order, which kind claims a fence. Each kind is a
+dataclass with `evaluate(run)`: it returns a failure message or None, and records in
+`run.record` how it accounted for every line it shows. A fence no kind claims fails the
+page, unless `<!-- norun: reason -->` stands right before it (then it is a real skip).
+Directives:
+  <!-- project: tutorial -->   start from a copy of examples/tutorial/
+  <!-- check: users-created -->   run a named database check (see tests/page_checks.py)
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sybil import Document, Region
+from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFencedCodeBlockLexer
+
+from tutorial_harness.blocks.base import Block, Fence, Unclassified
+from tutorial_harness.blocks.console import Console
+from tutorial_harness.blocks.directives import Check, OptOut, Project
+from tutorial_harness.blocks.files import File
+from tutorial_harness.blocks.python import Output, Python
+from tutorial_harness.blocks.whole_page import PageEnd, Provenance
+
+__all__ = ["Block", "KINDS", "lex", "classify"]
+
+FENCE_INFO = re.compile(r"(?P<language>[\w+-]*)[ \t]*(?P<attributes>[^\n]*)$\n", re.MULTILINE)
+ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
+DIRECTIVES = {"project": Project, "check": Check}
+
+# The fence kinds, most specific first: the first whose `claims` is true takes the fence.
+KINDS: list[type[Block]] = [Console, Output, File, Python]
+
+
+def classify(fence: Fence) -> Block:
+    for kind in KINDS:
+        if kind.claims(fence):
+            return kind.from_fence(fence)
+    return Unclassified(fence)
+
+
+def lex(document: Document) -> list[tuple[Region, Block]]:
+    """(region, block) pairs in page order, ending with the page's own checks."""
+    fences = list(RawFencedCodeBlockLexer(info_pattern=FENCE_INFO)(document))
+    comments = [  # a directive shown inside a fence is an example, not a directive
+        comment
+        for comment in DirectiveInHTMLCommentLexer(r"norun|project|check")(document)
+        if not any(fence.start < comment.start < fence.end for fence in fences)
+    ]
+    opted_out: dict[int, str] = {}
+    pairs: list[tuple[Region, Block]] = []
+    for comment in comments:
+        name, argument = comment.lexemes["directive"], comment.lexemes["arguments"].strip()
+        if name == "norun":
+            target = _fence_after(document, comment, fences)
+            if not argument:
+                raise ValueError(f"{_where(document, comment)}: <!-- norun: --> needs a reason")
+            opted_out[target.start] = argument
+        else:
+            pairs.append((comment, DIRECTIVES[name](argument)))
+    for region in fences:
+        fence = Fence(
+            region.lexemes["language"],
+            dict(ATTRIBUTE.findall(region.lexemes["attributes"])),
+            str(region.lexemes["source"]),
+            _line(document, region.start),
+            region.start,
+            region.end,
+        )
+        reason = opted_out.get(region.start)
+        pairs.append((region, OptOut(fence, reason) if reason else classify(fence)))
+    runs_something = any(not isinstance(block, OptOut) for _, block in pairs)
+    pairs.append(Provenance.of(document, fences, runs_something))
+    pairs.append((Region(len(document.text), len(document.text)), PageEnd()))
+    pairs.sort(key=lambda pair: pair[0].start)
+    return pairs
+
+
+def _fence_after(document: Document, comment: Region, fences: list[Region]) -> Region:
+    after = document.text.index("-->", comment.start) + len("-->")
+    target = next((f for f in fences if f.start >= after), None)
+    if target is None or document.text[after : target.start].strip():
+        raise ValueError(
+            f"{_where(document, comment)}: <!-- norun: --> must come right before a fence"
+        )
+    return target
+
+
+def _where(document: Document, region: Region) -> str:
+    return f"{Path(document.path)}:{_line(document, region.start)}"
+
+
+def _line(document: Document, position: int) -> int:
+    return document.text.count("\n", 0, position) + 1

@@ -1,0 +1,111 @@
+"""` ```console ` blocks: `$ command` lines, each followed by the output it must print.
+
+Every command's exit status is checked: 0, or the status a trailing comment on the command
+line announces to the reader, `$ alembic upgrade head  # fails (exit status 255)`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tutorial_harness.blocks.base import Block, Fence
+
+if TYPE_CHECKING:
+    from tutorial_harness.page import PageRun
+
+PROMPT = "$ "
+FAILS = re.compile(r"\s+# fails \(exit status (?P<status>\d+)\)$")
+
+
+@dataclass
+class Command:
+    line: str  # as shown, without the prompt (continuation lines included)
+    expected: str
+    page_line: int
+
+    @property
+    def status(self) -> int:
+        """The exit status the page announces (0 unless it says the command fails)."""
+        marker = FAILS.search(self.line)
+        return int(marker["status"]) if marker else 0
+
+    @property
+    def shown_lines(self) -> int:
+        return self.line.count("\n") + 1
+
+    def with_status(self, status: int) -> str:
+        line = FAILS.sub("", self.line)
+        return f"{line}  # fails (exit status {status})" if status else line
+
+
+@dataclass
+class Console(Block):
+    fence: Fence
+    commands: list[Command]
+
+    @classmethod
+    def claims(cls, fence: Fence) -> bool:
+        return fence.language == "console"
+
+    @classmethod
+    def from_fence(cls, fence: Fence) -> Console:
+        return cls(fence, parse(fence))
+
+    def evaluate(self, run: PageRun) -> str | None:
+        failures, rewritten, classes = [], [], []
+        for command in self.commands:
+            status, output = run.run(command.line)
+            failure, shown, lines = run.compare(
+                output, command.expected, command.page_line, f"`{command.line}`"
+            )
+            if status != command.status:
+                failures.append(
+                    f"{run.page}:{command.page_line}: `{command.line}` exited with status "
+                    f"{status}; the page {_says(command.status)}"
+                )
+            if failure:
+                failures.append(failure)
+            run.record.note_elisions(command.line, command.expected)
+            classes += ["run"] * command.shown_lines + lines
+            rewritten.append((command.with_status(status), shown))
+        if failures and run.update:
+            run.rewrite_fence(self.fence, _source(rewritten))
+            return None
+        run.record.shown(self.fence.source, classes)
+        return "\n\n".join(failures) or None
+
+
+def _says(status: int) -> str:
+    return f"says it fails with {status}" if status else "does not mark it as failing"
+
+
+def parse(fence: Fence) -> list[Command]:
+    """`$ command` lines (a trailing backslash continues) each followed by their output."""
+    commands: list[Command] = []
+    lines = fence.source.splitlines()
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith(PROMPT):
+            raise ValueError(f"line {fence.line + 1 + i}: console blocks start with '$ '")
+        start, command = i, lines[i][len(PROMPT) :]
+        while command.endswith("\\") and i + 1 < len(lines):
+            i += 1
+            command += "\n" + lines[i]
+        i += 1
+        output_start = i
+        while i < len(lines) and not lines[i].startswith(PROMPT):
+            i += 1
+        expected = "\n".join(lines[output_start:i])
+        commands.append(Command(command, expected, fence.line + 1 + start))
+    return commands
+
+
+def _source(commands: list[tuple[str, str]]) -> str:
+    parts = []
+    for line, output in commands:
+        parts.append(PROMPT + line)
+        if output:
+            parts.append(output)
+    return "\n".join(parts) + "\n"

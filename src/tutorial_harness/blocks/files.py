@@ -1,0 +1,97 @@
+"""File blocks: ` ```python title="migrations/env.py" ` holding `--8<-- "tutorial/..."`.
+
+The page shows the file from examples/ that the runner writes into the project, so what a
+reader sees is what ran. A written file must then be exercised: a later step reads, imports
+or runs it (see tutorial_harness.exercised). `hl_lines` must highlight exactly the lines that
+differ from the file it replaces (blank lines may go unhighlighted).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tutorial_harness.blocks.base import Block, Fence
+from tutorial_harness.normalise import shown_timestamps
+
+if TYPE_CHECKING:
+    from tutorial_harness.page import PageRun
+
+SNIPPET = re.compile(r'^--8<-- "(?P<path>[^"]+)"\s*$')
+
+
+@dataclass
+class File(Block):
+    fence: Fence
+    path: str  # in the project, as the title shows it
+    snippet: str | None  # under examples/; None when the fence does not include one
+
+    @classmethod
+    def claims(cls, fence: Fence) -> bool:
+        return "title" in fence.attributes
+
+    @classmethod
+    def from_fence(cls, fence: Fence) -> File:
+        snippet = SNIPPET.match(fence.source.strip())
+        return cls(fence, fence.attributes["title"], snippet["path"] if snippet else None)
+
+    def evaluate(self, run: PageRun) -> str | None:
+        where = f"{run.page}:{self.fence.line}"
+        if self.snippet is None:
+            return (
+                f'{where}: file block "{self.path}" must include its file from examples/ '
+                'with --8<-- "path" (one source of truth)'
+            )
+        source = run.examples / self.snippet
+        if not source.is_file():
+            return f"{where}: examples/{self.snippet} does not exist"
+        shown = source.read_text()
+        content = run.ids.to_real(shown)
+        target = run.shell.cwd / run.ids.to_real(self.path)
+        with run.files.not_reading():
+            before = target.read_text() if target.is_file() else None
+        if before is not None:  # a generated file's Create Date is not a change the page made
+            before = shown_timestamps(before, content, run.context)
+        problem = _highlights(self.fence.attributes.get("hl_lines"), before, content)
+        if problem:
+            return f"{where}: {problem}"
+        run.files.write(target, content, self.fence.line)
+        run.record.shown(shown, ["file"] * len(shown.splitlines()))
+        return None
+
+
+def _highlights(spec: str | None, before: str | None, after: str) -> str | None:
+    if spec is None:
+        return None
+    if before is None:
+        return "hl_lines marks changes, but there is no file here for it to change"
+    lines = after.splitlines()
+    changed = changed_lines(before.splitlines(), lines)
+    marked = parse_hl_lines(spec)
+    wrong = sorted(marked - changed)
+    missing = sorted(n for n in changed - marked if lines[n - 1].strip())
+    if not wrong and not missing:
+        return None
+    return (
+        f'hl_lines="{spec}" does not mark the changed lines: '
+        f"unchanged but highlighted {wrong}, changed but not highlighted {missing}"
+    )
+
+
+def changed_lines(before: list[str], after: list[str]) -> set[int]:
+    """1-based numbers of the lines of `after` that are new or changed."""
+    changed: set[int] = set()
+    for tag, _, _, j1, j2 in difflib.SequenceMatcher(None, before, after).get_opcodes():
+        if tag in ("replace", "insert"):
+            changed.update(range(j1 + 1, j2 + 1))
+    return changed
+
+
+def parse_hl_lines(spec: str) -> set[int]:
+    marked: set[int] = set()
+    for part in spec.split():
+        first, _, last = part.partition("-")
+        marked.update(range(int(first), int(last or first) + 1))
+    return marked

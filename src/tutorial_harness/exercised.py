@@ -1,0 +1,62 @@
+"""Which written files a later step really opened, seen by the kernel (inotify).
+
+A file block counts as executed only once something opens it after it was written: alembic
+importing env.py or a migration, a script run by bash, `cat`, a test file under pytest, in
+this process or any child. The harness's own reads (database checks, the next file block's
+look at what it replaces) are set aside. Python may import a stale bytecode cache instead of
+a source rewritten within the same second, so the cache of a written file is removed: a
+reader's editor never saves twice in one second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from inotify_simple import INotify, flags
+
+
+class FileWatch:
+    def __init__(self) -> None:
+        self._inotify = INotify()
+        self._watched: dict[int, tuple[Path, int]] = {}  # watch descriptor -> (file, line)
+        self.unread: dict[Path, int] = {}  # written, not yet opened -> the block's line
+        self.replaced_unread: list[tuple[Path, int]] = []
+
+    def write(self, path: Path, content: str, line: int) -> None:
+        """Write a shown file and start watching for the first open of it."""
+        self.observe()
+        if path in self.unread:
+            self.replaced_unread.append((path, self.unread.pop(path)))
+        with self.not_reading():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content)
+            for cache in path.parent.glob(f"__pycache__/{path.stem}.*.pyc"):
+                cache.unlink()
+        descriptor = self._inotify.add_watch(path, flags.OPEN)
+        self._watched[descriptor] = (path, line)
+        self.unread[path] = line
+
+    def observe(self) -> None:
+        """Credit every open since the last look."""
+        for event in self._inotify.read(timeout=0):
+            path, _ = self._watched.get(event.wd, (None, 0))
+            if path is not None and event.mask & flags.OPEN:
+                self.unread.pop(path, None)
+
+    @contextlib.contextmanager
+    def not_reading(self) -> Iterator[None]:
+        """The harness's own reads and writes: opens in here exercise nothing."""
+        self.observe()
+        try:
+            yield
+        finally:
+            self._inotify.read(timeout=0)  # drop the events of our own opens
+
+    def never_read(self) -> list[tuple[Path, int]]:
+        self.observe()
+        return self.replaced_unread + sorted(self.unread.items(), key=lambda item: item[1])
+
+    def close(self) -> None:
+        self._inotify.close()

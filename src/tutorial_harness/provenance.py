@@ -1,0 +1,84 @@
+"""What a page or notebook says it was recorded with: one line, in one format, checked here.
+
+"Outputs recorded on DATE with Alembic X, SQLAlchemy Y, psycopg2 Z and PostgreSQL W."
+DATE is the day `nox -s update` last recorded the outputs with those versions: it changes
+only when the versions do (or the line is new), never because a run re-verified them, which
+every test run does. A page that executes something has exactly one such line, under its
+title; a notebook has it in its second cell. Nowhere else may prose claim an exact version
+(a later issue replaces the line with a version matrix: it stays in this module).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+LINE = re.compile(
+    r"^Outputs recorded on (?P<date>\d{4}-\d\d-\d\d) with Alembic (?P<alembic>\S+), "
+    r"SQLAlchemy (?P<sqlalchemy>\S+), psycopg2 (?P<psycopg2>\S+) "
+    r"and PostgreSQL (?P<postgresql>\S+)\.$",
+    re.MULTILINE,
+)
+# Any other line that looks like one (a second, a misspelt or an old-style line).
+LOOKALIKE = re.compile(r"^.*\b(?:recorded|verified) on \d{4}-\d\d-\d\d\b.*$", re.I | re.M)
+# An exact version of what the pages run, in prose: "PostgreSQL 18.6", "Alembic 1.20.1".
+# A boundary ("since SQLAlchemy 2.1", "Python 3.11+") is a fact about the library, allowed.
+VERSION_CLAIM = re.compile(
+    r"\b(?:(?:Alembic|SQLAlchemy|psycopg2?|pytest)\s+v?\d+\.\d+\.\d+"
+    r"|(?:PostgreSQL|Postgres)\s+\d+\.\d+"
+    r"|(?:tested|verified|checked)\s+(?:with|on|against)\s+\S+\s+v?\d+(?:\.\d+)*)",
+    re.IGNORECASE,
+)
+
+
+def line(versions: dict[str, str], date: datetime.date | None = None) -> str:
+    return (
+        f"Outputs recorded on {date or datetime.date.today()} with Alembic "
+        f"{versions['alembic']}, SQLAlchemy {versions['sqlalchemy']}, psycopg2 "
+        f"{versions['psycopg2']} and PostgreSQL {versions['postgresql']}."
+    )
+
+
+def recorded(text: str) -> dict[str, str] | None:
+    """The versions the text's provenance line names; None without one."""
+    match = LINE.search(text)
+    return {k: v for k, v in match.groupdict().items() if k != "date"} if match else None
+
+
+def problems(text: str, runs_something: bool) -> list[str]:
+    """What is wrong with a page's (or notebook's) provenance and version claims."""
+    found = [m.group(0) for m in LOOKALIKE.finditer(text)]
+    real = [m.group(0) for m in LINE.finditer(text)]
+    errors = [f"not a provenance line: {text!r}" for text in found if not LINE.fullmatch(text)]
+    if runs_something and len(real) != 1:
+        errors.append(f"{len(real)} provenance lines; a page that runs something has one")
+    if not runs_something and real:
+        errors.append("a provenance line on a page that runs nothing")
+    without = LINE.sub("", text)
+    errors += [f"a version claim outside the provenance line: {m[0]!r}" for m in _claims(without)]
+    return errors
+
+
+def _claims(text: str) -> list[re.Match[str]]:
+    return list(VERSION_CLAIM.finditer(text))
+
+
+def versions(database_url: str) -> dict[str, str]:
+    """What a run really used: the libraries here, and the server behind the URL."""
+    import alembic
+    import psycopg2
+    import sqlalchemy
+
+    from tutorial_harness.schema import rows
+
+    (server,) = rows(database_url, "SHOW server_version")[0]
+    return {
+        "alembic": alembic.__version__,
+        "sqlalchemy": sqlalchemy.__version__,
+        "psycopg2": psycopg2.__version__.split()[0],
+        "postgresql": server.split()[0],
+    }
+
+
+def listed(versions: dict[str, str]) -> str:
+    return ", ".join(f"{name} {version}" for name, version in versions.items())
