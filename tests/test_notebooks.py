@@ -8,6 +8,7 @@ import jupytext
 import nbformat
 import pytest
 from nbclient.exceptions import CellExecutionError
+from nbformat import NotebookNode
 
 from tutorial_harness import notebooks, provenance
 from tutorial_harness.shell import reader_env
@@ -65,10 +66,11 @@ def test_a_notebook_can_be_rerun_from_the_top_in_the_same_kernel(
         executed = notebooks.execute(copy, env)
     finally:
         copy.unlink()
-    first, second = executed.cells[:once], executed.cells[once:]
-    for a, b in zip(first, second, strict=True):
-        if a.cell_type == "code":
-            assert notebooks.masked_streams(a) == notebooks.masked_streams(b), a.source
+    first = nbformat.v4.new_notebook(cells=executed.cells[:once])
+    second = nbformat.v4.new_notebook(cells=executed.cells[once:])
+    labels = ("first run", "second run")
+    failures = notebooks.differences(path.relative_to(ROOT), first, second, labels)
+    assert not failures, "\n\n".join(failures)
 
 
 def test_a_failing_cell_fails_with_its_source_and_error(tmp_path: Path) -> None:
@@ -84,3 +86,119 @@ def test_a_failing_cell_fails_with_its_source_and_error(tmp_path: Path) -> None:
     message = str(error.value)
     assert "assert x == 2, 'the users table is missing'" in message
     assert "AssertionError: the users table is missing" in message
+
+
+# -- outputs compared as displayed -----------------------------------------------------------
+
+
+def stdout(text: str) -> NotebookNode:
+    return nbformat.v4.new_output("stream", name="stdout", text=text)
+
+
+def stderr(text: str) -> NotebookNode:
+    return nbformat.v4.new_output("stream", name="stderr", text=text)
+
+
+def notebook_with(
+    *outputs: NotebookNode, source: str = "command.upgrade(config, 'head')"
+) -> NotebookNode:
+    cell = nbformat.v4.new_code_cell(source, outputs=list(outputs))
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title"), cell])
+
+
+LOG = "INFO  [alembic.runtime.migration] Context impl PostgresqlImpl.\n"
+ERROR = 'column "full_name" of relation "users" contains null values\n'
+REAL = notebook_with(stderr(LOG), stdout(ERROR))
+
+
+def test_outputs_displayed_as_committed_are_current() -> None:
+    assert notebooks.differences(Path("n.ipynb"), REAL, REAL) == []
+
+
+def test_stderr_and_stdout_in_the_wrong_order_are_reported() -> None:
+    swapped = notebook_with(stdout(ERROR), stderr(LOG))
+    assert notebooks.differences(Path("n.ipynb"), swapped, REAL) == [
+        "n.ipynb cell 2 `command.upgrade(config, 'head')`:\n"
+        "--- committed output\n"
+        "+++ real output\n"
+        "@@ -1,2 +1,2 @@\n"
+        "+[stderr] INFO  [alembic.runtime.migration] Context impl PostgresqlImpl.\n"
+        ' [stdout] column "full_name" of relation "users" contains null values\n'
+        "-[stderr] INFO  [alembic.runtime.migration] Context impl PostgresqlImpl."
+    ]
+
+
+def test_a_committed_notebook_with_its_streams_swapped_is_reported() -> None:
+    path = ROOT / "notebooks/data-migration.ipynb"
+    committed = nbformat.read(path, as_version=4)
+    edited = nbformat.read(path, as_version=4)
+    [(number, cell)] = [
+        (number, cell)
+        for number, cell in enumerate(edited.cells, start=1)
+        if [output.get("name") for output in cell.get("outputs", [])] == ["stderr", "stdout"]
+    ]
+    cell.outputs.reverse()
+    [failure] = notebooks.differences(Path("data-migration.ipynb"), edited, committed)
+    assert failure.startswith(f"data-migration.ipynb cell {number} `from alembic import command`")
+
+
+def test_a_deleted_output_is_reported() -> None:
+    [failure] = notebooks.differences(Path("n.ipynb"), notebook_with(stdout(ERROR)), REAL)
+    assert "\n+[stderr] INFO" in failure
+
+
+def test_an_output_moved_within_its_stream_is_reported() -> None:
+    """Each stream's text is the same, but the reader would see `done` last."""
+    real = notebook_with(stdout("before\n"), stderr(LOG), stdout("done\n"))
+    moved = notebook_with(stdout("before\ndone\n"), stderr(LOG))
+    [failure] = notebooks.differences(Path("n.ipynb"), moved, real)
+    assert failure.endswith(
+        " [stdout] before\n"
+        "+[stderr] INFO  [alembic.runtime.migration] Context impl PostgresqlImpl.\n"
+        " [stdout] done\n"
+        "-[stderr] INFO  [alembic.runtime.migration] Context impl PostgresqlImpl."
+    )
+
+
+def test_text_moved_to_the_other_stream_is_reported() -> None:
+    moved = notebook_with(stderr(LOG + ERROR))
+    [failure] = notebooks.differences(Path("n.ipynb"), moved, REAL)
+    assert "\n-[stderr] column" in failure
+    assert "\n+[stdout] column" in failure
+
+
+def test_a_difference_invisible_line_by_line_is_shown_exactly() -> None:
+    """A `!command` writes on a terminal: its lines end with \\r\\n."""
+    committed = notebook_with(stdout("1975ea83b712\n"), source="!alembic current")
+    real = notebook_with(stdout("1975ea83b712\r\n"), source="!alembic current")
+    [failure] = notebooks.differences(Path("n.ipynb"), committed, real)
+    assert "\n-[stdout] '1975ea83b712\\n'\n+[stdout] '1975ea83b712\\r\\n'" in failure
+
+
+def test_chunks_of_one_stream_and_the_random_name_do_not_count() -> None:
+    """Where a `!command`'s output is cut into messages depends on timing; Jupyter joins
+    adjacent chunks of one stream, on screen and in the saved notebook."""
+    committed = notebook_with(stdout("Generating /tmp/alembic-notebook-XXXXXXXX/README\nok\n"))
+    chunked = notebook_with(
+        stdout("Generating /tmp/alembic-notebook-k2j4_9xa/READ"), stdout("ME\nok\n")
+    )
+    assert notebooks.differences(Path("n.ipynb"), committed, chunked) == []
+    assert notebooks.displayed(chunked.cells[1]) == [
+        notebooks.Shown(
+            "stream", "stdout", "Generating /tmp/alembic-notebook-XXXXXXXX/README\nok\n"
+        )
+    ]
+
+
+def test_written_outputs_are_the_displayed_ones_in_order(tmp_path: Path) -> None:
+    executed = notebook_with(stdout("a\n"), stdout("b\n"), stderr(LOG), stdout(ERROR))
+    path = tmp_path / "n.ipynb"
+    versions = {"alembic": "1", "sqlalchemy": "2", "psycopg2": "3", "postgresql": "4"}
+    notebooks.write_outputs(path, executed, versions)
+    written = nbformat.read(path, as_version=4)
+    outputs = [(o.output_type, o.name, o.text) for o in written.cells[-1].outputs]
+    assert outputs == [
+        ("stream", "stdout", "a\nb\n"),
+        ("stream", "stderr", LOG),
+        ("stream", "stdout", ERROR),
+    ]

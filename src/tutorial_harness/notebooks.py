@@ -1,8 +1,28 @@
 """Executing notebooks and comparing their outputs with the committed ones.
 
 Outputs are committed (the site renders them as they are) and a test proves them current:
-each notebook runs on a fresh database and its outputs must equal the committed ones after
-masking the scratch project's random name. `--update-examples` writes the new outputs.
+each notebook runs on a fresh database and its outputs must be displayed as the committed
+ones, after masking the scratch project's random name: the same outputs in the same order,
+each with the same stream (stdout or stderr) and text. `--update-examples` writes the new
+outputs.
+
+That order is the same in every run, so it is compared as it is: 80 runs of each notebook,
+half of them four at a time on two busy CPUs, gave one output sequence per cell, equal to
+the committed one. It comes from IPython and ipykernel:
+- a `!command` runs under pexpect on a pseudo-terminal (IPython.utils._process_posix): its
+  stdout and stderr are one stream, read by one thread and shown as stdout in the order the
+  command wrote them, as in a terminal. Only where that output is cut into chunks depends
+  on timing, hence the joining of adjacent chunks of one stream (`_coalesced`). (IPython
+  reads the two pipes in two threads on Windows, where the harness does not run.)
+- the kernel's sys.stdout and sys.stderr are two OutStreams (ipykernel.iostream), each with
+  its own buffer, sent by its `flush()`, 0.2 s after its first write, or at the end of the
+  cell, stdout first. So what is shown is not always in the order written, and a cell
+  writing to both without flushing can vary: stderr then stdout, written together, shows
+  stdout first; written 0.19 s apart, stderr first. Logging's StreamHandler flushes every
+  record, and env.py's fileConfig binds alembic's handler to the kernel's sys.stderr: the
+  data-migration notebook's in-process upgrade always shows its log lines, then the error
+  it prints. A cell that writes to both streams itself should flush (`flush=True`) before
+  switching from one to the other.
 """
 
 from __future__ import annotations
@@ -10,6 +30,7 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import jupytext
 import nbformat
@@ -18,7 +39,6 @@ from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
 
 from tutorial_harness import provenance
-from tutorial_harness.normalise import tidy
 from tutorial_harness.shell import environment
 
 # The random part of the scratch project's name. A `!command` runs on a terminal 80 columns
@@ -59,39 +79,57 @@ def normalised(output: NotebookNode) -> NotebookNode:
     return output
 
 
-def streams(cell: NotebookNode) -> dict[str, str]:
-    """A code cell's outputs by stream. stdout and stderr of a `!command` are read by two
-    threads, so their interleaving varies between runs; each stream's text does not."""
-    texts: dict[str, str] = {}
-    for output in cell.get("outputs", []):
+class Shown(NamedTuple):
+    """One output as a reader sees it: its output_type, its stream's name (stdout or stderr;
+    empty for other outputs) and its text (an error's `ename: evalue`, a result's
+    text/plain)."""
+
+    kind: str
+    name: str
+    text: str
+
+    @property
+    def label(self) -> str:
+        return self.name if self.kind == "stream" else self.kind
+
+
+def displayed(cell: NotebookNode) -> list[Shown]:
+    """A code cell's outputs as displayed: in order, the scratch project's random name masked,
+    adjacent chunks of one stream joined. Where a chunk of a `!command`'s output ends depends
+    on timing; Jupyter joins the chunks on screen and in the saved notebook."""
+    shown: list[Shown] = []
+    for output in _coalesced([normalised(output) for output in cell.get("outputs", [])]):
         if output.output_type == "stream":
-            key, text = output.name, output.text
+            shown.append(Shown("stream", output.name, output.text))
         elif output.output_type == "error":
-            key, text = "error", f"{output.ename}: {output.evalue}"
+            shown.append(Shown("error", "", f"{output.ename}: {output.evalue}"))
         else:
-            key, text = "result", output.get("data", {}).get("text/plain", "")
-        texts[key] = texts.get(key, "") + text
-    return {key: tidy(text) for key, text in texts.items()}
+            text = output.get("data", {}).get("text/plain", "")
+            shown.append(Shown(output.output_type, "", text))
+    return shown
 
 
-def masked_streams(cell: NotebookNode) -> dict[str, str]:
-    return streams({"outputs": [normalised(output) for output in cell.get("outputs", [])]})
-
-
-def differences(path: Path, committed: NotebookNode, executed: NotebookNode) -> list[str]:
-    """Readable diffs, one per cell whose outputs changed."""
-    failures = []
+def differences(
+    path: Path,
+    committed: NotebookNode,
+    executed: NotebookNode,
+    labels: tuple[str, str] = ("committed output", "real output"),
+) -> list[str]:
+    """Readable diffs, one per code cell whose outputs are not displayed as committed: the
+    same outputs, in the same order, each with the same stream and text."""
+    failures: list[str] = []
     pairs = zip(committed.cells, executed.cells, strict=True)
     for number, (old, new) in enumerate(pairs, start=1):
         if old.cell_type != "code":
             continue
-        shown, real = streams(old), masked_streams(new)
+        shown, real = displayed(old), displayed(new)
         if shown == real:
             continue
         first_line = old.source.splitlines()[0] if old.source else ""
-        diff = difflib.unified_diff(
-            _flatten(shown), _flatten(real), "committed output", "real output", lineterm=""
-        )
+        before, after = _lines(shown), _lines(real)
+        if before == after:  # the difference is invisible line by line: \r, a boundary
+            before, after = _lines(shown, exact=True), _lines(real, exact=True)
+        diff = difflib.unified_diff(before, after, *labels, lineterm="")
         failures.append(f"{path} cell {number} `{first_line}`:\n" + "\n".join(diff))
     return failures
 
@@ -116,20 +154,27 @@ def write_outputs(path: Path, executed: NotebookNode, versions: dict[str, str]) 
 
 
 def _coalesced(outputs: list[NotebookNode]) -> list[NotebookNode]:
-    """Adjacent chunks of one stream as one output, as Jupyter saves them."""
+    """Adjacent chunks of one stream as one output, as Jupyter shows and saves them."""
     merged: list[NotebookNode] = []
     for output in outputs:
         previous = merged[-1] if merged else None
         if (
             previous
             and output.output_type == previous.output_type == "stream"
-            and (output.name == previous.name)
+            and output.name == previous.name
         ):
-            previous.text += output.text
+            merged[-1] = nbformat.from_dict({**previous, "text": previous.text + output.text})
         else:
             merged.append(output)
     return merged
 
 
-def _flatten(texts: dict[str, str]) -> list[str]:
-    return [f"[{key}] {line}" for key, text in sorted(texts.items()) for line in text.splitlines()]
+def _lines(outputs: list[Shown], exact: bool = False) -> list[str]:
+    """The outputs as diff lines, each line tagged with its stream (or output type)."""
+    if exact:
+        return [f"[{output.label}] {output.text!r}" for output in outputs]
+    lines: list[str] = []
+    for output in outputs:
+        tagged = [f"[{output.label}] {line}" for line in output.text.splitlines()]
+        lines += tagged or [f"[{output.label}]"]
+    return lines
