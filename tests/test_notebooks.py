@@ -10,7 +10,9 @@ import pytest
 from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
 
-from tutorial_harness import notebooks, provenance
+from tutorial_harness import manifest, notebooks, provenance
+from tutorial_harness.pytest_plugin import manifest_path
+from tutorial_harness.rendered import code_blocks
 from tutorial_harness.shell import reader_env
 
 ROOT = Path(__file__).parent.parent
@@ -33,18 +35,33 @@ def test_notebook_is_paired_with_its_text_file(path: Path) -> None:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_notebook_runs_and_its_outputs_are_current(
-    path: Path, database_url: str, request: pytest.FixtureRequest
+    path: Path, database_url: str, request: pytest.FixtureRequest, record_property
 ) -> None:
-    """A failing cell fails here with its source and error (nbclient's CellExecutionError)."""
+    """A failing cell fails here with its source and error (nbclient's CellExecutionError).
+    Like a page, a notebook agrees with its manifest entry, and its prose holds no block
+    that nothing runs."""
     env = reader_env(database_url)
     executed = notebooks.execute(path, env)
     committed = nbformat.read(path, as_version=4)
-    failures = notebooks.differences(path.relative_to(ROOT), committed, executed)
+    name = str(path.relative_to(ROOT))
+    failures = notebooks.differences(Path(name), committed, executed)
     used = provenance.versions(database_url)
-    failures += provenance.problems(notebooks.markdown(committed), runs_something=True)
-    if provenance.recorded(notebooks.markdown(committed)) != used:
+    prose = notebooks.markdown(committed)
+    failures += provenance.problems(prose, runs_something=True)
+    if provenance.recorded(prose) != used:
         failures.append(f"{path.name}: outputs recorded with other versions than {used}")
-    if failures and request.config.getoption("update_docs"):
+    if code_blocks(ROOT, prose):
+        failures.append(f"{path.name}: a Markdown cell shows a code block that nothing runs")
+    entry = manifest.entry(notebooks.record(executed))
+    record_property("coverage_of", name)
+    record_property("coverage", entry["lines"])
+    update = request.config.getoption("update_docs")
+    committed_manifest = manifest_path(request.config)
+    if update:
+        manifest.write(committed_manifest, name, entry)
+    else:
+        failures += manifest.differences(committed_manifest, name, entry)
+    if failures and update:
         notebooks.write_outputs(path, executed, used)
         return
     assert not failures, "\n\n".join(failures) + "\nRewrite them with: nox -s update"

@@ -82,7 +82,7 @@ def recorded(postgres_server: Server) -> str:
 @pytest.fixture
 def project(pytester: pytest.Pytester, recorded: str) -> pytest.Pytester:
     pytester.makeconftest('pytest_plugins = ["tutorial_harness.pytest_plugin"]')
-    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest =\n")
     shutil.copytree(ROOT / "examples/tutorial", pytester.path / "examples/tutorial")
     (pytester.path / "examples/note.txt").write_text("a note\n")
     (pytester.path / "docs").mkdir()

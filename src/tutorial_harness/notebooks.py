@@ -39,6 +39,7 @@ from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
 
 from tutorial_harness import provenance
+from tutorial_harness.record import PageRecord
 from tutorial_harness.shell import environment
 
 # The random part of the scratch project's name. A `!command` runs on a terminal 80 columns
@@ -132,6 +133,30 @@ def differences(
         diff = difflib.unified_diff(before, after, *labels, lineterm="")
         failures.append(f"{path} cell {number} `{first_line}`:\n" + "\n".join(diff))
     return failures
+
+
+def record(executed: NotebookNode) -> PageRecord:
+    """How each shown line was verified: code lines run; output lines compared exactly, or
+    after masking the scratch project's random name (`scratch-name`)."""
+    record = PageRecord()
+    for cell in executed.cells:
+        if cell.cell_type != "code":
+            continue
+        record.shown(cell.source, ["run"] * len(cell.source.splitlines()))
+        for output in _coalesced(cell.outputs):
+            raw, masked = _text(output), _text(normalised(output))
+            classes = [
+                "exact" if a == b else "normalised: scratch-name"
+                for a, b in zip(raw.splitlines(), masked.splitlines(), strict=True)
+            ]
+            record.shown(masked, classes)
+    return record
+
+
+def _text(output: NotebookNode) -> str:
+    if output.output_type == "stream":
+        return output.text
+    return output.get("data", {}).get("text/plain", "")
 
 
 def markdown(notebook: NotebookNode) -> str:

@@ -49,12 +49,14 @@ def check(name: str):
 
 @dataclass
 class PageRun:
-    page: Path
+    root: Path  # the project whose docs/ this page is in
+    page: Path  # relative to root
     text: str  # the page as read before the run (rewrites apply to it)
     project: Path
     database_url: str
     examples: Path
     shell: shell.ShellState
+    manifest: Path | None = None  # the verification manifest, if the project keeps one
     in_process: bool = True
     update: bool = False
     ids: RevisionIds = field(default_factory=RevisionIds)

@@ -18,7 +18,8 @@ import pytest
 from sybil import Sybil
 from sybil.integration.pytest import SybilItem
 
-from tutorial_harness import page, shell
+from tutorial_harness import manifest, page, shell
+from tutorial_harness.blocks.whole_page import PageEnd
 from tutorial_harness.postgres import PostgresError
 from tutorial_harness.server import Server, open_server
 
@@ -30,6 +31,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite shown outputs, provenance lines and notebook outputs from this run "
         "instead of failing on a difference (review the diff)",
+    )
+    parser.addini(
+        "docs_manifest",
+        help="the verification manifest pages and notebooks must agree with (relative to "
+        f"the root; empty: none); default {manifest.DEFAULT}",
+        default=manifest.DEFAULT,
     )
     group.addoption(
         "--naive",
@@ -95,11 +102,13 @@ def page_run(request: pytest.FixtureRequest, postgres_server: Server) -> Iterato
         env = shell.reader_env(url)
         path = Path(request.path)
         run = page.PageRun(
+            root=config.rootpath,
             page=path.relative_to(config.rootpath),
             text=path.read_text(),
             project=Path(project),
             database_url=url,
             examples=config.rootpath / "examples",
+            manifest=manifest_path(config),
             shell=shell.ShellState(Path(project), env),
             in_process=not (config.getoption("alembic_subprocess") or naive),
             update=config.getoption("update_docs"),
@@ -109,6 +118,11 @@ def page_run(request: pytest.FixtureRequest, postgres_server: Server) -> Iterato
         finally:
             run.files.close()
         run.apply_rewrites()
+
+
+def manifest_path(config: pytest.Config) -> Path | None:
+    setting = config.getini("docs_manifest")
+    return config.rootpath / setting if setting else None
 
 
 @contextlib.contextmanager
@@ -148,13 +162,17 @@ class DocsSummary:
     def __init__(self) -> None:
         self.pages: dict[str, Counter[str]] = {}
         self.opt_outs: dict[str, list[str]] = {}
+        self.coverage: dict[str, dict[str, int]] = {}
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        kind = dict(report.user_properties).get("docs_block")
+        properties = dict(report.user_properties)
+        page_path = report.nodeid.split("::")[0]
+        if "coverage" in properties and report.when == "call":
+            self.coverage[properties.get("coverage_of", page_path)] = properties["coverage"]
+        kind = properties.get("docs_block")
         if not kind or (report.when != "call" and not report.skipped):
             return
-        page_path = report.nodeid.split("::")[0]
         counts = self.pages.setdefault(page_path, Counter())
         if report.skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
@@ -165,7 +183,7 @@ class DocsSummary:
 
     @pytest.hookimpl
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        if not self.pages:
+        if not self.pages and not self.coverage:
             return
         terminalreporter.section("executed documentation")
         write = terminalreporter.write_line
@@ -183,8 +201,24 @@ class DocsSummary:
             f"docs: {total['block'] + total['check']} blocks and checks executed and "
             f"matching, {total['skipped']} opted out"
         )
+        if self.coverage:
+            terminalreporter.section("shown lines, by how they were verified")
+            pages = {key: {"lines": self.coverage[key]} for key in sorted(self.coverage)}
+            for line in manifest.table(pages).splitlines():
+                write(line)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if isinstance(item, SybilItem):
         item.user_properties.append(("docs_block", type(item.example.parsed).__name__))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """After a page's last item, its line classes travel in the report (to the controller)."""
+    try:
+        return (yield)
+    finally:
+        if isinstance(item, SybilItem) and isinstance(item.example.parsed, PageEnd):
+            run: page.PageRun = item.example.namespace["page_run"]
+            item.user_properties.append(("coverage", dict(run.record.lines)))

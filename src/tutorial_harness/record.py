@@ -14,13 +14,13 @@ class PageRecord:
     opt_outs: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
     elisions: list[str] = field(default_factory=list)  # the commands whose output is elided
-    lines: Counter[str] = field(default_factory=Counter)  # class -> shown lines
+    lines: Counter[str] = field(default_factory=Counter)  # class -> shown lines (non-blank)
     blocks: list[tuple[str, list[str]]] = field(default_factory=list)  # (text, line classes)
 
     def shown(self, text: str, classes: list[str]) -> None:
         """A block as the site shows it, with one class per line (blank lines: "blank")."""
-        lines = text.rstrip("\n").split("\n")
-        classes = classes + ["blank"] * (len(lines) - len(classes))
+        lines = text.rstrip("\n").split("\n")  # trailing blank lines are not shown
+        classes = classes[: len(lines)] + ["unclassified"] * (len(lines) - len(classes))
         classes = [
             "blank" if not line.strip() else c for line, c in zip(lines, classes, strict=True)
         ]

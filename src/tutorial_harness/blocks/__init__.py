@@ -73,10 +73,18 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
         reason = opted_out.get(region.start)
         pairs.append((region, OptOut(fence, reason) if reason else classify(fence)))
     runs_something = any(not isinstance(block, OptOut) for _, block in pairs)
-    pairs.append(Provenance.of(document, fences, runs_something))
-    pairs.append((Region(len(document.text), len(document.text)), PageEnd()))
+    prose = _prose(document.text, fences)
+    pairs.append(Provenance.of(document.text, prose, runs_something))
+    pairs.append((Region(len(document.text), len(document.text)), PageEnd(prose)))
     pairs.sort(key=lambda pair: pair[0].start)
     return pairs
+
+
+def _prose(text: str, fences: list[Region]) -> str:
+    """The page without its fences."""
+    ends = [0] + [fence.end for fence in fences]
+    starts = [fence.start for fence in fences] + [len(text)]
+    return "".join(text[end:start] for end, start in zip(ends, starts, strict=True))
 
 
 def _fence_after(document: Document, comment: Region, fences: list[Region]) -> Region:

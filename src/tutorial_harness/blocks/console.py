@@ -68,7 +68,8 @@ class Console(Block):
             if failure:
                 failures.append(failure)
             run.record.note_elisions(command.line, command.expected)
-            classes += ["run"] * command.shown_lines + lines
+            blank_tail = len(command.expected.splitlines()) - len(lines)  # before the next `$`
+            classes += ["run"] * command.shown_lines + lines + ["blank"] * blank_tail
             rewritten.append((command.with_status(status), shown))
         if failures and run.update:
             run.rewrite_fence(self.fence, _source(rewritten))

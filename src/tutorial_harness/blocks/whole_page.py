@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sybil import Document, Region
+from sybil import Region
 
-from tutorial_harness import provenance
+from tutorial_harness import manifest, provenance
 from tutorial_harness.blocks.base import Block
+from tutorial_harness.rendered import code_blocks
 
 if TYPE_CHECKING:
     from tutorial_harness.page import PageRun
@@ -29,14 +31,7 @@ class Provenance(Block):
     independent = True
 
     @classmethod
-    def of(cls, document: Document, fences: list[Region], runs: bool) -> tuple[Region, Block]:
-        text = document.text
-        prose = "".join(
-            text[end:start]
-            for end, start in zip(
-                [0] + [f.end for f in fences], [f.start for f in fences] + [len(text)], strict=True
-            )
-        )
+    def of(cls, text: str, prose: str, runs: bool) -> tuple[Region, Block]:
         match = provenance.LINE.search(text)
         # A missing line goes under the page's title, if it starts with one.
         after_title = text.find("\n") + 1 if text.startswith("# ") else 0
@@ -66,15 +61,69 @@ class Provenance(Block):
         ]
 
 
+# Files that pages include outside a fence (as Markdown, not as a code block): only generated
+# ones, each with the test that proves it is what its generator writes.
+GENERATED = {
+    "bench/results.txt": "tests/test_bench.py",
+    "verification.txt": "tests/test_manifest.py",
+}
+SNIPPET_LINE = re.compile(r'^\s*--8<--\s+"(?P<path>[^"]+)"', re.MULTILINE)
+
+
 @dataclass
 class PageEnd(Block):
-    """After the last block: every shown file was exercised."""
+    """After the last block: every shown file was used, every rendered code block was
+    accounted for line by line, and the page agrees with its manifest entry."""
+
+    prose: str
 
     def evaluate(self, run: PageRun) -> str | None:
-        unread = [
+        problems = [
             f"{run.page}:{line}: `{path.relative_to(run.project)}` was written here, but no "
             "later step read, imported or ran it: add a step that uses it, or opt the block "
             "out with <!-- norun: reason -->"
             for path, line in run.files.never_read()
         ]
-        return "\n".join(unread) or None
+        problems += [
+            f'{run.page}: `--8<-- "{m["path"]}"` outside a fence includes content no block '
+            "runs; only generated files may be included so: " + ", ".join(GENERATED)
+            for m in SNIPPET_LINE.finditer(self.prose)
+            if m["path"] not in GENERATED
+        ]
+        problems += _unaccounted(run)
+        if not problems:
+            problems += _manifest(run)
+        return "\n".join(problems) or None
+
+
+def _unaccounted(run: PageRun) -> list[str]:
+    """Rendered code blocks the run did not account for, and lines it did not classify."""
+    seen = [_plain(text) for text, _ in run.record.blocks]
+    rendered = [_plain(text) for text in code_blocks(run.root, run.text)]
+    for i, block in enumerate(rendered):
+        if i >= len(seen) or seen[i] != block:
+            first = block.splitlines()[0] if block else ""
+            return [
+                f"{run.page}: the site renders a code block the runner did not run or opt "
+                f"out (block {i + 1}, starting {first!r}); use a fenced block"
+            ]
+    missing = manifest.unclassified(run.record)
+    return [f"{run.page}: {missing} shown lines not classified"] if missing else []
+
+
+def _manifest(run: PageRun) -> list[str]:
+    if run.manifest is None:
+        return []
+    entry = manifest.entry(run.record)
+    if run.update:
+        manifest.write(run.manifest, str(run.page), entry)
+        return []
+    return [
+        f"{run.page}: {problem} (review, then record it with: nox -s update)"
+        for problem in manifest.differences(run.manifest, str(run.page), entry)
+    ]
+
+
+def _plain(text: str) -> str:
+    """A block's text as compared with the rendered one (Markdown expands tabs to 4)."""
+    return "\n".join(line.rstrip().expandtabs(4) for line in text.rstrip("\n").split("\n"))

@@ -1,0 +1,107 @@
+"""The committed verification manifest, and the coverage table generated from it.
+
+The manifest (docs/verification.json unless the `docs_manifest` ini setting names another
+file; an empty setting keeps none) holds, per page and per notebook, what its run accounted
+for: each opt-out with its reason, each database check, each elided output, and how many
+shown lines were compared exactly, after a named normalisation, elided, written as a file
+a later step used, run, or opted out. A run fails when a page and its entry disagree, so
+adding an opt-out or dropping a check shows in review; `--update-docs` rewrites the entry
+and the table beside it (docs/verification.txt, which how-it-works includes). Workers of
+one run may write at once: each rewrite holds a lock on the manifest itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from tutorial_harness.record import PageRecord
+
+DEFAULT = "docs/verification.json"  # the `docs_manifest` ini setting; the table beside it
+# The table's columns: a line class (or the family of named normalisations) each.
+COLUMNS = {
+    "exact": "compared exactly",
+    "normalised": "normalised",
+    "elided": "elided",
+    "file": "files used",
+    "run": "run",
+    "opted out": "opted out",
+}
+
+
+def entry(record: PageRecord) -> dict:
+    return {
+        "opt-outs": record.opt_outs,
+        "checks": record.checks,
+        "elisions": record.elisions,
+        "lines": dict(sorted(record.lines.items())),
+    }
+
+
+def load(path: Path) -> dict[str, dict]:
+    text = path.read_text() if path.exists() else ""
+    return json.loads(text) if text.strip() else {}
+
+
+def differences(path: Path, key: str, new: dict) -> list[str]:
+    """How the committed entry for `key` differs from this run's."""
+    old = load(path).get(key)
+    if old is None:
+        return [f"no entry for {key} in {path.name}"]
+    return [
+        f"{name}: {path.name} says {old.get(name)!r}, this run found {value!r}"
+        for name, value in new.items()
+        if old.get(name) != value
+    ]
+
+
+def write(path: Path, key: str, new: dict) -> None:
+    with _locked(path):
+        manifest = load(path)
+        manifest[key] = new
+        manifest = dict(sorted(manifest.items()))
+        path.write_text(json.dumps(manifest, indent=2) + "\n")
+        table_path(path).write_text(table(manifest))
+
+
+def table_path(path: Path) -> Path:
+    return path.with_suffix(".txt")
+
+
+def unclassified(record: PageRecord) -> int:
+    return record.lines.get("unclassified", 0)
+
+
+def table(manifest: dict[str, dict]) -> str:
+    """The coverage table, in Markdown: shown lines per page and class."""
+    header = ["Page", *COLUMNS.values()]
+    rows = [header, ["---"] + ["---:"] * len(COLUMNS)]
+    totals = dict.fromkeys(COLUMNS, 0)
+    for key, page in manifest.items():
+        counts = _columns(page["lines"])
+        totals = {c: totals[c] + counts[c] for c in COLUMNS}
+        rows.append([f"`{key}`", *(str(counts[c]) for c in COLUMNS)])
+    rows.append(["**all**", *(f"**{totals[c]}**" for c in COLUMNS)])
+    return "\n".join("| " + " | ".join(row) + " |" for row in rows) + "\n"
+
+
+def _columns(lines: dict[str, int]) -> dict[str, int]:
+    counts = dict.fromkeys(COLUMNS, 0)
+    for name, count in lines.items():
+        column = "normalised" if name.startswith("normalised") else name
+        if column in counts:
+            counts[column] += count
+    return counts
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
