@@ -2,6 +2,8 @@
 figures themselves are read from the bench's table, never asserted (they depend on the
 machine)."""
 
+import json
+
 from tutorial_harness import bench
 from tutorial_harness.server import Server
 
@@ -21,3 +23,11 @@ def test_isolation_and_chain_measures_run(postgres_server: Server) -> None:
 def test_in_process_alembic_prints_the_same_bytes_as_the_cli(postgres_server: Server) -> None:
     *_, same = bench.commands(postgres_server, runs=1)
     assert same
+
+
+def test_the_committed_table_is_what_the_bench_wrote() -> None:
+    """how-it-works includes the table outside a fence: it must be the generator's output
+    for the committed figures, with where and with what they were measured."""
+    results = json.loads((bench.OUT / "results.json").read_text())
+    assert (bench.OUT / "results.txt").read_text() == bench.table(results)
+    assert {"date", "machine", "python", "postgresql"} <= set(results["measured"])

@@ -84,6 +84,9 @@ def project(pytester: pytest.Pytester, recorded: str) -> pytest.Pytester:
     pytester.makeconftest('pytest_plugins = ["tutorial_harness.pytest_plugin"]')
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest =\n")
     shutil.copytree(ROOT / "examples/tutorial", pytester.path / "examples/tutorial")
+    site = (ROOT / "mkdocs.yml").read_text()  # pages are rendered as the site renders them
+    extensions = site[site.index("markdown_extensions:") : site.index("\nvalidation:")]
+    (pytester.path / "mkdocs.yml").write_text(f"site_name: pages\n{extensions}\n")
     (pytester.path / "examples/note.txt").write_text("a note\n")
     (pytester.path / "docs").mkdir()
     for name, text in {"good": GOOD, "mismatch": MISMATCH}.items():
@@ -461,3 +464,39 @@ def test_pages_see_a_readers_terminal_even_on_ci(
     monkeypatch.setenv("CI", "true")
     monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:cacheprovider")
     run(project, text, recorded).assert_outcomes(passed=3)
+
+
+# -- what the site renders, and the manifest -----------------------------------------------
+
+
+def test_an_indented_code_block_fails(project: pytest.Pytester, recorded: str) -> None:
+    """The site renders it as code; no runner would ever see it."""
+    text = GOOD + "\nIn a terminal:\n\n    $ alembic current\n    1975ea83b712 (head)\n"
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(
+        ["*the site renders a code block the runner did not run or opt out (block 7*"]
+    )
+
+
+def test_an_include_outside_a_fence_fails(project: pytest.Pytester, recorded: str) -> None:
+    result = run(project, GOOD + '\n--8<-- "note.txt"\n', recorded)
+    result.stdout.fnmatch_lines(['*`--8<-- "note.txt"` outside a fence includes content*'])
+
+
+def test_a_page_must_agree_with_its_manifest_entry(project: pytest.Pytester, recorded: str) -> None:
+    project.makeini(
+        "[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest = docs/verification.json\n"
+    )
+    project.runpytest_subprocess("docs/good.md").stdout.fnmatch_lines(
+        ["*no entry for docs/good.md in verification.json*"]
+    )
+    project.runpytest_subprocess("docs/good.md", "--update-docs")
+    assert '"an illustration"' in (project.path / "docs/verification.json").read_text()
+    assert "| `docs/good.md` | 3 |" in (project.path / "docs/verification.txt").read_text()
+    project.runpytest_subprocess("docs/good.md").assert_outcomes(passed=7, skipped=1)
+    path = project.path / "docs/good.md"
+    path.write_text(path.read_text().replace("an illustration", "too slow"))
+    result = project.runpytest_subprocess("docs/good.md")
+    result.stdout.fnmatch_lines(
+        ["*opt-outs: verification.json says *'an illustration'*, this run found *'too slow'*"]
+    )

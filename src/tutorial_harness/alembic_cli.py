@@ -1,6 +1,7 @@
 """Alembic commands run in-process, printing exactly what the `alembic` CLI prints.
 
-In-process is ~25x faster than a subprocess per command. Byte identity with the CLI is
+In-process is much faster than a subprocess per command (`nox -s bench` measures by how
+much). Byte identity with the CLI is
 proven by running whole pages both ways (tests/test_alembic_cli.py). What it takes:
   - stdout and stderr captured into one buffer, in order (env.py's logging writes to the
     sys.stderr of the moment it runs);

@@ -7,8 +7,10 @@ Each figure is the median of several runs. Targets are figures to read, never as
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
+import platform
 import shutil
 import statistics
 import subprocess
@@ -249,7 +251,27 @@ def main(quick: bool) -> dict:
     results["suite_naive_s"] = median(lambda: suite(naive=True), suite_runs)
     progress("mkdocs build")
     results["mkdocs_build_s"] = median(mkdocs_build, runs)
+    results["measured"] = measured_on()
     return results
+
+
+def measured_on() -> dict[str, str]:
+    """Where and with what the figures were measured: they mean little without it."""
+    from tutorial_harness.provenance import versions
+
+    memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    server = open_server()
+    try:
+        with server.database() as url:
+            used = versions(url)
+    finally:
+        server.close()
+    return {
+        "date": str(datetime.date.today()),
+        "machine": f"{os.cpu_count()} cores, {memory_kb / 2**20:.0f} GiB",
+        "python": platform.python_version(),
+        **used,
+    }
 
 
 def table(r: dict) -> str:
@@ -282,7 +304,15 @@ def table(r: dict) -> str:
         (f"Upgrade + downgrade, {n} revisions, per revision", ms(t), "")
         for n, t in zip(CHAINS, per_rev, strict=True)
     ]
-    lines = ["| Measure | Median | Note |", "| --- | ---: | --- |"]
+    m = r["measured"]
+    lines = [
+        f"Measured on {m['date']} on {m['machine']}, with Python {m['python']}, Alembic "
+        f"{m['alembic']}, SQLAlchemy {m['sqlalchemy']}, psycopg2 {m['psycopg2']} and "
+        f"PostgreSQL {m['postgresql']}:",
+        "",
+        "| Measure | Median | Note |",
+        "| --- | ---: | --- |",
+    ]
     lines += [f"| {what} | {value} | {note} |" for what, value, note in rows]
     return "\n".join(lines) + "\n"
 

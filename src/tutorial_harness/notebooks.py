@@ -3,7 +3,7 @@
 Outputs are committed (the site renders them as they are) and a test proves them current:
 each notebook runs on a fresh database and its outputs must be displayed as the committed
 ones, after masking the scratch project's random name: the same outputs in the same order,
-each with the same stream (stdout or stderr) and text. `--update-examples` writes the new
+each with the same stream (stdout or stderr) and text. `--update-docs` writes the new
 outputs.
 
 That order is the same in every run, so it is compared as it is: 80 runs of each notebook,
