@@ -110,8 +110,9 @@ class PageRun:
         comparison = compare(actual, expected)
         if comparison.classes is not None:
             return None, tidy(expected), comparison.classes
-        shown = keep_elisions(actual, expected)
-        return _diff(self.page, line, what, expected, shown), shown, []
+        shown = keep_elisions(actual, expected)  # what update writes, classified as such
+        classes = compare(actual, shown).classes or []
+        return _diff(self.page, line, what, expected, shown), shown, classes
 
     def rewrite_fence(self, fence: Fence, source: str) -> None:
         """Replace the fence's content (kept indented as the fence is, e.g. inside a tab)."""
@@ -122,14 +123,17 @@ class PageRun:
         body = "".join(indent + line + "\n" if line else "\n" for line in source.splitlines())
         self.rewrites.append((opening_end, closing_start, body))
 
-    def apply_rewrites(self) -> None:
-        """Write collected output changes back into the page (update mode)."""
-        if not self.rewrites:
-            return
+    def updated_text(self) -> str:
+        """The page with the changes update mode collected so far."""
         text = self.text
         for start, end, new in sorted(self.rewrites, reverse=True):
             text = text[:start] + new + text[end:]
-        self.page.write_text(text)
+        return text
+
+    def apply_rewrites(self) -> None:
+        """Write collected output changes back into the page (update mode)."""
+        if self.rewrites:
+            self.page.write_text(self.updated_text())
 
 
 def parse(document: Document) -> list[Region]:

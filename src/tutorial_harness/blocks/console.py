@@ -35,9 +35,13 @@ class Command:
     def shown_lines(self) -> int:
         return self.line.count("\n") + 1
 
+    @property
+    def bare(self) -> str:
+        """The command without its failure marker."""
+        return FAILS.sub("", self.line)
+
     def with_status(self, status: int) -> str:
-        line = FAILS.sub("", self.line)
-        return f"{line}  # fails (exit status {status})" if status else line
+        return f"{self.bare}  # fails (exit status {status})" if status else self.bare
 
 
 @dataclass
@@ -54,10 +58,10 @@ class Console(Block):
         return cls(fence, parse(fence))
 
     def evaluate(self, run: PageRun) -> str | None:
-        failures, rewritten, classes = [], [], []
+        failures, shown_now, rewritten = [], [], []
         for command in self.commands:
             status, output = run.run(command.line)
-            failure, shown, lines = run.compare(
+            failure, shown, classes = run.compare(
                 output, command.expected, command.page_line, f"`{command.line}`"
             )
             if status != command.status:
@@ -67,14 +71,17 @@ class Console(Block):
                 )
             if failure:
                 failures.append(failure)
-            run.record.note_elisions(command.line, command.expected)
-            blank_tail = len(command.expected.splitlines()) - len(lines)  # before the next `$`
-            classes += ["run"] * command.shown_lines + lines + ["blank"] * blank_tail
-            rewritten.append((command.with_status(status), shown))
+            run.record.note_elisions(command.bare, command.expected)
+            blank_tail = len(command.expected.splitlines()) - len(classes)  # before next `$`
+            shown_now += ["run"] * command.shown_lines + classes + ["blank"] * blank_tail
+            new = command.with_status(status)
+            rewritten.append((new, shown, ["run"] * (new.count("\n") + 1) + classes))
         if failures and run.update:
-            run.rewrite_fence(self.fence, _source(rewritten))
+            source = _source(rewritten)
+            run.rewrite_fence(self.fence, source)
+            run.record.shown(source, [c for _, _, classes in rewritten for c in classes])
             return None
-        run.record.shown(self.fence.source, classes)
+        run.record.shown(self.fence.source, shown_now)
         return "\n\n".join(failures) or None
 
 
@@ -103,9 +110,9 @@ def parse(fence: Fence) -> list[Command]:
     return commands
 
 
-def _source(commands: list[tuple[str, str]]) -> str:
+def _source(commands: list[tuple[str, str, list[str]]]) -> str:
     parts = []
-    for line, output in commands:
+    for line, output, _ in commands:
         parts.append(PROMPT + line)
         if output:
             parts.append(output)

@@ -64,6 +64,7 @@ class Output(Block):
         run.record.note_elisions("the python block above", self.fence.source)
         if failure and run.update:
             run.rewrite_fence(self.fence, shown + "\n")
+            run.record.shown(shown, classes)
             return None
         run.record.shown(self.fence.source, classes)
         return failure

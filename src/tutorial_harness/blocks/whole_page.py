@@ -99,7 +99,7 @@ class PageEnd(Block):
 def _unaccounted(run: PageRun) -> list[str]:
     """Rendered code blocks the run did not account for, and lines it did not classify."""
     seen = [_plain(text) for text, _ in run.record.blocks]
-    rendered = [_plain(text) for text in code_blocks(run.root, run.text)]
+    rendered = [_plain(text) for text in code_blocks(run.root, run.updated_text())]
     for i, block in enumerate(rendered):
         if i >= len(seen) or seen[i] != block:
             first = block.splitlines()[0] if block else ""
