@@ -1,6 +1,7 @@
 """Every notebook runs on its own fresh database, shows its real outputs, and stays paired
 with its reviewable text file (jupytext)."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -219,3 +220,17 @@ def test_written_outputs_are_the_displayed_ones_in_order(tmp_path: Path) -> None
         ("stream", "stderr", LOG),
         ("stream", "stdout", ERROR),
     ]
+
+
+def test_update_keeps_the_provenance_date_when_the_versions_are_the_same(tmp_path: Path) -> None:
+    """The date says when the versions last changed, not when outputs were last rewritten."""
+    versions = {"alembic": "1", "sqlalchemy": "2", "psycopg2": "3", "postgresql": "4"}
+    executed = notebook_with(stdout("a\n"))
+    old = provenance.line(versions).replace(str(datetime.date.today()), "2020-01-02")
+    executed.cells.insert(1, nbformat.v4.new_markdown_cell(old))
+    path = tmp_path / "n.ipynb"
+    notebooks.write_outputs(path, executed, versions)
+    prose = notebooks.markdown(nbformat.read(path, as_version=4))
+    assert [m[0] for m in provenance.LINE.finditer(prose)] == [old]
+    notebooks.write_outputs(path, executed, {**versions, "alembic": "9"})
+    assert "Alembic 9," in notebooks.markdown(nbformat.read(path, as_version=4))
