@@ -78,6 +78,13 @@ def links(session: nox.Session) -> None:
 
 
 @nox.session
+def mutate(session: nox.Session) -> None:
+    """Mutation test of the docs (`-- --count N --seed S --jobs J`); writes docs/bench/mutation.*"""
+    session.install("-e", ".[test,docs]")
+    session.run("python", "tools/mutate.py", *session.posargs)
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Measure the harness (`-- --quick` for fewer runs); writes docs/bench/."""
     session.install("-e", ".[test,docs]")
