@@ -49,18 +49,15 @@ def problems(text: str, runs_something: bool) -> list[str]:
     """What is wrong with a page's (or notebook's) provenance and version claims."""
     found = [m.group(0) for m in LOOKALIKE.finditer(text)]
     real = [m.group(0) for m in LINE.finditer(text)]
-    errors = [f"not a provenance line: {text!r}" for text in found if not LINE.fullmatch(text)]
+    errors = [f"not a provenance line: {line!r}" for line in found if not LINE.fullmatch(line)]
     if runs_something and len(real) != 1:
         errors.append(f"{len(real)} provenance lines; a page that runs something has one")
     if not runs_something and real:
         errors.append("a provenance line on a page that runs nothing")
     without = LINE.sub("", text)
-    errors += [f"a version claim outside the provenance line: {m[0]!r}" for m in _claims(without)]
+    claims = VERSION_CLAIM.finditer(without)
+    errors += [f"a version claim outside the provenance line: {m[0]!r}" for m in claims]
     return errors
-
-
-def _claims(text: str) -> list[re.Match[str]]:
-    return list(VERSION_CLAIM.finditer(text))
 
 
 def versions(database_url: str) -> dict[str, str]:
