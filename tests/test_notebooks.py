@@ -53,10 +53,14 @@ def test_notebook_runs_and_its_outputs_are_current(
         failures.append(f"{path.name}: outputs recorded with other versions than {used}")
     if code_blocks(ROOT, prose):
         failures.append(f"{path.name}: a Markdown cell shows a code block that nothing runs")
-    entry = manifest.entry(notebooks.record(executed))
+    update = request.config.getoption("update_docs")
+    record = notebooks.record(executed)
+    record.recorded = provenance.date(prose)
+    if update and provenance.recorded(prose) != used:  # write_outputs writes a new line
+        record.recorded = str(datetime.date.today())
+    entry = manifest.entry(record)
     record_property("coverage_of", name)
     record_property("coverage", entry["lines"])
-    update = request.config.getoption("update_docs")
     committed_manifest = manifest_path(request.config)
     if update:
         manifest.write(committed_manifest, name, entry)

@@ -495,8 +495,14 @@ def test_a_page_must_agree_with_its_manifest_entry(project: pytest.Pytester, rec
     assert "| `docs/good.md` | 3 |" in (project.path / "docs/verification.txt").read_text()
     project.runpytest_subprocess("docs/good.md").assert_outcomes(passed=7, skipped=1)
     path = project.path / "docs/good.md"
-    path.write_text(path.read_text().replace("an illustration", "too slow"))
+    committed = path.read_text()
+    path.write_text(committed.replace("an illustration", "too slow"))
     result = project.runpytest_subprocess("docs/good.md")
     result.stdout.fnmatch_lines(
         ["*opt-outs: verification.json says *'an illustration'*, this run found *'too slow'*"]
+    )
+    path.write_text(committed.replace(recorded[20:30], "2020-01-02"))  # the date alone
+    result = project.runpytest_subprocess("docs/good.md")
+    result.stdout.fnmatch_lines(
+        ["*recorded: verification.json says *, this run found '2020-01-02'*"]
     )

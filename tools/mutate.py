@@ -64,7 +64,7 @@ REVISION_ID = re.compile(r"(?<![0-9a-zA-Z])[0-9a-f]{12}(?![0-9a-zA-Z])")
 TIMESTAMP = re.compile(r"\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?")
 DURATION = re.compile(r"(?<![\w.])\d+\.\d+s\b")
 NOTEBOOK_MASK = re.compile(r"notebook-XXXXXXXX")
-PROVENANCE = re.compile(r"^Verified on (\d{4}-\d\d-\d\d) with .*\.$")
+PROVENANCE = re.compile(r"^Outputs recorded on (\d{4}-\d\d-\d\d) with .*\.$")
 FENCE_OPEN = re.compile(
     r"^(?P<indent>[ \t]*)(?P<ticks>`{3,})(?P<language>[\w+-]*)[ \t]*(?P<info>.*)$"
 )
@@ -77,7 +77,7 @@ ELLIPSIS = "..."
 PROMPT = "$ "
 
 FALSE_PROVENANCE = (
-    "Verified on 2025-03-14 with Alembic 1.13.3, SQLAlchemy 2.0.36, psycopg2 2.9.9 "
+    "Outputs recorded on 2025-03-14 with Alembic 1.13.3, SQLAlchemy 2.0.36, psycopg2 2.9.9 "
     "and PostgreSQL 16.2."
 )
 VERSION_CLAIM = "Tested with PostgreSQL 16.2."

@@ -2,12 +2,13 @@
 
 The manifest (docs/verification.json unless the `docs_manifest` ini setting names another
 file; an empty setting keeps none) holds, per page and per notebook, what its run accounted
-for: each opt-out with its reason, each database check, each elided output, and how many
-shown lines were compared exactly, after a named normalisation, elided, written as a file
-a later step used, run, or opted out. A run fails when a page and its entry disagree, so
-adding an opt-out or dropping a check shows in review; `--update-docs` rewrites the entry
-and the table beside it (docs/verification.txt, which how-it-works includes). Workers of
-one run may write at once: each rewrite holds a lock on the manifest itself.
+for: the date its outputs were recorded, each opt-out with its reason, each database
+check, each elided output, and how many shown lines were compared exactly, after a named
+normalisation, elided, written as a file a later step used, run, or opted out. A run fails
+when a page and its entry disagree, so adding an opt-out or dropping a check shows in
+review; `--update-docs` rewrites the entry and the table beside it (docs/verification.txt,
+which how-it-works includes). Workers of one run may write at once: each rewrite holds a
+lock on the manifest itself.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ COLUMNS = {
 
 def entry(record: PageRecord) -> dict:
     return {
+        "recorded": record.recorded,
         "opt-outs": record.opt_outs,
         "checks": record.checks,
         "elisions": record.elisions,

@@ -3,7 +3,8 @@
 "Outputs recorded on DATE with Alembic X, SQLAlchemy Y, psycopg2 Z and PostgreSQL W."
 DATE is the day `nox -s update` last recorded the outputs with those versions: it changes
 only when the versions do (or the line is new), never because a run re-verified them, which
-every test run does. A page that executes something has exactly one such line, under its
+every test run does. The verification manifest keeps the same date, so a date changed on
+the page alone fails. A page that executes something has exactly one such line, under its
 title; a notebook has it in its second cell. Nowhere else may prose claim an exact version
 (a later issue replaces the line with a version matrix: it stays in this module).
 """
@@ -37,6 +38,12 @@ def line(versions: dict[str, str], date: datetime.date | None = None) -> str:
         f"{versions['alembic']}, SQLAlchemy {versions['sqlalchemy']}, psycopg2 "
         f"{versions['psycopg2']} and PostgreSQL {versions['postgresql']}."
     )
+
+
+def date(text: str) -> str | None:
+    """The date of the text's provenance line (the manifest keeps the same date)."""
+    match = LINE.search(text)
+    return match["date"] if match else None
 
 
 def recorded(text: str) -> dict[str, str] | None:

@@ -11,6 +11,7 @@ from tutorial_harness.normalise import ELLIPSIS, tidy
 
 @dataclass
 class PageRecord:
+    recorded: str | None = None  # the date on the provenance line
     opt_outs: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
     elisions: list[str] = field(default_factory=list)  # the commands whose output is elided

@@ -24,6 +24,7 @@ class Provenance(Block):
     """
 
     recorded: dict[str, str] | None
+    date: str | None
     prose: str  # the page without its fences: where version claims are looked for
     runs_something: bool
     start: int  # where the line is, or goes
@@ -36,9 +37,11 @@ class Provenance(Block):
         # A missing line goes under the page's title, if it starts with one.
         after_title = text.find("\n") + 1 if text.startswith("# ") else 0
         start, end = match.span() if match else (after_title, after_title)
-        return Region(start, end), cls(provenance.recorded(text), prose, runs, start, end)
+        block = cls(provenance.recorded(text), provenance.date(text), prose, runs, start, end)
+        return Region(start, end), block
 
     def evaluate(self, run: PageRun) -> str | None:
+        run.record.recorded = self.date
         problems = provenance.problems(self.prose, self.runs_something)
         if self.runs_something:
             problems += self._versions(run)
@@ -50,6 +53,7 @@ class Provenance(Block):
             return []
         if run.update:
             new = provenance.line(used)
+            run.record.recorded = provenance.date(new)
             replacement = new if self.recorded else f"\n{new}\n"
             run.rewrites.append((self.start, self.end, replacement))
             return []
