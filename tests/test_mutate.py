@@ -3,6 +3,7 @@ catches are reported killed, and the repository is left byte for byte as it was.
 
 import hashlib
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
@@ -87,3 +88,9 @@ def test_every_listed_equivalent_is_a_mutant_the_driver_makes() -> None:
     survivor = mutate.Mutant(operator, path, 1, description, text="")
     outcome = mutate.classify(mutate.Outcome(survivor, "survived"), known)
     assert outcome.status == "equivalent"
+
+
+def test_the_committed_table_is_made_from_the_committed_results() -> None:
+    """how-it-works includes the table outside a fence: it must be the generator's output."""
+    results = json.loads(mutate.RESULTS.read_text())
+    assert mutate.TABLE.read_text() == mutate.markdown_table(results)

@@ -1230,17 +1230,23 @@ def score(outcomes: list[Outcome]) -> float | None:
     return round(killed / judged, 3) if judged else None
 
 
-def markdown_table(outcomes: list[Outcome]) -> str:
+def markdown_table(results: dict) -> str:
+    """The table how-it-works includes, made from the results alone (a test re-makes it)."""
+    total = results["totals"]
     rows = [
+        f"{results['count']} mutants (seed {results['seed']}) on {results['date']}, "
+        f"{results['machine']['cores']} cores, Python {results['machine']['python']}: "
+        f"{total['killed']} killed, {total['survived']} survived, {total['equivalent']} "
+        f"equivalent, {total['error']} errors, in {results['run_time_s']:.0f} s.",
+        "",
         "| Class | Mutation | Killed | Survived | Equivalent | Errors |",
         "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
-    for name, c in counts(outcomes).items():
+    for name, c in results["kinds"].items():
         rows.append(
-            f"| {OPERATORS[name].group} | `{name}` | {c['killed']} | {c['survived']} "
+            f"| {c['class']} | `{name}` | {c['killed']} | {c['survived']} "
             f"| {c['equivalent']} | {c['error']} |"
         )
-    total = {s: sum(o.status == s for o in outcomes) for s in STATUSES}
     rows.append(
         f"| **all** | | **{total['killed']}** | **{total['survived']}** "
         f"| **{total['equivalent']}** | **{total['error']}** |"
@@ -1363,8 +1369,9 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.monotonic() - started
     print(summary(outcomes, failing, seconds))
     if not (args.no_write or args.only or args.operator):
-        RESULTS.write_text(json.dumps(results(outcomes, failing, args, seconds), indent=1) + "\n")
-        TABLE.write_text(markdown_table(outcomes))
+        written = results(outcomes, failing, args, seconds)
+        RESULTS.write_text(json.dumps(written, indent=1) + "\n")
+        TABLE.write_text(markdown_table(written))
     return 0
 
 
