@@ -152,25 +152,15 @@ def check_elisions(expected: str) -> int:
     return count
 
 
-@dataclass
-class Comparison:
-    """The shown output's lines, each classified (None where the real output differs)."""
-
-    classes: list[str] | None
-
-    @property
-    def matches(self) -> bool:
-        return self.classes is not None
-
-
-def compare(actual: list[Line], expected: str) -> Comparison:
-    """Match the shown lines against the real ones; `...` matches indented frame lines."""
+def compare(actual: list[Line], expected: str) -> list[str] | None:
+    """Each shown line's class, matching the shown lines against the real ones (`...`
+    matches indented frame lines); None where the real output differs."""
     shown = tidy(expected).splitlines()
     pattern = "".join(FRAME_LINES if s == ELLIPSIS else re.escape(s) + "\n" for s in shown)
     text = "".join(line.text + "\n" for line in actual)
     match = re.fullmatch(pattern, text)
     if match is None:
-        return Comparison(None)
+        return None
     classes, position, group = [], 0, 1
     for line in shown:
         if line == ELLIPSIS:
@@ -181,11 +171,7 @@ def compare(actual: list[Line], expected: str) -> Comparison:
         rules = actual[position].rules
         classes.append("normalised: " + ", ".join(sorted(rules)) if rules else "exact")
         position += 1
-    return Comparison(classes)
-
-
-def shown_text(actual: list[Line]) -> str:
-    return "\n".join(line.text for line in actual)
+    return classes
 
 
 def keep_elisions(actual: list[Line], expected: str) -> str:

@@ -107,11 +107,11 @@ class PageRun:
         except ElisionError as error:
             return f"{self.page}:{line}: {error}", tidy(expected), []
         actual = normalise(output, expected, self.context)
-        comparison = compare(actual, expected)
-        if comparison.classes is not None:
-            return None, tidy(expected), comparison.classes
+        classes = compare(actual, expected)
+        if classes is not None:
+            return None, tidy(expected), classes
         shown = keep_elisions(actual, expected)  # what update writes, classified as such
-        classes = compare(actual, shown).classes or []
+        classes = compare(actual, shown) or []
         return _diff(self.page, line, what, expected, shown), shown, classes
 
     def rewrite_fence(self, fence: Fence, source: str) -> None:
