@@ -1,75 +1,196 @@
-"""Two `alembic upgrade head` at once: with the advisory lock of examples/deploying/env.py
-both exit 0 and each revision runs exactly once; without it, the race breaks one of them."""
+"""Concurrent `alembic upgrade head`, forced to overlap: with the session lock of
+examples/deploying/env.py every process exits 0 and each revision runs exactly once, even
+over a CREATE INDEX CONCURRENTLY in an autocommit block; with the transaction-scoped lock
+(examples/deploying/naive/env.py) the autocommit block's commit lets the next process in,
+and the race breaks.
+
+No timing luck: the first migrator stops inside the chain at a gate (an advisory lock the
+test holds) until PostgreSQL shows every other process waiting for the migration lock.
+"""
 
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psycopg2
+import pytest
+
 from tutorial_harness import schema
+from tutorial_harness.server import libpq_url
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
+MIGRATION_LOCK = 7_230_153  # as in the env.py files
+GATE = 41_000_001
+WAIT = 30  # seconds: every wait is bounded
 
-# A revision slow enough (1 s) that two unsynchronised upgrades overlap, and that records
-# each time it runs.
-SLOW_REVISION = """
-from alembic import op
+# users (the tutorial) -> a gate -> an index built CONCURRENTLY -> one more revision.
+CHAIN = {
+    "b1_gate.py": (
+        "b1",
+        "1975ea83b712",
+        'op.execute("SELECT pg_advisory_xact_lock_shared({gate})")'
+        '\n    op.execute("CREATE TABLE runs (revision text)")'
+        "\n    op.execute(\"INSERT INTO runs VALUES ('b1')\")",
+    ),
+    "b2_index.py": (
+        "b2",
+        "b1",
+        "with op.get_context().autocommit_block():\n"
+        '        op.create_index("ix_users_last_name", "users", ["last_name"],'
+        " postgresql_concurrently=True)",
+    ),
+    "b3_more.py": ("b3", "b2", "op.execute(\"INSERT INTO runs VALUES ('b3')\")"),
+}
+REVISION = """from alembic import op
 
-revision = "a0b1c2d3e4f5"
-down_revision = "1975ea83b712"
+revision = "{revision}"
+down_revision = "{down}"
 branch_labels = depends_on = None
 
 
 def upgrade():
-    op.execute("CREATE TABLE IF NOT EXISTS runs (n int)")
-    op.execute("SELECT pg_sleep(1)")
-    op.execute("INSERT INTO runs VALUES (1)")
-
-
-def downgrade():
-    op.execute("DROP TABLE runs")
+    {body}
 """
 
 
 def project_with(tmp_path: Path, env_py: Path) -> Path:
     shutil.copytree(EXAMPLES / "tutorial", tmp_path, dirs_exist_ok=True)
     shutil.copy(env_py, tmp_path / "migrations/env.py")
-    (tmp_path / "migrations/versions/a0b1c2d3e4f5_slow.py").write_text(SLOW_REVISION)
+    for name, (revision, down, body) in CHAIN.items():
+        text = REVISION.format(revision=revision, down=down, body=body.format(gate=GATE))
+        (tmp_path / "migrations/versions" / name).write_text(text)
     return tmp_path
 
 
-def upgrade_twice_at_once(project: Path, url: str) -> list[subprocess.CompletedProcess]:
-    alembic = Path(sys.executable).parent / "alembic"
-    processes = [
-        subprocess.Popen(
-            [alembic, "upgrade", "head"],
-            cwd=project,
-            env={"DATABASE_URL": url},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+def lock_waiters(admin) -> int:
+    """Processes waiting for the migration lock: blocked on it inside PostgreSQL (the
+    transaction lock), or retrying it without holding it (the session lock)."""
+    with admin.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            " AND classid = 0 AND objid = %(key)s",
+            {"key": MIGRATION_LOCK},
         )
-        for _ in range(2)
+        (blocked,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%%pg_try_advisory_lock%%'"
+            " AND pid <> pg_backend_pid() AND pid NOT IN (SELECT pid FROM pg_locks"
+            " WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = %(key)s)",
+            {"key": MIGRATION_LOCK},
+        )
+        (retrying,) = cursor.fetchone()
+        return blocked + retrying
+
+
+def until(condition, what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting {WAIT} s for {what}"
+        time.sleep(0.05)
+
+
+def upgrade(project: Path, url: str) -> subprocess.Popen:
+    alembic = Path(sys.executable).parent / "alembic"
+    return subprocess.Popen(
+        [alembic, "upgrade", "head"],
+        cwd=project,
+        env={"DATABASE_URL": url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def result(process: subprocess.Popen) -> tuple[int, str]:
+    try:
+        output, _ = process.communicate(timeout=WAIT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    return process.returncode, output
+
+
+def upgrades_at_once(project: Path, url: str, count: int) -> list[tuple[int, str]]:
+    """Start `count` upgrades; the first stops at the gate until all others queue."""
+    admin = psycopg2.connect(libpq_url(url))
+    admin.autocommit = True
+    admin.cursor().execute("SELECT pg_advisory_lock(%s)", (GATE,))
+    processes = []
+    try:
+        for n in range(count):
+            processes.append(upgrade(project, url))
+            until(lambda n=n: lock_waiters(admin) == n, f"{n} upgrades waiting for the first")
+    finally:
+        admin.cursor().execute("SELECT pg_advisory_unlock(%s)", (GATE,))
+        admin.close()
+    return [result(process) for process in processes]
+
+
+def broken(results: list[tuple[int, str]], url: str) -> list[str]:
+    """What went wrong: a failed process, a revision run twice, an invalid index."""
+    problems = [
+        f"exit {status}: {output.strip().splitlines()[-1]}"
+        for status, output in results
+        if status != 0
     ]
-    return [(p.wait(timeout=60), p.stdout.read()) for p in processes]
+    runs = schema.rows(url, "SELECT revision, count(*) FROM runs GROUP BY 1 ORDER BY 1")
+    if runs != [("b1", 1), ("b3", 1)]:
+        problems.append(f"revisions ran {runs}")
+    invalid = schema.rows(
+        url, "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid"
+    )
+    if invalid:
+        problems.append(f"invalid indexes {invalid}")
+    if schema.alembic_versions(url) != ["b3"]:
+        problems.append(f"at {schema.alembic_versions(url)}")
+    return problems
 
 
-def test_with_the_lock_each_revision_runs_once(tmp_path: Path, database_url: str) -> None:
+@pytest.mark.parametrize("count", [2, 3])
+@pytest.mark.parametrize("round_", range(3))
+def test_with_the_session_lock_each_revision_runs_once(
+    tmp_path: Path, database_url: str, count: int, round_: int
+) -> None:
     project = project_with(tmp_path, EXAMPLES / "deploying/env.py")
-    results = upgrade_twice_at_once(project, database_url)
-    assert [status for status, _ in results] == [0, 0], results
-    assert schema.rows(database_url, "SELECT count(*) FROM runs") == [(1,)]
-    assert schema.alembic_versions(database_url) == ["a0b1c2d3e4f5"]
-    ran = [output.count("Running upgrade") for _, output in results]
-    assert sorted(ran) == [0, 2]  # one process ran both revisions, the other none
+    results = upgrades_at_once(project, database_url, count)
+    assert broken(results, database_url) == []
+    ran = sorted(output.count("Running upgrade") for _, output in results)
+    assert ran == [0] * (count - 1) + [4]  # one process ran the chain, the others nothing
 
 
-def test_without_the_lock_the_race_breaks(tmp_path: Path, database_url: str) -> None:
-    """The control: the same race on the tutorial's env.py (no lock) does go wrong."""
-    project = project_with(tmp_path, EXAMPLES / "tutorial/migrations/env.py")
-    results = upgrade_twice_at_once(project, database_url)
-    statuses = sorted(status for status, _ in results)
-    if statuses == [0, 0]:  # both claim success: then the migration ran twice
-        assert schema.rows(database_url, "SELECT count(*) FROM runs") == [(2,)]
-    else:
-        assert statuses[0] == 0 and statuses[1] != 0, results
+def test_with_the_transaction_lock_the_race_breaks(tmp_path: Path, database_url: str) -> None:
+    """The control: the lock that ends with a transaction lets the next processes in at the
+    autocommit block's commit. With three it broke 5 runs out of 5 (with two, 3 out of 5:
+    which waiter gets in first varies, hence three here)."""
+    project = project_with(tmp_path, EXAMPLES / "deploying/naive/env.py")
+    results = upgrades_at_once(project, database_url, 3)
+    assert broken(results, database_url) != []
+
+
+def test_a_killed_migrator_releases_the_session_lock(tmp_path: Path, database_url: str) -> None:
+    """SIGKILL mid-chain: the server ends the session, and with it the lock; the next
+    deploy migrates from where the killed one stopped."""
+    project = project_with(tmp_path, EXAMPLES / "deploying/env.py")
+    admin = psycopg2.connect(libpq_url(database_url))
+    admin.autocommit = True
+    admin.cursor().execute("SELECT pg_advisory_lock(%s)", (GATE,))
+    killed = upgrade(project, database_url)
+
+    def at_the_gate() -> bool:
+        with admin.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND classid = 0 AND objid = %s",
+                (GATE,),
+            )
+            return cursor.fetchone()[0] == 1
+
+    until(at_the_gate, "the first upgrade at the gate")
+    killed.kill()
+    assert result(killed)[0] == -9
+    admin.cursor().execute("SELECT pg_advisory_unlock(%s)", (GATE,))
+    admin.close()
+    status, output = result(upgrade(project, database_url))
+    assert status == 0, output
+    assert broken([(status, output)], database_url) == []

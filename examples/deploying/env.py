@@ -1,5 +1,6 @@
 import os
 import sys
+import time
 from logging.config import fileConfig
 
 from sqlalchemy import engine_from_config
@@ -81,6 +82,15 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def wait_for_the_migration_lock(lock) -> None:
+    """Try, and retry each second. Waiting inside pg_advisory_lock() would keep
+    a statement open, and CREATE INDEX CONCURRENTLY in the migrating process
+    waits for every open statement: a deadlock PostgreSQL does not detect."""
+    try_lock = text("SELECT pg_try_advisory_lock(:key)")
+    while not lock.execute(try_lock, {"key": MIGRATION_LOCK}).scalar():
+        time.sleep(1)
+
+
 def run_migrations_online() -> None:
     """Run migrations in 'online' mode.
 
@@ -94,18 +104,21 @@ def run_migrations_online() -> None:
         poolclass=pool.NullPool,
     )
 
-    with connectable.connect() as connection:
-        context.configure(
-            connection=connection, target_metadata=target_metadata
-        )
-
-        with context.begin_transaction():
-            # One migrator at a time: a second `alembic upgrade` waits here, then
-            # finds the database up to date. The lock ends with the transaction.
-            connection.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+    # One migrator at a time, for the whole command: a second `alembic upgrade`
+    # waits here, then finds the database up to date. A session lock, on a
+    # connection of its own: it outlives every commit of the migrations
+    # (autocommit blocks, transaction_per_migration), and ends when that
+    # connection closes: after the command, or when this process dies.
+    lock = connectable.connect().execution_options(isolation_level="AUTOCOMMIT")
+    with lock:
+        wait_for_the_migration_lock(lock)
+        with connectable.connect() as connection:
+            context.configure(
+                connection=connection, target_metadata=target_metadata
             )
-            context.run_migrations()
+
+            with context.begin_transaction():
+                context.run_migrations()
 
 
 if context.is_offline_mode():
