@@ -4,8 +4,11 @@ over a CREATE INDEX CONCURRENTLY in an autocommit block; with the transaction-sc
 (examples/deploying/naive/env.py) the autocommit block's commit lets the next process in,
 and the race breaks.
 
-No timing luck: the first migrator stops inside the chain at a gate (an advisory lock the
-test holds) until PostgreSQL shows every other process waiting for the migration lock.
+No timing luck, two gates (advisory locks the test holds): the first migrator stops at the
+first gate, inside the chain, until PostgreSQL shows every other process waiting for the
+migration lock; then at the second, right after the autocommit block's commit, until either
+a second process reaches that gate too (it runs the same revision: the race) or every other
+process has been refused the lock since that commit (the lock held).
 """
 
 import shutil
@@ -22,7 +25,8 @@ from tutorial_harness.server import libpq_url
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 MIGRATION_LOCK = 7_230_153  # as in the env.py files
-GATE = 41_000_001
+GATE = 41_000_001  # in the first revision of the chain
+AFTER_COMMIT = 41_000_002  # in the autocommit block, after its commit
 WAIT = 30  # seconds: every wait is bounded
 
 # users (the tutorial) -> a gate -> an index built CONCURRENTLY -> one more revision.
@@ -38,6 +42,8 @@ CHAIN = {
         "b2",
         "b1",
         "with op.get_context().autocommit_block():\n"
+        '        op.execute("SELECT pg_advisory_lock_shared({after_commit})")\n'
+        '        op.execute("SELECT pg_advisory_unlock_shared({after_commit})")\n'
         '        op.create_index("ix_users_last_name", "users", ["last_name"],'
         " postgresql_concurrently=True)",
     ),
@@ -59,29 +65,45 @@ def project_with(tmp_path: Path, env_py: Path) -> Path:
     shutil.copytree(EXAMPLES / "tutorial", tmp_path, dirs_exist_ok=True)
     shutil.copy(env_py, tmp_path / "migrations/env.py")
     for name, (revision, down, body) in CHAIN.items():
-        text = REVISION.format(revision=revision, down=down, body=body.format(gate=GATE))
+        body = body.format(gate=GATE, after_commit=AFTER_COMMIT)
+        text = REVISION.format(revision=revision, down=down, body=body)
         (tmp_path / "migrations/versions" / name).write_text(text)
     return tmp_path
 
 
-def lock_waiters(admin) -> int:
-    """Processes waiting for the migration lock: blocked on it inside PostgreSQL (the
-    transaction lock), or retrying it without holding it (the session lock)."""
+def count(admin, query: str, **values: int) -> int:
     with admin.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-            " AND classid = 0 AND objid = %(key)s",
-            {"key": MIGRATION_LOCK},
-        )
-        (blocked,) = cursor.fetchone()
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%%pg_try_advisory_lock%%'"
-            " AND pid <> pg_backend_pid() AND pid NOT IN (SELECT pid FROM pg_locks"
-            " WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = %(key)s)",
-            {"key": MIGRATION_LOCK},
-        )
-        (retrying,) = cursor.fetchone()
-        return blocked + retrying
+        cursor.execute(query, {"key": MIGRATION_LOCK, **values})
+        return cursor.fetchone()[0]
+
+
+def at(admin, gate: int) -> int:
+    """Processes waiting at a gate."""
+    query = "SELECT count(*) FROM pg_locks WHERE NOT granted AND classid = 0 AND objid = %(g)s"
+    return count(admin, query, g=gate)
+
+
+BLOCKED = (  # waiting inside PostgreSQL for the lock (the transaction-scoped lock)
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    " AND classid = 0 AND objid = %(key)s"
+)
+REFUSED = (  # refused by pg_try_advisory_lock since `since` (the session lock's retries)
+    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%%pg_try_advisory_lock%%'"
+    " AND pid <> pg_backend_pid() AND query_start > to_timestamp(%(since)s)"
+    " AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND classid = 0 AND objid = %(key)s)"
+)
+
+
+def lock_waiters(admin, since: float = 0) -> int:
+    """Processes waiting for the migration lock: blocked on it, or refused it (since)."""
+    return count(admin, BLOCKED) + count(admin, REFUSED, since=since)
+
+
+def server_time(admin) -> float:
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT extract(epoch FROM clock_timestamp())")
+        return float(cursor.fetchone()[0])
 
 
 def until(condition, what: str) -> None:
@@ -112,20 +134,27 @@ def result(process: subprocess.Popen) -> tuple[int, str]:
     return process.returncode, output
 
 
-def upgrades_at_once(project: Path, url: str, count: int) -> list[tuple[int, str]]:
-    """Start `count` upgrades; the first stops at the gate until all others queue."""
+def upgrades_at_once(project: Path, url: str, processes: int) -> list[tuple[int, str]]:
     admin = psycopg2.connect(libpq_url(url))
     admin.autocommit = True
-    admin.cursor().execute("SELECT pg_advisory_lock(%s)", (GATE,))
-    processes = []
+    for gate in (GATE, AFTER_COMMIT):
+        admin.cursor().execute("SELECT pg_advisory_lock(%s)", (gate,))
+    started = []
     try:
-        for n in range(count):
-            processes.append(upgrade(project, url))
+        for n in range(processes):
+            started.append(upgrade(project, url))
             until(lambda n=n: lock_waiters(admin) == n, f"{n} upgrades waiting for the first")
-    finally:
         admin.cursor().execute("SELECT pg_advisory_unlock(%s)", (GATE,))
-        admin.close()
-    return [result(process) for process in processes]
+        until(lambda: at(admin, AFTER_COMMIT) >= 1, "the first upgrade past its commit")
+        committed = server_time(admin)
+        others = processes - 1
+        until(
+            lambda: at(admin, AFTER_COMMIT) >= 2 or lock_waiters(admin, committed) == others,
+            "a second process in the chain, or all others refused the lock",
+        )
+    finally:
+        admin.close()  # releases both gates
+    return [result(process) for process in started]
 
 
 def broken(results: list[tuple[int, str]], url: str) -> list[str]:
@@ -160,12 +189,14 @@ def test_with_the_session_lock_each_revision_runs_once(
     assert ran == [0] * (count - 1) + [4]  # one process ran the chain, the others nothing
 
 
-def test_with_the_transaction_lock_the_race_breaks(tmp_path: Path, database_url: str) -> None:
-    """The control: the lock that ends with a transaction lets the next processes in at the
-    autocommit block's commit. With three it broke 5 runs out of 5 (with two, 3 out of 5:
-    which waiter gets in first varies, hence three here)."""
+@pytest.mark.parametrize("count", [2, 3])
+def test_with_the_transaction_lock_the_race_breaks(
+    tmp_path: Path, database_url: str, count: int
+) -> None:
+    """The control: the lock that ends with a transaction lets the next process in at the
+    autocommit block's commit."""
     project = project_with(tmp_path, EXAMPLES / "deploying/naive/env.py")
-    results = upgrades_at_once(project, database_url, 3)
+    results = upgrades_at_once(project, database_url, count)
     assert broken(results, database_url) != []
 
 
