@@ -71,7 +71,7 @@ def project_with(tmp_path: Path, env_py: Path) -> Path:
     return tmp_path
 
 
-def count(admin, query: str, **values: int) -> int:
+def scalar(admin, query: str, **values: int) -> int:
     with admin.cursor() as cursor:
         cursor.execute(query, {"key": MIGRATION_LOCK, **values})
         return cursor.fetchone()[0]
@@ -80,7 +80,7 @@ def count(admin, query: str, **values: int) -> int:
 def at(admin, gate: int) -> int:
     """Processes waiting at a gate."""
     query = "SELECT count(*) FROM pg_locks WHERE NOT granted AND classid = 0 AND objid = %(g)s"
-    return count(admin, query, g=gate)
+    return scalar(admin, query, g=gate)
 
 
 BLOCKED = (  # waiting inside PostgreSQL for the lock (the transaction-scoped lock)
@@ -97,7 +97,7 @@ REFUSED = (  # refused by pg_try_advisory_lock since `since` (the session lock's
 
 def lock_waiters(admin, since: float = 0) -> int:
     """Processes waiting for the migration lock: blocked on it, or refused it (since)."""
-    return count(admin, BLOCKED) + count(admin, REFUSED, since=since)
+    return scalar(admin, BLOCKED) + scalar(admin, REFUSED, since=since)
 
 
 def server_time(admin) -> float:
@@ -208,16 +208,7 @@ def test_a_killed_migrator_releases_the_session_lock(tmp_path: Path, database_ur
     admin.autocommit = True
     admin.cursor().execute("SELECT pg_advisory_lock(%s)", (GATE,))
     killed = upgrade(project, database_url)
-
-    def at_the_gate() -> bool:
-        with admin.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_locks WHERE NOT granted AND classid = 0 AND objid = %s",
-                (GATE,),
-            )
-            return cursor.fetchone()[0] == 1
-
-    until(at_the_gate, "the first upgrade at the gate")
+    until(lambda: at(admin, GATE) == 1, "the first upgrade at the gate")
     killed.kill()
     assert result(killed)[0] == -9
     admin.cursor().execute("SELECT pg_advisory_unlock(%s)", (GATE,))

@@ -73,10 +73,6 @@ def table_path(path: Path) -> Path:
     return path.with_suffix(".txt")
 
 
-def unclassified(record: PageRecord) -> int:
-    return record.lines.get("unclassified", 0)
-
-
 def table(manifest: dict[str, dict]) -> str:
     """The coverage table, in Markdown: shown lines per page and class."""
     header = ["Page", *COLUMNS.values()]

@@ -29,8 +29,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--update-docs",
         action="store_true",
-        help="rewrite shown outputs, provenance lines and notebook outputs from this run "
-        "instead of failing on a difference (review the diff)",
+        help="rewrite shown outputs, failure markers, provenance lines, notebook outputs and "
+        "the verification manifest from this run instead of failing on a difference "
+        "(review the diff)",
     )
     parser.addini(
         "docs_manifest",
@@ -152,8 +153,13 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
 
 
 # What the summary counts: fenced blocks and database checks (not the page-level items).
-SUMMARISED = {"Console": "block", "File": "block", "Python": "block", "Output": "block"}
-SUMMARISED["Check"] = "check"
+SUMMARISED = {
+    "Console": "block",
+    "File": "block",
+    "Python": "block",
+    "Output": "block",
+    "Check": "check",
+}
 
 
 class DocsSummary:
