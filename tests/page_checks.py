@@ -82,12 +82,15 @@ def users_full_name_filled(run: PageRun) -> None:
     assert (full_name.name, full_name.nullable) == ("full_name", False)
 
 
+def enum_types(url: str) -> list[tuple]:
+    return schema.rows(url, "SELECT typname FROM pg_type WHERE typtype = 'e'")
+
+
 @check("subscriptions-with-plan-enum")
 def subscriptions_with_plan_enum(run: PageRun) -> None:
     plan = next(c for c in schema.columns(run.database_url, "subscriptions") if c.name == "plan")
     assert (plan.type, plan.nullable) == ("VARCHAR(4)", False)  # how the inspector shows it
-    types = schema.rows(run.database_url, "SELECT typname FROM pg_type WHERE typtype = 'e'")
-    assert types == [("plan",)]
+    assert enum_types(run.database_url) == [("plan",)]
 
 
 @check("users-last-name-index")
@@ -97,14 +100,32 @@ def users_last_name_index(run: PageRun) -> None:
         "WHERE indrelid = 'users'::regclass AND NOT indisprimary"
     )
     assert schema.rows(run.database_url, query) == [("ix_users_last_name", True)]
-    assert schema.alembic_versions(run.database_url) == ["9c8d7e6f5a4b"]
+    assert schema.alembic_versions(run.database_url) == [head_revision(run.shell.cwd)]
 
 
-@check("no-partial-teams-migration")
-def no_partial_teams_migration(run: PageRun) -> None:
-    assert "teams" not in schema.tables(run.database_url)
+@check("nothing-after-failed-upgrade")
+def nothing_after_failed_upgrade(run: PageRun) -> None:
+    """Three revisions in one transaction: the third failed, and the first two are gone."""
+    assert schema.tables(run.database_url) == {"alembic_version"}  # downgrade base kept it
+    assert schema.alembic_versions(run.database_url) == []
+    assert enum_types(run.database_url) == []
+
+
+@check("two-of-three-committed")
+def two_of_three_committed(run: PageRun) -> None:
+    assert schema.tables(run.database_url) == {"alembic_version", "users", "subscriptions"}
     assert "team_id" not in [c.name for c in schema.columns(run.database_url, "users")]
-    assert schema.alembic_versions(run.database_url) == ["9c8d7e6f5a4b"]
+    assert schema.alembic_versions(run.database_url) == ["7a1b2c3d4e5f"]
+
+
+@check("users-team-id-references-teams")
+def users_team_id_references_teams(run: PageRun) -> None:
+    query = (
+        "SELECT confrelid::regclass::text FROM pg_constraint"
+        " WHERE conrelid = 'users'::regclass AND contype = 'f'"
+    )
+    assert schema.rows(run.database_url, query) == [("teams",)]
+    assert schema.alembic_versions(run.database_url) == ["6b5a4c3d2e1f"]
 
 
 @check("users-renamed-given-name")
@@ -116,8 +137,3 @@ def users_renamed_given_name(run: PageRun) -> None:
     assert schema.rows(run.database_url, query) == [("Ada", "Lovelace", None)]
     query = "SELECT conname FROM pg_constraint WHERE conrelid = 'users'::regclass AND contype = 'u'"
     assert schema.rows(run.database_url, query) == [("uq_users_email",)]
-
-
-@check("users-has-email")
-def users_has_email(run: PageRun) -> None:
-    assert_users_columns(run, "email")

@@ -57,3 +57,24 @@ def test_whole_pages_pass_with_alembic_as_subprocesses() -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert " passed" in result.stdout and "failed" not in result.stdout.splitlines()[-1]
+
+
+def test_the_project_imports_its_own_modules(tmp_path: Path, postgres_server: Server) -> None:
+    """A `myapp` another project left in sys.modules is not the one this project's env.py
+    imports: a new process would not have it."""
+    for name, models in (("old", "models.py"), ("new", "models_v2.py")):
+        project = tmp_path / name
+        shutil.copytree(ROOT / "examples/tutorial", project)
+        shutil.copy(ROOT / "examples/autogenerate/env.py", project / "migrations/env.py")
+        (project / "myapp").mkdir()
+        shutil.copy(ROOT / "examples/autogenerate/myapp" / models, project / "myapp/models.py")
+    sys.path.insert(0, str(tmp_path / "new"))
+    try:
+        __import__("myapp.models")  # what another test's project left behind
+    finally:
+        sys.path.pop(0)
+    with postgres_server.database() as url:
+        env = {"PATH": os.environ["PATH"], "DATABASE_URL": url}
+        assert run_in_process(["upgrade", "head"], tmp_path / "old", env)[0] == 0
+        status, output = run_in_process(["check"], tmp_path / "old", env)
+    assert (status, output.splitlines()[-1]) == (0, "No new upgrade operations detected."), output

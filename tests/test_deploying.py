@@ -15,11 +15,14 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import psycopg2
 import pytest
+from alembic.script import ScriptDirectory
 
+from tests import chains
 from tutorial_harness import schema
 from tutorial_harness.server import libpq_url
 
@@ -216,3 +219,42 @@ def test_a_killed_migrator_releases_the_session_lock(tmp_path: Path, database_ur
     status, output = result(upgrade(project, database_url))
     assert status == 0, output
     assert broken([(status, output)], database_url) == []
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_every_guide_s_migrations_deploy_at_once(
+    tmp_path: Path, database_url: str, count: int
+) -> None:
+    """The guides' migrations chained together (tests/chains.py) under the deploy env.py,
+    a gate right after the tutorial's revision: the upgrades overlap, each revision runs
+    once, every process exits 0."""
+    config = chains.build(tmp_path, chains.COMPOSED)
+    for migration in (tmp_path / chains.VERSIONS).glob("*.py"):
+        chains.reparent(migration, "gate")
+    body = f'op.execute("SELECT pg_advisory_xact_lock_shared({GATE})")'
+    gate = REVISION.format(revision="gate", down=chains.TUTORIAL_HEAD, body=body)
+    (tmp_path / chains.VERSIONS / "gate.py").write_text(gate)
+    admin = psycopg2.connect(libpq_url(database_url))
+    admin.autocommit = True
+    admin.cursor().execute("SELECT pg_advisory_lock(%s)", (GATE,))
+    started = [upgrade(tmp_path, database_url)]
+    try:
+        until(lambda: at(admin, GATE) == 1, "the first upgrade at the gate")
+        for n in range(1, count):
+            started.append(upgrade(tmp_path, database_url))
+            until(lambda n=n: lock_waiters(admin) == n, f"{n} upgrades waiting for the first")
+    finally:
+        admin.close()  # opens the gate
+    results = [result(process) for process in started]
+    assert [status for status, _ in results] == [0] * count, results
+    ran = Counter(
+        line.split("Running upgrade ")[1]
+        for _, output in results
+        for line in output.splitlines()
+        if "Running upgrade " in line
+    )
+    revisions = list(ScriptDirectory.from_config(config).walk_revisions())
+    assert len(ran) == len(revisions) and set(ran.values()) == {1}, ran
+    assert schema.alembic_versions(database_url) == [revisions[0].revision]
+    invalid = "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid"
+    assert schema.rows(database_url, invalid) == []

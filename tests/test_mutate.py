@@ -51,7 +51,6 @@ def test_scopes() -> None:
     included = mutate.scope("examples/branches/2b4d8a9c1e3f_add_email_to_users.py", files)
     assert set(included[0].args) == {
         "docs/guides/branches.md",
-        "docs/guides/deploying.md",
         "docs/guides/troubleshooting.md",
     }
     assert mutate.scope("notebooks/tutorial.ipynb", files) == (

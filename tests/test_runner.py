@@ -291,6 +291,46 @@ def test_a_failing_pipeline_is_not_hidden_by_its_last_command(
     result.stdout.fnmatch_lines(["*`false | cat` exited with status 1*"])
 
 
+HALF_DONE = """
+# A migration that commits part of its work, then fails
+
+<!-- project: tutorial -->
+
+```python title="migrations/versions/b1_half.py"
+--8<-- "half.py"
+```
+
+```console
+$ alembic upgrade head{marker}
+$ psql "$DATABASE_URL" -tA -c 'SELECT count(*) FROM attempts'
+```
+"""
+HALF = """from alembic import op
+
+revision, down_revision, branch_labels, depends_on = "b1", "1975ea83b712", None, None
+
+
+def upgrade():
+    with op.get_context().autocommit_block():
+        op.execute("CREATE TABLE IF NOT EXISTS attempts (n int)")
+        op.execute("INSERT INTO attempts VALUES (1)")
+    op.execute("SELECT 1/0")
+"""
+
+
+@pytest.mark.parametrize("marker", ["  # fails (exit status 1)", ""])
+def test_a_failed_command_is_never_run_twice(
+    project: pytest.Pytester, recorded: str, marker: str
+) -> None:
+    """Marked as failing (run as the real CLI) or not (it raises in-process), a command
+    that committed part of its work before failing runs once: the page shows one attempt."""
+    (project.path / "examples/half.py").write_text(HALF)
+    run(project, HALF_DONE.format(marker=marker), recorded, "--update-docs")
+    shown = (project.path / "docs/page.md").read_text()
+    assert "  # fails (exit status 1)\n" in shown
+    assert shown.endswith("SELECT count(*) FROM attempts'\n1\n```\n")
+
+
 # -- shown files ---------------------------------------------------------------------------
 
 UNREAD = """

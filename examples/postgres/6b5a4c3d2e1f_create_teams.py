@@ -1,7 +1,7 @@
 """create teams
 
 Revision ID: 6b5a4c3d2e1f
-Revises: 9c8d7e6f5a4b
+Revises: 7a1b2c3d4e5f
 Create Date: 2026-11-25 23:16:40.101317
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '6b5a4c3d2e1f'
-down_revision: Union[str, Sequence[str], None] = '9c8d7e6f5a4b'
+down_revision: Union[str, Sequence[str], None] = '7a1b2c3d4e5f'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
@@ -25,8 +25,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("name", sa.String(200), nullable=False),
     )
-    # a typo: the table is "teams"; this statement fails, after the one above ran
-    op.add_column("users", sa.Column("team_id", sa.Integer, sa.ForeignKey("team.id")))
+    op.add_column("users", sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id")))
 
 
 def downgrade() -> None:

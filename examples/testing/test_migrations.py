@@ -22,9 +22,14 @@ def test_single_head(config: Config) -> None:
 def test_stairway(config: Config) -> None:
     """Each revision up, down, and up again: catches a downgrade that forgets something."""
     script = ScriptDirectory.from_config(config)
-    for revision in reversed(list(script.walk_revisions())):
+    for revision in reversed(list(script.walk_revisions())):  # base first
         command.upgrade(config, revision.revision)
-        command.downgrade(config, "-1")
+        # Undo this revision alone. "-1" is ambiguous once branches exist; "<rev>@-1" steps
+        # back along the revision's own branch, and a merge point steps back to a parent.
+        if revision.is_merge_point:
+            command.downgrade(config, revision.down_revision[0])
+        else:
+            command.downgrade(config, f"{revision.revision}@-1")
         command.upgrade(config, revision.revision)
 
 

@@ -89,7 +89,11 @@ def _main(argv: list[str], out: io.StringIO) -> None:
 @contextlib.contextmanager
 def _fresh_imports(project: Path) -> Iterator[None]:
     """Forget the project's modules (env.py imports `myapp.models`) after each command, and
-    the sys.path entries `prepend_sys_path` added: a new process would re-read them too."""
+    the sys.path entries `prepend_sys_path` added: a new process would re-read them too.
+    A module of the same name imported from elsewhere (another test's project) is
+    forgotten before the command, so the project imports its own."""
+    for name in [name for name in sys.modules if _provides(project, name.split(".")[0])]:
+        del sys.modules[name]
     modules, path = set(sys.modules), list(sys.path)
     importlib.invalidate_caches()  # a finder for "." may still list another project
     try:
@@ -103,6 +107,10 @@ def _fresh_imports(project: Path) -> Iterator[None]:
             )
             if any(Path(place).is_relative_to(project) for place in places if place):
                 del sys.modules[name]
+
+
+def _provides(project: Path, top_level: str) -> bool:
+    return (project / top_level).is_dir() or (project / f"{top_level}.py").is_file()
 
 
 def _exit_code(exc: SystemExit, out: io.StringIO) -> int:

@@ -106,6 +106,7 @@ def isolation(server: Server, runs: int) -> tuple[float, float]:
     """A fresh migrated database: CREATE DATABASE ... TEMPLATE vs running the migrations."""
     extra = [
         "postgres/7a1b2c3d4e5f_create_subscriptions.py",
+        "postgres/6b5a4c3d2e1f_create_teams.py",
         "postgres/9c8d7e6f5a4b_index_users_last_name.py",
     ]
     with tempfile.TemporaryDirectory() as tmp, server.database() as template:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import shlex
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,31 +69,34 @@ class PageRun:
     record: PageRecord = field(default_factory=PageRecord)
     files: FileWatch = field(default_factory=FileWatch)
 
-    def run(self, line: str) -> tuple[int, str]:
+    def run(self, line: str, fails: bool = False) -> tuple[int, str]:
         """One console line, as (exit status, output): alembic in-process when it is a
         plain alembic call, anything else in bash.
 
-        When alembic raises what the CLI would print as a traceback (a failed connection, an
-        error inside a migration), the command is run again as the real CLI: its failed
-        transaction was rolled back, so it fails the same way, and prints the real traceback.
+        A command the page says fails runs as the real CLI, the only way to print its real
+        traceback. It is never run twice: a failed command may have committed part of its
+        work (`transaction_per_migration`, an autocommit block), so a second run would not
+        be the reader's. If an unmarked command raises in-process, its result is what an
+        uncaught exception gives: the traceback and exit status 1.
         """
         line = self.ids.to_real(line)  # `cat versions/<id shown on the page>_x.py`
         argv = shlex.split(line, comments=True) if not set(line) & SHELL_SPECIALS else []
         if argv[:1] != ["alembic"]:
             status, output = shell.run_line(line, self.shell)
         else:
-            status, output = self._alembic(argv[1:])
+            status, output = self._alembic(argv[1:], fails)
         if argv[1:2] in (["revision"], ["merge"]) and "--rev-id" not in argv:
             self.ids.note_generated(output)
         return status, output
 
-    def _alembic(self, argv: list[str]) -> tuple[int, str]:
-        if self.in_process:
-            try:
-                return alembic_cli.run_in_process(argv, self.shell.cwd, self.shell.env)
-            except alembic_cli.UnfaithfulInProcess:
-                pass
-        return alembic_cli.run_subprocess(argv, self.shell.cwd, self.shell.env)
+    def _alembic(self, argv: list[str], fails: bool) -> tuple[int, str]:
+        if not self.in_process or fails:
+            return alembic_cli.run_subprocess(argv, self.shell.cwd, self.shell.env)
+        try:
+            return alembic_cli.run_in_process(argv, self.shell.cwd, self.shell.env)
+        except alembic_cli.UnfaithfulInProcess as error:
+            cause = error.__cause__ or error
+            return 1, "".join(traceback.format_exception(cause))
 
     @property
     def context(self) -> Context:

@@ -1,7 +1,7 @@
 """index users last_name
 
 Revision ID: 9c8d7e6f5a4b
-Revises: 7a1b2c3d4e5f
+Revises: 6b5a4c3d2e1f
 Create Date: 2026-11-25 23:16:39.203456
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '9c8d7e6f5a4b'
-down_revision: Union[str, Sequence[str], None] = '7a1b2c3d4e5f'
+down_revision: Union[str, Sequence[str], None] = '6b5a4c3d2e1f'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -60,7 +60,7 @@ class Console(Block):
     def evaluate(self, run: PageRun) -> str | None:
         failures, shown_now, rewritten = [], [], []
         for command in self.commands:
-            status, output = run.run(command.line)
+            status, output = run.run(command.line, fails=command.status != 0)
             failure, shown, classes = run.compare(
                 output, command.expected, command.page_line, f"`{command.line}`"
             )

@@ -1,0 +1,73 @@
+"""Every chain of migrations the guides build, as a project on disk: the tutorial's
+project plus what each guide adds, in the guide's order. One place, so that the stairway,
+the lint and the concurrent deploy all run over the same chains."""
+
+import re
+import shutil
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+VERSIONS = "migrations/versions/"
+TUTORIAL_HEAD = "1975ea83b712"
+
+# A step: (example file, path in the project), or ("merge", rev_id, message) for the
+# `alembic merge heads` a guide runs. A migration whose down_revision is the tutorial's
+# head starts from the head of everything before it (see `reparent`).
+GUIDES: dict[str, list[tuple[str, ...]]] = {
+    "tutorial": [],
+    "branches": [
+        ("branches/2b4d8a9c1e3f_add_email_to_users.py", VERSIONS),
+        ("branches/8c7e6f5a4b3d_add_created_at_to_users.py", VERSIONS),
+        ("merge", "3a5c7e9b1d2f", "merge email and created_at"),
+        ("branches/e5d4c3b2a190_add_phone_to_users.py", VERSIONS),  # re-parented, as on the page
+    ],
+    "data-migration": [("data-migration/4e2f1a3b5c6d_add_full_name_to_users.py", VERSIONS)],
+    "postgres": [
+        ("postgres/env.py", "migrations/env.py"),
+        ("postgres/7a1b2c3d4e5f_create_subscriptions.py", VERSIONS),
+        ("postgres/6b5a4c3d2e1f_create_teams.py", VERSIONS),
+        ("postgres/9c8d7e6f5a4b_index_users_last_name.py", VERSIONS),
+    ],
+    "autogenerate": [
+        ("autogenerate/env.py", "migrations/env.py"),
+        ("autogenerate/myapp/models_v2.py", "myapp/models.py"),
+        ("autogenerate/5d6e7f8a9b0c_add_email_rename_first_name.py", VERSIONS),
+    ],
+    "deploying": [("deploying/env.py", "migrations/env.py")],
+}
+# Every guide's migrations in one chain, under the deploy env.py. Not autogenerate: its
+# env.py compares models that know nothing of the other guides' tables.
+COMPOSED = ["tutorial", "branches", "data-migration", "postgres", "deploying"]
+
+
+def build(project: Path, guides: list[str]) -> Config:
+    """The tutorial's project in `project`, then each guide's steps in order."""
+    shutil.copytree(EXAMPLES / "tutorial", project, dirs_exist_ok=True)
+    config = Config(str(project / "alembic.ini"))
+    for guide in guides:
+        parent = ScriptDirectory.from_config(config).get_current_head()
+        for step in GUIDES[guide]:
+            if step[0] == "merge":
+                command.merge(config, "heads", message=step[2], rev_id=step[1])
+                parent = step[1]
+                continue
+            source, target = step
+            path = (
+                project / target / Path(source).name if target.endswith("/") else project / target
+            )
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(EXAMPLES / source, path)
+            reparent(path, parent)
+    return config
+
+
+DOWN = re.compile(rf"^(Revises: |down_revision\b.*= ')({TUTORIAL_HEAD})\b", re.MULTILINE)
+
+
+def reparent(migration: Path, parent: str) -> None:
+    """Point a migration that follows the tutorial's head at `parent` instead."""
+    migration.write_text(DOWN.sub(rf"\g<1>{parent}", migration.read_text()))
