@@ -32,6 +32,11 @@ CHAINS = {
         "postgres/9c8d7e6f5a4b_index_users_last_name.py": "migrations/versions/",
     },
     "autogenerate": AUTOGENERATE,
+    "zero-downtime": {
+        "zero-downtime/3c9e5a7b1d20_add_family_name.py": "migrations/versions/",
+        "zero-downtime/5d1f7b9c3e42_backfill_family_name.py": "migrations/versions/",
+        "zero-downtime/8f4a2c6e0b13_drop_last_name.py": "migrations/versions/",
+    },
 }
 
 
