@@ -38,10 +38,15 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
         ("autogenerate/5d6e7f8a9b0c_add_email_rename_first_name.py", VERSIONS),
     ],
     "deploying": [("deploying/env.py", "migrations/env.py")],
+    "zero-downtime": [
+        ("zero-downtime/3c9e5a7b1d20_add_family_name.py", VERSIONS),
+        ("zero-downtime/5d1f7b9c3e42_backfill_family_name.py", VERSIONS),
+        ("zero-downtime/8f4a2c6e0b13_drop_last_name.py", VERSIONS),
+    ],
 }
 # Every guide's migrations in one chain, under the deploy env.py. Not autogenerate: its
 # env.py compares models that know nothing of the other guides' tables.
-COMPOSED = ["tutorial", "branches", "data-migration", "postgres", "deploying"]
+COMPOSED = ["tutorial", "branches", "data-migration", "postgres", "deploying", "zero-downtime"]
 
 
 def build(project: Path, guides: list[str]) -> Config:

@@ -137,3 +137,73 @@ def users_renamed_given_name(run: PageRun) -> None:
     assert schema.rows(run.database_url, query) == [("Ada", "Lovelace", None)]
     query = "SELECT conname FROM pg_constraint WHERE conrelid = 'users'::regclass AND contype = 'u'"
     assert schema.rows(run.database_url, query) == [("uq_users_email",)]
+
+
+# zero-downtime.md: 100,000 generated users, then one written by the old code at the expand
+# and one by the new code after the backfill.
+GENERATED_USERS = 100_000
+SYNC_TRIGGER = "SELECT tgname FROM pg_trigger WHERE tgrelid = 'users'::regclass"
+SYNC_FUNCTION = "SELECT proname FROM pg_proc WHERE proname = 'users_sync_family_name'"
+
+
+def generated_users_intact(url: str, surname: str) -> None:
+    """Every generated user still has its name, in column `surname`."""
+    query = (
+        f"SELECT count(*) FROM users WHERE id <= {GENERATED_USERS} "
+        f"AND first_name = 'first' || id AND {surname} = 'last' || id"
+    )
+    assert schema.rows(url, query) == [(GENERATED_USERS,)]
+
+
+@check("users-family-name-synced")
+def users_family_name_synced(run: PageRun) -> None:
+    url = run.database_url
+    family_name = Column("family_name", "VARCHAR(1000)", nullable=True, primary_key=False)
+    assert schema.columns(url, "users") == [*SEED_USERS, family_name]
+    assert schema.rows(url, SYNC_TRIGGER) == [("users_sync_family_name",)]
+    generated_users_intact(url, "last_name")
+    # Not backfilled yet: only the row written through the trigger has a family_name.
+    query = "SELECT id, last_name, family_name FROM users WHERE family_name IS NOT NULL"
+    assert schema.rows(url, query) == [(GENERATED_USERS + 1, "Lovelace", "Lovelace")]
+    assert schema.alembic_versions(url) == ["3c9e5a7b1d20"]
+
+
+@check("users-family-name-backfilled")
+def users_family_name_backfilled(run: PageRun) -> None:
+    url = run.database_url
+    generated_users_intact(url, "last_name")
+    generated_users_intact(url, "family_name")
+    assert schema.rows(url, "SELECT count(*) FROM users") == [(GENERATED_USERS + 1,)]
+    query = "SELECT count(*) FROM users WHERE family_name IS DISTINCT FROM last_name"
+    assert schema.rows(url, query) == [(0,)]
+    assert schema.rows(url, SYNC_TRIGGER) == [("users_sync_family_name",)]
+    assert schema.alembic_versions(url) == ["5d1f7b9c3e42"]
+
+
+@check("users-last-name-dropped")
+def users_last_name_dropped(run: PageRun) -> None:
+    url = run.database_url
+    names = [column.name for column in schema.columns(url, "users")]
+    assert names == ["id", "age", "first_name", "family_name"]
+    assert schema.rows(url, SYNC_TRIGGER) == []
+    assert schema.rows(url, SYNC_FUNCTION) == []
+    generated_users_intact(url, "family_name")
+    query = f"SELECT id, family_name FROM users WHERE id > {GENERATED_USERS} ORDER BY id"
+    expected = [(GENERATED_USERS + 1, "Lovelace"), (GENERATED_USERS + 2, "Hopper")]
+    assert schema.rows(url, query) == expected
+    assert schema.alembic_versions(url) == ["8f4a2c6e0b13"]
+
+
+@check("users-last-name-restored")
+def users_last_name_restored(run: PageRun) -> None:
+    """The contract's downgrade: last_name back at the end, filled, and synced again."""
+    url = run.database_url
+    names = [column.name for column in schema.columns(url, "users")]
+    assert names == ["id", "age", "first_name", "family_name", "last_name"]
+    assert schema.rows(url, SYNC_TRIGGER) == [("users_sync_family_name",)]
+    generated_users_intact(url, "last_name")
+    generated_users_intact(url, "family_name")
+    query = f"SELECT id, last_name FROM users WHERE id > {GENERATED_USERS} ORDER BY id"
+    expected = [(GENERATED_USERS + 1, "Lovelace"), (GENERATED_USERS + 2, "Hopper")]
+    assert schema.rows(url, query) == expected
+    assert schema.alembic_versions(url) == ["5d1f7b9c3e42"]

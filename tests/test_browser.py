@@ -37,6 +37,7 @@ PAGES = [
     "guides/data-migration/",
     "guides/postgres-specifics/",
     "guides/deploying/",
+    "guides/zero-downtime/",
     "guides/testing/",
     "guides/troubleshooting/",
     "notebooks/tutorial/",

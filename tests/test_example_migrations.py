@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.config import Config
+from sqlalchemy.exc import ProgrammingError
 
 from tests import chains
 
@@ -57,3 +59,15 @@ def test_autogenerate_models_match_their_migrations(
     guide_tests.test_models_match_the_database(
         project(tmp_path, ["autogenerate"], database_url, monkeypatch)
     )
+
+
+def test_the_composed_chain_fails_its_downgrade_where_two_recipes_meet(
+    tmp_path: Path, database_url: str, monkeypatch
+) -> None:
+    """The zero-downtime contract drops last_name, and with it the index postgres-specifics
+    built on it; downgrading past both then fails at that index. The zero-downtime page
+    warns of it: if this ever passes, that warning is out of date."""
+    config = project(tmp_path, chains.COMPOSED, database_url, monkeypatch)
+    command.upgrade(config, "head")
+    with pytest.raises(ProgrammingError, match='index "ix_users_last_name" does not exist'):
+        command.downgrade(config, "base")

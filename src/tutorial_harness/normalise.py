@@ -102,7 +102,9 @@ def normalise(actual: str, expected: str, context: Context) -> list[Line]:
         text, rules = raw, set()
         for name, step in steps:
             new = step(text)
-            if new != text:
+            # A duration is this run's even when it happens to equal the one shown: counted
+            # as normalised either way, or the page's manifest entry would flake.
+            if new != text or (name == "duration" and DURATION.search(text)):
                 text, rules = new, rules | {name}
         lines.append(Line(text, frozenset(rules)))
     return lines
