@@ -37,6 +37,7 @@ PAGES = [
     "guides/data-migration/",
     "guides/postgres-specifics/",
     "guides/deploying/",
+    "guides/linting/",
     "guides/testing/",
     "guides/troubleshooting/",
     "notebooks/tutorial/",

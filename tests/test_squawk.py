@@ -323,3 +323,116 @@ def test_a_lone_comment_cannot_be_executed(database_url: str) -> None:
             connection.cursor().execute("-- squawk-ignore changing-column-type -- a reason")
     finally:
         connection.close()
+
+
+# The linting guide's claims about PostgreSQL, and its CI workflow.
+
+
+def filenodes(connection, *names: str) -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, relfilenode FROM pg_class WHERE relname = ANY(%s)", [list(names)]
+        )
+        return dict(cursor.fetchall())
+
+
+def test_which_type_changes_rewrite(database_url: str) -> None:
+    """varchar to text keeps the files of the table and of an index on the column, as the
+    guide says; integer to bigint rewrites both (the guide's table of findings)."""
+    connection = psycopg2.connect(database_url)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE t (name varchar(1000), n integer)")
+            cursor.execute("INSERT INTO t SELECT 'row ' || i, i FROM generate_series(1, 100) i")
+            cursor.execute("CREATE INDEX t_name ON t (name); CREATE INDEX t_n ON t (n)")
+        before = filenodes(connection, "t", "t_name", "t_n")
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE t ALTER COLUMN name TYPE text")
+        after_text = filenodes(connection, "t", "t_name", "t_n")
+        assert after_text == before
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE t ALTER COLUMN n TYPE bigint")
+        after_bigint = filenodes(connection, "t", "t_name", "t_n")
+        assert after_bigint["t"] != after_text["t"]
+        assert after_bigint["t_n"] != after_text["t_n"]
+    finally:
+        connection.close()
+
+
+WORKFLOW = EXAMPLES / "linting/lint-migrations.yml"
+
+
+def workflow() -> dict:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe").load(WORKFLOW.read_text())
+
+
+def test_the_workflow_is_valid() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows"]
+        + [str(WORKFLOW)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_workflow_pins_the_squawk_this_site_runs() -> None:
+    pinned = re.search(r'"(squawk-cli==[^"]+)"', (ROOT / "pyproject.toml").read_text())
+    assert pinned
+    steps = workflow()["jobs"]["squawk"]["steps"]
+    assert [s["run"] for s in steps if pinned[1] in s.get("run", "")]
+
+
+def git(cwd: Path, *args: str) -> None:
+    identity = ["-c", "user.name=CI", "-c", "user.email=ci@example.invalid"]
+    subprocess.run(["git", *identity, *args], cwd=cwd, check=True, capture_output=True)
+
+
+def test_the_workflow_lints_what_a_pull_request_adds(tmp_path: Path) -> None:
+    """The lint step's commands, in `bash -e` as GitHub runs them, in a clone whose base
+    branch has the tutorial's project: the naive migration fails, the fixed ones pass."""
+    (step,) = [
+        s for s in workflow()["jobs"]["squawk"]["steps"] if "lint-migrations" in s.get("run", "")
+    ]
+    origin = tmp_path / "origin"
+    shutil.copytree(EXAMPLES / "tutorial", origin)
+    shutil.copy(EXAMPLES / "linting/lint-migrations.sh", origin)
+    git(origin, "init", "-q", "-b", "main")
+    git(origin, "add", ".")
+    git(origin, "commit", "-q", "-m", "tutorial")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    git(clone, "checkout", "-q", "-b", "feature")
+    versions = clone / "migrations/versions"
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**step["env"], "GITHUB_BASE_REF": "main", "PATH": f"{bin_dir}:/usr/bin:/bin"}
+
+    def lint_step() -> subprocess.CompletedProcess:
+        shutil.rmtree(tmp_path / "base", ignore_errors=True)
+        git(clone, "worktree", "prune")
+        return subprocess.run(
+            ["bash", "-e", "-c", step["run"]], cwd=clone, env=env, capture_output=True, text=True
+        )
+
+    shutil.copy(EXAMPLES / "linting/naive/a1c3e5f7b9d2_active_users_last_name_text.py", versions)
+    git(clone, "add", ".")
+    git(clone, "commit", "-q", "-m", "naive")
+    result = lint_step()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1975ea83b712 -> a1c3e5f7b9d2" in result.stderr
+    assert "require-concurrent-index-creation" in result.stdout
+
+    for name in [
+        "a1c3e5f7b9d2_active_users_last_name_text.py",
+        "b2d4f6a8c0e1_index_users_last_name.py",
+    ]:
+        shutil.copy(EXAMPLES / "linting" / name, versions)
+    git(clone, "commit", "-q", "-am", "fixed")
+    git(clone, "add", ".")
+    git(clone, "commit", "-q", "-m", "index")
+    result = lint_step()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "a1c3e5f7b9d2 -> b2d4f6a8c0e1" in result.stderr
