@@ -32,6 +32,10 @@ CHAINS = {
         "postgres/9c8d7e6f5a4b_index_users_last_name.py": "migrations/versions/",
     },
     "autogenerate": AUTOGENERATE,
+    "linting": {
+        "linting/a1c3e5f7b9d2_active_users_last_name_text.py": "migrations/versions/",
+        "linting/b2d4f6a8c0e1_index_users_last_name.py": "migrations/versions/",
+    },
 }
 
 
