@@ -178,7 +178,8 @@ def lint(target: Migration, pool: list[Migration], project: Path, monkeypatch) -
         if number in mine and (match := INLINE.search(line)):
             for rule in re.split(r"[\s,]+", match["rules"].strip()):
                 inline[rule] = match["reason"] or ""
-    silenced = {f.rule for f in unignored} - {f.rule for f in reported}
+    still = {(f.rule, f.line) for f in reported}
+    silenced = {f.rule for f in unignored if (f.rule, f.line) not in still}
     return Lint(reported, inline, silenced)
 
 
