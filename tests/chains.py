@@ -37,6 +37,10 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
         ("autogenerate/myapp/models_v2.py", "myapp/models.py"),
         ("autogenerate/5d6e7f8a9b0c_add_email_rename_first_name.py", VERSIONS),
     ],
+    "linting": [
+        ("linting/a1c3e5f7b9d2_active_users_last_name_text.py", VERSIONS),
+        ("linting/b2d4f6a8c0e1_index_users_last_name.py", VERSIONS),
+    ],
     "deploying": [("deploying/env.py", "migrations/env.py")],
     "zero-downtime": [
         ("zero-downtime/3c9e5a7b1d20_add_family_name.py", VERSIONS),
@@ -46,7 +50,15 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
 }
 # Every guide's migrations in one chain, under the deploy env.py. Not autogenerate: its
 # env.py compares models that know nothing of the other guides' tables.
-COMPOSED = ["tutorial", "branches", "data-migration", "postgres", "deploying", "zero-downtime"]
+COMPOSED = [
+    "tutorial",
+    "branches",
+    "data-migration",
+    "postgres",
+    "linting",
+    "deploying",
+    "zero-downtime",
+]
 
 
 def build(project: Path, guides: list[str]) -> Config:

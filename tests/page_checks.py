@@ -207,3 +207,38 @@ def users_last_name_restored(run: PageRun) -> None:
     expected = [(GENERATED_USERS + 1, "Lovelace"), (GENERATED_USERS + 2, "Hopper")]
     assert schema.rows(url, query) == expected
     assert schema.alembic_versions(url) == ["5d1f7b9c3e42"]
+
+
+@check("users-has-email")
+def users_has_email(run: PageRun) -> None:
+    assert_users_columns(run, "email")
+
+
+@check("linting-fixes-applied")
+def linting_fixes_applied(run: PageRun) -> None:
+    """The linting guide's fixed migrations: the new column filled the existing row, the
+    index is valid, and neither the table nor the index was ever rewritten."""
+    url = run.database_url
+    assert schema.columns(url, "users") == [
+        *SEED_USERS[:3],
+        Column("last_name", "TEXT", nullable=True, primary_key=False),
+        Column("active", "BOOLEAN", nullable=False, primary_key=False),
+    ]
+    query = (
+        "SELECT column_default FROM information_schema.columns "
+        "WHERE table_name = 'users' AND column_name = 'active'"
+    )
+    assert schema.rows(url, query) == [("true",)]
+    query = "SELECT first_name, last_name, active FROM users"
+    assert schema.rows(url, query) == [("Ada", "Lovelace", True)]
+    query = (
+        "SELECT indexrelid::regclass::text, indisvalid FROM pg_index "
+        "WHERE indrelid = 'users'::regclass AND NOT indisprimary"
+    )
+    assert schema.rows(url, query) == [("ix_users_last_name", True)]
+    query = (
+        "SELECT relname FROM pg_class WHERE relname IN ('users', 'ix_users_last_name') "
+        "AND relfilenode = oid ORDER BY relname"
+    )
+    assert schema.rows(url, query) == [("ix_users_last_name",), ("users",)]
+    assert schema.alembic_versions(url) == ["b2d4f6a8c0e1"]

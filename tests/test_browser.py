@@ -38,6 +38,7 @@ PAGES = [
     "guides/postgres-specifics/",
     "guides/deploying/",
     "guides/zero-downtime/",
+    "guides/linting/",
     "guides/testing/",
     "guides/troubleshooting/",
     "notebooks/tutorial/",

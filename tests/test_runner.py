@@ -158,6 +158,17 @@ def test_an_opt_out_needs_a_reason(project: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*<!-- norun: --> needs a reason*"])
 
 
+def test_an_opted_out_block_may_include_a_file(project: pytest.Pytester) -> None:
+    """The site shows the included file: that is what the opt-out accounts for."""
+    shown = '# Shown\n<!-- norun: shown only -->\n```text\n--8<-- "{}"\n```\n'
+    write(project, "shown", shown.format("note.txt"))  # runs nothing: no provenance line
+    project.runpytest_subprocess("docs/shown.md").assert_outcomes(passed=2, skipped=1)
+    write(project, "gone", shown.format("gone.txt"))
+    result = project.runpytest_subprocess("docs/gone.md")
+    result.stdout.fnmatch_lines(["*examples/gone.txt does not exist*"])
+    assert result.ret != 0
+
+
 def test_a_file_block_must_come_from_examples(project: pytest.Pytester, recorded: str) -> None:
     result = run(project, '# A file\n```python title="env.py"\nprint(1)\n```\n', recorded)
     result.stdout.fnmatch_lines(['*file block "env.py" must include its file from examples/*'])
