@@ -32,6 +32,11 @@ CHAINS = {
         "postgres/9c8d7e6f5a4b_index_users_last_name.py": "migrations/versions/",
     },
     "autogenerate": AUTOGENERATE,
+    "locks": {
+        "locks/env.py": "migrations/env.py",
+        "branches/2b4d8a9c1e3f_add_email_to_users.py": "migrations/versions/",
+        "locks/3c5d7e9f1a2b_lowercase_emails.py": "migrations/versions/",
+    },
 }
 
 
