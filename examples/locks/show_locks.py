@@ -4,12 +4,14 @@ session wait for that lock, and whether the table was rewritten (new file) or sc
 
 Each step runs in a transaction that stays open while it is measured, then rolls back (or
 commits, when the next step needs it). The database is left as it was found.
+Run it on a development database: each step locks `users` while it is measured.
 """
 
 import os
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
@@ -38,7 +40,7 @@ url = make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql+psycopg2")
 engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
 
 
-def scalar(conn: Connection, query: str) -> object:
+def scalar(conn: Connection, query: str) -> Any:
     return conn.execute(sa.text(query)).scalar()
 
 
@@ -99,8 +101,14 @@ def measure(step: str, operation: Operation, keep: bool = False) -> None:
             rewrite = "yes" if after[table][0] != before[table][0] else "no"
             scan = "yes" if after[table][1] > before[table][1] else "no"
             label = step if table == "users" else f"  on {table}"
-            report(label, lock, waits(f"SELECT count(*) FROM {table}"), waits(WRITES[table]),
-                   rewrite, scan)
+            report(
+                label,
+                lock,
+                waits(f"SELECT count(*) FROM {table}"),
+                waits(WRITES[table]),
+                rewrite,
+                scan,
+            )
         conn.commit() if keep else conn.rollback()
 
 
@@ -116,9 +124,15 @@ def measure_waiting(step: str, blocker: str, operation: Operation, autocommit: b
         with runner:
             runner_pid = pid(runner)
             runner.rollback()
-            thread = threading.Thread(
-                target=operation, args=(Operations(MigrationContext.configure(runner)),)
-            )
+            failed: list[BaseException] = []
+
+            def run() -> None:
+                try:
+                    operation(Operations(MigrationContext.configure(runner)))
+                except BaseException as error:
+                    failed.append(error)
+
+            thread = threading.Thread(target=run)
             thread.start()
             query = f"SELECT {pid(holder)} = ANY(pg_blocking_pids({runner_pid}))"
             deadline = time.monotonic() + 10
@@ -131,6 +145,8 @@ def measure_waiting(step: str, blocker: str, operation: Operation, autocommit: b
             read, write = waits("SELECT count(*) FROM users"), waits(WRITES["users"])
             holder.rollback()  # the blocker ends: the operation goes on and finishes
             thread.join()
+            if failed:
+                raise failed[0]
             after = scalar(watcher, "SELECT pg_relation_filenode('users')")
             runner.rollback()
         report(step, lock, read, write, "yes" if after != before else "no", "-")
@@ -144,6 +160,15 @@ def committed(operation: Operation) -> None:
 def validate(constraint: str) -> Operation:
     # Alembic has no operation for it: plain SQL.
     return lambda op: op.execute(f"ALTER TABLE users VALIDATE CONSTRAINT {constraint}")
+
+
+# What the committed steps below leave behind, removed however the script ends.
+CLEANUP = [
+    "DROP INDEX IF EXISTS ix_users_age",
+    "ALTER TABLE users DROP CONSTRAINT IF EXISTS ck_users_last_name",
+    "ALTER TABLE users DROP COLUMN IF EXISTS team_id",  # and its foreign key
+    "DROP TABLE IF EXISTS teams",
+]
 
 
 def main() -> None:
@@ -173,7 +198,6 @@ def main() -> None:
         lambda op: op.create_index("ix_users_age", "users", ["age"], postgresql_concurrently=True),
         autocommit=True,
     )
-    committed(lambda op: op.drop_index("ix_users_age"))
     measure(
         "ALTER TYPE, integer to bigint",
         lambda op: op.alter_column("users", "age", type_=sa.BigInteger),
@@ -185,34 +209,27 @@ def main() -> None:
 
     committed(lambda op: op.create_table("teams", sa.Column("id", sa.Integer, primary_key=True)))
     committed(lambda op: op.add_column("users", sa.Column("team_id", sa.Integer)))
-    try:
-        fk = ("fk_users_team_id", "users", "teams", ["team_id"], ["id"])
-        measure("ADD FOREIGN KEY", lambda op: op.create_foreign_key(*fk))
-        measure(
-            "ADD FOREIGN KEY NOT VALID",
-            lambda op: op.create_foreign_key(*fk, postgresql_not_valid=True),
-            keep=True,
-        )
-        measure("  VALIDATE CONSTRAINT", validate("fk_users_team_id"))
-    finally:
-        committed(lambda op: op.drop_column("users", "team_id"))  # and its foreign key
-        committed(lambda op: op.drop_table("teams"))
+    fk = ("fk_users_team_id", "users", "teams", ["team_id"], ["id"])
+    measure("ADD FOREIGN KEY", lambda op: op.create_foreign_key(*fk))
+    measure(
+        "ADD FOREIGN KEY NOT VALID",
+        lambda op: op.create_foreign_key(*fk, postgresql_not_valid=True),
+        keep=True,
+    )
+    measure("  VALIDATE CONSTRAINT", validate("fk_users_team_id"))
 
     measure("SET NOT NULL", lambda op: op.alter_column("users", "last_name", nullable=False))
-    try:
-        measure(
-            "ADD CHECK NOT VALID",
-            lambda op: op.create_check_constraint(
-                "ck_users_last_name", "users", "last_name IS NOT NULL", postgresql_not_valid=True
-            ),
-            keep=True,
-        )
-        measure("  VALIDATE CONSTRAINT", validate("ck_users_last_name"), keep=True)
-        measure("  SET NOT NULL", lambda op: op.alter_column("users", "last_name", nullable=False))
-    finally:
-        committed(lambda op: op.drop_constraint("ck_users_last_name", "users"))
+    measure(
+        "ADD CHECK NOT VALID",
+        lambda op: op.create_check_constraint(
+            "ck_users_last_name", "users", "last_name IS NOT NULL", postgresql_not_valid=True
+        ),
+        keep=True,
+    )
+    measure("  VALIDATE CONSTRAINT", validate("ck_users_last_name"), keep=True)
+    measure("  SET NOT NULL", lambda op: op.alter_column("users", "last_name", nullable=False))
 
-    # A lock waited for blocks too: everything that arrives after it waits behind it.
+    # A lock waited for blocks too: what comes after it queues behind it.
     measure_waiting(
         "ADD COLUMN behind a reader",
         "SELECT count(*) FROM users",
@@ -221,4 +238,9 @@ def main() -> None:
     )
 
 
-main()
+try:
+    main()
+finally:
+    with engine.begin() as conn:
+        for statement in CLEANUP:
+            conn.execute(sa.text(statement))
