@@ -52,7 +52,9 @@ def test_scopes() -> None:
     assert set(included[0].args) == {
         "docs/guides/branches.md",
         "docs/guides/deploying.md",
+        "docs/guides/locks-and-timeouts.md",
         "docs/guides/troubleshooting.md",
+        "tests/test_example_migrations.py",
     }
     assert mutate.scope("notebooks/tutorial.ipynb", files) == (
         mutate.Run(("tests/test_notebooks.py", "-k", "tutorial.ipynb")),
