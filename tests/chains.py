@@ -15,8 +15,7 @@ VERSIONS = "migrations/versions/"
 TUTORIAL_HEAD = "1975ea83b712"
 
 # A step: (example file, path in the project), or ("merge", rev_id, message) for the
-# `alembic merge heads` a guide runs. A migration whose down_revision is the tutorial's
-# head starts from the head of everything before it (see `reparent`).
+# `alembic merge heads` a guide runs.
 GUIDES: dict[str, list[tuple[str, ...]]] = {
     "tutorial": [],
     "branches": [
@@ -41,6 +40,11 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
         ("linting/a1c3e5f7b9d2_active_users_last_name_text.py", VERSIONS),
         ("linting/b2d4f6a8c0e1_index_users_last_name.py", VERSIONS),
     ],
+    "locks": [
+        ("locks/env.py", "migrations/env.py"),
+        ("branches/2b4d8a9c1e3f_add_email_to_users.py", VERSIONS),
+        ("locks/3c5d7e9f1a2b_lowercase_emails.py", VERSIONS),
+    ],
     "deploying": [("deploying/env.py", "migrations/env.py")],
     "zero-downtime": [
         ("zero-downtime/3c9e5a7b1d20_add_family_name.py", VERSIONS),
@@ -55,6 +59,7 @@ COMPOSED = [
     "branches",
     "data-migration",
     "postgres",
+    "locks",
     "linting",
     "deploying",
     "zero-downtime",
@@ -62,11 +67,14 @@ COMPOSED = [
 
 
 def build(project: Path, guides: list[str]) -> Config:
-    """The tutorial's project in `project`, then each guide's steps in order."""
+    """The tutorial's project in `project`, then each guide's steps in order. A migration
+    that follows a revision from before its guide starts from the head of everything
+    before it instead (see `reparent`); one already there (guides share some) is kept."""
     shutil.copytree(EXAMPLES / "tutorial", project, dirs_exist_ok=True)
     config = Config(str(project / "alembic.ini"))
     for guide in guides:
-        parent = ScriptDirectory.from_config(config).get_current_head()
+        script = ScriptDirectory.from_config(config)
+        before, parent = {r.revision for r in script.walk_revisions()}, script.get_current_head()
         for step in GUIDES[guide]:
             if step[0] == "merge":
                 command.merge(config, "heads", message=step[2], rev_id=step[1])
@@ -76,15 +84,19 @@ def build(project: Path, guides: list[str]) -> Config:
             path = (
                 project / target / Path(source).name if target.endswith("/") else project / target
             )
+            if target == VERSIONS and path.exists():
+                continue
             path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(EXAMPLES / source, path)
-            reparent(path, parent)
+            if (match := DOWN.search(path.read_text())) and match["down"] in before:
+                reparent(path, parent)
     return config
 
 
-DOWN = re.compile(rf"^(Revises: |down_revision\b.*= ')({TUTORIAL_HEAD})\b", re.MULTILINE)
+DOWN = re.compile(r"^down_revision\b.*= '(?P<down>\w+)'$", re.MULTILINE)
 
 
 def reparent(migration: Path, parent: str) -> None:
-    """Point a migration that follows the tutorial's head at `parent` instead."""
-    migration.write_text(DOWN.sub(rf"\g<1>{parent}", migration.read_text()))
+    """Point a migration that follows a single revision at `parent` instead."""
+    text = DOWN.sub(lambda m: m[0].replace(m["down"], parent), migration.read_text())
+    migration.write_text(re.sub(r"^Revises: \w+$", f"Revises: {parent}", text, flags=re.M))

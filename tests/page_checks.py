@@ -242,3 +242,45 @@ def linting_fixes_applied(run: PageRun) -> None:
     )
     assert schema.rows(url, query) == [("ix_users_last_name",), ("users",)]
     assert schema.alembic_versions(url) == ["b2d4f6a8c0e1"]
+
+
+# locks-and-timeouts.md
+
+
+@check("show-locks-left-no-trace")
+def show_locks_left_no_trace(run: PageRun) -> None:
+    """show_locks.py rolled back or undid every step: users is as the tutorial made it."""
+    url = run.database_url
+    assert schema.tables(url) == {"users", "alembic_version"}
+    assert_seed_schema(url, run.shell.cwd)
+    # contype 'n': PostgreSQL 18 also lists NOT NULL (the id's) as constraints.
+    query = (
+        "SELECT conname FROM pg_constraint WHERE conrelid = 'users'::regclass AND contype <> 'n'"
+    )
+    assert schema.rows(url, query) == [("users_pkey",)]
+    query = "SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = 'users'::regclass"
+    assert schema.rows(url, query) == [("users_pkey",)]
+
+
+@check("users-without-email")
+def users_without_email(run: PageRun) -> None:
+    """The migration that timed out on its lock changed nothing."""
+    assert schema.columns(run.database_url, "users") == SEED_USERS
+    assert schema.alembic_versions(run.database_url) == ["1975ea83b712"]
+
+
+def users_emails(url: str) -> list[tuple]:
+    return schema.rows(url, "SELECT first_name, email FROM users ORDER BY id")
+
+
+@check("email-not-lowercased")
+def email_not_lowercased(run: PageRun) -> None:
+    """The canceled migration's UPDATE was rolled back with it."""
+    assert users_emails(run.database_url) == [("Ada", "Ada@Example.com")]
+    assert schema.alembic_versions(run.database_url) == ["2b4d8a9c1e3f"]
+
+
+@check("email-lowercased")
+def email_lowercased(run: PageRun) -> None:
+    assert users_emails(run.database_url) == [("Ada", "ada@example.com")]
+    assert schema.alembic_versions(run.database_url) == ["3c5d7e9f1a2b"]

@@ -36,6 +36,7 @@ PAGES = [
     "guides/existing-database/",
     "guides/data-migration/",
     "guides/postgres-specifics/",
+    "guides/locks-and-timeouts/",
     "guides/deploying/",
     "guides/zero-downtime/",
     "guides/linting/",

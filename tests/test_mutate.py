@@ -51,7 +51,10 @@ def test_scopes() -> None:
     included = mutate.scope("examples/branches/2b4d8a9c1e3f_add_email_to_users.py", files)
     assert set(included[0].args) == {
         "docs/guides/branches.md",
+        "docs/guides/locks-and-timeouts.md",
         "docs/guides/troubleshooting.md",
+        "tests/test_deploying.py",  # through tests/chains.py
+        "tests/test_example_migrations.py",
     }
     assert mutate.scope("notebooks/tutorial.ipynb", files) == (
         mutate.Run(("tests/test_notebooks.py", "-k", "tutorial.ipynb")),

@@ -974,7 +974,19 @@ def example_scope(path: str, files: list[str], root: Path) -> tuple[Run, ...]:
         if p.startswith("docs/") and p.endswith(".md") and includes(read(p, root), relative, top)
     ]
     mention = re.compile(rf"{re.escape(relative)}|examples\W{{1,8}}{re.escape(top)}\b", re.I)
-    tests = [t for t in test_files(files) if mention.search(read(t, root))]
+    # A helper module of the tests (tests/chains.py) names it for every test importing it.
+    helpers = [
+        Path(p).stem
+        for p in files
+        if re.fullmatch(r"tests/[a-z]\w*\.py", p) and p not in test_files(files)
+        if mention.search(read(p, root))
+    ]
+    imports = re.compile(rf"^from tests import ({'|'.join(helpers)})\b", re.M) if helpers else None
+    tests = [
+        t
+        for t in test_files(files)
+        if mention.search(read(t, root)) or (imports and imports.search(read(t, root)))
+    ]
     notebooks = [
         p
         for p in files
