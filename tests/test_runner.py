@@ -473,6 +473,9 @@ def test_other_versions_fail_the_line_and_every_block_still_runs(
     older = {**used, "alembic": "0.9.1", "postgresql": "15.18"}  # psycopg2 and SQLAlchemy same
     for name, text in {"good": GOOD, "mismatch": MISMATCH}.items():
         write(project, name, page(text, provenance.line(older)))
+    project.makeini(  # a manifest with no entries: good.md's end fails too
+        "[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest = docs/verification.json\n"
+    )
     result = project.runpytest_subprocess("docs/good.md", "docs/mismatch.md")
     other = (
         f"this run used Alembic {used['alembic']} and PostgreSQL {used['postgresql']}; "
@@ -481,6 +484,7 @@ def test_other_versions_fail_the_line_and_every_block_still_runs(
     result.stdout.fnmatch_lines(
         [
             f"docs/good.md: {other}: a block that differs shows what readers with these *",
+            f"docs/good.md: no entry for docs/good.md in verification.json* ({other})",
             "docs/mismatch.md:8: `echo hello` printed something else than the page shows",
             "+hello",
             f"T{other[1:]}: a difference is what readers with those versions see.",
@@ -493,7 +497,7 @@ def test_other_versions_fail_the_line_and_every_block_still_runs(
     )
     assert "nox -s update" not in result.stdout.str()
     assert "ewrite" not in result.stdout.str()
-    result.assert_outcomes(failed=1 + 4, passed=6, skipped=1)  # the line, then as before
+    result.assert_outcomes(failed=2 + 4, passed=5, skipped=1)  # the line and the manifest
 
 
 def test_update_keeps_the_date_when_the_versions_are_the_same(
