@@ -49,7 +49,8 @@ def update(session: nox.Session) -> None:
 
 @nox.session
 def lab(session: nox.Session) -> None:
-    """Jupyter Lab on notebooks/, with DATABASE_URL set (a throwaway PostgreSQL by default)."""
+    """Jupyter Lab on notebooks/, with DATABASE_URL set (on a throwaway PostgreSQL, or the
+    server TUTORIAL_DATABASE_URL names)."""
     session.install("-e", ".[test,lab]")
     session.run("python", "-m", "tutorial_harness.lab", *session.posargs)
 

@@ -22,9 +22,9 @@
 # the site shows.
 #
 # Run it from a clone of the repository with `python3 -m nox -s lab`: that starts a
-# throwaway PostgreSQL and opens Jupyter Lab with `DATABASE_URL` set (set it yourself to
-# use your own server). Re-run it from the top as often as you like: the first cell starts
-# from a new, empty project directory and a new, empty database.
+# throwaway PostgreSQL (or uses the server `TUTORIAL_DATABASE_URL` names) and opens Jupyter
+# Lab with `DATABASE_URL` set. Re-run it from the top as often as you like: the first cell
+# starts from a new, empty project directory and a new, empty database.
 
 # %% [markdown]
 # Outputs recorded on 2026-11-25 with Alembic 1.20.1, SQLAlchemy 2.1.9, psycopg2 2.9.13 and PostgreSQL 18.6.

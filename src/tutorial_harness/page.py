@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import shlex
 import traceback
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from typing import Any
 
 from sybil import Document, Example, Region
 
-from tutorial_harness import alembic_cli, blocks, shell
+from tutorial_harness import alembic_cli, blocks, provenance, shell
 from tutorial_harness.blocks.base import Block, Fence
 from tutorial_harness.exercised import FileWatch
 from tutorial_harness.normalise import (
@@ -33,6 +34,7 @@ from tutorial_harness.normalise import (
 )
 from tutorial_harness.record import PageRecord
 
+# Only when the run used the versions the page was recorded with (see `PageRun.hint`).
 UPDATE_HINT = "Rewrite shown outputs from a real run with: nox -s update"
 CHECKS: dict[str, Callable[[PageRun], None]] = {}
 SHELL_SPECIALS = set("|&;<>$`\\*?")
@@ -98,6 +100,24 @@ class PageRun:
             cause = error.__cause__ or error
             return 1, "".join(traceback.format_exception(cause))
 
+    @functools.cached_property
+    def versions(self) -> dict[str, str]:
+        """What this run used: the libraries here, and the server behind the URL."""
+        return provenance.versions(self.database_url)
+
+    @property
+    def other_versions(self) -> str | None:
+        """How this run's versions differ from those the page was recorded with, if they do."""
+        recorded = provenance.recorded(self.text)
+        return provenance.other_versions(recorded, self.versions) if recorded else None
+
+    @property
+    def hint(self) -> str:
+        """What a difference calls for. Rewriting the page is right only from the versions it
+        was recorded with; from others, the difference is what their readers see."""
+        other = self.other_versions
+        return provenance.for_readers(other) if other else UPDATE_HINT
+
     @property
     def context(self) -> Context:
         return Context(str(self.project), self.ids, self.started)
@@ -116,7 +136,7 @@ class PageRun:
             return None, tidy(expected), classes
         shown = keep_elisions(actual, expected)  # what update writes, classified as such
         classes = compare(actual, shown) or []
-        return _diff(self.page, line, what, expected, shown), shown, classes
+        return _diff(self.page, line, what, expected, shown, self.hint), shown, classes
 
     def rewrite_fence(self, fence: Fence, source: str) -> None:
         """Replace the fence's content (kept indented as the fence is, e.g. inside a tab)."""
@@ -166,7 +186,7 @@ def _evaluator(block: Block) -> Callable[[Example], str | None]:
     return evaluator
 
 
-def _diff(page: Path, line: int, what: str, expected: str, actual: str) -> str:
+def _diff(page: Path, line: int, what: str, expected: str, actual: str, hint: str) -> str:
     diff = difflib.unified_diff(
         tidy(expected).splitlines(),
         actual.splitlines(),
@@ -177,5 +197,5 @@ def _diff(page: Path, line: int, what: str, expected: str, actual: str) -> str:
     return (
         f"{page}:{line}: {what} printed something else than the page shows\n"
         + "\n".join(diff)
-        + f"\n{UPDATE_HINT}"
+        + f"\n{hint}"
     )

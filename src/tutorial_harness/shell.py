@@ -55,9 +55,12 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
     return result.returncode, result.stdout
 
 
-# Set by CI runners or by the outer pytest, never on a reader's terminal, yet they change
-# what tools print: with CI set, pytest stops shortening its summary lines, for one.
-_NOT_ON_A_READERS_TERMINAL = {"CI", "BUILD_NUMBER", "COLUMNS", "LINES", "FORCE_COLOR", "NO_COLOR"}
+# Set by CI runners, by the outer pytest or for it, never on a reader's terminal, yet they
+# change what runs: with CI set, pytest stops shortening its summary lines, for one.
+_NOT_ON_A_READERS_TERMINAL = {
+    *("CI", "BUILD_NUMBER", "COLUMNS", "LINES", "FORCE_COLOR", "NO_COLOR"),
+    "TUTORIAL_DATABASE_URL",  # the tests' server; pages get DATABASE_URL
+}
 _NOT_ON_A_READERS_TERMINAL_PREFIXES = ("PYTEST_", "GITHUB_")
 
 

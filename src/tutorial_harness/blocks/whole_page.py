@@ -48,7 +48,7 @@ class Provenance(Block):
         return "\n".join(f"{run.page}: {problem}" for problem in problems) or None
 
     def _versions(self, run: PageRun) -> list[str]:
-        used = provenance.versions(run.database_url)
+        used = run.versions
         if self.recorded == used:
             return []
         if run.update:
@@ -60,8 +60,7 @@ class Provenance(Block):
         if self.recorded is None:
             return [f"no provenance line; `nox -s update` adds: {provenance.line(used)}"]
         return [
-            f"outputs recorded with {provenance.listed(self.recorded)}, but this run used "
-            f"{provenance.listed(used)}: the blocks below show any output that differs"
+            f"{run.other_versions}: a block that differs shows what readers with these versions see"
         ]
 
 
@@ -125,8 +124,10 @@ def _manifest(run: PageRun) -> list[str]:
     if run.update:
         manifest.write(run.manifest, str(run.page), entry)
         return []
+    other = run.other_versions
+    then = f"({other})" if other else "(review, then record it with: nox -s update)"
     return [
-        f"{run.page}: {problem} (review, then record it with: nox -s update)"
+        f"{run.page}: {problem} {then}"
         for problem in manifest.differences(run.manifest, str(run.page), entry)
     ]
 
