@@ -56,6 +56,14 @@ def lab(session: nox.Session) -> None:
 
 
 @nox.session
+def db(session: nox.Session) -> None:
+    """A throwaway PostgreSQL for following the pages in your own terminal: prints the
+    DATABASE_URL (and PATH, for its psql) to paste, removes the server at Ctrl-C."""
+    session.install("-e", ".")
+    session.run("python", "-m", "tutorial_harness.db")
+
+
+@nox.session
 def docs(session: nox.Session) -> None:
     """Build the site into site/, failing on any warning."""
     session.install("-e", ".[docs]")

@@ -1,11 +1,13 @@
 """Database checks that pages run with <!-- check: name -->: effects, not exit codes."""
 
+import json
+import subprocess
 from pathlib import Path
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from tutorial_harness import schema
+from tutorial_harness import provenance, schema
 from tutorial_harness.page import PageRun, check
 from tutorial_harness.schema import Column
 
@@ -284,3 +286,22 @@ def email_not_lowercased(run: PageRun) -> None:
 def email_lowercased(run: PageRun) -> None:
     assert users_emails(run.database_url) == [("Ada", "ada@example.com")]
     assert schema.alembic_versions(run.database_url) == ["3c5d7e9f1a2b"]
+
+
+@check("reader-installs-the-recorded-versions")
+def reader_installs_the_recorded_versions(run: PageRun) -> None:
+    """The install line gives the reader the libraries this run used (and the provenance
+    line names): the page's pins cannot drift from what is verified."""
+    script = (
+        "import alembic, sqlalchemy, psycopg2, json; "
+        "print(json.dumps([m.__version__ for m in (alembic, sqlalchemy, psycopg2)]))"
+    )
+    python = run.shell.cwd / ".venv/bin/python"
+    output = subprocess.run([python, "-c", script], capture_output=True, text=True, check=True)
+    installed = json.loads(output.stdout)
+    used = provenance.versions(run.database_url)
+    assert [installed[0], installed[1], installed[2].split()[0]] == [
+        used["alembic"],
+        used["sqlalchemy"],
+        used["psycopg2"],
+    ]
