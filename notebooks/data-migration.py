@@ -18,31 +18,229 @@
 #
 # Add a required (`NOT NULL`) column to a table that already has rows. The one-step
 # migration fails and leaves the rows as they were; add, fill, then require works; the
-# downgrade keeps the rows. The migrations are the files in `examples/data-migration/`,
-# the ones the [guide](../../guides/data-migration/) shows.
+# downgrade keeps the rows. The migrations are the ones the
+# [guide](../../guides/data-migration/) shows, on the project of the
+# [tutorial](../tutorial/).
 #
-# Run it from a clone of the repository with `python3 -m nox -s lab`. Re-run it from the
-# top as often as you like: the first cell starts from a new project directory and a new,
-# empty database.
+# **Downloaded**, it runs in Jupyter on your own PostgreSQL:
+#
+# - in a virtualenv, install Jupyter and the versions these outputs were recorded with:
+#   `python -m pip install jupyterlab alembic==1.20.1 sqlalchemy==2.1.9 psycopg2-binary==2.9.13`
+#   (then `jupyter lab`);
+# - set `DATABASE_URL` to an empty database you can throw away, before starting Jupyter
+#   or in a cell of its own above the first one:
+#   `%env DATABASE_URL=postgresql://user:password@localhost:5432/scratch`.
+#
+# The notebook creates a `users` table in that database, fills it, and drops it at the
+# end (Alembic's `alembic_version` table stays, empty). It stops at its first cell if
+# the database already has a `users` table.
+#
+# **From a clone of the repository**, `python3 -m nox -s lab` opens it in Jupyter Lab
+# on a throwaway PostgreSQL (or on the server `TUTORIAL_DATABASE_URL` names), with a new,
+# empty database for each run.
+#
+# Re-run it from the top as often as you like: the first cell starts from a new, empty
+# project directory.
 
 # %% [markdown]
 # Outputs recorded on 2026-11-26 with Alembic 1.20.1, SQLAlchemy 2.1.9, psycopg2 2.9.13 and PostgreSQL 18.6.
 
 # %%
-import shutil
+import os
+import sys
+import tempfile
 
-from tutorial_harness import scratch
+try:  # in a clone of the repository (`nox -s lab`, the tests)
+    from tutorial_harness import scratch
+except ModuleNotFoundError:  # downloaded
+    scratch = None
 
-project = scratch.fresh_project()  # a new empty directory (the working directory now)
-EXAMPLES = scratch.notebook_dir().parent / "examples"
-shutil.copy(EXAMPLES / "tutorial/alembic.ini", project)
-shutil.copytree(EXAMPLES / "tutorial/migrations", project / "migrations")
-# !ls
+if scratch:  # a new empty project directory, on a new empty database
+    scratch.fresh_project()
+else:  # a new empty project directory, on the database DATABASE_URL names, as it is
+    if not os.environ.get("DATABASE_URL"):
+        raise RuntimeError(
+            "DATABASE_URL is not set: set it first, e.g. %env DATABASE_URL=postgresql://user:password@localhost:5432/scratch"
+        )
+    from sqlalchemy import create_engine, inspect
+
+    check = create_engine(
+        os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg2://", 1)
+    )
+    has_users = inspect(check).has_table("users")
+    check.dispose()
+    if has_users:
+        raise RuntimeError(
+            "DATABASE_URL's database already has a users table, which this notebook would drop: point DATABASE_URL at an empty database"
+        )
+    # `!alembic` is this kernel's alembic, however Jupyter was started
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]
+    project = tempfile.TemporaryDirectory(prefix="alembic-notebook-")  # removed with the kernel
+    os.chdir(project.name)
+
+# %% [markdown]
+# ## The tutorial's project
+#
+# `alembic init`, then the tutorial's `env.py`, which reads `DATABASE_URL`, and its
+# migration, which creates the `users` table. Each `%%writefile` cell writes its text to
+# the file it names.
+
+# %%
+from alembic import command
+from alembic.config import Config
+
+command.init(Config("alembic.ini"), "migrations", template="generic")
+
+# %% example="tutorial/migrations/env.py"
+# %%writefile migrations/env.py
+import os
+import sys
+from logging.config import fileConfig
+
+from sqlalchemy import engine_from_config
+from sqlalchemy import pool
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from alembic import context
+
+# this is the Alembic Config object, which provides
+# access to the values within the .ini file in use.
+config = context.config
+
+# Interpret the config file for Python logging.
+# This line sets up loggers basically.
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name)
+
+
+def database_url() -> str:
+    """DATABASE_URL, ready for SQLAlchemy with the psycopg2 driver."""
+    raw = os.environ.get("DATABASE_URL", "")
+    if not raw:
+        sys.exit("DATABASE_URL is not set, e.g. "
+                 "export DATABASE_URL=postgresql://user:password@localhost:5432/mydb")
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        sys.exit("DATABASE_URL is not a database URL, expected "
+                 "postgresql://user:password@host:5432/dbname")
+    # Heroku says postgres://, which SQLAlchemy rejects; and SQLAlchemy 2.1
+    # maps a bare postgresql:// to psycopg 3. Name the psycopg2 driver.
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg2")
+    return url.render_as_string(hide_password=False)
+
+
+# The .ini file is read with interpolation: a "%" (as in a percent-encoded
+# password) must be doubled, or configparser fails on it.
+config.set_main_option("sqlalchemy.url", database_url().replace("%", "%%"))
+
+# add your model's MetaData object here
+# for 'autogenerate' support
+# from myapp import mymodel
+# target_metadata = mymodel.Base.metadata
+target_metadata = None
+
+# other values from the config, defined by the needs of env.py,
+# can be acquired:
+# my_important_option = config.get_main_option("my_important_option")
+# ... etc.
+
+
+def run_migrations_offline() -> None:
+    """Run migrations in 'offline' mode.
+
+    This configures the context with just a URL
+    and not an Engine, though an Engine is acceptable
+    here as well.  By skipping the Engine creation
+    we don't even need a DBAPI to be available.
+
+    Calls to context.execute() here emit the given string to the
+    script output.
+
+    """
+    url = config.get_main_option("sqlalchemy.url")
+    context.configure(
+        url=url,
+        target_metadata=target_metadata,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+    )
+
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Run migrations in 'online' mode.
+
+    In this scenario we need to create an Engine
+    and associate a connection with the context.
+
+    """
+    connectable = engine_from_config(
+        config.get_section(config.config_ini_section, {}),
+        prefix="sqlalchemy.",
+        poolclass=pool.NullPool,
+    )
+
+    with connectable.connect() as connection:
+        context.configure(
+            connection=connection, target_metadata=target_metadata
+        )
+
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
+
+# %% example="tutorial/migrations/versions/1975ea83b712_create_users_table.py"
+# %%writefile migrations/versions/1975ea83b712_create_users_table.py
+"""create users table
+
+Revision ID: 1975ea83b712
+Revises: 
+Create Date: 2026-11-25 22:38:48.606027
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = '1975ea83b712'
+down_revision: Union[str, Sequence[str], None] = None
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    op.create_table(
+        "users",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("age", sa.Integer, nullable=True),
+        sa.Column("first_name", sa.String(1000), nullable=True),
+        sa.Column("last_name", sa.String(1000), nullable=True),
+    )
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    op.drop_table("users")
+
 
 # %% [markdown]
 # ## A table with rows
 #
-# The [tutorial's](../tutorial/) project, upgraded, and two users:
+# The tutorial's migration, upgraded, and two users:
 
 # %%
 # !alembic upgrade head
@@ -81,18 +279,43 @@ print(before)
 #
 # A `full_name` column, required from the start:
 
-# %%
-migration = "migrations/versions/4e2f1a3b5c6d_add_full_name_to_users.py"
-shutil.copy(EXAMPLES / "data-migration/naive/4e2f1a3b5c6d_add_full_name_to_users.py", migration)
-# !sed -n '21,23p' {migration}
+# %% example="data-migration/naive/4e2f1a3b5c6d_add_full_name_to_users.py"
+# %%writefile migrations/versions/4e2f1a3b5c6d_add_full_name_to_users.py
+"""add full_name to users
+
+Revision ID: 4e2f1a3b5c6d
+Revises: 1975ea83b712
+Create Date: 2026-11-25 23:15:28.353845
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = '4e2f1a3b5c6d'
+down_revision: Union[str, Sequence[str], None] = '1975ea83b712'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    op.add_column("users", sa.Column("full_name", sa.String(2001), nullable=False))
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    op.drop_column("users", "full_name")
+
 
 # %% [markdown]
 # PostgreSQL refuses: the rows already there would have no value. This time through
 # Alembic's Python API, `alembic.command`, which raises the error instead of printing it:
 
 # %%
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.exc import IntegrityError
 
 config = Config("alembic.ini")
@@ -114,9 +337,42 @@ assert users() == before
 # %% [markdown]
 # ## Add, fill, then require
 
-# %%
-shutil.copy(EXAMPLES / "data-migration/4e2f1a3b5c6d_add_full_name_to_users.py", migration)
-# !sed -n '21,28p' {migration}
+# %% example="data-migration/4e2f1a3b5c6d_add_full_name_to_users.py"
+# %%writefile migrations/versions/4e2f1a3b5c6d_add_full_name_to_users.py
+"""add full_name to users
+
+Revision ID: 4e2f1a3b5c6d
+Revises: 1975ea83b712
+Create Date: 2026-11-25 23:15:28.353845
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = '4e2f1a3b5c6d'
+down_revision: Union[str, Sequence[str], None] = '1975ea83b712'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    # 1. add the column nullable: existing rows get NULL
+    op.add_column("users", sa.Column("full_name", sa.String(2001), nullable=True))
+    # 2. backfill it from the data already there
+    op.execute("UPDATE users SET full_name = concat_ws(' ', first_name, last_name)")
+    # 3. only now forbid NULL
+    op.alter_column("users", "full_name", nullable=False)
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    op.drop_column("users", "full_name")
+
 
 # %%
 # !alembic upgrade head
@@ -145,4 +401,16 @@ assert columns()["full_name"]["nullable"] is False
 # %%
 assert "full_name" not in columns()
 assert users() == before
+
+# %% [markdown]
+# ## Clean up
+#
+# Down to `base`: the tutorial's migration drops the `users` table too, and the database
+# is as the notebook found it, but for Alembic's `alembic_version` table, left empty.
+
+# %%
+# !alembic downgrade base
+
+# %%
+assert not inspect(engine).has_table("users")
 engine.dispose()

@@ -18,22 +18,64 @@
 #
 # The whole tutorial, one cell at a time: create the migration environment, read the
 # database URL from `DATABASE_URL`, write the `users` migration, upgrade, look at the
-# table from Python, downgrade. The files are the ones in `examples/tutorial/`, the same
-# the site shows.
+# table from Python, downgrade. The files it writes are the ones the
+# [tutorial's pages](../../tutorial/first-migration/) show.
 #
-# Run it from a clone of the repository with `python3 -m nox -s lab`: that starts a
-# throwaway PostgreSQL (or uses the server `TUTORIAL_DATABASE_URL` names) and opens Jupyter
-# Lab with `DATABASE_URL` set. Re-run it from the top as often as you like: the first cell
-# starts from a new, empty project directory and a new, empty database.
+# **Downloaded**, it runs in Jupyter on your own PostgreSQL:
+#
+# - in a virtualenv, install Jupyter and the versions these outputs were recorded with:
+#   `python -m pip install jupyterlab alembic==1.20.1 sqlalchemy==2.1.9 psycopg2-binary==2.9.13`
+#   (then `jupyter lab`);
+# - set `DATABASE_URL` to an empty database you can throw away, before starting Jupyter
+#   or in a cell of its own above the first one:
+#   `%env DATABASE_URL=postgresql://user:password@localhost:5432/scratch`.
+#
+# The notebook creates a `users` table in that database and drops it at the end
+# (Alembic's `alembic_version` table stays, empty). It stops at its first cell if the
+# database already has a `users` table.
+#
+# **From a clone of the repository**, `python3 -m nox -s lab` opens it in Jupyter Lab
+# on a throwaway PostgreSQL (or on the server `TUTORIAL_DATABASE_URL` names), with a new,
+# empty database for each run.
+#
+# Re-run it from the top as often as you like: the first cell starts from a new, empty
+# project directory.
 
 # %% [markdown]
 # Outputs recorded on 2026-11-25 with Alembic 1.20.1, SQLAlchemy 2.1.9, psycopg2 2.9.13 and PostgreSQL 18.6.
 
 # %%
-from tutorial_harness import scratch
+import os
+import sys
+import tempfile
 
-project = scratch.fresh_project()  # a new empty directory (the working directory now)
-EXAMPLES = scratch.notebook_dir().parent / "examples/tutorial"  # the finished project
+try:  # in a clone of the repository (`nox -s lab`, the tests)
+    from tutorial_harness import scratch
+except ModuleNotFoundError:  # downloaded
+    scratch = None
+
+if scratch:  # a new empty project directory, on a new empty database
+    scratch.fresh_project()
+else:  # a new empty project directory, on the database DATABASE_URL names, as it is
+    if not os.environ.get("DATABASE_URL"):
+        raise RuntimeError(
+            "DATABASE_URL is not set: set it first, e.g. %env DATABASE_URL=postgresql://user:password@localhost:5432/scratch"
+        )
+    from sqlalchemy import create_engine, inspect
+
+    check = create_engine(
+        os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg2://", 1)
+    )
+    has_users = inspect(check).has_table("users")
+    check.dispose()
+    if has_users:
+        raise RuntimeError(
+            "DATABASE_URL's database already has a users table, which this notebook would drop: point DATABASE_URL at an empty database"
+        )
+    # `!alembic` is this kernel's alembic, however Jupyter was started
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]
+    project = tempfile.TemporaryDirectory(prefix="alembic-notebook-")  # removed with the kernel
+    os.chdir(project.name)
 
 # %% [markdown]
 # ## Create the migration environment
@@ -56,15 +98,118 @@ command.init(config, "migrations", template="generic")
 # %% [markdown]
 # ## Read the URL from DATABASE_URL
 #
-# Replace the generated `env.py` with the tutorial's. Its `database_url()` accepts
-# Heroku's `postgres://`, names the psycopg2 driver, and escapes `%` for the `.ini`
-# parser ([why](../../tutorial/first-migration/#the-production-version)):
+# Replace the generated `env.py` with the tutorial's: the cell writes its text to
+# `migrations/env.py` (`%%writefile`). Its `database_url()` accepts Heroku's
+# `postgres://`, names the psycopg2 driver, and `%` is escaped for the `.ini` parser
+# ([why](../../tutorial/first-migration/#the-production-version)):
 
-# %%
-import shutil
+# %% example="tutorial/migrations/env.py"
+# %%writefile migrations/env.py
+import os
+import sys
+from logging.config import fileConfig
 
-shutil.copy(EXAMPLES / "migrations/env.py", "migrations/env.py")
-# !sed -n '22,42p' migrations/env.py
+from sqlalchemy import engine_from_config
+from sqlalchemy import pool
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from alembic import context
+
+# this is the Alembic Config object, which provides
+# access to the values within the .ini file in use.
+config = context.config
+
+# Interpret the config file for Python logging.
+# This line sets up loggers basically.
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name)
+
+
+def database_url() -> str:
+    """DATABASE_URL, ready for SQLAlchemy with the psycopg2 driver."""
+    raw = os.environ.get("DATABASE_URL", "")
+    if not raw:
+        sys.exit("DATABASE_URL is not set, e.g. "
+                 "export DATABASE_URL=postgresql://user:password@localhost:5432/mydb")
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        sys.exit("DATABASE_URL is not a database URL, expected "
+                 "postgresql://user:password@host:5432/dbname")
+    # Heroku says postgres://, which SQLAlchemy rejects; and SQLAlchemy 2.1
+    # maps a bare postgresql:// to psycopg 3. Name the psycopg2 driver.
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg2")
+    return url.render_as_string(hide_password=False)
+
+
+# The .ini file is read with interpolation: a "%" (as in a percent-encoded
+# password) must be doubled, or configparser fails on it.
+config.set_main_option("sqlalchemy.url", database_url().replace("%", "%%"))
+
+# add your model's MetaData object here
+# for 'autogenerate' support
+# from myapp import mymodel
+# target_metadata = mymodel.Base.metadata
+target_metadata = None
+
+# other values from the config, defined by the needs of env.py,
+# can be acquired:
+# my_important_option = config.get_main_option("my_important_option")
+# ... etc.
+
+
+def run_migrations_offline() -> None:
+    """Run migrations in 'offline' mode.
+
+    This configures the context with just a URL
+    and not an Engine, though an Engine is acceptable
+    here as well.  By skipping the Engine creation
+    we don't even need a DBAPI to be available.
+
+    Calls to context.execute() here emit the given string to the
+    script output.
+
+    """
+    url = config.get_main_option("sqlalchemy.url")
+    context.configure(
+        url=url,
+        target_metadata=target_metadata,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+    )
+
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Run migrations in 'online' mode.
+
+    In this scenario we need to create an Engine
+    and associate a connection with the context.
+
+    """
+    connectable = engine_from_config(
+        config.get_section(config.config_ini_section, {}),
+        prefix="sqlalchemy.",
+        poolclass=pool.NullPool,
+    )
+
+    with connectable.connect() as connection:
+        context.configure(
+            connection=connection, target_metadata=target_metadata
+        )
+
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
 
 # %% [markdown]
 # Without `DATABASE_URL`, a command stops with one line instead of a traceback:
@@ -76,21 +221,53 @@ shutil.copy(EXAMPLES / "migrations/env.py", "migrations/env.py")
 # ## Create the migration
 #
 # In a terminal: `alembic revision -m "create users table"`. Here `rev_id` fixes the
-# revision id so that the file is named as the one in `examples/`; without it the id is
-# random.
+# revision id so that the file is named as the tutorial's; without it the id is random.
 
 # %%
 config = Config("alembic.ini")  # now a real file: read it
 script = command.revision(config, message="create users table", rev_id="1975ea83b712")
 
 # %% [markdown]
-# Fill in `upgrade()` and `downgrade()`: here, by copying the tutorial's file over the
+# Fill in `upgrade()` and `downgrade()`: here, by writing the tutorial's file over the
 # generated one.
 
-# %%
-migration = "migrations/versions/1975ea83b712_create_users_table.py"
-shutil.copy(EXAMPLES / migration, migration)
-# !sed -n '21,34p' {migration}
+# %% example="tutorial/migrations/versions/1975ea83b712_create_users_table.py"
+# %%writefile migrations/versions/1975ea83b712_create_users_table.py
+"""create users table
+
+Revision ID: 1975ea83b712
+Revises: 
+Create Date: 2026-11-25 22:38:48.606027
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = '1975ea83b712'
+down_revision: Union[str, Sequence[str], None] = None
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    op.create_table(
+        "users",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("age", sa.Integer, nullable=True),
+        sa.Column("first_name", sa.String(1000), nullable=True),
+        sa.Column("last_name", sa.String(1000), nullable=True),
+    )
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    op.drop_table("users")
+
 
 # %% [markdown]
 # ## Upgrade

@@ -18,10 +18,64 @@ from tutorial_harness.shell import reader_env
 
 ROOT = Path(__file__).parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+EXAMPLES = ROOT / "examples"
 
 
 def test_there_are_notebooks() -> None:
     assert [path.name for path in NOTEBOOKS] == ["data-migration.ipynb", "tutorial.ipynb"]
+
+
+def first_code_cell(path: Path) -> str:
+    notebook = nbformat.read(path, as_version=4)
+    return next(cell.source for cell in notebook.cells if cell.cell_type == "code")
+
+
+def test_every_notebook_starts_with_the_same_setup_cell() -> None:
+    """Downloaded, a notebook sets itself up; the cell that does it is written once (the
+    test of downloaded notebooks runs it alone, for its errors)."""
+    first, *others = [first_code_cell(path) for path in NOTEBOOKS]
+    assert "from tutorial_harness import scratch" in first
+    assert all(other == first for other in others)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_the_files_a_notebook_writes_are_the_examples(
+    path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A downloaded notebook carries the files it writes (`%%writefile` cells); examples/
+    stays their one source of truth: each copy is the file its `example` metadata names.
+    Edit the file in examples/, then `nox -s update` rewrites the copies."""
+    notebook = nbformat.read(path, as_version=4)
+    assert notebooks.copies(notebook), f"{path.name} writes no file from examples/"
+    if request.config.getoption("update_docs") and notebooks.copy_examples(notebook, EXAMPLES):
+        nbformat.write(notebook, path)  # before the run below, which records their outputs
+        jupytext.write(notebook, path.with_suffix(".py"), fmt="py:percent")
+    failures = notebooks.stale_copies(path.name, notebook, EXAMPLES)
+    assert not failures, "\n\n".join(failures) + "\nRewrite them with: nox -s update"
+
+
+def test_a_copy_that_differs_from_its_example_is_reported() -> None:
+    notebook = nbformat.read(ROOT / "notebooks/tutorial.ipynb", as_version=4)
+    copy = notebooks.copies(notebook)[0]
+    copy.cell.source = copy.cell.source.replace("psycopg2", "psycopg", 1)
+    [failure] = notebooks.stale_copies("tutorial.ipynb", notebook, EXAMPLES)
+    assert failure.startswith("tutorial.ipynb: the cell writing migrations/env.py:\n")
+    line = '    """DATABASE_URL, ready for SQLAlchemy with the psycopg2 driver."""'
+    assert f"\n-{line}\n+{line.replace('psycopg2', 'psycopg')}\n" in failure
+    assert notebooks.copy_examples(notebook, EXAMPLES)
+    assert notebooks.stale_copies("tutorial.ipynb", notebook, EXAMPLES) == []
+
+
+def test_a_cell_writing_a_file_must_name_its_example() -> None:
+    cell = nbformat.v4.new_code_cell("%%writefile migrations/env.py\nimport os")
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    assert notebooks.stale_copies("n.ipynb", notebook, EXAMPLES) == [
+        "n.ipynb: the cell writing migrations/env.py needs both `%%writefile PATH` and "
+        "`example` metadata"
+    ]
+    cell.metadata["example"] = "tutorial/migrations/nowhere.py"
+    [failure] = notebooks.stale_copies("n.ipynb", notebook, EXAMPLES)
+    assert failure.endswith("copies examples/tutorial/migrations/nowhere.py, which does not exist")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
@@ -88,13 +142,9 @@ def test_a_notebook_can_be_rerun_from_the_top_in_the_same_kernel(
     once = len(twice.cells)
     again = [nbformat.from_dict({**cell, "id": f"again-{n}"}) for n, cell in enumerate(twice.cells)]
     twice.cells = twice.cells + again
-    copy = ROOT / "notebooks" / f".rerun-{tmp_path.name}.ipynb"  # beside it: same ../examples
+    copy = tmp_path / path.name
     nbformat.write(twice, copy)
-    try:
-        env = reader_env(database_url)
-        executed = notebooks.execute(copy, env)
-    finally:
-        copy.unlink()
+    executed = notebooks.execute(copy, reader_env(database_url))
     first = nbformat.v4.new_notebook(cells=executed.cells[:once])
     second = nbformat.v4.new_notebook(cells=executed.cells[once:])
     labels = ("first run", "second run")
@@ -168,7 +218,7 @@ def test_a_committed_notebook_with_its_streams_swapped_is_reported() -> None:
     ]
     cell.outputs.reverse()
     [failure] = notebooks.differences(Path("data-migration.ipynb"), edited, committed)
-    assert failure.startswith(f"data-migration.ipynb cell {number} `from alembic import command`")
+    assert failure.startswith(f"data-migration.ipynb cell {number} `from sqlalchemy.exc import")
 
 
 def test_a_deleted_output_is_reported() -> None:

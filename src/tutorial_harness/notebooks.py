@@ -34,6 +34,7 @@ from typing import NamedTuple
 
 import jupytext
 import nbformat
+from jupyter_client import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
@@ -50,11 +51,15 @@ TIMEOUT = 120
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def execute(path: Path, env: dict[str, str]) -> NotebookNode:
-    """Run every cell in a new kernel (cwd: the notebook's folder); stop at the first error."""
+def execute(
+    path: Path, env: dict[str, str], kernel: AsyncKernelManager | None = None
+) -> NotebookNode:
+    """Run every cell in a new kernel (cwd: the notebook's folder); stop at the first error.
+    The kernel is this Python's, unless `kernel` says which one to start."""
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,
+        km=kernel,
         timeout=TIMEOUT,
         kernel_name="python3",
         allow_errors=False,
@@ -157,6 +162,64 @@ def _text(output: NotebookNode) -> str:
     if output.output_type == "stream":
         return output.text
     return output.get("data", {}).get("text/plain", "")
+
+
+# A cell that writes a file of the project: `%%writefile migrations/env.py`, then the file.
+WRITEFILE = re.compile(r"%%writefile (?P<path>\S+)\n")
+
+
+class Copy(NamedTuple):
+    """A cell writing a file into the project, and the file under examples/ it copies (its
+    `example` metadata): a downloaded notebook carries the files it writes."""
+
+    cell: NotebookNode
+    path: str
+    example: str
+
+    def source(self, examples: Path) -> str:
+        """The cell as it must be: the example file, as `%%writefile` writes it back."""
+        text = (examples / self.example).read_text().removesuffix("\n")  # %%writefile adds it
+        return f"%%writefile {self.path}\n{text}"
+
+
+def copies(notebook: NotebookNode) -> list[Copy]:
+    """The cells that write a file, in order."""
+    found = []
+    for cell in notebook.cells:
+        match = WRITEFILE.match(cell.source) if cell.cell_type == "code" else None
+        if match or "example" in cell.metadata:
+            path = match["path"] if match else ""
+            found.append(Copy(cell, path, cell.metadata.get("example", "")))
+    return found
+
+
+def stale_copies(name: str, notebook: NotebookNode, examples: Path) -> list[str]:
+    """How the files a notebook writes differ from examples/, the one source of truth."""
+    failures = []
+    for copy in copies(notebook):
+        where = f"{name}: the cell writing {copy.path or '(nothing)'}"
+        if not copy.path or not copy.example:
+            failures.append(f"{where} needs both `%%writefile PATH` and `example` metadata")
+        elif not (examples / copy.example).is_file():
+            failures.append(f"{where} copies examples/{copy.example}, which does not exist")
+        elif copy.cell.source != copy.source(examples):
+            labels = (f"examples/{copy.example}", f"{name}: its copy")
+            expected = copy.source(examples).splitlines()[1:]
+            actual = copy.cell.source.splitlines()[1:]
+            diff = difflib.unified_diff(expected, actual, *labels, lineterm="")
+            failures.append(f"{where}:\n" + "\n".join(diff))
+    return failures
+
+
+def copy_examples(notebook: NotebookNode, examples: Path) -> bool:
+    """Rewrite each copy from its example file; whether anything changed."""
+    changed = False
+    for copy in copies(notebook):
+        if copy.path and copy.example and (examples / copy.example).is_file():
+            source = copy.source(examples)
+            changed |= copy.cell.source != source
+            copy.cell.source = source
+    return changed
 
 
 def markdown(notebook: NotebookNode) -> str:

@@ -1,8 +1,10 @@
-"""A scratch project for notebooks: their first cell calls `fresh_project()` so that they
-can be re-run from the top, any number of times, on a new directory and a new database.
+"""A scratch project for notebooks run from the repository: their first cell calls
+`fresh_project()` when this package is installed (downloaded, it makes a temporary
+directory itself and uses DATABASE_URL's database as it is), so that they can be re-run
+from the top, any number of times, on a new directory and a new database.
 
-`DATABASE_URL` (set by `nox -s lab`, by the tests, or by you) names the server; each run
-gets a fresh database on it and the previous run's is dropped. Without it, the server
+`DATABASE_URL` (set by `nox -s lab` or by the tests) names the server; each run gets a
+fresh database on it and the previous run's is dropped. Without it, the server
 `TUTORIAL_DATABASE_URL` names, else a throwaway one for the kernel's lifetime.
 """
 
@@ -21,11 +23,6 @@ PROJECT_PREFIX = "alembic-notebook-"
 _server: Server | None = None
 _previous: tuple[Path, str] | None = None  # the last run's project and database
 _start = Path.cwd()  # the notebook's folder: where the kernel started
-
-
-def notebook_dir() -> Path:
-    """The folder the notebook is in, wherever the last run left the working directory."""
-    return _start
 
 
 def fresh_project() -> Path:
