@@ -2,23 +2,28 @@
 notebook pages (their outputs, their links) is checked here."""
 
 import os
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import markdown
+import nbformat
 import pytest
 
 ROOT = Path(__file__).parent.parent
+LINK_TARGET = re.compile(r"(?<=\]\()[^)\s]+(?=\))")  # [text](target)
 
 
 class Links(HTMLParser):
-    """The relative links of a page, and the ids it defines."""
+    """The relative links of a page (all its links in `every`), and the ids it defines."""
 
     def __init__(self) -> None:
         super().__init__()
         self.hrefs: list[str] = []
+        self.every: list[str] = []
         self.ids: set[str] = set()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -26,8 +31,10 @@ class Links(HTMLParser):
         if values.get("id"):
             self.ids.add(values["id"])
         href = values.get("href")
-        if tag == "a" and href and not urlsplit(href).scheme and not href.startswith("//"):
-            self.hrefs.append(href)
+        if tag == "a" and href:
+            self.every.append(href)
+            if not urlsplit(href).scheme and not href.startswith("//"):
+                self.hrefs.append(href)
 
 
 def parse(page: Path) -> Links:
@@ -36,18 +43,34 @@ def parse(page: Path) -> Links:
     return links
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("site")
+def build(path: Path, site_url: str = "") -> Path:
+    """`mkdocs build --strict`, with SITE_URL as the Pages workflow sets it, or unset."""
+    env = {k: v for k, v in os.environ.items() if k != "SITE_URL"}
+    env.update({"NO_MKDOCS_2_WARNING": "1"}, **({"SITE_URL": site_url} if site_url else {}))
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     return path
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site as `nox -s docs` and `nox -s serve` build it."""
+    return build(tmp_path_factory.mktemp("site"))
+
+
+PUBLISHED = "https://example.org/alembic-tutorial/"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site as the Pages workflow builds it: SITE_URL is its address."""
+    return build(tmp_path_factory.mktemp("published"), PUBLISHED)
 
 
 def test_file_blocks_show_the_example_files_highlighted(site: Path) -> None:
@@ -92,3 +115,36 @@ def test_links_on_notebook_pages_resolve(site: Path) -> None:
             assert path.is_file(), f"{page.relative_to(site)}: broken link {href}"
             if target.fragment:
                 assert target.fragment in parse(path).ids, f"{page}: no #{target.fragment}"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_a_downloaded_notebook_links_to_the_published_site(published: Path, name: str) -> None:
+    """Every link in the notebook offered for download is absolute, to a page (and anchor)
+    of the published site; the notebook is otherwise the committed one."""
+    download = nbformat.read(published / f"notebooks/{name}/{name}.ipynb", as_version=4)
+    committed = nbformat.read(ROOT / f"notebooks/{name}.ipynb", as_version=4)
+    prose = [cell.source for cell in download.cells if cell.cell_type == "markdown"]
+    links = Links()
+    links.feed(markdown.markdown("\n\n".join(prose)))
+    assert links.every, f"{name}: no links to check"
+    for href in links.every:
+        assert href.startswith(PUBLISHED), f"{name}.ipynb: {href} does not lead to the site"
+        target = urlsplit(href.removeprefix(PUBLISHED))
+        path = published / target.path / "index.html"
+        assert path.is_file(), f"{name}.ipynb: broken link {href}"
+        if target.fragment:
+            assert target.fragment in parse(path).ids, f"{name}.ipynb: no #{target.fragment}"
+    without_targets = [(c.cell_type, LINK_TARGET.sub("", c.source)) for c in download.cells]
+    assert without_targets == [
+        (c.cell_type, LINK_TARGET.sub("", c.source)) for c in committed.cells
+    ]
+    assert [c.outputs for c in download.cells if c.cell_type == "code"] == [
+        c.outputs for c in committed.cells if c.cell_type == "code"
+    ]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_the_published_download_link_leads_to_the_notebook(published: Path, name: str) -> None:
+    page = published / f"notebooks/{name}/index.html"
+    path = urlsplit(PUBLISHED).path
+    assert f'href="{path}notebooks/{name}/{name}.ipynb" title="Download' in page.read_text()
