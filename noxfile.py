@@ -31,9 +31,9 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def update(session: nox.Session) -> None:
-    """Rewrite every shown output (pages and notebooks), failure marker, provenance line and
-    the verification manifest from a real run; review the diff. Pages are rendered as the
-    site renders them, hence the docs extra."""
+    """Rewrite every shown output (pages and notebooks), failure marker, provenance line,
+    the notebooks' copies of examples/ and the verification manifest from a real run;
+    review the diff. Pages are rendered as the site renders them, hence the docs extra."""
     session.install("-e", ".[test,docs]")
     session.run("jupytext", "--sync", *Path("notebooks").glob("*.ipynb"))
     session.run(
