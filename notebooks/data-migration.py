@@ -71,7 +71,7 @@ else:  # a new empty project directory, on the database DATABASE_URL names, as i
     check.dispose()
     if has_users:
         raise RuntimeError(
-            "DATABASE_URL's database already has a users table, which this notebook would drop: point DATABASE_URL at an empty database"
+            "DATABASE_URL's database already has a users table, which this notebook would drop: point DATABASE_URL at an empty database (or drop the table, if an earlier run left it)"
         )
     # `!alembic` is this kernel's alembic, however Jupyter was started
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]

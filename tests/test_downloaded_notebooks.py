@@ -37,7 +37,7 @@ SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"  # no virtualenv on it: not how Jup
 UNSET = "DATABASE_URL is not set: set it first, e.g. %env DATABASE_URL=postgresql://user:password@localhost:5432/scratch"
 TAKEN = (
     "DATABASE_URL's database already has a users table, which this notebook would drop: "
-    "point DATABASE_URL at an empty database"
+    "point DATABASE_URL at an empty database (or drop the table, if an earlier run left it)"
 )
 
 
