@@ -27,6 +27,7 @@ CHROMIUM_ARGS = [
 ]
 PAGES = [
     "",
+    "setup-guide/",
     "tutorial/database-url/",
     "tutorial/first-migration/",
     "tutorial/upgrade-and-downgrade/",
