@@ -150,5 +150,81 @@ tables = inspect(engine).get_table_names()
 print(tables)
 assert "users" not in tables
 
+# %% [markdown]
+# ## One revision further
+#
+# A second revision, as on [Moving between revisions](../../tutorial/moving-between-revisions/):
+# a `posts` table whose `user_id` references `users.id`. In a terminal:
+# `alembic revision -m "create posts table" --rev-id d8f2a61c4b07`.
+
+# %%
+script = command.revision(config, message="create posts table", rev_id="d8f2a61c4b07")
+posts = "migrations/versions/d8f2a61c4b07_create_posts_table.py"
+shutil.copy(EXAMPLES.parent / "tutorial-next/d8f2a61c4b07_create_posts_table.py", posts)
+# !sed -n '21,33p' {posts}
+
+# %% [markdown]
+# `history -r` narrows the history to a range, `show` prints one revision:
+
+# %%
+# !alembic history
+# !alembic history -r base:1975
+# !alembic show d8f2
+
+# %% [markdown]
+# Upgrade to a partial id: the start of an id that no other revision shares.
+# `--indicate-current` marks where the database is.
+
+# %%
+# !alembic upgrade 1975
+# !alembic history --indicate-current
+
+
+# %%
+def table_names() -> list[str]:
+    return sorted(inspect(engine).get_table_names())
+
+
+assert table_names() == ["alembic_version", "users"]
+
+# %% [markdown]
+# Relative steps: `1975+1` is one revision after `1975ea83b712`, and `-1` one revision
+# back from where the database is.
+
+# %%
+# !alembic upgrade 1975+1
+print(table_names())
+assert table_names() == ["alembic_version", "posts", "users"]
+
+# %%
+# !alembic downgrade -1
+print(table_names())
+assert table_names() == ["alembic_version", "users"]
+
+# %% [markdown]
+# A step past the last revision fails, and applies nothing:
+
+# %%
+# !alembic upgrade +2
+assert table_names() == ["alembic_version", "users"]
+
+# %% [markdown]
+# Downgrade to a revision: every revision after it is undone, and it is kept.
+
+# %%
+# !alembic upgrade head
+# !alembic downgrade 1975ea83b712
+print(table_names())
+assert table_names() == ["alembic_version", "users"]
+
+# %% [markdown]
+# `base` undoes them all, the newest first.
+
+# %%
+# !alembic upgrade head
+# !alembic downgrade base
+print(table_names())
+assert table_names() == ["alembic_version"]
+
 # %%
 engine.dispose()
