@@ -33,7 +33,7 @@
 #
 # The notebook creates a `users` table in that database, fills it, and drops it at the
 # end (Alembic's `alembic_version` table stays, empty). It stops at its first cell if
-# the database already has a `users` table.
+# the database has other tables.
 #
 # **From a clone of the repository**, `python3 -m nox -s lab` opens it in Jupyter Lab
 # on a throwaway PostgreSQL (or on the server `TUTORIAL_DATABASE_URL` names), with a new,
@@ -67,11 +67,11 @@ else:  # a new empty project directory, on the database DATABASE_URL names, as i
     check = create_engine(
         os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg2://", 1)
     )
-    has_users = inspect(check).has_table("users")
+    tables = sorted(set(inspect(check).get_table_names()) - {"alembic_version"})
     check.dispose()
-    if has_users:
+    if tables:
         raise RuntimeError(
-            "DATABASE_URL's database already has a users table, which this notebook would drop: point DATABASE_URL at an empty database (or drop the table, if an earlier run left it)"
+            f"DATABASE_URL's database has tables ({', '.join(tables)}), and this notebook drops the ones it creates: point DATABASE_URL at an empty database (or drop them, if an earlier run left them)"
         )
     # `!alembic` is this kernel's alembic, however Jupyter was started
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]

@@ -30,9 +30,9 @@
 #   or in a cell of its own above the first one:
 #   `%env DATABASE_URL=postgresql://user:password@localhost:5432/scratch`.
 #
-# The notebook creates a `users` table in that database and drops it at the end
-# (Alembic's `alembic_version` table stays, empty). It stops at its first cell if the
-# database already has a `users` table.
+# The notebook creates a `users` and a `posts` table in that database and drops them at
+# the end (Alembic's `alembic_version` table stays, empty). It stops at its first cell if
+# the database has other tables.
 #
 # **From a clone of the repository**, `python3 -m nox -s lab` opens it in Jupyter Lab
 # on a throwaway PostgreSQL (or on the server `TUTORIAL_DATABASE_URL` names), with a new,
@@ -66,11 +66,11 @@ else:  # a new empty project directory, on the database DATABASE_URL names, as i
     check = create_engine(
         os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg2://", 1)
     )
-    has_users = inspect(check).has_table("users")
+    tables = sorted(set(inspect(check).get_table_names()) - {"alembic_version"})
     check.dispose()
-    if has_users:
+    if tables:
         raise RuntimeError(
-            "DATABASE_URL's database already has a users table, which this notebook would drop: point DATABASE_URL at an empty database (or drop the table, if an earlier run left it)"
+            f"DATABASE_URL's database has tables ({', '.join(tables)}), and this notebook drops the ones it creates: point DATABASE_URL at an empty database (or drop them, if an earlier run left them)"
         )
     # `!alembic` is this kernel's alembic, however Jupyter was started
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]
@@ -326,6 +326,115 @@ command.history(config, verbose=True)
 tables = inspect(engine).get_table_names()
 print(tables)
 assert "users" not in tables
+
+# %% [markdown]
+# ## One revision further
+#
+# A second revision, as on [Moving between revisions](../../tutorial/moving-between-revisions/):
+# a `posts` table whose `user_id` references `users.id`. In a terminal:
+# `alembic revision -m "create posts table" --rev-id d8f2a61c4b07`.
+
+# %%
+script = command.revision(config, message="create posts table", rev_id="d8f2a61c4b07")
+
+# %% example="tutorial-next/d8f2a61c4b07_create_posts_table.py"
+# %%writefile migrations/versions/d8f2a61c4b07_create_posts_table.py
+"""create posts table
+
+Revision ID: d8f2a61c4b07
+Revises: 1975ea83b712
+Create Date: 2026-11-26 15:52:53.487101
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = 'd8f2a61c4b07'
+down_revision: Union[str, Sequence[str], None] = '1975ea83b712'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    op.create_table(
+        "posts",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("title", sa.Text, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    op.drop_table("posts")
+
+# %% [markdown]
+# `history -r` narrows the history to a range, `show` prints one revision:
+
+# %%
+# !alembic history
+# !alembic history -r base:1975
+# !alembic show d8f2
+
+# %% [markdown]
+# Upgrade to a partial id: the start of an id that no other revision shares.
+# `--indicate-current` marks where the database is.
+
+# %%
+# !alembic upgrade 1975
+# !alembic history --indicate-current
+
+
+# %%
+def table_names() -> list[str]:
+    return sorted(inspect(engine).get_table_names())
+
+
+assert table_names() == ["alembic_version", "users"]
+
+# %% [markdown]
+# Relative steps: `1975+1` is one revision after `1975ea83b712`, and `-1` one revision
+# back from where the database is.
+
+# %%
+# !alembic upgrade 1975+1
+print(table_names())
+assert table_names() == ["alembic_version", "posts", "users"]
+
+# %%
+# !alembic downgrade -1
+print(table_names())
+assert table_names() == ["alembic_version", "users"]
+
+# %% [markdown]
+# A step past the last revision fails, and applies nothing:
+
+# %%
+# !alembic upgrade +2
+assert table_names() == ["alembic_version", "users"]
+
+# %% [markdown]
+# Downgrade to a revision: every revision after it is undone, and it is kept.
+
+# %%
+# !alembic upgrade head
+# !alembic downgrade 1975ea83b712
+print(table_names())
+assert table_names() == ["alembic_version", "users"]
+
+# %% [markdown]
+# `base` undoes them all, the newest first.
+
+# %%
+# !alembic upgrade head
+# !alembic downgrade base
+print(table_names())
+assert table_names() == ["alembic_version"]
 
 # %%
 engine.dispose()

@@ -18,6 +18,8 @@ TUTORIAL_HEAD = "1975ea83b712"
 # `alembic merge heads` a guide runs.
 GUIDES: dict[str, list[tuple[str, ...]]] = {
     "tutorial": [],
+    # The tutorial's fourth page adds a second revision.
+    "tutorial-next": [("tutorial-next/d8f2a61c4b07_create_posts_table.py", VERSIONS)],
     "branches": [
         ("branches/2b4d8a9c1e3f_add_email_to_users.py", VERSIONS),
         ("branches/8c7e6f5a4b3d_add_created_at_to_users.py", VERSIONS),
@@ -56,6 +58,7 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
 # env.py compares models that know nothing of the other guides' tables.
 COMPOSED = [
     "tutorial",
+    "tutorial-next",
     "branches",
     "data-migration",
     "postgres",

@@ -305,3 +305,39 @@ def reader_installs_the_recorded_versions(run: PageRun) -> None:
         used["sqlalchemy"],
         used["psycopg2"],
     ]
+
+
+# moving-between-revisions.md: the tutorial's users table, then the second revision's posts.
+POSTS = [
+    Column("id", "INTEGER", nullable=False, primary_key=True),
+    Column("user_id", "INTEGER", nullable=False, primary_key=False),
+    Column("title", "TEXT", nullable=False, primary_key=False),
+]
+
+
+@check("users-without-posts")
+def users_without_posts(run: PageRun) -> None:
+    url = run.database_url
+    assert schema.tables(url) == {"alembic_version", "users"}
+    assert schema.columns(url, "users") == SEED_USERS
+    assert schema.alembic_versions(url) == ["1975ea83b712"]
+
+
+@check("posts-table-created")
+def posts_table_created(run: PageRun) -> None:
+    url = run.database_url
+    assert schema.tables(url) == {"alembic_version", "users", "posts"}
+    assert schema.columns(url, "users") == SEED_USERS
+    assert schema.columns(url, "posts") == POSTS
+    query = (
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE conrelid = 'posts'::regclass AND contype = 'f'"
+    )
+    assert schema.rows(url, query) == [("FOREIGN KEY (user_id) REFERENCES users(id)",)]
+    assert schema.alembic_versions(url) == ["d8f2a61c4b07"]
+
+
+@check("no-revision-applied")
+def no_revision_applied(run: PageRun) -> None:
+    assert schema.tables(run.database_url) == {"alembic_version"}
+    assert schema.alembic_versions(run.database_url) == []

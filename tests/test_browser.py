@@ -31,6 +31,7 @@ PAGES = [
     "tutorial/database-url/",
     "tutorial/first-migration/",
     "tutorial/upgrade-and-downgrade/",
+    "tutorial/moving-between-revisions/",
     "guides/autogenerate/",
     "guides/branches/",
     "guides/offline-sql/",

@@ -35,9 +35,9 @@ INSTALL = re.compile(r"`python -m pip install (?P<packages>[^`]+)`")
 KERNEL = "downloaded"
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"  # no virtualenv on it: not how Jupyter started
 UNSET = "DATABASE_URL is not set: set it first, e.g. %env DATABASE_URL=postgresql://user:password@localhost:5432/scratch"
-TAKEN = (
-    "DATABASE_URL's database already has a users table, which this notebook would drop: "
-    "point DATABASE_URL at an empty database (or drop the table, if an earlier run left it)"
+NOT_EMPTY = (
+    "DATABASE_URL's database has tables (users), and this notebook drops the ones it creates: "
+    "point DATABASE_URL at an empty database (or drop them, if an earlier run left them)"
 )
 
 
@@ -165,7 +165,7 @@ def test_without_database_url_the_first_cell_stops_with_one_line(
     run_downloaded(notebook, reader_venv, tmp_path, None)
 
 
-def test_a_database_with_a_users_table_is_refused_and_left_alone(
+def test_a_database_with_tables_is_refused_and_left_alone(
     reader_venv: Path, database_url: str, tmp_path: Path
 ) -> None:
     with psycopg2.connect(libpq_url(database_url)) as connection, connection.cursor() as cursor:
@@ -174,5 +174,5 @@ def test_a_database_with_a_users_table_is_refused_and_left_alone(
     notebook = nbformat.v4.new_notebook(cells=[setup_cell()])
     with pytest.raises(CellExecutionError) as error:
         run_downloaded(notebook, reader_venv, tmp_path, database_url)
-    assert (error.value.ename, error.value.evalue) == ("RuntimeError", TAKEN)
+    assert (error.value.ename, error.value.evalue) == ("RuntimeError", NOT_EMPTY)
     assert schema.rows(database_url, "SELECT name FROM users") == [("mine",)]
