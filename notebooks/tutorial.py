@@ -292,7 +292,8 @@ for column in columns:
     print(f"{column['name']:<12}{column['type']!s:<15}{null}")
 
 # %% [markdown]
-# The notebook checks what it shows: the seed's four columns, `id` the primary key.
+# The notebook checks what it shows: the four columns the [setup guide](../../setup-guide/)
+# asks for, `id` the primary key.
 
 # %%
 assert [(c["name"], str(c["type"]), c["nullable"]) for c in columns] == [
