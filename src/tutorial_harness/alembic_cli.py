@@ -92,7 +92,8 @@ def _fresh_imports(project: Path) -> Iterator[None]:
     the sys.path entries `prepend_sys_path` added: a new process would re-read them too.
     A module of the same name imported from elsewhere (another test's project) is
     forgotten before the command, so the project imports its own."""
-    for name in [name for name in sys.modules if _provides(project, name.split(".")[0])]:
+    provided = _top_level_modules(project)
+    for name in [name for name in sys.modules if name.split(".")[0] in provided]:
         del sys.modules[name]
     modules, path = set(sys.modules), list(sys.path)
     importlib.invalidate_caches()  # a finder for "." may still list another project
@@ -109,8 +110,13 @@ def _fresh_imports(project: Path) -> Iterator[None]:
                 del sys.modules[name]
 
 
-def _provides(project: Path, top_level: str) -> bool:
-    return (project / top_level).is_dir() or (project / f"{top_level}.py").is_file()
+def _top_level_modules(project: Path) -> set[str]:
+    """The names `import` finds in the project directory: its packages and .py files."""
+    return {
+        p.stem if p.suffix == ".py" else p.name
+        for p in project.iterdir()
+        if p.is_dir() or p.suffix == ".py"
+    }
 
 
 def _exit_code(exc: SystemExit, out: io.StringIO) -> int:
