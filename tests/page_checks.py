@@ -157,6 +157,15 @@ def generated_users_intact(url: str, surname: str) -> None:
     assert schema.rows(url, query) == [(GENERATED_USERS,)]
 
 
+# The users the old and the new code add on the page, after the generated ones.
+WRITTEN_BY_THE_APPS = [(GENERATED_USERS + 1, "Lovelace"), (GENERATED_USERS + 2, "Hopper")]
+
+
+def written_by_the_apps(url: str, surname: str) -> list[tuple]:
+    query = f"SELECT id, {surname} FROM users WHERE id > {GENERATED_USERS} ORDER BY id"
+    return schema.rows(url, query)
+
+
 @check("users-family-name-synced")
 def users_family_name_synced(run: PageRun) -> None:
     url = run.database_url
@@ -190,9 +199,7 @@ def users_last_name_dropped(run: PageRun) -> None:
     assert schema.rows(url, SYNC_TRIGGER) == []
     assert schema.rows(url, SYNC_FUNCTION) == []
     generated_users_intact(url, "family_name")
-    query = f"SELECT id, family_name FROM users WHERE id > {GENERATED_USERS} ORDER BY id"
-    expected = [(GENERATED_USERS + 1, "Lovelace"), (GENERATED_USERS + 2, "Hopper")]
-    assert schema.rows(url, query) == expected
+    assert written_by_the_apps(url, "family_name") == WRITTEN_BY_THE_APPS
     assert schema.alembic_versions(url) == ["8f4a2c6e0b13"]
 
 
@@ -205,9 +212,7 @@ def users_last_name_restored(run: PageRun) -> None:
     assert schema.rows(url, SYNC_TRIGGER) == [("users_sync_family_name",)]
     generated_users_intact(url, "last_name")
     generated_users_intact(url, "family_name")
-    query = f"SELECT id, last_name FROM users WHERE id > {GENERATED_USERS} ORDER BY id"
-    expected = [(GENERATED_USERS + 1, "Lovelace"), (GENERATED_USERS + 2, "Hopper")]
-    assert schema.rows(url, query) == expected
+    assert written_by_the_apps(url, "last_name") == WRITTEN_BY_THE_APPS
     assert schema.alembic_versions(url) == ["5d1f7b9c3e42"]
 
 
