@@ -80,18 +80,24 @@ def scalar(admin, query: str, **values: int) -> int:
         return cursor.fetchone()[0]
 
 
+# Advisory locks belong to a database: a page or test migrating another database of the
+# same server (pytest-xdist, the mutation test) takes the same keys there.
+THIS_DATABASE = " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+
+
 def at(admin, gate: int) -> int:
     """Processes waiting at a gate."""
     query = "SELECT count(*) FROM pg_locks WHERE NOT granted AND classid = 0 AND objid = %(g)s"
-    return scalar(admin, query, g=gate)
+    return scalar(admin, query + THIS_DATABASE, g=gate)
 
 
 BLOCKED = (  # waiting inside PostgreSQL for the lock (the transaction-scoped lock)
     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-    " AND classid = 0 AND objid = %(key)s"
+    " AND classid = 0 AND objid = %(key)s" + THIS_DATABASE
 )
 REFUSED = (  # refused by pg_try_advisory_lock since `since` (the session lock's retries)
     "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%%pg_try_advisory_lock%%'"
+    " AND datname = current_database()"
     " AND pid <> pg_backend_pid() AND query_start > to_timestamp(%(since)s)"
     " AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
     " AND classid = 0 AND objid = %(key)s)"
