@@ -28,6 +28,7 @@ ELLIPSIS = "..."
 TRACEBACK = "Traceback (most recent call last):"
 FRAME_LINES = r"((?:[ \t][^\n]*\n)+)"  # what `...` stands for: indented traceback lines
 REVISION_ID = re.compile(r"(?<![0-9a-zA-Z])[0-9a-f]{12}(?![0-9a-zA-Z])")
+ID_PREFIX = re.compile(r"(?<![0-9a-zA-Z])[0-9a-f]{4,11}(?![0-9a-zA-Z])")  # `upgrade 1975+1`
 TIMESTAMP = re.compile(r"\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?")
 DURATION = re.compile(r"(?<![\w.])\d+\.\d+s\b")  # pytest's "3 passed in 0.84s"
 GENERATED_FILE = re.compile(r"^Generating \S*/([0-9a-f]{12})_\w*\.py \.\.\.", re.MULTILINE)
@@ -59,6 +60,16 @@ class RevisionIds:
     def to_real(self, text: str) -> str:
         real = {shown: real for real, shown in self.shown.items()}
         return REVISION_ID.sub(lambda m: real.get(m[0], m[0]), text)
+
+    def prefixes_to_real(self, command: str) -> str:
+        """A command's prefixes of shown ids as the same prefixes of the real ones: what a
+        reader whose ids differ types for `alembic upgrade 1975+1`."""
+
+        def real(match: re.Match[str]) -> str:
+            ids = [real for real, shown in self.shown.items() if shown.startswith(match[0])]
+            return ids[0][: len(match[0])] if len(ids) == 1 else match[0]
+
+        return ID_PREFIX.sub(real, command)
 
 
 @dataclass

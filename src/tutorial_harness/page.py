@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sybil import Document, Example, Region
 
@@ -34,8 +34,15 @@ from tutorial_harness.normalise import (
 )
 from tutorial_harness.record import PageRecord
 
+if TYPE_CHECKING:
+    from tutorial_harness.reader import Reader
+
 # Only when the run used the versions the page was recorded with (see `PageRun.hint`).
 UPDATE_HINT = "Rewrite shown outputs from a real run with: nox -s update"
+READER_HINT = (
+    "A reader running the pages in order in one terminal gets this, though each page passes "
+    "on its own: the steps of the pages before must change, not the shown output"
+)
 CHECKS: dict[str, Callable[[PageRun], None]] = {}
 SHELL_SPECIALS = set("|&;<>$`\\*?")
 
@@ -70,6 +77,7 @@ class PageRun:
     rewrites: list[tuple[int, int, str]] = field(default_factory=list)
     record: PageRecord = field(default_factory=PageRecord)
     files: FileWatch = field(default_factory=FileWatch)
+    reader: Reader | None = None  # set when pages run as a reader runs them (.reader)
 
     def run(self, line: str, fails: bool = False) -> tuple[int, str]:
         """One console line, as (exit status, output): alembic in-process when it is a
@@ -81,15 +89,19 @@ class PageRun:
         be the reader's. If an unmarked command raises in-process, its result is what an
         uncaught exception gives: the traceback and exit status 1.
         """
-        line = self.ids.to_real(line)  # `cat versions/<id shown on the page>_x.py`
+        line = self.ids.prefixes_to_real(self.to_real(line))  # `cat versions/<shown id>_x.py`
         argv = shlex.split(line, comments=True) if not set(line) & SHELL_SPECIALS else []
-        if argv[:1] != ["alembic"]:
+        if argv[:1] != ["alembic"] or self.reader:
             status, output = shell.run_line(line, self.shell)
         else:
             status, output = self._alembic(argv[1:], fails)
         if argv[1:2] in (["revision"], ["merge"]) and "--rev-id" not in argv:
             self.ids.note_generated(output)
         return status, output
+
+    def to_real(self, text: str) -> str:
+        """What the page shows as what this run types: its own ids (and a reader's URL)."""
+        return self.ids.to_real(self.reader.to_real(text) if self.reader else text)
 
     def _alembic(self, argv: list[str], fails: bool) -> tuple[int, str]:
         if not self.in_process or fails:
@@ -115,6 +127,8 @@ class PageRun:
     def hint(self) -> str:
         """What a difference calls for. Rewriting the page is right only from the versions it
         was recorded with; from others, the difference is what their readers see."""
+        if self.reader:
+            return READER_HINT
         other = self.other_versions
         return provenance.for_readers(other) if other else UPDATE_HINT
 
@@ -130,6 +144,8 @@ class PageRun:
             check_elisions(expected)
         except ElisionError as error:
             return f"{self.page}:{line}: {error}", tidy(expected), []
+        if self.reader:
+            output = self.reader.to_shown(output)
         actual = normalise(output, expected, self.context)
         classes = compare(actual, expected)
         if classes is not None:

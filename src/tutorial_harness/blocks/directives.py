@@ -20,6 +20,8 @@ class Project(Block):
     name: str
 
     def evaluate(self, run: PageRun) -> str | None:
+        if run.reader:  # a reader's project is what the pages before built
+            return run.reader.check_project(run, self.name)
         source = run.examples / self.name
         if not source.is_dir():
             return f"{run.page}: examples/{self.name}/ does not exist"

@@ -48,8 +48,10 @@ class File(Block):
         if not source.is_file():
             return f"{where}: examples/{self.snippet} does not exist"
         shown = source.read_text()
-        content = run.ids.to_real(shown)
-        target = run.shell.cwd / run.ids.to_real(self.path)
+        content = run.to_real(shown)
+        target = run.shell.cwd / run.to_real(self.path)
+        if run.reader:
+            run.reader.written[self.snippet] = target
         with run.files.not_reading():
             before = target.read_text() if target.is_file() else None
         if before is not None:  # a generated file's Create Date is not a change the page made

@@ -1,5 +1,5 @@
 """` ```python ` blocks run in the page's namespace; ` ```text title="Output" ` after one
-shows what it printed."""
+shows what it printed, on stdout and stderr (Alembic's log lines), as a terminal shows it."""
 
 from __future__ import annotations
 
@@ -29,15 +29,19 @@ class Python(Block):
 
     def evaluate(self, run: PageRun) -> str | None:
         # Leading newlines make tracebacks point at the page's own line numbers.
-        code = compile("\n" * self.fence.line + self.fence.source, str(run.page), "exec")
-        out = io.StringIO()
-        with (
-            shell.environment(run.shell.env),
-            contextlib.chdir(run.shell.cwd),
-            contextlib.redirect_stdout(out),
-        ):
-            exec(code, run.namespace)
-        run.last_stdout = out.getvalue()
+        source = "\n" * self.fence.line + self.fence.source
+        if run.reader:
+            run.last_stdout = run.reader.python(source, run.shell)
+        else:
+            out = io.StringIO()
+            with (
+                shell.environment(run.shell.env),
+                contextlib.chdir(run.shell.cwd),
+                contextlib.redirect_stdout(out),
+                contextlib.redirect_stderr(out),  # a reader's terminal shows both
+            ):
+                exec(compile(source, str(run.page), "exec"), run.namespace)
+            run.last_stdout = out.getvalue()
         run.record.shown(self.fence.source, ["run"] * len(self.fence.source.splitlines()))
         return None
 

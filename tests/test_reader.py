@@ -1,0 +1,78 @@
+"""A reader who runs the tutorial pages literally, top to bottom, in their own terminal."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from mkdocs.config import load_config
+
+from tutorial_harness import schema
+from tutorial_harness.page import PageRun
+from tutorial_harness.postgres import pg_install
+from tutorial_harness.reader import Reader, read, terminal
+from tutorial_harness.server import Server
+from tutorial_harness.shell import ShellState
+
+ROOT = Path(__file__).resolve().parent.parent
+# The URL the first page shows; a reader types theirs instead.
+EXAMPLE_URL = "postgresql://alice:secret@localhost:5432/tutorial"
+
+
+def tutorial_pages() -> list[Path]:
+    """The Tutorial section of the site's navigation, in its order."""
+    nav = load_config(str(ROOT / "mkdocs.yml"))["nav"]
+    section = next(item["Tutorial"] for item in nav if "Tutorial" in item)
+    paths = [entry if isinstance(entry, str) else next(iter(entry.values())) for entry in section]
+    return [ROOT / "docs" / path for path in paths]
+
+
+@pytest.fixture
+def readers_run(postgres_server: Server, tmp_path: Path):
+    """A new terminal whose PATH is the system's plus psql (the first page has the reader
+    install it from their system's packages), an empty project directory, a new database."""
+    tools = tmp_path / "installed-from-system-packages"
+    tools.mkdir()
+    (tools / "psql").symlink_to(pg_install() / "bin" / "psql")
+    project = tmp_path / "project"
+    project.mkdir()
+    with postgres_server.database() as url:
+        run = PageRun(
+            root=ROOT,
+            page=Path(),
+            text="",
+            project=project,
+            database_url=url,
+            examples=ROOT / "examples",
+            shell=ShellState(project, terminal(tools)),
+            reader=Reader({EXAMPLE_URL: url}),
+        )
+        try:
+            yield run
+        finally:
+            run.files.close()
+
+
+def test_tutorial_pages_are_the_path_a_reader_takes() -> None:
+    assert [page.name for page in tutorial_pages()][:3] == [
+        "database-url.md",
+        "first-migration.md",
+        "upgrade-and-downgrade.md",
+    ]
+
+
+def test_a_reader_runs_the_tutorial_top_to_bottom(readers_run: PageRun) -> None:
+    run = readers_run
+    assert shutil.which("alembic", path=run.shell.env["PATH"]) is None, "alembic before install"
+
+    ran = list(read(tutorial_pages(), ROOT, run, run.reader))
+
+    pages = {page for page, _ in ran}
+    assert pages == {page.relative_to(ROOT) for page in tutorial_pages()}
+    assert shutil.which("alembic", path=run.shell.env["PATH"]) == str(
+        run.project / ".venv/bin/alembic"
+    )
+    checks = run.record.checks
+    assert "users-table-created" in checks
+    assert checks.index("users-table-created") < checks.index("users-table-gone")
+    assert schema.tables(run.database_url) == {"alembic_version"}
+    assert schema.alembic_versions(run.database_url) == []
