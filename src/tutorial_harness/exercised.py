@@ -11,6 +11,7 @@ reader's editor never saves twice in one second.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,3 +61,26 @@ class FileWatch:
 
     def close(self) -> None:
         self._inotify.close()
+
+
+def forget_stale_caches(project: Path) -> None:
+    """Remove the bytecode cache of every source changed after its cache was written.
+
+    Python trusts a cache whose recorded source mtime (whole seconds) and size match: a
+    page's command that rewrites a module in the second it was imported, with the same
+    length (`perl -pi -e 's/<id>/<id>/'`), would run the old code, which a reader, typing
+    seconds apart, never sees. Virtualenvs in the project are not the page's sources.
+    """
+    for directory, subdirectories, files in os.walk(project):
+        if "pyvenv.cfg" in files:
+            subdirectories.clear()
+            continue
+        if "__pycache__" not in subdirectories:
+            continue
+        for name in files:
+            if not name.endswith(".py"):
+                continue
+            source = os.stat(os.path.join(directory, name)).st_mtime_ns
+            for cache in Path(directory, "__pycache__").glob(f"{name[:-3]}.*.pyc"):
+                if cache.stat().st_mtime_ns < source:
+                    cache.unlink()

@@ -21,7 +21,7 @@ from sybil import Document, Example, Region
 
 from tutorial_harness import alembic_cli, blocks, provenance, shell
 from tutorial_harness.blocks.base import Block, Fence
-from tutorial_harness.exercised import FileWatch
+from tutorial_harness.exercised import FileWatch, forget_stale_caches
 from tutorial_harness.normalise import (
     Context,
     ElisionError,
@@ -95,6 +95,7 @@ class PageRun:
             status, output = shell.run_line(line, self.shell)
         else:
             status, output = self._alembic(argv[1:], fails)
+        forget_stale_caches(self.project)
         if argv[1:2] in (["revision"], ["merge"]) and "--rev-id" not in argv:
             self.ids.note_generated(output)
         return status, output
