@@ -1,6 +1,7 @@
 """A reader who runs the tutorial pages literally, top to bottom, in their own terminal."""
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,46 @@ def test_a_reader_runs_the_tutorial_top_to_bottom(readers_run: PageRun) -> None:
     assert checks.index("users-table-created") < checks.index("users-table-gone")
     assert schema.tables(run.database_url) == {"alembic_version"}
     assert schema.alembic_versions(run.database_url) == []
+
+
+def test_python_blocks_share_one_interpreter_as_in_a_repl(tmp_path: Path) -> None:
+    reader = Reader({})
+    state = ShellState(tmp_path, {"PATH": str(Path(sys.executable).parent)})
+    try:
+        assert reader.python("x = 41\nprint(x)\n", "page.md", state) == "41\n"
+        said = "import sys\nprint(x + 1, file=sys.stderr)\n"
+        assert reader.python(said, "page.md", state) == "42\n"  # stderr, as a terminal shows
+        assert reader.python("\n\n1/0\n", "page.md", state).splitlines()[1:] == [
+            '  File "page.md", line 3, in <module>',
+            "ZeroDivisionError: division by zero",
+        ]
+        assert reader.python("print('bye')\nexit()\n", "page.md", state) == "bye\n"
+        assert "NameError" in reader.python("print(x)\n", "page.md", state)  # a new one
+    finally:
+        reader.close_python()
+
+
+def test_a_page_starting_from_a_project_the_pages_before_did_not_build_fails(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "examples/tutorial", project)
+    (project / "migrations/env.py").write_text("# the generated env.py, never replaced\n")
+    run = PageRun(
+        root=ROOT,
+        page=Path("docs/tutorial/upgrade-and-downgrade.md"),
+        text="",
+        project=project,
+        database_url="",
+        examples=ROOT / "examples",
+        shell=ShellState(project, {}),
+        reader=Reader({}),
+    )
+    (project / ".env").write_text("DATABASE_URL=postgresql://bob@localhost/other\n")
+    run.reader.written["tutorial/.env.example"] = project / ".env"  # the page's `.env` block
+    problem = run.reader.check_project(run, "tutorial")
+    run.files.close()
+    assert problem == (
+        "docs/tutorial/upgrade-and-downgrade.md: starts from examples/tutorial/, but the "
+        "reader's project, built by the pages before it, differs in: .env, migrations/env.py"
+    )

@@ -28,15 +28,18 @@ from tutorial_harness import blocks, page, shell
 from tutorial_harness.blocks.whole_page import PageEnd, Provenance
 
 END = "--- end of block ---"
-# Reads code blocks from stdin (a length line, then the code) into one namespace, as a REPL.
+# Reads code blocks from stdin (a line "<size> <file name>", then the code) into one
+# namespace, as a REPL; a traceback leaves out this loop's own frame.
 _INTERPRETER = f"""
 import sys, traceback
 namespace = {{"__name__": "__main__"}}
-for size in iter(sys.stdin.readline, ""):
+for header in iter(sys.stdin.readline, ""):
+    size, name = header.rstrip("\\n").split(" ", 1)
     try:
-        exec(compile(sys.stdin.read(int(size)), "<block>", "exec"), namespace)
-    except Exception:
-        traceback.print_exc(file=sys.stdout)
+        exec(compile(sys.stdin.read(int(size)), name, "exec"), namespace)
+    except Exception as error:
+        error.__traceback__ = error.__traceback__.tb_next
+        traceback.print_exception(error, file=sys.stdout)
     print({END!r}, flush=True)
 """
 
@@ -59,7 +62,7 @@ class Reader:
             text = text.replace(real, shown)
         return text
 
-    def python(self, code: str, state: shell.ShellState) -> str:
+    def python(self, code: str, name: str, state: shell.ShellState) -> str:
         """Run a python block in this page's interpreter (the reader's `python`)."""
         if self._python is None:
             python = shutil.which("python", path=state.env.get("PATH"))
@@ -75,10 +78,15 @@ class Reader:
                 text=True,
             )
         assert self._python.stdin and self._python.stdout
-        self._python.stdin.write(f"{len(code)}\n{code}")
+        self._python.stdin.write(f"{len(code)} {name}\n{code}")
         self._python.stdin.flush()
-        lines = iter(self._python.stdout.readline, "")
-        return "".join(iter(lambda: next(lines, END), END + "\n"))
+        output = []
+        for line in iter(self._python.stdout.readline, ""):
+            if line == END + "\n":
+                return "".join(output)
+            output.append(line)
+        self.close_python()  # the block ended the interpreter (exit()); the next starts anew
+        return "".join(output)
 
     def close_python(self) -> None:
         if self._python is not None:

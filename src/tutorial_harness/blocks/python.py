@@ -31,7 +31,7 @@ class Python(Block):
         # Leading newlines make tracebacks point at the page's own line numbers.
         source = "\n" * self.fence.line + self.fence.source
         if run.reader:
-            run.last_stdout = run.reader.python(source, run.shell)
+            run.last_stdout = run.reader.python(source, str(run.page), run.shell)
         else:
             out = io.StringIO()
             with (
