@@ -280,9 +280,11 @@ def _wait_ready(cluster: Cluster) -> None:
     pidfile = cluster.socket_dir / "postmaster.pid"
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
-        if cluster.process.poll() is not None:
-            log = (cluster.path / "server.log").read_text(errors="replace").strip()
-            raise PostgresError("postgres exited at start: " + log.splitlines()[-1] if log else "")
+        if (status := cluster.process.poll()) is not None:
+            log = cluster.path / "server.log"
+            lines = log.read_text(errors="replace").strip().splitlines()
+            said = f": {lines[-1]}" if lines else f", with nothing in {log}"
+            raise PostgresError(f"postgres exited at start (exit status {status}){said}")
         with contextlib.suppress(OSError):
             lines = pidfile.read_text().splitlines()
             if len(lines) >= 8 and lines[7].strip() == "ready":
