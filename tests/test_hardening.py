@@ -1,13 +1,81 @@
 """The throwaway server against other users of the machine, and URLs that carry secrets or
 are wrong: what a root run must never do, and what a run must never print."""
 
+import os
+import pwd
 import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tutorial_harness import postgres
 from tutorial_harness.postgres import PostgresError
+
+as_root = pytest.mark.skipif(os.getuid() != 0, reason="only root runs the server as nobody")
+
+
+# -- 2. the per-user base directory ---------------------------------------------------------
+
+
+def base_made_by(tmp_path: Path, monkeypatch, make: Callable[[Path], None]) -> Path:
+    monkeypatch.setenv(postgres.DIR_VARIABLE, str(tmp_path))
+    base = tmp_path / f"{postgres.PREFIX}-{os.getuid()}"
+    make(base)
+    return base
+
+
+def world_writable(base: Path) -> None:
+    base.mkdir()
+    base.chmod(0o777)
+
+
+def a_symlink(base: Path) -> None:
+    (base.parent / "elsewhere").mkdir(mode=0o711)
+    base.symlink_to(base.parent / "elsewhere")
+
+
+def another_users(base: Path) -> None:
+    base.mkdir(mode=0o711)
+    nobody = pwd.getpwnam("nobody")
+    os.chown(base, nobody.pw_uid, nobody.pw_gid)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        world_writable,
+        a_symlink,
+        pytest.param(another_users, marks=as_root),
+    ],
+)
+def test_a_base_directory_made_by_someone_else_is_refused(
+    tmp_path: Path, monkeypatch, make: Callable[[Path], None]
+) -> None:
+    base = base_made_by(tmp_path, monkeypatch, make)
+    with pytest.raises(PostgresError) as error:
+        postgres.base_dir()
+    message = str(error.value)
+    assert f"remove {base}" in message and "\n" not in message
+
+
+def test_a_base_directory_of_our_own_is_used(tmp_path: Path, monkeypatch) -> None:
+    base = base_made_by(tmp_path, monkeypatch, lambda base: base.mkdir(mode=0o711))
+    assert postgres.base_dir() == base
+    assert postgres.base_dir() == base  # and again, now that it exists
+
+
+def test_nox_db_says_in_one_line_why_it_cannot_start(tmp_path: Path) -> None:
+    world_writable(tmp_path / f"{postgres.PREFIX}-{os.getuid()}")
+    env = {**os.environ, postgres.DIR_VARIABLE: str(tmp_path)}
+    db = subprocess.run(
+        [sys.executable, "-m", "tutorial_harness.db"], capture_output=True, text=True, env=env
+    )
+    assert db.returncode == 1
+    assert db.stdout == ""
+    assert db.stderr.startswith("db: ") and db.stderr.count("\n") == 1, db.stderr
+
 
 # -- 6. a server that exits at once, saying nothing ------------------------------------------
 

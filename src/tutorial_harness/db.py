@@ -16,7 +16,11 @@ from tutorial_harness.server import with_database
 
 
 def main() -> int:
-    cluster = postgres.start_cluster()
+    try:
+        cluster = postgres.start_cluster()
+    except postgres.PostgresError as error:
+        print(f"db: {error}", file=sys.stderr)
+        return 1
     try:
         postgres.create_database(cluster.url(), "tutorial")
         url = with_database(cluster.url(), "tutorial")

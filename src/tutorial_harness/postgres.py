@@ -14,6 +14,7 @@ import os
 import pwd
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -42,14 +43,31 @@ def base_dir() -> Path:
     or in $TUTORIAL_PG_DIR. Per user, so that runs as root and as others never share."""
     shm = Path("/dev/shm")
     if os.environ.get(DIR_VARIABLE):
-        parent = Path(os.environ[DIR_VARIABLE])
+        parent = Path(os.environ[DIR_VARIABLE]).absolute()
     elif shm.is_dir() and os.access(shm, os.W_OK):
         parent = shm
     else:
         parent = Path(tempfile.gettempdir())
     root = parent / f"{PREFIX}-{os.getuid()}"
-    root.mkdir(mode=0o711, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        root.mkdir(mode=0o711)
+    _check_own(root)
     return root
+
+
+def _check_own(root: Path) -> None:
+    """In a shared /tmp or /dev/shm anyone may have made `root` first: use it only if it is
+    a real directory of ours that no one else may write to."""
+    info = os.lstat(root)
+    if not stat.S_ISDIR(info.st_mode):
+        problem = "is not a directory"
+    elif info.st_uid != os.getuid():
+        problem = f"belongs to uid {info.st_uid}, not to this user"
+    elif info.st_mode & 0o022:
+        problem = f"is writable by others (mode {stat.S_IMODE(info.st_mode):o})"
+    else:
+        return
+    raise PostgresError(f"{root} {problem}: remove {root} (rm -rf), then run again")
 
 
 def pg_install() -> Path:
