@@ -5,15 +5,17 @@ import os
 import pwd
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg2
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.test_postgres import query
 from tutorial_harness import postgres
 from tutorial_harness.postgres import PostgresError
+from tutorial_harness.server import Server, open_server
 
 as_root = pytest.mark.skipif(os.getuid() != 0, reason="only root runs the server as nobody")
 
@@ -149,6 +151,57 @@ def test_nobody_cannot_connect_to_a_root_runs_server() -> None:
         assert query(cluster.url(), "SELECT current_user") == [("postgres",)]
     finally:
         cluster.stop()
+
+
+# -- 5. a wrong URL is one line --------------------------------------------------------------
+
+
+@pytest.fixture
+def role_url(postgres_server: Server) -> Iterator[tuple[str, str]]:
+    """A URL with a password, of a role that may create databases, and the password."""
+    role, password = postgres.scratch_name("r"), postgres.scratch_name("pw")
+    with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE ROLE {role} LOGIN CREATEDB PASSWORD '{password}'")
+    admin = make_url(postgres_server.admin_url)
+    url = admin.set(username=role, password=password).render_as_string(hide_password=False)
+    try:
+        yield url, password
+    finally:
+        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+            cur.execute(f"DROP ROLE {role}")
+
+
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("postgresql://u:pw@localhost:abc/db", "its port is not a number"),
+        ("mysql://u:pw@localhost/db", "a mysql URL, not PostgreSQL"),
+        ("not a url", "not a database URL"),
+    ],
+)
+def test_a_url_that_is_not_postgresqls_is_one_line(url: str, reason: str) -> None:
+    with pytest.raises(PostgresError) as error:
+        open_server(url, "TUTORIAL_DATABASE_URL")
+    message = str(error.value)
+    assert message.startswith("TUTORIAL_DATABASE_URL is not a PostgreSQL URL") and reason in message
+    assert "pw" not in message and "\n" not in message
+
+
+def test_a_host_that_does_not_resolve_is_one_line() -> None:
+    with pytest.raises(PostgresError) as error:
+        open_server("postgresql://u:pw@nowhere.invalid/db", "TUTORIAL_DATABASE_URL")
+    message = str(error.value)
+    assert "cannot connect to postgresql://u:***@nowhere.invalid/db" in message
+    assert "could not translate host name" in message and "\n" not in message
+
+
+def test_a_wrong_password_is_one_line(role_url: tuple[str, str]) -> None:
+    url, password = role_url
+    with pytest.raises(PostgresError) as error:
+        open_server(url.replace(password, "wrong"), "TUTORIAL_DATABASE_URL")
+    message = str(error.value)
+    assert "password authentication failed" in message and "\n" not in message
+    assert "wrong" not in message
 
 
 # -- 6. a server that exits at once, saying nothing ------------------------------------------

@@ -25,8 +25,16 @@ OVERRIDE_VARIABLE = "TUTORIAL_DATABASE_URL"
 
 
 def libpq_url(url: str) -> str:
-    """The URL as psql and psycopg2 take it (no SQLAlchemy driver suffix), else as written."""
-    make_url(url)  # raises ArgumentError on anything that is not a URL
+    """The URL as psql and psycopg2 take it (no SQLAlchemy driver suffix), else as written.
+    Raises ValueError, saying why, on anything but a PostgreSQL URL."""
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise ValueError("not a database URL") from None
+    except ValueError:  # the only number in a URL
+        raise ValueError("its port is not a number") from None
+    if backend not in ("postgresql", "postgres"):  # libpq takes both
+        raise ValueError(f"a {backend} URL, not PostgreSQL")
     return "postgresql://" + url.split("://", 1)[1]
 
 
@@ -41,11 +49,16 @@ def with_database(url: str, name: str) -> str:
 
 
 def shown(url: str) -> str:
-    """The URL as messages show it: without its password."""
+    """The URL as messages show it: without its password (in the URL or as a parameter)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
         return "(not a database URL)"
+    if parsed.password is None and "password" not in parsed.query:
+        return url  # as written
+    if "password" in parsed.query:
+        parsed = parsed.update_query_dict({"password": "***"})
+    return parsed.render_as_string(hide_password=True).replace("=%2A%2A%2A", "=***")
 
 
 @dataclass
@@ -97,9 +110,10 @@ def open_server(url: str | None = None, source: str = OVERRIDE_VARIABLE) -> Serv
         return Server(cluster.url(), cluster)
     try:
         admin_url = libpq_url(url)
-    except ArgumentError:
+    except ValueError as reason:
         raise PostgresError(
-            f"{source} is not a database URL; expected postgresql://user:password@host:5432/dbname"
+            f"{source} is not a PostgreSQL URL ({reason}); expected "
+            "postgresql://user:password@host:5432/dbname"
         ) from None
     try:
         psycopg2.connect(admin_url).close()
