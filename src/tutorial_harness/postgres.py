@@ -68,7 +68,9 @@ def _check_own(root: Path) -> None:
         problem = f"is writable by others (mode {stat.S_IMODE(info.st_mode):o})"
     else:
         return
-    raise PostgresError(f"{root} {problem}: remove {root} (rm -rf), then run again")
+    raise PostgresError(
+        f"{root} {problem}: remove {root} (rm -rf), or set {DIR_VARIABLE} to another directory"
+    )
 
 
 def pg_install() -> Path:
