@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from tests.as_user import run_as
 from tests.inner_run import assert_gone, postgres_processes, recorded, start_inner_run
 from tutorial_harness import postgres
 
@@ -168,28 +169,6 @@ def test_no_space_left_says_what_to_set(tmp_path: Path) -> None:
     assert "No space left on device" in line and "set TUTORIAL_PG_DIR" in line
 
 
-def as_user(user: pwd.struct_passwd, action) -> None:
-    """Run `action` in a forked child as `user` (this Python, already loaded, needs no exec:
-    a virtualenv under /root could not be run by another user)."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child
-        os.close(read)
-        status = 0
-        try:
-            os.setgid(user.pw_gid)
-            os.setuid(user.pw_uid)
-            action()
-        except BaseException as error:  # reported to the parent
-            os.write(write, repr(error).encode())
-            status = 1
-        os._exit(status)
-    os.close(write)
-    with os.fdopen(read) as report:
-        message = report.read()
-    assert os.waitpid(pid, 0)[1] == 0, message
-
-
 def start_and_stop() -> None:
     cluster = postgres.start_cluster()
     assert postgres_processes(cluster.path)
@@ -207,6 +186,6 @@ def test_runs_as_root_and_as_another_user_do_not_block_each_other() -> None:
     if not all(os.stat(p).st_mode & stat.S_IXOTH for p in [install, *install.parents]):
         pytest.skip(f"{install} is out of nobody's reach (a 0700 parent)")
     start_and_stop()
-    as_user(nobody, start_and_stop)
+    run_as(nobody, start_and_stop)
     start_and_stop()
     assert (postgres.base_dir().parent / f"{postgres.PREFIX}-{nobody.pw_uid}").is_dir()

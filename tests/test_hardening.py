@@ -12,6 +12,7 @@ import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.as_user import run_as
 from tests.test_postgres import query
 from tutorial_harness import postgres
 from tutorial_harness.postgres import PostgresError
@@ -20,27 +21,6 @@ from tutorial_harness.server import MaskedURL, Server, open_server
 pytest_plugins = ["pytester"]
 
 as_root = pytest.mark.skipif(os.getuid() != 0, reason="only root runs the server as nobody")
-
-
-def run_as(user: pwd.struct_passwd, action: Callable[[], str]) -> str:
-    """What `action` returns (or raises), run in a forked child as `user`."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child
-        os.close(read)
-        try:
-            os.setgid(user.pw_gid)
-            os.setuid(user.pw_uid)
-            result = action()
-        except BaseException as error:
-            result = f"raised {error!r}"
-        os.write(write, result.encode())
-        os._exit(0)
-    os.close(write)
-    with os.fdopen(read) as report:
-        result = report.read()
-    os.waitpid(pid, 0)
-    return result
 
 
 # -- 1. root never writes into the directory the server user controls ----------------------
@@ -143,16 +123,15 @@ def test_nobody_cannot_connect_to_a_root_runs_server() -> None:
     the harness's own URL, it is still refused."""
     cluster = postgres.start_cluster()
     try:
-
-        def connect() -> str:
-            psycopg2.connect(cluster.url()).close()
-            return "connected"
-
-        outcome = run_as(pwd.getpwnam("nobody"), connect)
-        assert "authentication failed" in outcome, outcome
+        with pytest.raises(RuntimeError, match="authentication failed"):
+            run_as(pwd.getpwnam("nobody"), connect, cluster.url())
         assert query(cluster.url(), "SELECT current_user") == [("postgres",)]
     finally:
         cluster.stop()
+
+
+def connect(url: str) -> None:
+    psycopg2.connect(url).close()
 
 
 # -- 4. a password in a URL never reaches the output ----------------------------------------
