@@ -64,6 +64,14 @@ def db(session: nox.Session) -> None:
 
 
 @nox.session
+def watch(session: nox.Session) -> None:
+    """Re-verify a page each time it, or an examples/ file it shows, is saved (beside
+    `nox -s serve`, a failing page says so at its top)."""
+    session.install("-e", ".[test,docs]")
+    session.run("python", "-m", "tutorial_harness.watch")
+
+
+@nox.session
 def docs(session: nox.Session) -> None:
     """Build the site into site/, failing on any warning."""
     session.install("-e", ".[docs]")
