@@ -1,7 +1,9 @@
 """A whole pytest run of a tiny test file, in a subprocess: for what a run does with its
 server when it passes, fails, is interrupted, or runs beside another one."""
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -85,8 +87,26 @@ def start_inner_run(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, as a terminal's job would be
+        preexec_fn=interruptible,
     )
     return process, tmp_path / "record"
+
+
+def interruptible() -> None:
+    """In a child, before exec: Ctrl-C interrupts it even when this suite was started with
+    SIGINT ignored (nohup, a background job of a script), which children inherit and Python
+    then keeps: it installs its KeyboardInterrupt handler only over the default action."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def sigint_ignored():
+    """As in a suite started by `nohup` or as a script's background job."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def recorded(record: Path) -> list[tuple[Path, str, str]]:

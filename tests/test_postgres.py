@@ -10,7 +10,14 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from tests.inner_run import assert_gone, postgres_processes, recorded, start_inner_run, wait_for
+from tests.inner_run import (
+    assert_gone,
+    postgres_processes,
+    recorded,
+    sigint_ignored,
+    start_inner_run,
+    wait_for,
+)
 from tutorial_harness import postgres
 from tutorial_harness.postgres import PostgresError
 from tutorial_harness.server import Server, open_server
@@ -101,7 +108,9 @@ def test_teardown_after_a_run_that_ends(tmp_path: Path, mode: str, expected_stat
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_teardown_after_an_interrupted_run(tmp_path: Path, sig: signal.Signals) -> None:
-    process, record = start_inner_run(tmp_path, "wait")
+    """Also when this suite runs with SIGINT ignored (`nohup`, a script's `pytest &`)."""
+    with sigint_ignored():
+        process, record = start_inner_run(tmp_path, "wait")
     cluster = wait_for(record, process)
     os.killpg(process.pid, sig)  # Ctrl-C reaches the whole group; a CI cancel likewise
     process.communicate(timeout=60)
