@@ -20,7 +20,7 @@ import pytest
 from sybil import Sybil
 from sybil.integration.pytest import SybilItem
 
-from tutorial_harness import manifest, page, shell
+from tutorial_harness import manifest, page, postgres, shell
 from tutorial_harness.blocks.whole_page import PageEnd
 from tutorial_harness.postgres import PostgresError
 from tutorial_harness.server import (
@@ -130,17 +130,29 @@ def database_url(postgres_server: Server) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def run_tmp() -> Iterator[Path]:
+    """This run's TMPDIR for pages' projects and commands: removed at the end, or by the
+    next run if this one is killed (a venv's ensurepip leaves its wheels at Ctrl-C)."""
+    with postgres.run_directory() as directory:
+        tmp = directory / "tmp"
+        tmp.mkdir()
+        yield tmp
+
+
 @pytest.fixture(scope="module")
-def page_run(request: pytest.FixtureRequest, postgres_server: Server) -> Iterator[page.PageRun]:
+def page_run(
+    request: pytest.FixtureRequest, postgres_server: Server, run_tmp: Path
+) -> Iterator[page.PageRun]:
     """The scratch project and database one page's blocks share."""
     config = request.config
     naive = config.getoption("naive")
     with (
         _own_server(config) if naive else contextlib.nullcontext(postgres_server) as server,
         server.database() as url,
-        tempfile.TemporaryDirectory(prefix="page-") as project,
+        tempfile.TemporaryDirectory(prefix="page-", dir=run_tmp) as project,
     ):
-        env = shell.reader_env(url)
+        env = {**shell.reader_env(url), "TMPDIR": str(run_tmp)}
         path = Path(request.path)
         run = page.PageRun(
             root=config.rootpath,
