@@ -1,7 +1,9 @@
 """A whole pytest run of a tiny test file, in a subprocess: for what a run does with its
 server when it passes, fails, is interrupted, or runs beside another one."""
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -40,6 +42,13 @@ def test_uses_the_server(postgres_server, database_url, n):
         assert False, "the migration failed, as it should"
 """
 
+# A page's line that leaves a temporary file, says where its TMPDIR is, then waits.
+INNER_PAGE_TEST = """
+def test_a_page_line(page_run):
+    page_run.run('mktemp >/dev/null; echo "$TMPDIR" >"$MARKER.new"; mv "$MARKER.new" "$MARKER"; '
+                 'sleep 60')
+"""
+
 
 def postgres_processes(path: Path) -> list[int]:
     """PIDs of postgres processes started on a cluster directory."""
@@ -60,9 +69,10 @@ def start_inner_run(
     args: Sequence[str] = (),
     env: dict[str, str] | None = None,
     prefix: Sequence[str] = (),
+    test: str = INNER_TEST,
 ) -> tuple[subprocess.Popen, Path]:
     """Start the run; returns it and the file where each test records its cluster."""
-    (tmp_path / "test_inner.py").write_text(textwrap.dedent(INNER_TEST))
+    (tmp_path / "test_inner.py").write_text(textwrap.dedent(test))
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     run_env = {k: v for k, v in os.environ.items() if "DATABASE_URL" not in k}
     run_env.update(RECORD=str(tmp_path / "record"), MODE=mode, **(env or {}))
@@ -85,8 +95,26 @@ def start_inner_run(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, as a terminal's job would be
+        preexec_fn=interruptible,
     )
     return process, tmp_path / "record"
+
+
+def interruptible() -> None:
+    """In a child, before exec: Ctrl-C interrupts it even when this suite was started with
+    SIGINT ignored (nohup, a background job of a script), which children inherit and Python
+    then keeps: it installs its KeyboardInterrupt handler only over the default action."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def sigint_ignored():
+    """As in a suite started by `nohup` or as a script's background job."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def recorded(record: Path) -> list[tuple[Path, str, str]]:
@@ -97,12 +125,17 @@ def recorded(record: Path) -> list[tuple[Path, str, str]]:
 
 def wait_for(record: Path, process: subprocess.Popen) -> Path:
     """The cluster of a run, once its first test has started."""
-    deadline = time.monotonic() + 60
-    while not recorded(record):
-        assert process.poll() is None, process.stdout.read().decode()
-        assert time.monotonic() < deadline, "the inner run never started its server"
-        time.sleep(0.05)
+    wait_for_file(record, process)
     return recorded(record)[0][0]
+
+
+def wait_for_file(path: Path, process: subprocess.Popen) -> None:
+    """Until the run has written `path`."""
+    deadline = time.monotonic() + 60
+    while not path.exists() or not path.stat().st_size:
+        assert process.poll() is None, process.stdout.read().decode()
+        assert time.monotonic() < deadline, f"the inner run never wrote {path.name}"
+        time.sleep(0.05)
 
 
 def assert_gone(cluster: Path) -> None:

@@ -9,18 +9,21 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from tests.inner_run import interruptible, sigint_ignored
 from tutorial_harness.server import libpq_url
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 def test_it_prints_what_to_paste_and_removes_the_server(stop: signal.Signals) -> None:
-    db = subprocess.Popen(
-        [sys.executable, "-m", "tutorial_harness.db"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={k: v for k, v in os.environ.items() if k != "TUTORIAL_DATABASE_URL"},
-    )
+    with sigint_ignored():  # as in a suite started by nohup: Ctrl-C must still stop it
+        db = subprocess.Popen(
+            [sys.executable, "-m", "tutorial_harness.db"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={k: v for k, v in os.environ.items() if k != "TUTORIAL_DATABASE_URL"},
+            preexec_fn=interruptible,
+        )
     try:
         lines = [db.stdout.readline() for _ in range(4)]
         assert lines[0].startswith("db: a throwaway PostgreSQL "), lines

@@ -25,11 +25,12 @@ from jupyter_client.kernelspec import KernelSpecManager
 from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
 
+from tests.site_tree import notebooks as notebooks_in_the_tree
 from tutorial_harness import notebooks, provenance, schema
 from tutorial_harness.server import libpq_url
 
 ROOT = Path(__file__).parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = notebooks_in_the_tree()
 EXAMPLES = ROOT / "examples"
 INSTALL = re.compile(r"`python -m pip install (?P<packages>[^`]+)`")
 KERNEL = "downloaded"

@@ -54,6 +54,14 @@ def test_bad_database_url_is_one_clear_line(project: Path, url: str | None, mess
     assert result.stderr.count("\n") == 1, result.stderr  # one line, no traceback
 
 
+def test_offline_mode_needs_no_database_url(project: Path) -> None:
+    """`--sql` never connects: without DATABASE_URL, env.py names only the dialect."""
+    result = alembic(project, None, "upgrade", "head", "--sql")
+    assert result.returncode == 0, result.stderr
+    assert "CREATE TABLE users (\n    id SERIAL NOT NULL," in result.stdout
+    assert result.stdout.rstrip().endswith("COMMIT;")
+
+
 def test_herokus_postgres_scheme_works(project: Path, database_url: str) -> None:
     heroku_style = database_url.replace("postgresql://", "postgres://", 1)
     result = alembic(project, heroku_style, "upgrade", "head")

@@ -11,18 +11,21 @@ import pytest
 from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
 
+from tests.site_tree import nav_pages
+from tests.site_tree import notebooks as notebooks_in_the_tree
 from tutorial_harness import manifest, notebooks, provenance
 from tutorial_harness.pytest_plugin import manifest_path
 from tutorial_harness.rendered import code_blocks
 from tutorial_harness.shell import reader_env
 
 ROOT = Path(__file__).parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = notebooks_in_the_tree()
 EXAMPLES = ROOT / "examples"
 
 
-def test_there_are_notebooks() -> None:
-    assert [path.name for path in NOTEBOOKS] == ["data-migration.ipynb", "tutorial.ipynb"]
+def test_every_notebook_is_in_the_nav_and_tested_here() -> None:
+    in_nav = {page for page in nav_pages() if page.endswith(".ipynb")}
+    assert NOTEBOOKS and {f"notebooks/{path.name}" for path in NOTEBOOKS} == in_nav
 
 
 def first_code_cell(path: Path) -> str:

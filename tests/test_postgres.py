@@ -10,7 +10,16 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from tests.inner_run import assert_gone, postgres_processes, recorded, start_inner_run, wait_for
+from tests.inner_run import (
+    INNER_PAGE_TEST,
+    assert_gone,
+    postgres_processes,
+    recorded,
+    sigint_ignored,
+    start_inner_run,
+    wait_for,
+    wait_for_file,
+)
 from tutorial_harness import postgres
 from tutorial_harness.postgres import PostgresError
 from tutorial_harness.server import Server, open_server
@@ -101,7 +110,9 @@ def test_teardown_after_a_run_that_ends(tmp_path: Path, mode: str, expected_stat
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_teardown_after_an_interrupted_run(tmp_path: Path, sig: signal.Signals) -> None:
-    process, record = start_inner_run(tmp_path, "wait")
+    """Also when this suite runs with SIGINT ignored (`nohup`, a script's `pytest &`)."""
+    with sigint_ignored():
+        process, record = start_inner_run(tmp_path, "wait")
     cluster = wait_for(record, process)
     os.killpg(process.pid, sig)  # Ctrl-C reaches the whole group; a CI cancel likewise
     process.communicate(timeout=60)
@@ -125,6 +136,28 @@ def test_a_sigkilled_runs_cluster_is_removed_by_the_next_run(tmp_path: Path) -> 
         assert_gone(cluster)
     finally:
         next_run.stop()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "sigkill"])
+def test_a_pages_temporary_files_go_with_its_run(tmp_path: Path, sig: signal.Signals) -> None:
+    """A page's project, the runner's files and what its commands leave in TMPDIR (as a
+    venv's ensurepip does at Ctrl-C) are in the run's directory: removed at the end, or by
+    the next run's sweep after a SIGKILL. Nothing is left in the system's TMPDIR."""
+    system_tmp, marker = tmp_path / "tmp", tmp_path / "marker"
+    system_tmp.mkdir()
+    env = {"TMPDIR": str(system_tmp), "MARKER": str(marker)}
+    process, _ = start_inner_run(tmp_path, "page", env=env, test=INNER_PAGE_TEST)
+    wait_for_file(marker, process)
+    page_tmp = Path(marker.read_text().strip())
+    run_directory = page_tmp.parent
+    assert run_directory.parent == postgres.base_dir() and run_directory.name.startswith("run-")
+    assert [path.name[:4] for path in page_tmp.iterdir()].count("tmp.") == 1  # mktemp's
+    os.killpg(process.pid, sig)
+    process.communicate(timeout=60)
+    if sig == signal.SIGKILL:
+        postgres.sweep_orphans()  # as the next run does first
+    assert not run_directory.exists()
+    assert list(system_tmp.iterdir()) == []
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="only root runs the server as another user")

@@ -28,9 +28,10 @@ def tutorial_pages() -> list[Path]:
 
 
 @pytest.fixture
-def readers_run(postgres_server: Server, tmp_path: Path):
+def readers_run(postgres_server: Server, tmp_path: Path, run_tmp: Path):
     """A new terminal whose PATH is the system's plus psql (the first page has the reader
-    install it from their system's packages), an empty project directory, a new database."""
+    install it from their system's packages), an empty project directory, a new database.
+    Its TMPDIR is the run's, removed with the run however it ends."""
     tools = tmp_path / "installed-from-system-packages"
     tools.mkdir()
     (tools / "psql").symlink_to(pg_install() / "bin" / "psql")
@@ -44,7 +45,7 @@ def readers_run(postgres_server: Server, tmp_path: Path):
             project=project,
             database_url=url,
             examples=ROOT / "examples",
-            shell=ShellState(project, terminal(tools)),
+            shell=ShellState(project, {**terminal(tools), "TMPDIR": str(run_tmp)}),
             reader=Reader({EXAMPLE_URL: url}),
         )
         try:

@@ -5,6 +5,7 @@ and runs it in a subprocess, as `nox -s tests` runs the real pages.
 """
 
 import shutil
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -584,3 +585,29 @@ def test_a_page_must_agree_with_its_manifest_entry(project: pytest.Pytester, rec
     result.stdout.fnmatch_lines(
         ["*recorded: verification.json says *, this run found '2020-01-02'*"]
     )
+
+
+def test_a_run_that_leaves_a_file_in_the_repository_fails(project: pytest.Pytester) -> None:
+    """Files that were there before the run, and ignored ones, are not its leftovers."""
+    subprocess.run(["git", "init", "-q"], cwd=project.path, check=True)
+    (project.path / ".gitignore").write_text("ignored/\n")
+    project.makepyfile(
+        test_writes="""
+        def test_writes(pytestconfig):
+            (pytestconfig.rootpath / "leftover.txt").write_text("")
+            (pytestconfig.rootpath / "ignored").mkdir(exist_ok=True)
+            (pytestconfig.rootpath / "ignored/file.txt").write_text("")
+        """
+    )
+    result = project.runpytest_subprocess("test_writes.py")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "*= files this run left in the repository =*",
+            "leftover.txt",
+            "Tests write in temporary directories, never in the repository.",
+        ]
+    )
+    assert "ignored/file.txt" not in result.stdout.str()
+    again = project.runpytest_subprocess("test_writes.py")  # leftover.txt was there before
+    assert again.ret == pytest.ExitCode.OK

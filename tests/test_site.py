@@ -13,6 +13,8 @@ import markdown
 import nbformat
 import pytest
 
+from tests.site_tree import notebooks
+
 ROOT = Path(__file__).parent.parent
 LINK_TARGET = re.compile(r"(?<=\]\()[^)\s]+(?=\))")  # [text](target)
 
@@ -78,7 +80,7 @@ def test_file_blocks_show_the_example_files_highlighted(site: Path) -> None:
     assert "database_url" in page and 'class="hll"' in page
 
 
-NOTEBOOKS = sorted(path.stem for path in (ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = [path.stem for path in notebooks()]
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

@@ -414,7 +414,7 @@ def test_the_workflow_lints_what_a_pull_request_adds(tmp_path: Path) -> None:
     git(clone, "checkout", "-q", "-b", "feature")
     versions = clone / "migrations/versions"
     bin_dir = str(Path(sys.executable).parent)
-    env = {**step["env"], "GITHUB_BASE_REF": "main", "PATH": f"{bin_dir}:/usr/bin:/bin"}
+    env = {**step.get("env", {}), "GITHUB_BASE_REF": "main", "PATH": f"{bin_dir}:/usr/bin:/bin"}
 
     def lint_step() -> subprocess.CompletedProcess:
         shutil.rmtree(tmp_path / "base", ignore_errors=True)

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.site_tree import workflows
+
 ROOT = Path(__file__).parent.parent
-WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
+WORKFLOWS = workflows()
 
 
 def check(path: Path) -> subprocess.CompletedProcess:
@@ -26,8 +28,8 @@ def check(path: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_there_are_ci_and_pages_workflows() -> None:
-    assert [path.name for path in WORKFLOWS] == ["ci.yml", "pages.yml"]
+def test_the_ci_workflow_is_among_those_validated() -> None:
+    assert "ci.yml" in [path.name for path in WORKFLOWS]
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)

@@ -22,6 +22,9 @@ if config.config_file_name is not None:
 def database_url() -> str:
     """DATABASE_URL, ready for SQLAlchemy with the psycopg2 driver."""
     raw = os.environ.get("DATABASE_URL", "")
+    if not raw and context.is_offline_mode():
+        # --sql prints the SQL and never connects: naming the dialect is enough.
+        return "postgresql+psycopg2://"
     if not raw:
         sys.exit("DATABASE_URL is not set, e.g. "
                  "export DATABASE_URL=postgresql://user:password@localhost:5432/mydb")

@@ -21,6 +21,7 @@ import tempfile
 import time
 import uuid
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -211,10 +212,7 @@ def start_cluster() -> Cluster:
     sweep_orphans()
     user = server_user()
     install = runnable_install(user)
-    with _registry():  # no sweep sees the new directory before its owner holds its lock
-        path = Path(tempfile.mkdtemp(prefix="cluster-", dir=base_dir()))
-        lock = os.open(path / "owner.lock", os.O_CREAT | os.O_RDWR, 0o600)
-        fcntl.flock(lock, fcntl.LOCK_EX)  # held while we live: sweep_orphans() skips us
+    path, lock = _owned_directory("cluster-")
     path.chmod(0o711)  # our own directory: the server user must reach data/ inside it
     data = path / "data"
     data.mkdir(mode=0o700)
@@ -351,10 +349,33 @@ def _registry():
         os.close(fd)
 
 
+def _owned_directory(prefix: str) -> tuple[Path, int]:
+    """A new directory in base_dir() and the lock on it that we hold while we live."""
+    with _registry():  # no sweep sees the new directory before its owner holds its lock
+        path = Path(tempfile.mkdtemp(prefix=prefix, dir=base_dir()))
+        lock = os.open(path / "owner.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held while we live: sweep_orphans() skips us
+    return path, lock
+
+
+@contextlib.contextmanager
+def run_directory() -> Iterator[Path]:
+    """A directory for one run's temporary files (pages' projects, their TMPDIR), removed
+    at the end, or by the next run's sweep if this one is killed first."""
+    sweep_orphans()
+    path, lock = _owned_directory("run-")
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        os.close(lock)
+
+
 def sweep_orphans() -> list[Path]:
-    """Remove clusters whose owner died without teardown (e.g. SIGKILL); returns them."""
+    """Remove the clusters and run directories whose owner died without teardown (e.g.
+    SIGKILL); returns them."""
     with _registry():
-        return [path for path in base_dir().glob("cluster-*") if _remove_if_orphan(path)]
+        return [path for path in base_dir().iterdir() if _remove_if_orphan(path)]
 
 
 def _remove_if_orphan(path: Path) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import subprocess
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ import pytest
 from sybil import Sybil
 from sybil.integration.pytest import SybilItem
 
-from tutorial_harness import manifest, page, shell
+from tutorial_harness import manifest, page, postgres, shell
 from tutorial_harness.blocks.whole_page import PageEnd
 from tutorial_harness.postgres import PostgresError
 from tutorial_harness.server import (
@@ -75,6 +76,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
         signal.signal(signal.SIGTERM, _interrupt)
     config.pluginmanager.register(DocsSummary(), "tutorial-docs-summary")
+    if not hasattr(config, "workerinput"):  # once, on xdist's controller: after all workers
+        config.pluginmanager.register(RepositoryLeftovers(config.rootpath), "tutorial-leftovers")
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -130,17 +133,29 @@ def database_url(postgres_server: Server) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def run_tmp() -> Iterator[Path]:
+    """This run's TMPDIR for pages' projects and commands: removed at the end, or by the
+    next run if this one is killed (a venv's ensurepip leaves its wheels at Ctrl-C)."""
+    with postgres.run_directory() as directory:
+        tmp = directory / "tmp"
+        tmp.mkdir()
+        yield tmp
+
+
 @pytest.fixture(scope="module")
-def page_run(request: pytest.FixtureRequest, postgres_server: Server) -> Iterator[page.PageRun]:
+def page_run(
+    request: pytest.FixtureRequest, postgres_server: Server, run_tmp: Path
+) -> Iterator[page.PageRun]:
     """The scratch project and database one page's blocks share."""
     config = request.config
     naive = config.getoption("naive")
     with (
         _own_server(config) if naive else contextlib.nullcontext(postgres_server) as server,
         server.database() as url,
-        tempfile.TemporaryDirectory(prefix="page-") as project,
+        tempfile.TemporaryDirectory(prefix="page-", dir=run_tmp) as project,
     ):
-        env = shell.reader_env(url)
+        env = {**shell.reader_env(url), "TMPDIR": str(run_tmp)}
         path = Path(request.path)
         run = page.PageRun(
             root=config.rootpath,
@@ -187,6 +202,52 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
         )
         return sybil.pytest()(file_path, parent)
     return None
+
+
+# -- a run never writes into the repository ------------------------------------------------
+
+
+class RepositoryLeftovers:
+    """Fails the run if it left files in the repository that were not there before it and
+    that .gitignore does not cover (a killed test's scratch file breaks the site build)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.before = untracked_files(root)
+        self.new: list[str] = []
+
+    @pytest.hookimpl
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.before is None:
+            return  # not a git work tree: nothing to compare with
+        self.new = sorted((untracked_files(self.root) or set()) - self.before)
+        if self.new:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    @pytest.hookimpl
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if not self.new:
+            return
+        terminalreporter.section("files this run left in the repository", red=True)
+        for name in self.new:
+            terminalreporter.write_line(name)
+        terminalreporter.write_line(
+            "Tests write in temporary directories, never in the repository."
+        )
+
+
+def untracked_files(root: Path) -> set[str] | None:
+    """Files under `root` that git neither tracks nor ignores; None outside a work tree."""
+    try:
+        listing = subprocess.run(
+            ["git", "ls-files", "--others", "--exclude-standard", "-z"],
+            cwd=root,
+            capture_output=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return set(listing.decode(errors="replace").split("\0")) - {""}
 
 
 # -- the end-of-run summary, from the test reports (so it also works under xdist) ----------

@@ -32,8 +32,10 @@ class ShellState:
 def run_line(line: str, state: ShellState) -> tuple[int, str]:
     """Run `line` in bash from `state`; updates `state` in place; returns (status, output).
 
-    With pipefail, so that `failing | sort` cannot hide a failure behind its last command."""
-    with tempfile.NamedTemporaryFile(prefix="shell-state-") as dump:
+    With pipefail, so that `failing | sort` cannot hide a failure behind its last command.
+    The state's own file is in the line's TMPDIR: a run's directory when a run set it."""
+    tmp = state.env.get("TMPDIR")
+    with tempfile.NamedTemporaryFile(prefix="shell-state-", dir=tmp) as dump:
         env = {**state.env, "__STATE": dump.name, "PYTHONUNBUFFERED": "1"}
         result = subprocess.run(
             ["bash", "-o", "pipefail", "-c", line + _EPILOGUE],

@@ -1,0 +1,36 @@
+"""What the site and the tree hold, for the tests that cover each page, notebook and
+workflow: read from mkdocs.yml's nav and from the tree, so that adding one needs no second
+edit here."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from mkdocs.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def nav_pages() -> list[str]:
+    """The pages in mkdocs.yml's nav, in its order, relative to docs/."""
+    return list(_paths(load_config(str(ROOT / "mkdocs.yml"))["nav"]))
+
+
+def _paths(nav: list) -> Iterator[str]:
+    for entry in nav:
+        value = entry if isinstance(entry, str) else next(iter(entry.values()))
+        yield from [value] if isinstance(value, str) else _paths(value)
+
+
+def page_url(page: str) -> str:
+    """Where the built site serves a page, relative to its root (directory URLs)."""
+    path = Path(page).with_suffix("")
+    folder = path.parent if path.name == "index" else path
+    return "" if str(folder) == "." else f"{folder}/"
+
+
+def notebooks() -> list[Path]:
+    return sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def workflows() -> list[Path]:
+    return sorted((ROOT / ".github/workflows").glob("*.yml"))
