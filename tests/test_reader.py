@@ -5,8 +5,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from mkdocs.config import load_config
 
+from tests.site_tree import nav_pages
 from tutorial_harness import schema
 from tutorial_harness.page import PageRun
 from tutorial_harness.postgres import pg_install
@@ -20,11 +20,8 @@ EXAMPLE_URL = "postgresql://alice:secret@localhost:5432/tutorial"
 
 
 def tutorial_pages() -> list[Path]:
-    """The Tutorial section of the site's navigation, in its order."""
-    nav = load_config(str(ROOT / "mkdocs.yml"))["nav"]
-    section = next(item["Tutorial"] for item in nav if "Tutorial" in item)
-    paths = [entry if isinstance(entry, str) else next(iter(entry.values())) for entry in section]
-    return [ROOT / "docs" / path for path in paths]
+    """The tutorial's pages, in the site's navigation order."""
+    return [ROOT / "docs" / page for page in nav_pages() if page.startswith("tutorial/")]
 
 
 @pytest.fixture

@@ -1,8 +1,11 @@
-"""Every page, and the tutorial as a reader runs it, pass for an unprivileged user.
+"""Every page, and the tutorial as a reader runs it, pass through the real `alembic` CLI
+and for an unprivileged user.
 
-CI runs as root, most readers do not: as root the harness runs PostgreSQL as `nobody` and
-may read files no user could. So a root run also runs the pages as `nobody`, from a copy of
-the project and a virtualenv that user can read, made from a Python that user can run.
+The suite runs alembic in-process; pages were recorded that way, and must hold for the CLI
+a reader runs. CI runs as root, most readers do not: as root the harness runs PostgreSQL as
+`nobody` and may read files no user could. So one more run of the pages, with
+`--alembic-subprocess`: as `nobody` when this run is root (from a copy of the project and a
+virtualenv that user can read, made from a Python that user can run), else as this user.
 """
 
 import os
@@ -12,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,21 +27,16 @@ NOT_THE_PROJECT = shutil.ignore_patterns(
     ".git", ".nox", ".venv", "site", "test-artifacts", "__pycache__", "*.egg-info"
 )
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0, reason="this run is unprivileged already: every test here is one"
-)
 
-
-def _as_user(command: list, **kwargs) -> subprocess.CompletedProcess[str]:
+def _run(command: list, as_user: bool, **kwargs) -> subprocess.CompletedProcess[str]:
+    user = {"user": USER.pw_uid, "group": USER.pw_gid, "extra_groups": []} if as_user else {}
     return subprocess.run(
         command,
-        user=USER.pw_uid,
-        group=USER.pw_gid,
-        extra_groups=[],
         text=True,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        **user,
         **kwargs,
     )
 
@@ -49,17 +48,30 @@ def _python_the_user_can_run() -> str:
     for python in filter(None, candidates):
         version = "import sys; assert sys.version_info >= (3, 11)"
         try:
-            if _as_user([python, "-c", version], env={}).returncode == 0:
+            if _run([python, "-c", version], as_user=True, env={}).returncode == 0:
                 return python
         except PermissionError:  # a directory on the way is closed to the user
             continue
     pytest.fail(f"{USER.pw_name} can run none of {candidates} (a Python 3.11 or newer)")
 
 
+@dataclass
+class Checkout:
+    project: Path
+    python: Path
+    env: dict[str, str]
+    as_user: bool  # run as USER (this run is root)
+
+
 @pytest.fixture
-def users_checkout() -> Iterator[Path]:
-    """The project as the user would have it: their own copy, their virtualenv, their home.
-    Not under pytest's tmp_path: /tmp/pytest-of-root is root's alone."""
+def users_checkout() -> Iterator[Checkout]:
+    """Where the pages run: as root, the project as `nobody` would have it (their own copy,
+    their virtualenv, their home; not under pytest's tmp_path: /tmp/pytest-of-root is
+    root's alone); else this very project and interpreter."""
+    if os.geteuid() != 0:
+        env = {k: v for k, v in os.environ.items() if "DATABASE_URL" not in k}
+        yield Checkout(ROOT, Path(sys.executable), env, as_user=False)
+        return
     base = Path(tempfile.mkdtemp(prefix="unprivileged-"))
     try:
         base.chmod(0o755)
@@ -74,22 +86,23 @@ def users_checkout() -> Iterator[Path]:
             for directory, _, files in os.walk(base / part):
                 for name in [".", *files]:
                     os.chown(os.path.join(directory, name), USER.pw_uid, USER.pw_gid)
-        yield base
+        env = {
+            "HOME": str(base / "home"),
+            "PATH": f"{base / 'venv/bin'}:{SYSTEM_PATH}",
+            "LANG": "C.UTF-8",
+        }
+        yield Checkout(base / "project", base / "venv/bin/python", env, as_user=True)
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def test_every_page_passes_for_an_unprivileged_user(users_checkout: Path) -> None:
-    base = users_checkout
-    env = {
-        "HOME": str(base / "home"),
-        "PATH": f"{base / 'venv/bin'}:{SYSTEM_PATH}",
-        "LANG": "C.UTF-8",
-    }
-    pages = [base / "venv/bin/python", "-m", "pytest", "docs", "tests/test_reader.py"]
-    result = _as_user(
-        [*pages, "-n", "2", "-p", "no:cacheprovider", "-q"], cwd=base / "project", env=env
-    )
+def test_every_page_passes_through_the_cli_for_an_unprivileged_user(
+    users_checkout: Checkout,
+) -> None:
+    where = users_checkout
+    pages = [where.python, "-m", "pytest", "docs", "tests/test_reader.py"]
+    options = ["--alembic-subprocess", "-n", "2", "-p", "no:cacheprovider", "-q"]
+    result = _run([*pages, *options], where.as_user, cwd=where.project, env=where.env)
     summary = result.stdout.strip().splitlines()[-1]
     assert result.returncode == 0, "\n".join(result.stdout.splitlines()[-60:])
     assert " passed" in summary and "failed" not in summary, summary
