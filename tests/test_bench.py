@@ -31,3 +31,7 @@ def test_the_committed_table_is_what_the_bench_wrote() -> None:
     results = json.loads((bench.OUT / "results.json").read_text())
     assert (bench.OUT / "results.txt").read_text() == bench.table(results)
     assert {"date", "machine", "python", "postgresql"} <= set(results["measured"])
+
+
+def test_the_watch_measure_runs(postgres_server: Server) -> None:
+    assert bench.page_watched(postgres_server, runs=1) > 0

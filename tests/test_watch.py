@@ -46,10 +46,12 @@ class Watcher:
             text=True,
         )
         self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []  # everything it printed, for a failure's message
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
         for line in self.process.stdout:
+            self.output.append(line)
             self.lines.put(line)
 
     def said(self, start: str) -> str:
@@ -59,7 +61,8 @@ class Watcher:
                 line = self.lines.get(timeout=120)  # a bound against hanging, not a target
                 if line.startswith(start):
                     return line
-        raise AssertionError(f"the watcher did not say {start!r}")
+        said = "".join(self.output[-80:])
+        raise AssertionError(f"the watcher did not say {start!r}; it printed:\n{said}")
 
 
 def test_saving_a_page_or_its_example_reverifies_it(

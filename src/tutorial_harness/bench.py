@@ -7,7 +7,9 @@ Each figure is the median of several runs. Targets are figures to read, never as
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import io
 import json
 import os
 import platform
@@ -161,16 +163,46 @@ def suite(naive: bool) -> float:
     """All pages and notebooks: the project's runner, or the naive baseline (a fresh
     cluster per page, one `alembic` subprocess per command, one process)."""
     notebooks = "tests/test_notebooks.py::test_notebook_runs_and_its_outputs_are_current"
-    args = ["docs", notebooks, "-q", "-p", "no:cacheprovider"]
-    args += ["--naive"] if naive else ["-n", "2"]
+    return timed(lambda: _pytest(["docs", notebooks, *(["--naive"] if naive else ["-n", "2"])]))
+
+
+PAGE = "docs/tutorial/upgrade-and-downgrade.md"  # a typical page: 11 blocks, 4 checks
+
+
+def page_cold() -> float:
+    """One page as an author runs it alone: a new pytest process, its own server."""
+    return timed(lambda: _pytest([PAGE]))
+
+
+def page_watched(server: Server, runs: int) -> float:
+    """One page re-verified by `nox -s watch`: warm imports, a running server."""
+    from tutorial_harness.watch import verify
+
+    def once() -> float:
+        with contextlib.redirect_stdout(io.StringIO()):  # pytest's report, not ours
+            return timed(lambda: verify(ROOT / PAGE, server, ROOT))
+
+    once()  # the first imports everything a page needs
+    return median(once, runs)
+
+
+def whole_suite() -> float:
+    """The README's test command without its lint: every test, two workers. Less the one
+    that compares the committed table with these figures, which are not written yet."""
+    table_test = "tests/test_bench.py::test_the_committed_table_is_what_the_bench_wrote"
+    return timed(lambda: _pytest(["-n", "2", "--deselect", table_test]))
+
+
+def _pytest(args: list[str]) -> None:
     env = {k: v for k, v in os.environ.items() if "DATABASE_URL" not in k}
-    started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
-    elapsed = time.perf_counter() - started
     assert result.returncode == 0, result.stdout[-2000:]
-    return elapsed
 
 
 def mkdocs_build() -> float:
@@ -240,6 +272,9 @@ def main(quick: bool) -> dict:
         (results["in_process_s"], results["subprocess_s"], results["same_bytes"]) = commands(
             server, runs * 3
         )
+        progress("one page: alone in a new process, and re-verified by nox -s watch")
+        results["page_cold_s"] = median(page_cold, suite_runs)
+        results["page_watched_s"] = page_watched(server, runs)
         for length in CHAINS:
             progress(f"a chain of {length} revisions")
             results[f"chain_{length}_per_revision_s"] = median(
@@ -250,6 +285,8 @@ def main(quick: bool) -> dict:
     progress(f"the whole suite, runner and naive baseline ({suite_runs} runs each)")
     results["suite_s"] = median(lambda: suite(naive=False), suite_runs)
     results["suite_naive_s"] = median(lambda: suite(naive=True), suite_runs)
+    progress("the whole suite (one run)")
+    results["whole_suite_s"] = whole_suite()
     progress("mkdocs build")
     results["mkdocs_build_s"] = median(mkdocs_build, runs)
     results["measured"] = measured_on()
@@ -294,12 +331,15 @@ def table(r: dict) -> str:
             ms(r["subprocess_s"]),
             f"{r['subprocess_s'] / r['in_process_s']:.0f}× slower",
         ),
+        ("One page alone, in a new process (`pytest <page>`)", f"{r['page_cold_s']:.1f} s", ""),
+        ("One page re-verified by `nox -s watch`", ms(r["page_watched_s"]), "target ≤ 500 ms"),
         ("All pages and notebooks, this runner", f"{r['suite_s']:.1f} s", ""),
         (
             "All pages and notebooks, naive baseline",
             f"{r['suite_naive_s']:.1f} s",
             f"{r['suite_naive_s'] / r['suite_s']:.1f}× slower (target ≥ 5×)",
         ),
+        ("The whole suite, two workers (one run)", f"{r['whole_suite_s']:.0f} s", "target ≤ 60 s"),
         ("`mkdocs build`", f"{r['mkdocs_build_s']:.1f} s", ""),
     ] + [
         (f"Upgrade + downgrade, {n} revisions, per revision", ms(t), "")

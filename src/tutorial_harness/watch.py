@@ -136,9 +136,9 @@ def loop(root: Path, server: Server, batches: Iterable[set[Path]]) -> None:
                 failing[name] = problem
             else:
                 failing.pop(name, None)
+            write_status(root, failing)  # before the line that says the check is done
             verdict = f"FAILS: {problem}" if problem else "passes"
             print(f"watch: {page.relative_to(root)} {verdict} ({took:.2f} s)", flush=True)
-            write_status(root, failing)
 
 
 def main() -> int:
