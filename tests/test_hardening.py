@@ -3,6 +3,7 @@ are wrong: what a root run must never do, and what a run must never print."""
 
 import os
 import pwd
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -225,6 +226,24 @@ def test_a_wrong_password_is_one_line(role_url: tuple[str, str]) -> None:
     message = str(error.value)
     assert "password authentication failed" in message and "\n" not in message
     assert "wrong" not in message
+
+
+def test_a_server_that_never_answers_is_one_line_after_the_timeout() -> None:
+    """A port that accepts connections and then says nothing (as a host dropping packets
+    behind a proxy does): without a timeout, the run would wait forever. In a child
+    process, which a hang cannot take the suite with."""
+    with socket.create_server(("127.0.0.1", 0), backlog=1) as silent:  # never accepts
+        url = f"postgresql://u:pw@127.0.0.1:{silent.getsockname()[1]}/db"
+        code = (
+            "from tutorial_harness import server; server.CONNECT_TIMEOUT = 1; "
+            f"server.open_server({url!r}, 'TUTORIAL_DATABASE_URL')"
+        )
+        child = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+        )
+    last = child.stderr.strip().splitlines()[-1]
+    assert last.startswith("tutorial_harness.postgres.PostgresError: cannot connect to "), last
+    assert "u:***@127.0.0.1" in last and "timeout expired" in last
 
 
 # -- 6. a server that exits at once, saying nothing ------------------------------------------

@@ -19,16 +19,21 @@ CHILD = (
 )
 
 
-def lab(rest: str) -> subprocess.Popen:
+def lab(rest: str, **env: str) -> subprocess.Popen:
     """The lab launcher, with a small Python program standing in for Jupyter."""
     code = (
         "import sys; from tutorial_harness.lab import run; "
         f"sys.exit(run([sys.executable, '-c', {CHILD.format(rest=rest)!r}]))"
     )
+    given = env
     env = {k: v for k, v in os.environ.items() if "DATABASE_URL" not in k}
     env["DATABASE_URL"] = "postgresql://reader:pw@127.0.0.1:1/mydb"  # a reader's, not read
     return subprocess.Popen(
-        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", code],
+        env={**env, **given},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -64,3 +69,13 @@ def test_sigterm_stops_jupyter_and_removes_the_server() -> None:
     assert process.returncode == 128 + signal.SIGTERM  # Jupyter was terminated, as a shell says
     assert "lab: database dropped, server removed" in output
     assert not cluster.exists() and not postgres_processes(cluster)
+
+
+def test_a_bad_server_url_is_one_line() -> None:
+    process = lab("sys.exit(0)", TUTORIAL_DATABASE_URL="postgresql://u@localhost:notaport/db")
+    output, errors = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert errors.splitlines() == [
+        "lab: TUTORIAL_DATABASE_URL is not a PostgreSQL URL (its port is not a number); "
+        "expected postgresql://user:password@host:5432/dbname"
+    ], errors

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 
+from tutorial_harness.postgres import PostgresError
 from tutorial_harness.provenance import versions
 from tutorial_harness.server import open_server
 from tutorial_harness.shell import reader_env
@@ -20,7 +21,11 @@ from tutorial_harness.shell import reader_env
 
 def run(command: list[str]) -> int:
     """Run `command` with DATABASE_URL set to a fresh database; always clean up."""
-    server = open_server()
+    try:
+        server = open_server()
+    except PostgresError as error:  # one line saying what to install or set
+        print(f"lab: {error}", file=sys.stderr)
+        return 1
     try:
         with server.database() as url:
             _report(server.description, url)

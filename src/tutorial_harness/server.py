@@ -22,6 +22,7 @@ from tutorial_harness import postgres
 from tutorial_harness.postgres import PostgresError
 
 OVERRIDE_VARIABLE = "TUTORIAL_DATABASE_URL"
+CONNECT_TIMEOUT = 10  # seconds to wait for a user's server before saying it does not answer
 
 
 class MaskedURL(str):
@@ -126,8 +127,8 @@ def open_server(url: str | None = None, source: str = OVERRIDE_VARIABLE) -> Serv
             f"{source} is not a PostgreSQL URL ({reason}); expected "
             "postgresql://user:password@host:5432/dbname"
         ) from None
-    try:
-        psycopg2.connect(admin_url).close()
+    try:  # a host that drops packets would otherwise hold the run for TCP's minutes
+        psycopg2.connect(admin_url, connect_timeout=CONNECT_TIMEOUT).close()
     except psycopg2.Error as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PostgresError(
