@@ -63,7 +63,7 @@ def test_a_reader_runs_the_tutorial_top_to_bottom(readers_run: PageRun) -> None:
     run = readers_run
     assert shutil.which("alembic", path=run.shell.env["PATH"]) is None, "alembic before install"
 
-    ran = list(read(tutorial_pages(), ROOT, run, run.reader))
+    ran = list(read(tutorial_pages(), ROOT, run))
 
     pages = {page for page, _ in ran}
     assert pages == {page.relative_to(ROOT) for page in tutorial_pages()}

@@ -122,7 +122,7 @@ def system_path() -> str:
 def terminal(tools: Path) -> dict[str, str]:
     """A reader's new terminal: no DATABASE_URL, no virtualenv, the system's PATH plus
     `tools` (the programs the pages told them to install from elsewhere, like psql)."""
-    env = shell.reader_env("")
+    env = shell.terminal_env()
     for name in ("DATABASE_URL", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
         env.pop(name, None)
     # A page that installs before activating the virtualenv fails here instead of
@@ -131,12 +131,11 @@ def terminal(tools: Path) -> dict[str, str]:
     return {**env, "PATH": os.pathsep.join([str(tools), system_path()])}
 
 
-def read(
-    pages: Iterable[Path], root: Path, run: page.PageRun, reader: Reader
-) -> Iterator[tuple[Path, str]]:
-    """Run the pages in order as `reader`; yields (page, block kind) for each block run.
+def read(pages: Iterable[Path], root: Path, run: page.PageRun) -> Iterator[tuple[Path, str]]:
+    """Run the pages in order as `run.reader`; yields (page, block kind) for each block run.
 
     Stops at the first failure, raising it (later blocks depend on it, as for a reader)."""
+    assert run.reader is not None, "a reader's run: PageRun(reader=Reader(...))"
     for path in pages:
         text = path.read_text()
         run.page, run.text, run.failed_at = path.relative_to(root), text, None
@@ -153,4 +152,4 @@ def read(
                     raise AssertionError(failure)
                 yield run.page, type(block).__name__
         finally:
-            reader.close_python()
+            run.reader.close_python()

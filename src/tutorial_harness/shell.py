@@ -66,16 +66,20 @@ _NOT_ON_A_READERS_TERMINAL = {
 _NOT_ON_A_READERS_TERMINAL_PREFIXES = ("PYTEST_", "GITHUB_")
 
 
-def reader_env(database_url: str) -> dict[str, str]:
-    """The environment pages and notebooks run in: a reader's terminal with DATABASE_URL set
-    and this project's tools on PATH."""
-    env = {
+def terminal_env() -> dict[str, str]:
+    """This process's environment less what a reader's terminal never has."""
+    return {
         k: v
         for k, v in os.environ.items()
         if k not in _NOT_ON_A_READERS_TERMINAL
         and not k.startswith(_NOT_ON_A_READERS_TERMINAL_PREFIXES)
     }
-    return {**env, "DATABASE_URL": database_url, "PATH": tool_path()}
+
+
+def reader_env(database_url: str) -> dict[str, str]:
+    """The environment pages and notebooks run in: a reader's terminal with DATABASE_URL set
+    and this project's tools on PATH."""
+    return {**terminal_env(), "DATABASE_URL": database_url, "PATH": tool_path()}
 
 
 def tool_path() -> str:
