@@ -132,7 +132,7 @@ def test_a_mismatch_fails_with_a_diff_naming_page_and_line(project: pytest.Pytes
             "--- docs/mismatch.md:8 (shown on the page)",
             "-goodbye",
             "+hello",
-            "*nox -s update*",
+            "Rewrite shown outputs from a real run with: pytest --update-docs",  # the default
             "*not run: the block at line 7 failed first*",  # later blocks depend on earlier ones
         ]
     )
@@ -459,7 +459,7 @@ def test_a_page_without_provenance_fails_and_update_adds_it(
     path = project.path / "docs/good.md"
     path.write_text(textwrap.dedent(GOOD).lstrip())
     result = project.runpytest_subprocess("docs/good.md")
-    result.stdout.fnmatch_lines(["*docs/good.md: no provenance line; `nox -s update` adds*"])
+    result.stdout.fnmatch_lines(["*docs/good.md: no provenance line; `pytest --update-docs` adds*"])
     project.runpytest_subprocess("docs/good.md", "--update-docs")
     assert path.read_text().splitlines()[:3] == ["# A page that passes", "", recorded]
     project.runpytest_subprocess("docs/good.md").assert_outcomes(passed=7, skipped=1)
@@ -496,7 +496,7 @@ def test_other_versions_fail_the_line_and_every_block_still_runs(
             "A difference is what readers with those versions see; the pages stay as recorded.",
         ]
     )
-    assert "nox -s update" not in result.stdout.str()
+    assert "--update-docs" not in result.stdout.str()
     assert "ewrite" not in result.stdout.str()
     result.assert_outcomes(failed=2 + 4, passed=5, skipped=1)  # the line and the manifest
 
@@ -611,3 +611,25 @@ def test_a_run_that_leaves_a_file_in_the_repository_fails(project: pytest.Pytest
     assert "ignored/file.txt" not in result.stdout.str()
     again = project.runpytest_subprocess("test_writes.py")  # leftover.txt was there before
     assert again.ret == pytest.ExitCode.OK
+
+
+def test_where_pages_and_examples_live_and_the_update_command_are_settings(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """Another project's layout: pages in guide/, included files in files/, and its own
+    command for rewriting outputs in every hint."""
+    (project.path / "docs").rename(project.path / "guide")
+    (project.path / "examples").rename(project.path / "files")
+    site = project.path / "mkdocs.yml"  # where the site finds them too
+    layout = site.read_text().replace("base_path: [examples, docs]", "base_path: [files, guide]")
+    assert "[files, guide]" in layout
+    site.write_text(f"docs_dir: guide\n{layout}")
+    project.makeini(
+        "[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest =\ndocs_dir = guide\n"
+        "docs_examples = files\ndocs_update_command = make docs-update\n"
+    )
+    project.runpytest_subprocess("guide/good.md").assert_outcomes(passed=7, skipped=1)
+    result = project.runpytest_subprocess("guide/mismatch.md")
+    result.assert_outcomes(failed=3, passed=1)
+    result.stdout.fnmatch_lines(["Rewrite shown outputs from a real run with: make docs-update"])
+    assert project.runpytest_subprocess("docs/good.md").ret == pytest.ExitCode.USAGE_ERROR

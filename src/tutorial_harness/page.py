@@ -37,8 +37,6 @@ from tutorial_harness.record import PageRecord
 if TYPE_CHECKING:
     from tutorial_harness.reader import Reader
 
-# Only when the run used the versions the page was recorded with (see `PageRun.hint`).
-UPDATE_HINT = "Rewrite shown outputs from a real run with: nox -s update"
 READER_HINT = (
     "A reader running the pages in order in one terminal gets this, though each page passes "
     "on its own: the steps of the pages before must change, not the shown output"
@@ -69,6 +67,7 @@ class PageRun:
     manifest: Path | None = None  # the verification manifest, if the project keeps one
     in_process: bool = True
     update: bool = False
+    update_command: str = "pytest --update-docs"  # what rewrites shown outputs (ini setting)
     ids: RevisionIds = field(default_factory=RevisionIds)
     started: datetime.datetime = field(default_factory=datetime.datetime.now)
     namespace: dict[str, Any] = field(default_factory=dict)
@@ -131,7 +130,9 @@ class PageRun:
         if self.reader:
             return READER_HINT
         other = self.other_versions
-        return provenance.for_readers(other) if other else UPDATE_HINT
+        if other:
+            return provenance.for_readers(other)
+        return f"Rewrite shown outputs from a real run with: {self.update_command}"
 
     @property
     def context(self) -> Context:

@@ -44,6 +44,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(review the diff)",
     )
     parser.addini(
+        "docs_dir",
+        help="the folder of Markdown pages to run, relative to the root (default: docs)",
+        default="docs",
+    )
+    parser.addini(
+        "docs_examples",
+        help="the folder `--8<--` includes and `<!-- project: -->` copies come from, "
+        "relative to the root (default: examples)",
+        default="examples",
+    )
+    parser.addini(
+        "docs_update_command",
+        help="the command a failure tells the author to run to rewrite shown outputs "
+        "(default: pytest --update-docs)",
+        default="pytest --update-docs",
+    )
+    parser.addini(
         "docs_manifest",
         help="the verification manifest pages and notebooks must agree with (relative to "
         f"the root; empty: none); default {manifest.DEFAULT}",
@@ -163,11 +180,12 @@ def page_run(
             text=path.read_text(),
             project=Path(project),
             database_url=url,
-            examples=config.rootpath / "examples",
+            examples=config.rootpath / config.getini("docs_examples"),
             manifest=manifest_path(config),
             shell=shell.ShellState(Path(project), env),
             in_process=not (config.getoption("alembic_subprocess") or naive),
             update=config.getoption("update_docs"),
+            update_command=config.getini("docs_update_command"),
         )
         try:
             yield run
@@ -191,7 +209,7 @@ def _own_server(config: pytest.Config) -> Iterator[Server]:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
-    docs = parent.config.rootpath / "docs"
+    docs = parent.config.rootpath / parent.config.getini("docs_dir")
     if file_path.suffix == ".md" and docs in file_path.parents:
         sybil = Sybil(
             parsers=[page.parse],

@@ -58,7 +58,7 @@ class Provenance(Block):
             run.rewrites.append((self.start, self.end, replacement))
             return []
         if self.recorded is None:
-            return [f"no provenance line; `nox -s update` adds: {provenance.line(used)}"]
+            return [f"no provenance line; `{run.update_command}` adds: {provenance.line(used)}"]
         return [
             f"{run.other_versions}: a block that differs shows what readers with these versions see"
         ]
@@ -125,7 +125,7 @@ def _manifest(run: PageRun) -> list[str]:
         manifest.write(run.manifest, str(run.page), entry)
         return []
     other = run.other_versions
-    then = f"({other})" if other else "(review, then record it with: nox -s update)"
+    then = f"({other})" if other else f"(review, then record it with: {run.update_command})"
     return [
         f"{run.page}: {problem} {then}"
         for problem in manifest.differences(run.manifest, str(run.page), entry)
