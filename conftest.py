@@ -1,2 +1,3 @@
-# Collects docs/ pages as tests and registers the database checks pages call by name.
-pytest_plugins = ["tutorial_harness.pytest_plugin", "tests.page_checks"]
+# The harness (pytest11 entry point) collects docs/ pages as tests; this registers the
+# database checks the pages call by name.
+pytest_plugins = ["tests.page_checks"]

@@ -84,8 +84,6 @@ def start_inner_run(
             "pytest",
             "-q",
             "-p",
-            "tutorial_harness.pytest_plugin",
-            "-p",
             "no:cacheprovider",
             *args,
             "test_inner.py",

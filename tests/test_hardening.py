@@ -157,7 +157,6 @@ def test_a_failing_test_does_not_show_the_password(
     pytester: pytest.Pytester, role_url: tuple[str, str], monkeypatch
 ) -> None:
     url, password = role_url
-    pytester.makeconftest('pytest_plugins = ["tutorial_harness.pytest_plugin"]')
     pytester.makepyfile(
         """
         def test_fails(postgres_server, database_url):

@@ -82,7 +82,8 @@ def recorded(postgres_server: Server) -> str:
 
 @pytest.fixture
 def project(pytester: pytest.Pytester, recorded: str) -> pytest.Pytester:
-    pytester.makeconftest('pytest_plugins = ["tutorial_harness.pytest_plugin"]')
+    """A scratch project with pages: no conftest, the harness comes from its pytest11
+    entry point, as in any project that installs it."""
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest =\n")
     shutil.copytree(ROOT / "examples/tutorial", pytester.path / "examples/tutorial")
     site = (ROOT / "mkdocs.yml").read_text()  # pages are rendered as the site renders them
@@ -373,7 +374,6 @@ def test_a_database_check_does_not_count_as_reading(
     project: pytest.Pytester, recorded: str
 ) -> None:
     project.makeconftest(
-        'pytest_plugins = ["tutorial_harness.pytest_plugin"]\n'
         "from tutorial_harness.page import check\n"
         "@check('reads-the-note')\n"
         "def reads(run):\n"
