@@ -52,7 +52,7 @@ def lab(session: nox.Session) -> None:
     """Jupyter Lab on notebooks/, with DATABASE_URL set (on a throwaway PostgreSQL, or the
     server TUTORIAL_DATABASE_URL names)."""
     session.install("-e", ".[test,lab]")
-    session.run("python", "-m", "tutorial_harness.lab", *session.posargs)
+    session.run("python", "tools/lab.py", *session.posargs)
 
 
 @nox.session
@@ -107,4 +107,4 @@ def mutate(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Measure the harness (`-- --quick` for fewer runs); writes docs/bench/."""
     session.install("-e", ".[test,docs]")
-    session.run("python", "-m", "tutorial_harness.bench", *session.posargs)
+    session.run("python", "tools/bench.py", *session.posargs)

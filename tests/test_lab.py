@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tests.inner_run import postgres_processes
+from tests.tools import TOOLS
 from tutorial_harness.postgres import base_dir
 
 CHILD = (
@@ -22,7 +23,7 @@ CHILD = (
 def lab(rest: str, **env: str) -> subprocess.Popen:
     """The lab launcher, with a small Python program standing in for Jupyter."""
     code = (
-        "import sys; from tutorial_harness.lab import run; "
+        f"import sys; sys.path.insert(0, {str(TOOLS)!r}); from lab import run; "
         f"sys.exit(run([sys.executable, '-c', {CHILD.format(rest=rest)!r}]))"
     )
     given = env

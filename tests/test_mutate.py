@@ -2,21 +2,17 @@
 catches are reported killed, and the repository is left byte for byte as it was."""
 
 import hashlib
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.tools import load
 from tutorial_harness.server import Server
 
 ROOT = Path(__file__).parent.parent
-_spec = importlib.util.spec_from_file_location("mutate", ROOT / "tools/mutate.py")
-mutate = importlib.util.module_from_spec(_spec)
-sys.modules["mutate"] = mutate  # dataclasses look their module up there
-_spec.loader.exec_module(mutate)
+mutate = load("mutate")
 
 PAGE = "docs/guides/branches.md"
 

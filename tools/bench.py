@@ -1,4 +1,5 @@
-"""`nox -s bench`: the harness's speed, measured in one run on this machine.
+"""`nox -s bench` (python tools/bench.py): the harness's speed, measured in one run on
+this machine.
 
 Prints one table and writes docs/bench/results.json, results.txt (the table, in Markdown,
 that the docs page includes) and revisions.svg (time per revision against chain length).
@@ -27,7 +28,7 @@ from sqlalchemy.engine import make_url
 from tutorial_harness import alembic_cli, postgres
 from tutorial_harness.server import Server, open_server
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "bench"
 EXAMPLES = ROOT / "examples"
 CHAINS = (10, 100, 300)

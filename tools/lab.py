@@ -1,4 +1,5 @@
-"""`nox -s lab`: Jupyter Lab on notebooks/, its kernels given a working DATABASE_URL.
+"""`nox -s lab` (python tools/lab.py): Jupyter Lab on notebooks/, its kernels given a
+working DATABASE_URL.
 
 The database is on the server TUTORIAL_DATABASE_URL names, as for the tests, else on a
 throwaway PostgreSQL that stops, and is removed, when Jupyter exits. A DATABASE_URL the
