@@ -91,17 +91,37 @@ def test_notebook_is_paired_with_its_text_file(path: Path) -> None:
     ], f"{path.name} and {path.with_suffix('.py').name} are out of sync"
 
 
+def run_twice(path: Path, folder: Path, env: dict[str, str]) -> tuple[NotebookNode, ...]:
+    """The notebook run twice from the top in one kernel, as (first run, second run): a
+    reader re-runs a notebook without restarting its kernel. Each has the notebook's
+    metadata, so the first can be written back (update)."""
+    twice = nbformat.read(path, as_version=4)
+    once = len(twice.cells)
+    again = [nbformat.from_dict({**cell, "id": f"again-{n}"}) for n, cell in enumerate(twice.cells)]
+    twice.cells = twice.cells + again
+    copy = folder / path.name
+    nbformat.write(twice, copy)
+    executed = notebooks.execute(copy, env)
+    halves = (executed.cells[:once], executed.cells[once:])
+    return tuple(nbformat.from_dict({**executed, "cells": cells}) for cells in halves)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_notebook_runs_and_its_outputs_are_current(
-    path: Path, database_url: str, request: pytest.FixtureRequest, record_property
+    path: Path,
+    database_url: str,
+    request: pytest.FixtureRequest,
+    record_property,
+    tmp_path: Path,
 ) -> None:
     """A failing cell fails here with its source and error (nbclient's CellExecutionError).
     Like a page, a notebook agrees with its manifest entry, and its prose holds no block
-    that nothing runs."""
-    env = reader_env(database_url)
-    executed = notebooks.execute(path, env)
+    that nothing runs. Run again from the top in the same kernel, it starts clean and
+    prints the same (no update rewrites that)."""
+    executed, again = run_twice(path, tmp_path, reader_env(database_url))
     committed = nbformat.read(path, as_version=4)
     name = str(path.relative_to(ROOT))
+    rerun = notebooks.differences(Path(name), executed, again, ("first run", "second run"))
     differing = notebooks.differences(Path(name), committed, executed)
     used = provenance.versions(database_url)
     prose = notebooks.markdown(committed)
@@ -125,6 +145,7 @@ def test_notebook_runs_and_its_outputs_are_current(
         manifest.write(committed_manifest, name, entry)
     else:
         failures += manifest.differences(committed_manifest, name, entry)
+    assert not rerun, "\n\n".join(rerun)
     if failures and update:
         notebooks.write_outputs(path, executed, used)
         return
@@ -134,25 +155,6 @@ def test_notebook_runs_and_its_outputs_are_current(
     if failures:  # the message alone: this test's source holds the hint for the recorded versions
         hint = "" if other else "\nRewrite them with: nox -s update"
         pytest.fail("\n\n".join(failures) + hint, pytrace=False)
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
-def test_a_notebook_can_be_rerun_from_the_top_in_the_same_kernel(
-    path: Path, tmp_path: Path, database_url: str
-) -> None:
-    """Run every cell twice in one kernel: the second run starts clean and prints the same."""
-    twice = nbformat.read(path, as_version=4)
-    once = len(twice.cells)
-    again = [nbformat.from_dict({**cell, "id": f"again-{n}"}) for n, cell in enumerate(twice.cells)]
-    twice.cells = twice.cells + again
-    copy = tmp_path / path.name
-    nbformat.write(twice, copy)
-    executed = notebooks.execute(copy, reader_env(database_url))
-    first = nbformat.v4.new_notebook(cells=executed.cells[:once])
-    second = nbformat.v4.new_notebook(cells=executed.cells[once:])
-    labels = ("first run", "second run")
-    failures = notebooks.differences(path.relative_to(ROOT), first, second, labels)
-    assert not failures, "\n\n".join(failures)
 
 
 def test_a_failing_cell_fails_with_its_source_and_error(tmp_path: Path) -> None:
