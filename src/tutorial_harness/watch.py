@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 from inotify_simple import INotify, flags
 
+from tutorial_harness.blocks.whole_page import SNIPPET_LINE
 from tutorial_harness.server import Server, open_server
 
 STATUS = "docs/.verification-status.json"
-SNIPPET = re.compile(r'--8<--\s+"(?P<path>[^"]+)"')
 PROJECT = re.compile(r"<!--\s*project:\s*(?P<name>[\w./-]+)\s*-->")
 CHANGES = flags.CLOSE_WRITE | flags.MOVED_TO | flags.CREATE | flags.DELETE
 _SYBIL = "did not evaluate as expected:"
@@ -43,7 +43,7 @@ def affected(changed: Path, root: Path) -> list[Path]:
     pages = []
     for page in sorted(docs.rglob("*.md")):
         text = page.read_text()
-        shown = {m["path"] for m in SNIPPET.finditer(text)}
+        shown = {m["path"] for m in SNIPPET_LINE.finditer(text)}
         projects = {m["name"] for m in PROJECT.finditer(text)}
         if str(relative) in shown or relative.parts[0] in projects:
             pages.append(page)
