@@ -60,7 +60,7 @@ def db(session: nox.Session) -> None:
     """A throwaway PostgreSQL for following the pages in your own terminal: prints the
     DATABASE_URL (and PATH, for its psql) to paste, removes the server at Ctrl-C."""
     session.install("-e", ".")
-    session.run("python", "-m", "tutorial_harness.db")
+    session.run("python", "-m", "throwaway_pg")
 
 
 @nox.session

@@ -50,7 +50,7 @@ import sys
 import tempfile
 
 try:  # in a clone of the repository (`nox -s lab`, the tests)
-    from tutorial_harness import scratch
+    from throwaway_pg import scratch
 except ModuleNotFoundError:  # downloaded
     scratch = None
 

@@ -5,7 +5,7 @@ machine)."""
 import json
 
 from tests.tools import load
-from tutorial_harness.server import Server
+from throwaway_pg.server import Server
 
 bench = load("bench")
 

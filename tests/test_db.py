@@ -10,14 +10,14 @@ import psycopg2
 import pytest
 
 from tests.inner_run import interruptible, sigint_ignored
-from tutorial_harness.server import libpq_url
+from throwaway_pg.server import libpq_url
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 def test_it_prints_what_to_paste_and_removes_the_server(stop: signal.Signals) -> None:
     with sigint_ignored():  # as in a suite started by nohup: Ctrl-C must still stop it
         db = subprocess.Popen(
-            [sys.executable, "-m", "tutorial_harness.db"],
+            [sys.executable, "-m", "throwaway_pg"],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

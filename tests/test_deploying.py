@@ -23,8 +23,8 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from tests import chains
+from throwaway_pg.server import libpq_url
 from tutorial_harness import schema
-from tutorial_harness.server import libpq_url
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 MIGRATION_LOCK = 7_230_153  # as in the env.py files

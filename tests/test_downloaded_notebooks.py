@@ -26,8 +26,8 @@ from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
 
 from tests.site_tree import notebooks as notebooks_in_the_tree
+from throwaway_pg.server import libpq_url
 from tutorial_harness import notebooks, provenance, schema
-from tutorial_harness.server import libpq_url
 
 ROOT = Path(__file__).parent.parent
 NOTEBOOKS = notebooks_in_the_tree()

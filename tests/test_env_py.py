@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.page_checks import assert_seed_schema
-from tutorial_harness.server import Server
+from throwaway_pg.server import Server
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "tutorial"
 

@@ -14,7 +14,7 @@ import pytest
 
 from tests.as_user import run_as
 from tests.inner_run import assert_gone, postgres_processes, recorded, start_inner_run
-from tutorial_harness import postgres
+from throwaway_pg import postgres
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 

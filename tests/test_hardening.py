@@ -15,9 +15,9 @@ from sqlalchemy.engine import make_url
 
 from tests.as_user import run_as
 from tests.test_postgres import query
-from tutorial_harness import postgres
-from tutorial_harness.postgres import PostgresError
-from tutorial_harness.server import MaskedURL, Server, open_server
+from throwaway_pg import postgres
+from throwaway_pg.postgres import PostgresError
+from throwaway_pg.server import MaskedURL, Server, open_server
 
 pytest_plugins = ["pytester"]
 
@@ -108,7 +108,7 @@ def test_nox_db_says_in_one_line_why_it_cannot_start(tmp_path: Path) -> None:
     world_writable(tmp_path / f"{postgres.PREFIX}-{os.getuid()}")
     env = {**os.environ, postgres.DIR_VARIABLE: str(tmp_path)}
     db = subprocess.run(
-        [sys.executable, "-m", "tutorial_harness.db"], capture_output=True, text=True, env=env
+        [sys.executable, "-m", "throwaway_pg"], capture_output=True, text=True, env=env
     )
     assert db.returncode == 1
     assert db.stdout == ""
@@ -234,14 +234,14 @@ def test_a_server_that_never_answers_is_one_line_after_the_timeout() -> None:
     with socket.create_server(("127.0.0.1", 0), backlog=1) as silent:  # never accepts
         url = f"postgresql://u:pw@127.0.0.1:{silent.getsockname()[1]}/db"
         code = (
-            "from tutorial_harness import server; server.CONNECT_TIMEOUT = 1; "
+            "from throwaway_pg import server; server.CONNECT_TIMEOUT = 1; "
             f"server.open_server({url!r}, 'TUTORIAL_DATABASE_URL')"
         )
         child = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
         )
     last = child.stderr.strip().splitlines()[-1]
-    assert last.startswith("tutorial_harness.postgres.PostgresError: cannot connect to "), last
+    assert last.startswith("throwaway_pg.postgres.PostgresError: cannot connect to "), last
     assert "u:***@127.0.0.1" in last and "timeout expired" in last
 
 

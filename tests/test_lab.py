@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.inner_run import postgres_processes
 from tests.tools import TOOLS
-from tutorial_harness.postgres import base_dir
+from throwaway_pg.postgres import base_dir
 
 CHILD = (
     "import os, psycopg2, sys; "

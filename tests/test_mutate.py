@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.tools import load
-from tutorial_harness.server import Server
+from throwaway_pg.server import Server
 
 ROOT = Path(__file__).parent.parent
 mutate = load("mutate")

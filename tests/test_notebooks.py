@@ -37,7 +37,7 @@ def test_every_notebook_starts_with_the_same_setup_cell() -> None:
     """Downloaded, a notebook sets itself up; the cell that does it is written once (the
     test of downloaded notebooks runs it alone, for its errors)."""
     first, *others = [first_code_cell(path) for path in NOTEBOOKS]
-    assert "from tutorial_harness import scratch" in first
+    assert "from throwaway_pg import scratch" in first
     assert all(other == first for other in others)
 
 

@@ -5,10 +5,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from throwaway_pg.postgres import pg_install
+from throwaway_pg.server import Server
 from tutorial_harness.alembic_cli import run_in_process
-from tutorial_harness.postgres import pg_install
 from tutorial_harness.schema import alembic_versions
-from tutorial_harness.server import Server
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "tutorial"
 

@@ -20,9 +20,9 @@ from tests.inner_run import (
     wait_for,
     wait_for_file,
 )
-from tutorial_harness import postgres
-from tutorial_harness.postgres import PostgresError
-from tutorial_harness.server import Server, open_server
+from throwaway_pg import postgres
+from throwaway_pg.postgres import PostgresError
+from throwaway_pg.server import Server, open_server
 
 
 def query(url: str, sql: str) -> list[tuple] | None:

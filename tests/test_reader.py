@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from tests.site_tree import nav_pages
+from throwaway_pg.postgres import pg_install
+from throwaway_pg.server import Server
 from tutorial_harness import schema
 from tutorial_harness.page import PageRun
-from tutorial_harness.postgres import pg_install
 from tutorial_harness.reader import Reader, read, terminal
-from tutorial_harness.server import Server
 from tutorial_harness.shell import ShellState
 
 ROOT = Path(__file__).resolve().parent.parent

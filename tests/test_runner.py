@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from throwaway_pg.server import Server
 from tutorial_harness import provenance
-from tutorial_harness.server import Server
 
 pytest_plugins = ["pytester"]
 ROOT = Path(__file__).parent.parent

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.test_runner import GOOD, page, project, recorded  # noqa: F401 (fixtures)
-from tutorial_harness.server import Server
+from throwaway_pg.server import Server
 from tutorial_harness.watch import STATUS, affected
 
 pytest_plugins = ["pytester"]

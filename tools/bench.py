@@ -25,8 +25,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from tutorial_harness import alembic_cli, postgres
-from tutorial_harness.server import Server, open_server
+from throwaway_pg import postgres
+from throwaway_pg.server import Server, open_server
+from tutorial_harness import alembic_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "bench"

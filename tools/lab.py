@@ -14,9 +14,9 @@ import signal
 import subprocess
 import sys
 
-from tutorial_harness.postgres import PostgresError
+from throwaway_pg.postgres import PostgresError
+from throwaway_pg.server import open_server
 from tutorial_harness.provenance import versions
-from tutorial_harness.server import open_server
 from tutorial_harness.shell import reader_env
 
 

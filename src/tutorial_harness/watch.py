@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from inotify_simple import INotify, flags
 
+from throwaway_pg.server import Server, open_server
 from tutorial_harness.blocks.whole_page import SNIPPET_LINE
-from tutorial_harness.server import Server, open_server
 
 STATUS = "docs/.verification-status.json"
 PROJECT = re.compile(r"<!--\s*project:\s*(?P<name>[\w./-]+)\s*-->")

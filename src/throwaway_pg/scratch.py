@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tutorial_harness.server import Server, open_server
+from throwaway_pg.server import Server, open_server
 
 PROJECT_PREFIX = "alembic-notebook-"
 

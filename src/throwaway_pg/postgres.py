@@ -448,3 +448,11 @@ def drop_database(admin_url: str, name: str) -> None:
     query = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
     with admin_connection(admin_url) as conn, conn.cursor() as cur:
         cur.execute(query)
+
+
+def server_version(url: str) -> str:
+    """The server's version as PostgreSQL reports it, e.g. 18.6."""
+    with contextlib.closing(psycopg2.connect(url)) as conn, conn.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        (version,) = cursor.fetchone()
+    return version.split()[0]

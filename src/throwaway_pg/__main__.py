@@ -1,4 +1,5 @@
-"""`nox -s db`: a throwaway PostgreSQL to follow the pages with, in your own terminal.
+"""`python -m throwaway_pg` (`nox -s db`): a throwaway PostgreSQL to follow the pages with,
+in your own terminal.
 
 It prints the two lines to paste there (DATABASE_URL for an empty `tutorial` database,
 and PATH for the server's own psql), keeps the server until Ctrl-C, then stops it and
@@ -10,9 +11,8 @@ from __future__ import annotations
 import signal
 import sys
 
-from tutorial_harness import postgres
-from tutorial_harness.provenance import versions
-from tutorial_harness.server import with_database
+from throwaway_pg import postgres
+from throwaway_pg.server import with_database
 
 
 def main() -> int:
@@ -24,7 +24,7 @@ def main() -> int:
     try:
         postgres.create_database(cluster.url(), "tutorial")
         url = with_database(cluster.url(), "tutorial")
-        version = versions(url)["postgresql"]
+        version = postgres.server_version(url)
         print(f"db: a throwaway PostgreSQL {version}; paste these two lines into your terminal:")
         print(f"export DATABASE_URL='{url}'")
         print(f'export PATH="{cluster.bin}:$PATH"')

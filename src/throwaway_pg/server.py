@@ -18,8 +18,8 @@ import psycopg2
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from tutorial_harness import postgres
-from tutorial_harness.postgres import PostgresError
+from throwaway_pg import postgres
+from throwaway_pg.postgres import PostgresError
 
 OVERRIDE_VARIABLE = "TUTORIAL_DATABASE_URL"
 CONNECT_TIMEOUT = 10  # seconds to wait for a user's server before saying it does not answer
