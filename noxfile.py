@@ -68,7 +68,7 @@ def watch(session: nox.Session) -> None:
     """Re-verify a page each time it, or an examples/ file it shows, is saved (beside
     `nox -s serve`, a failing page says so at its top)."""
     session.install("-e", ".[test,docs]")
-    session.run("python", "-m", "tutorial_harness.watch")
+    session.run("python", "-m", "docs_runner.watch")
 
 
 @nox.session

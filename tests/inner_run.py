@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tutorial_harness import alembic_cli, schema
+from alembic_docs import alembic_cli, schema
 
 
 @pytest.mark.parametrize("n", range(int(os.environ.get("COPIES", "1"))))

@@ -7,9 +7,9 @@ from pathlib import Path
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from tutorial_harness import provenance, schema
-from tutorial_harness.page import PageRun, check
-from tutorial_harness.schema import Column
+from alembic_docs import schema
+from alembic_docs.schema import Column
+from docs_runner.page import PageRun, check
 
 # The seed guide's users table, as PostgreSQL reports it.
 SEED_USERS = [
@@ -304,10 +304,10 @@ def reader_installs_the_recorded_versions(run: PageRun) -> None:
     python = run.shell.cwd / ".venv/bin/python"
     output = subprocess.run([python, "-c", script], capture_output=True, text=True, check=True)
     installed = json.loads(output.stdout)
-    used = provenance.versions(run.database_url)
+    used = run.versions
     assert [installed[0], installed[1], installed[2].split()[0]] == [
-        used["alembic"],
-        used["sqlalchemy"],
+        used["Alembic"],
+        used["SQLAlchemy"],
         used["psycopg2"],
     ]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from alembic_docs.alembic_cli import run_in_process, run_subprocess
 from throwaway_pg.server import Server
-from tutorial_harness.alembic_cli import run_in_process, run_subprocess
 
 ROOT = Path(__file__).parent.parent
 

@@ -22,9 +22,9 @@ import psycopg2
 import pytest
 from alembic.script import ScriptDirectory
 
+from alembic_docs import schema
 from tests import chains
 from throwaway_pg.server import libpq_url
-from tutorial_harness import schema
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 MIGRATION_LOCK = 7_230_153  # as in the env.py files

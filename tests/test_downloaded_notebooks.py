@@ -25,9 +25,10 @@ from jupyter_client.kernelspec import KernelSpecManager
 from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
 
+from alembic_docs import schema
+from docs_runner import notebooks, provenance
 from tests.site_tree import notebooks as notebooks_in_the_tree
 from throwaway_pg.server import libpq_url
-from tutorial_harness import notebooks, provenance, schema
 
 ROOT = Path(__file__).parent.parent
 NOTEBOOKS = notebooks_in_the_tree()
@@ -54,8 +55,8 @@ def test_the_install_line_gives_the_recorded_versions(path: Path) -> None:
     assert recorded, f"{path.name} has no provenance line"
     pins = dict(package.split("==") for package in install_line(path) if "==" in package)
     assert pins == {
-        "alembic": recorded["alembic"],
-        "sqlalchemy": recorded["sqlalchemy"],
+        "alembic": recorded["Alembic"],
+        "sqlalchemy": recorded["SQLAlchemy"],
         "psycopg2-binary": recorded["psycopg2"],
     }
 
@@ -79,7 +80,7 @@ def reader_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     install = [python, "-m", "pip", "install", "--quiet", *packages]
     result = subprocess.run(install, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
-    harness = subprocess.run([python, "-c", "import tutorial_harness"], capture_output=True)
+    harness = subprocess.run([python, "-c", "import docs_runner"], capture_output=True)
     assert harness.returncode != 0, "the reader's virtualenv must not have the harness"
     spec = venv / "share/jupyter/kernels" / KERNEL / "kernel.json"
     spec.parent.mkdir(parents=True)
@@ -112,7 +113,7 @@ def check_cell(notebook: NotebookNode) -> NotebookNode:
     }
     return nbformat.v4.new_code_cell(
         "import pathlib, sys\n"
-        "assert 'tutorial_harness' not in sys.modules\n"
+        "assert 'docs_runner' not in sys.modules\n"
         f"written = {written!r}\n"
         "assert {path: pathlib.Path(path).read_bytes() for path in written} == written\n"
     )

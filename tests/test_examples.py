@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from alembic_docs.alembic_cli import run_in_process
 from tests.page_checks import assert_no_users_table, assert_seed_schema
-from tutorial_harness.alembic_cli import run_in_process
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "examples" / "tutorial"

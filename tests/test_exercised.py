@@ -1,10 +1,10 @@
-"""Bytecode caches a page's own commands made stale (tutorial_harness.exercised)."""
+"""Bytecode caches a page's own commands made stale (docs_runner.exercised)."""
 
 import os
 import py_compile
 from pathlib import Path
 
-from tutorial_harness.exercised import forget_stale_caches
+from docs_runner.exercised import forget_stale_caches
 
 
 def _module(project: Path, text: str) -> tuple[Path, Path]:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from tutorial_harness import schema
-from tutorial_harness.alembic_cli import run_in_process
+from alembic_docs import schema
+from alembic_docs.alembic_cli import run_in_process
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 

@@ -3,7 +3,7 @@ how-it-works includes is the one generated from it."""
 
 from pathlib import Path
 
-from tutorial_harness import manifest
+from docs_runner import manifest
 
 ROOT = Path(__file__).parent.parent
 COMMITTED = ROOT / manifest.DEFAULT

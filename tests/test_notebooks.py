@@ -11,12 +11,12 @@ import pytest
 from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
 
+from docs_runner import manifest, notebooks, provenance
+from docs_runner.pytest_plugin import manifest_path
+from docs_runner.rendered import code_blocks
+from docs_runner.shell import reader_env
 from tests.site_tree import nav_pages
 from tests.site_tree import notebooks as notebooks_in_the_tree
-from tutorial_harness import manifest, notebooks, provenance
-from tutorial_harness.pytest_plugin import manifest_path
-from tutorial_harness.rendered import code_blocks
-from tutorial_harness.shell import reader_env
 
 ROOT = Path(__file__).parent.parent
 NOTEBOOKS = notebooks_in_the_tree()
@@ -123,10 +123,10 @@ def test_notebook_runs_and_its_outputs_are_current(
     name = str(path.relative_to(ROOT))
     rerun = notebooks.differences(Path(name), executed, again, ("first run", "second run"))
     differing = notebooks.differences(Path(name), committed, executed)
-    used = provenance.versions(database_url)
+    used = provenance.versions(database_url, request.config.hook)
     prose = notebooks.markdown(committed)
     other = provenance.other_versions(provenance.recorded(prose), used)
-    failures = differing + provenance.problems(prose, runs_something=True)
+    failures = differing + provenance.problems(prose, True, used)
     if other:  # first: it says what the differences below are
         means = "a cell that differs shows what readers with these versions see"
         failures.insert(0, f"{name}: {other}: {means}")
@@ -277,7 +277,7 @@ def test_chunks_of_one_stream_and_the_random_name_do_not_count() -> None:
 def test_written_outputs_are_the_displayed_ones_in_order(tmp_path: Path) -> None:
     executed = notebook_with(stdout("a\n"), stdout("b\n"), stderr(LOG), stdout(ERROR))
     path = tmp_path / "n.ipynb"
-    versions = {"alembic": "1", "sqlalchemy": "2", "psycopg2": "3", "postgresql": "4"}
+    versions = {"Alembic": "1", "SQLAlchemy": "2", "psycopg2": "3", "PostgreSQL": "4"}
     notebooks.write_outputs(path, executed, versions)
     written = nbformat.read(path, as_version=4)
     outputs = [(o.output_type, o.name, o.text) for o in written.cells[-1].outputs]
@@ -290,7 +290,7 @@ def test_written_outputs_are_the_displayed_ones_in_order(tmp_path: Path) -> None
 
 def test_update_keeps_the_provenance_date_when_the_versions_are_the_same(tmp_path: Path) -> None:
     """The date says when the versions last changed, not when outputs were last rewritten."""
-    versions = {"alembic": "1", "sqlalchemy": "2", "psycopg2": "3", "postgresql": "4"}
+    versions = {"Alembic": "1", "SQLAlchemy": "2", "psycopg2": "3", "PostgreSQL": "4"}
     executed = notebook_with(stdout("a\n"))
     old = provenance.line(versions).replace(str(datetime.date.today()), "2020-01-02")
     executed.cells.insert(1, nbformat.v4.new_markdown_cell(old))
@@ -298,5 +298,5 @@ def test_update_keeps_the_provenance_date_when_the_versions_are_the_same(tmp_pat
     notebooks.write_outputs(path, executed, versions)
     prose = notebooks.markdown(nbformat.read(path, as_version=4))
     assert [m[0] for m in provenance.LINE.finditer(prose)] == [old]
-    notebooks.write_outputs(path, executed, {**versions, "alembic": "9"})
+    notebooks.write_outputs(path, executed, {**versions, "Alembic": "9"})
     assert "Alembic 9," in notebooks.markdown(nbformat.read(path, as_version=4))

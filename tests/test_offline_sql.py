@@ -5,10 +5,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from alembic_docs.alembic_cli import run_in_process
+from alembic_docs.schema import alembic_versions
 from throwaway_pg.postgres import pg_install
 from throwaway_pg.server import Server
-from tutorial_harness.alembic_cli import run_in_process
-from tutorial_harness.schema import alembic_versions
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "tutorial"
 

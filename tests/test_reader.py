@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from alembic_docs import schema
+from docs_runner.page import PageRun
+from docs_runner.reader import Reader, read, terminal
+from docs_runner.shell import ShellState
 from tests.site_tree import nav_pages
 from throwaway_pg.postgres import pg_install
 from throwaway_pg.server import Server
-from tutorial_harness import schema
-from tutorial_harness.page import PageRun
-from tutorial_harness.reader import Reader, read, terminal
-from tutorial_harness.shell import ShellState
 
 ROOT = Path(__file__).resolve().parent.parent
 # The URL the first page shows; a reader types theirs instead.
@@ -25,7 +25,9 @@ def tutorial_pages() -> list[Path]:
 
 
 @pytest.fixture
-def readers_run(postgres_server: Server, tmp_path: Path, run_tmp: Path):
+def readers_run(
+    postgres_server: Server, tmp_path: Path, run_tmp: Path, pytestconfig: pytest.Config
+):
     """A new terminal whose PATH is the system's plus psql (the first page has the reader
     install it from their system's packages), an empty project directory, a new database.
     Its TMPDIR is the run's, removed with the run however it ends."""
@@ -44,6 +46,7 @@ def readers_run(postgres_server: Server, tmp_path: Path, run_tmp: Path):
             examples=ROOT / "examples",
             shell=ShellState(project, {**terminal(tools), "TMPDIR": str(run_tmp)}),
             reader=Reader({EXAMPLE_URL: url}),
+            hook=pytestconfig.hook,  # the Alembic profile: revision ids, versions
         )
         try:
             yield run

@@ -5,12 +5,15 @@ are left out: pip falls back to an older release for an older Python (soupsieve 
 3.11.2, 4.1.3 on 3.11.7)."""
 
 import re
+import tomllib
 from importlib.metadata import distribution
+from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-PROJECT = "alembic-postgres-tutorial"
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"]
 
 
 def requires_python(name: str) -> str:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from docs_runner import provenance
 from throwaway_pg.server import Server
-from tutorial_harness import provenance
 
 pytest_plugins = ["pytester"]
 ROOT = Path(__file__).parent.parent
@@ -75,9 +75,9 @@ def page(text: str, line: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def recorded(postgres_server: Server) -> str:
+def recorded(postgres_server: Server, pytestconfig: pytest.Config) -> str:
     """The provenance line of this run's versions."""
-    return provenance.line(provenance.versions(postgres_server.admin_url))
+    return provenance.line(provenance.versions(postgres_server.admin_url, pytestconfig.hook))
 
 
 @pytest.fixture
@@ -374,7 +374,7 @@ def test_a_database_check_does_not_count_as_reading(
     project: pytest.Pytester, recorded: str
 ) -> None:
     project.makeconftest(
-        "from tutorial_harness.page import check\n"
+        "from docs_runner.page import check\n"
         "@check('reads-the-note')\n"
         "def reads(run):\n"
         "    (run.project / 'notes/note.txt').read_text()\n"
@@ -466,12 +466,12 @@ def test_a_page_without_provenance_fails_and_update_adds_it(
 
 
 def test_other_versions_fail_the_line_and_every_block_still_runs(
-    project: pytest.Pytester, postgres_server: Server
+    project: pytest.Pytester, postgres_server: Server, pytestconfig: pytest.Config
 ) -> None:
     """A run on other versions (a reader's server, say) says which pages differ and how,
     and never offers to rewrite the pages from that run."""
-    used = provenance.versions(postgres_server.admin_url)
-    older = {**used, "alembic": "0.9.1", "postgresql": "15.18"}  # psycopg2 and SQLAlchemy same
+    used = provenance.versions(postgres_server.admin_url, pytestconfig.hook)
+    older = {**used, "Alembic": "0.9.1", "PostgreSQL": "15.18"}  # psycopg2 and SQLAlchemy same
     for name, text in {"good": GOOD, "mismatch": MISMATCH}.items():
         write(project, name, page(text, provenance.line(older)))
     project.makeini(  # a manifest with no entries: good.md's end fails too
@@ -479,7 +479,7 @@ def test_other_versions_fail_the_line_and_every_block_still_runs(
     )
     result = project.runpytest_subprocess("docs/good.md", "docs/mismatch.md")
     other = (
-        f"this run used Alembic {used['alembic']} and PostgreSQL {used['postgresql']}; "
+        f"this run used Alembic {used['Alembic']} and PostgreSQL {used['PostgreSQL']}; "
         "the outputs were recorded with Alembic 0.9.1 and PostgreSQL 15.18"
     )
     result.stdout.fnmatch_lines(

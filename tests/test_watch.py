@@ -14,9 +14,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from docs_runner.watch import STATUS, affected
 from tests.test_runner import GOOD, page, project, recorded  # noqa: F401 (fixtures)
 from throwaway_pg.server import Server
-from tutorial_harness.watch import STATUS, affected
 
 pytest_plugins = ["pytester"]
 ROOT = Path(__file__).parent.parent
@@ -31,14 +31,14 @@ def test_a_page_is_affected_by_itself_and_by_the_examples_it_shows() -> None:
     assert ROOT / "docs/tutorial/upgrade-and-downgrade.md" in affected(
         ROOT / "examples/tutorial/alembic.ini", ROOT
     )
-    assert affected(ROOT / "src/tutorial_harness/page.py", ROOT) == []
+    assert affected(ROOT / "src/docs_runner/page.py", ROOT) == []
 
 
 class Watcher:
     def __init__(self, directory: Path, database_url: str) -> None:
         env = {**os.environ, "TUTORIAL_DATABASE_URL": database_url}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tutorial_harness.watch"],
+            [sys.executable, "-m", "docs_runner.watch"],
             cwd=directory,
             env=env,
             stdout=subprocess.PIPE,

@@ -17,9 +17,9 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from alembic_docs import schema
+from alembic_docs.alembic_cli import run_in_process
 from throwaway_pg.server import libpq_url
-from tutorial_harness import schema
-from tutorial_harness.alembic_cli import run_in_process
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 EXPAND = "3c9e5a7b1d20_add_family_name.py"

@@ -25,9 +25,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from alembic_docs import alembic_cli
 from throwaway_pg import postgres
 from throwaway_pg.server import Server, open_server
-from tutorial_harness import alembic_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "bench"
@@ -178,7 +178,7 @@ def page_cold() -> float:
 
 def page_watched(server: Server, runs: int) -> float:
     """One page re-verified by `nox -s watch`: warm imports, a running server."""
-    from tutorial_harness.watch import verify
+    from docs_runner.watch import verify
 
     def once() -> float:
         with contextlib.redirect_stdout(io.StringIO()):  # pytest's report, not ours
@@ -297,20 +297,20 @@ def main(quick: bool) -> dict:
 
 def measured_on() -> dict[str, str]:
     """Where and with what the figures were measured: they mean little without it."""
-    from tutorial_harness.provenance import versions
+    from alembic_docs.pytest_plugin import libraries
 
     memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
     server = open_server()
     try:
         with server.database() as url:
-            used = versions(url)
+            used = {**libraries(), "PostgreSQL": postgres.server_version(url)}
     finally:
         server.close()
     return {
         "date": str(datetime.date.today()),
         "machine": f"{os.cpu_count()} cores, {memory_kb / 2**20:.0f} GiB",
         "python": platform.python_version(),
-        **used,
+        **{name.lower(): version for name, version in used.items()},
     }
 
 

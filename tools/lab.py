@@ -14,10 +14,9 @@ import signal
 import subprocess
 import sys
 
-from throwaway_pg.postgres import PostgresError
-from throwaway_pg.server import open_server
-from tutorial_harness.provenance import versions
-from tutorial_harness.shell import reader_env
+from docs_runner.shell import reader_env
+from throwaway_pg.postgres import PostgresError, server_version
+from throwaway_pg.server import libpq_url, open_server
 
 
 def run(command: list[str]) -> int:
@@ -41,7 +40,7 @@ def run(command: list[str]) -> int:
 
 
 def _report(description: str, url: str) -> None:
-    print(f"lab: {description} (PostgreSQL {versions(url)['postgresql']})")
+    print(f"lab: {description} (PostgreSQL {server_version(libpq_url(url))})")
     print("lab: the notebooks' kernels get DATABASE_URL; each notebook run makes its own database")
 
 

@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-STATUS = ".verification-status.json"  # in docs/, where tutorial_harness.watch writes it
+STATUS = ".verification-status.json"  # in docs/, where docs_runner.watch writes it
 _serving = False
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from alembic.config import CommandLine, Config
 from alembic.util import messaging
 
-from tutorial_harness.shell import environment
+from docs_runner.shell import environment
 
 
 class UnfaithfulInProcess(RuntimeError):

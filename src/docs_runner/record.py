@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from tutorial_harness.normalise import ELLIPSIS, tidy
+from docs_runner.normalise import ELLIPSIS, tidy
 
 
 @dataclass

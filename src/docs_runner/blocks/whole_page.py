@@ -8,17 +8,17 @@ from typing import TYPE_CHECKING
 
 from sybil import Region
 
-from tutorial_harness import manifest, provenance
-from tutorial_harness.blocks.base import Block
-from tutorial_harness.rendered import code_blocks
+from docs_runner import manifest, provenance
+from docs_runner.blocks.base import Block
+from docs_runner.rendered import code_blocks
 
 if TYPE_CHECKING:
-    from tutorial_harness.page import PageRun
+    from docs_runner.page import PageRun
 
 
 @dataclass
 class Provenance(Block):
-    """The page's "Outputs recorded on ..." line (see tutorial_harness.provenance).
+    """The page's "Outputs recorded on ..." line (see docs_runner.provenance).
 
     Independent: with other versions, every block still runs and shows its own difference.
     """
@@ -42,7 +42,9 @@ class Provenance(Block):
 
     def evaluate(self, run: PageRun) -> str | None:
         run.record.recorded = self.date
-        problems = provenance.problems(self.prose, self.runs_something)
+        problems = provenance.problems(self.prose, self.runs_something, run.versions)
+        if run.update and self.recorded is None:  # the line update adds below
+            problems = [p for p in problems if not p.startswith("0 provenance lines")]
         if self.runs_something:
             problems += self._versions(run)
         return "\n".join(f"{run.page}: {problem}" for problem in problems) or None

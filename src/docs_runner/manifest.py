@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from tutorial_harness.record import PageRecord
+from docs_runner.record import PageRecord
 
 DEFAULT = "docs/verification.json"  # the `docs_manifest` ini setting; the table beside it
 # The table's columns: a line class (or the family of named normalisations) each.

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from sybil import Document
 
-from tutorial_harness import blocks, page, shell
-from tutorial_harness.blocks.whole_page import PageEnd, Provenance
+from docs_runner import blocks, page, shell
+from docs_runner.blocks.whole_page import PageEnd, Provenance
 
 END = "--- end of block ---"
 # Reads code blocks from stdin (a line "<size> <file name>", then the code) into one

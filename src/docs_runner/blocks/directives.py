@@ -7,10 +7,10 @@ import unittest
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tutorial_harness.blocks.base import Block, Fence
+from docs_runner.blocks.base import Block, Fence
 
 if TYPE_CHECKING:
-    from tutorial_harness.page import PageRun
+    from docs_runner.page import PageRun
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Check(Block):
     name: str
 
     def evaluate(self, run: PageRun) -> str | None:
-        from tutorial_harness.page import CHECKS
+        from docs_runner.page import CHECKS
 
         if self.name not in CHECKS:
             known = ", ".join(sorted(CHECKS))
@@ -56,7 +56,7 @@ class OptOut(Block):
     independent = True
 
     def evaluate(self, run: PageRun) -> str | None:
-        from tutorial_harness.blocks.files import SNIPPET
+        from docs_runner.blocks.files import SNIPPET
 
         shown = self.fence.source
         if snippet := SNIPPET.match(shown.strip()):  # the site shows the included file

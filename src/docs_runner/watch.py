@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from inotify_simple import INotify, flags
 
+from docs_runner.blocks.whole_page import SNIPPET_LINE
 from throwaway_pg.server import Server, open_server
-from tutorial_harness.blocks.whole_page import SNIPPET_LINE
 
 STATUS = "docs/.verification-status.json"
 PROJECT = re.compile(r"<!--\s*project:\s*(?P<name>[\w./-]+)\s*-->")
@@ -155,7 +155,7 @@ def main() -> int:
         server.close()
         (root / STATUS).unlink(missing_ok=True)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    os.execv(sys.executable, [sys.executable, "-m", "tutorial_harness.watch"])  # restart
+    os.execv(sys.executable, [sys.executable, "-m", "docs_runner.watch"])  # restart
 
 
 if __name__ == "__main__":

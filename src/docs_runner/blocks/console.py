@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tutorial_harness.blocks.base import Block, Fence
+from docs_runner.blocks.base import Block, Fence
 
 if TYPE_CHECKING:
-    from tutorial_harness.page import PageRun
+    from docs_runner.page import PageRun
 
 PROMPT = "$ "
 FAILS = re.compile(r"\s+# fails \(exit status (?P<status>\d+)\)$")

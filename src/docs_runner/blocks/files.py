@@ -2,7 +2,7 @@
 
 The page shows the file from examples/ that the runner writes into the project, so what a
 reader sees is what ran. A written file must then be exercised: a later step reads, imports
-or runs it (see tutorial_harness.exercised). `hl_lines` must highlight exactly the lines that
+or runs it (see docs_runner.exercised). `hl_lines` must highlight exactly the lines that
 differ from the file it replaces (blank lines may go unhighlighted).
 """
 
@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tutorial_harness.blocks.base import Block, Fence
-from tutorial_harness.normalise import shown_timestamps
+from docs_runner.blocks.base import Block, Fence
+from docs_runner.normalise import shown_timestamps
 
 if TYPE_CHECKING:
-    from tutorial_harness.page import PageRun
+    from docs_runner.page import PageRun
 
 SNIPPET = re.compile(r'^--8<-- "(?P<path>[^"]+)"\s*$')
 

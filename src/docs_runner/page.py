@@ -2,7 +2,8 @@
 
 A page is a scenario: its blocks run top to bottom in a fresh project directory with
 DATABASE_URL set to a fresh database, and what the page shows is compared with what happened.
-Each block kind (tutorial_harness.blocks) evaluates itself against the `PageRun`.
+Each block kind (docs_runner.blocks) evaluates itself against the `PageRun`; a profile
+(docs_runner.hookspecs) runs its tool's commands and maps the values they make up.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import datetime
 import difflib
 import functools
 import shlex
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,23 +19,23 @@ from typing import TYPE_CHECKING, Any
 
 from sybil import Document, Example, Region
 
-from tutorial_harness import alembic_cli, blocks, provenance, shell
-from tutorial_harness.blocks.base import Block, Fence
-from tutorial_harness.exercised import FileWatch, forget_stale_caches
-from tutorial_harness.normalise import (
+from docs_runner import blocks, provenance, shell
+from docs_runner.blocks.base import Block, Fence
+from docs_runner.exercised import FileWatch, forget_stale_caches
+from docs_runner.normalise import (
     Context,
     ElisionError,
-    RevisionIds,
+    ProducedValues,
     check_elisions,
     compare,
     keep_elisions,
     normalise,
     tidy,
 )
-from tutorial_harness.record import PageRecord
+from docs_runner.record import PageRecord
 
 if TYPE_CHECKING:
-    from tutorial_harness.reader import Reader
+    from docs_runner.reader import Reader
 
 READER_HINT = (
     "A reader running the pages in order in one terminal gets this, though each page passes "
@@ -65,10 +65,10 @@ class PageRun:
     examples: Path
     shell: shell.ShellState
     manifest: Path | None = None  # the verification manifest, if the project keeps one
-    in_process: bool = True
+    hook: Any = None  # pytest's hooks, where profiles plug in (None: bash only)
     update: bool = False
     update_command: str = "pytest --update-docs"  # what rewrites shown outputs (ini setting)
-    ids: RevisionIds = field(default_factory=RevisionIds)
+    values: list[ProducedValues] = field(default_factory=list)  # the profiles' (ids, say)
     started: datetime.datetime = field(default_factory=datetime.datetime.now)
     namespace: dict[str, Any] = field(default_factory=dict)
     last_stdout: str | None = None
@@ -78,44 +78,37 @@ class PageRun:
     files: FileWatch = field(default_factory=FileWatch)
     reader: Reader | None = None  # set when pages run as a reader runs them (.reader)
 
-    def run(self, line: str, fails: bool = False) -> tuple[int, str]:
-        """One console line, as (exit status, output): alembic in-process when it is a
-        plain alembic call, anything else in bash.
+    def __post_init__(self) -> None:
+        if self.hook and not self.values:
+            self.values = [v for v in self.hook.pytest_docs_produced_values(run=self) if v]
 
-        A command the page says fails runs as the real CLI, the only way to print its real
-        traceback. It is never run twice: a failed command may have committed part of its
-        work (`transaction_per_migration`, an autocommit block), so a second run would not
-        be the reader's. If an unmarked command raises in-process, its result is what an
-        uncaught exception gives: the traceback and exit status 1.
-        """
-        line = self.ids.prefixes_to_real(self.to_real(line))  # `cat versions/<shown id>_x.py`
+    def run(self, line: str, fails: bool = False) -> tuple[int, str]:
+        """One console line, as (exit status, output): by a profile if one takes it (in
+        a reader's run, never: they have a terminal), else in bash."""
+        line = self.to_real(line)  # `cat versions/<shown id>_x.py`
+        for values in self.values:
+            line = values.to_typed(line)  # `alembic upgrade 1975+1`
         argv = shlex.split(line, comments=True) if not set(line) & SHELL_SPECIALS else []
-        if argv[:1] != ["alembic"] or self.reader:
-            status, output = shell.run_line(line, self.shell)
-        else:
-            status, output = self._alembic(argv[1:], fails)
+        result = None
+        if self.hook and not self.reader:
+            result = self.hook.pytest_docs_run_command(run=self, argv=argv, fails=fails)
+        status, output = result or shell.run_line(line, self.shell)
         forget_stale_caches(self.project)
-        if argv[1:2] in (["revision"], ["merge"]) and "--rev-id" not in argv:
-            self.ids.note_generated(output)
+        for values in self.values:
+            values.command_ran(argv, output)
         return status, output
 
     def to_real(self, text: str) -> str:
-        """What the page shows as what this run types: its own ids (and a reader's URL)."""
-        return self.ids.to_real(self.reader.to_real(text) if self.reader else text)
-
-    def _alembic(self, argv: list[str], fails: bool) -> tuple[int, str]:
-        if not self.in_process or fails:
-            return alembic_cli.run_subprocess(argv, self.shell.cwd, self.shell.env)
-        try:
-            return alembic_cli.run_in_process(argv, self.shell.cwd, self.shell.env)
-        except alembic_cli.UnfaithfulInProcess as error:
-            cause = error.__cause__ or error
-            return 1, "".join(traceback.format_exception(cause))
+        """What the page shows as what this run types: its own values (and a reader's URL)."""
+        text = self.reader.to_real(text) if self.reader else text
+        for values in self.values:
+            text = values.to_real(text)
+        return text
 
     @functools.cached_property
     def versions(self) -> dict[str, str]:
-        """What this run used: the libraries here, and the server behind the URL."""
-        return provenance.versions(self.database_url)
+        """What this run used: the profiles' libraries, then the server behind the URL."""
+        return provenance.versions(self.database_url, self.hook)
 
     @property
     def other_versions(self) -> str | None:
@@ -136,7 +129,7 @@ class PageRun:
 
     @property
     def context(self) -> Context:
-        return Context(str(self.project), self.ids, self.started)
+        return Context(str(self.project), self.values, self.started)
 
     def compare(
         self, output: str, expected: str, line: int, what: str

@@ -8,11 +8,11 @@ import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tutorial_harness import shell
-from tutorial_harness.blocks.base import Block, Fence
+from docs_runner import shell
+from docs_runner.blocks.base import Block, Fence
 
 if TYPE_CHECKING:
-    from tutorial_harness.page import PageRun
+    from docs_runner.page import PageRun
 
 
 @dataclass

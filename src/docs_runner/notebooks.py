@@ -39,9 +39,9 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
 
-from tutorial_harness import provenance
-from tutorial_harness.record import PageRecord
-from tutorial_harness.shell import environment
+from docs_runner import provenance
+from docs_runner.record import PageRecord
+from docs_runner.shell import environment
 
 # The random part of the scratch project's name. A `!command` runs on a terminal 80 columns
 # wide, so alembic wraps long paths, at hyphens: the random part is never split.

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from tutorial_harness.page import PageRun
+    from docs_runner.page import PageRun
 
 
 @dataclass

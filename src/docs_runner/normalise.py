@@ -4,8 +4,8 @@ Only values this run produced are normalised, each by a named rule (the manifest
 them per page):
   - `project-path`: the scratch project's absolute path, shown as /path/to/project;
   - `python-paths`: this environment's and Python's prefixes (in tracebacks);
-  - `revision-id`: ids `alembic revision`/`merge` generated at random in this run, shown as
-    the page shows them; fixed ids (from examples/ or `--rev-id`) are compared literally;
+  - a profile's own values made up at random (alembic_docs: `revision-id`), shown as the
+    page shows them;
   - `timestamp`: date-times from the page run's own time span (a new file's `Create Date`),
     never a fixed one from a committed file;
   - `duration`: a pytest summary's "in 0.84s".
@@ -19,7 +19,8 @@ import datetime
 import re
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Protocol
 
 PROJECT_PLACEHOLDER = "/path/to/project"
 PATHS = {sys.prefix: "/path/to/venv", sys.base_prefix: "/path/to/python"}
@@ -27,49 +28,29 @@ PYTHON_VERSION_DIR = re.compile(r"/lib/python3\.\d+/")
 ELLIPSIS = "..."
 TRACEBACK = "Traceback (most recent call last):"
 FRAME_LINES = r"((?:[ \t][^\n]*\n)+)"  # what `...` stands for: indented traceback lines
-REVISION_ID = re.compile(r"(?<![0-9a-zA-Z])[0-9a-f]{12}(?![0-9a-zA-Z])")
-ID_PREFIX = re.compile(r"(?<![0-9a-zA-Z])[0-9a-f]{4,11}(?![0-9a-zA-Z])")  # `upgrade 1975+1`
 TIMESTAMP = re.compile(r"\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?")
 DURATION = re.compile(r"(?<![\w.])\d+\.\d+s\b")  # pytest's "3 passed in 0.84s"
-GENERATED_FILE = re.compile(r"^Generating \S*/([0-9a-f]{12})_\w*\.py \.\.\.", re.MULTILINE)
 
 
-@dataclass
-class RevisionIds:
-    """The page's one-to-one map from ids this run generated to the ids the page shows."""
+class ProducedValues(Protocol):
+    """Values a profile's tool makes up at random in a run (revision ids, say), mapped
+    one-to-one to those the page shows (a profile gives one per page run: hookspecs)."""
 
-    generated: set[str] = field(default_factory=set)
-    shown: dict[str, str] = field(default_factory=dict)  # real -> shown
-
-    def note_generated(self, output: str) -> None:
-        """The ids of the files an `alembic revision`/`merge` without `--rev-id` wrote."""
-        self.generated.update(GENERATED_FILE.findall(output))
+    rule: str  # the normalisation's name, as the manifest counts it
 
     def learn(self, actual: str, expected: str) -> None:
-        """Pair a generated id with the id at the same position in the shown output."""
-        taken = set(self.shown.values())
-        pairs = zip(REVISION_ID.findall(actual), REVISION_ID.findall(expected), strict=False)
-        for real, shown in pairs:
-            if real in self.generated and real not in self.shown and shown not in taken:
-                self.shown[real] = shown
-                taken.add(shown)
+        """Pair this run's values in a real output with the page's at the same places."""
 
-    def to_shown(self, text: str) -> str:
-        return REVISION_ID.sub(lambda m: self.shown.get(m[0], m[0]), text)
+    def to_shown(self, text: str) -> str: ...
 
     def to_real(self, text: str) -> str:
-        real = {shown: real for real, shown in self.shown.items()}
-        return REVISION_ID.sub(lambda m: real.get(m[0], m[0]), text)
+        """What the page shows, as this run's values (a file a block writes, a command)."""
 
-    def prefixes_to_real(self, command: str) -> str:
-        """A command's prefixes of shown ids as the same prefixes of the real ones: what a
-        reader whose ids differ types for `alembic upgrade 1975+1`."""
+    def to_typed(self, command: str) -> str:
+        """A command as a reader types it with their values (e.g. prefixes of ids)."""
 
-        def real(match: re.Match[str]) -> str:
-            ids = [real for real, shown in self.shown.items() if shown.startswith(match[0])]
-            return ids[0][: len(match[0])] if len(ids) == 1 else match[0]
-
-        return ID_PREFIX.sub(real, command)
+    def command_ran(self, argv: list[str], output: str) -> None:
+        """Note the values a command made (`argv` as bash splits it)."""
 
 
 @dataclass
@@ -82,10 +63,10 @@ class Line:
 
 @dataclass
 class Context:
-    """What one page run produced: its project path, its ids, its time span."""
+    """What one page run produced: its project path, its profile's values, its time span."""
 
     project: str
-    ids: RevisionIds
+    values: list[ProducedValues]
     started: datetime.datetime
 
     def produced(self, stamp: str) -> bool:
@@ -98,13 +79,14 @@ class Context:
 def normalise(actual: str, expected: str, context: Context) -> list[Line]:
     """The real output's lines, each with the values this run produced replaced by the ones
     the page shows (timestamps and durations by position)."""
-    context.ids.learn(actual, expected)
+    for values in context.values:
+        values.learn(actual, expected)
     stamps = iter(TIMESTAMP.findall(expected))
     durations = iter(DURATION.findall(expected))
     steps: list[tuple[str, Callable[[str], str]]] = [
         ("project-path", lambda text: text.replace(context.project, PROJECT_PLACEHOLDER)),
         ("python-paths", _python_paths),
-        ("revision-id", context.ids.to_shown),
+        *((values.rule, values.to_shown) for values in context.values),
         ("timestamp", lambda text: _timestamps(text, stamps, context)),
         ("duration", lambda text: DURATION.sub(lambda m: next(durations, m[0]), text)),
     ]

@@ -18,14 +18,14 @@ import pytest
 from sybil import Sybil
 from sybil.integration.pytest import SybilItem
 
+from docs_runner import hookspecs, manifest, page, shell
+from docs_runner.blocks.whole_page import PageEnd
 from throwaway_pg.pytest_plugin import server_for
 from throwaway_pg.server import Server
-from tutorial_harness import manifest, page, shell
-from tutorial_harness.blocks.whole_page import PageEnd
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("tutorial_harness")
+    group = parser.getgroup("docs_runner")
     group.addoption(
         "--update-docs",
         action="store_true",
@@ -60,13 +60,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--naive",
         action="store_true",
         help="the baseline `nox -s bench` compares with: a fresh server per page, "
-        "alembic as subprocesses",
+        "profiles' commands (alembic) as subprocesses",
     )
-    group.addoption(
-        "--alembic-subprocess",
-        action="store_true",
-        help="run alembic console lines as subprocesses instead of in-process",
-    )
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -98,7 +97,7 @@ def page_run(
             examples=config.rootpath / config.getini("docs_examples"),
             manifest=manifest_path(config),
             shell=shell.ShellState(Path(project), env),
-            in_process=not (config.getoption("alembic_subprocess") or naive),
+            hook=config.hook,
             update=config.getoption("update_docs"),
             update_command=config.getini("docs_update_command"),
         )

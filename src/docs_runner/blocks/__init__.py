@@ -18,12 +18,12 @@ from pathlib import Path
 from sybil import Document, Region
 from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFencedCodeBlockLexer
 
-from tutorial_harness.blocks.base import Block, Fence, Unclassified
-from tutorial_harness.blocks.console import Console
-from tutorial_harness.blocks.directives import Check, OptOut, Project
-from tutorial_harness.blocks.files import File
-from tutorial_harness.blocks.python import Output, Python
-from tutorial_harness.blocks.whole_page import PageEnd, Provenance
+from docs_runner.blocks.base import Block, Fence, Unclassified
+from docs_runner.blocks.console import Console
+from docs_runner.blocks.directives import Check, OptOut, Project
+from docs_runner.blocks.files import File
+from docs_runner.blocks.python import Output, Python
+from docs_runner.blocks.whole_page import PageEnd, Provenance
 
 __all__ = ["Block", "KINDS", "lex", "classify"]
 

@@ -1,0 +1,70 @@
+"""The Alembic profile of the docs runner, plugged in through its hooks (docs_runner.hookspecs):
+`alembic` console lines run in-process with the CLI's exact output, revision ids map to the
+page's, and the provenance line names Alembic, SQLAlchemy and psycopg2."""
+
+from __future__ import annotations
+
+import traceback
+
+import pytest
+
+from alembic_docs import alembic_cli
+from alembic_docs.revision_ids import RevisionIds
+from docs_runner.page import PageRun
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("alembic_docs").addoption(
+        "--alembic-subprocess",
+        action="store_true",
+        help="run alembic console lines as the real CLI, in subprocesses, instead of "
+        "in-process (slower; what a reader runs)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    subprocess = config.getoption("alembic_subprocess") or config.getoption("naive", False)
+    config.pluginmanager.register(AlembicProfile(in_process=not subprocess), "alembic-profile")
+
+
+class AlembicProfile:
+    def __init__(self, in_process: bool) -> None:
+        self.in_process = in_process
+
+    def pytest_docs_run_command(
+        self, run: PageRun, argv: list[str], fails: bool
+    ) -> tuple[int, str] | None:
+        """A command the page marks as failing runs as the real CLI, the only way to print
+        its real traceback. If an unmarked one raises in-process, its result is what an
+        uncaught exception gives (traceback, status 1): never a second run, since it may
+        have committed part of its work (`transaction_per_migration`, an autocommit block).
+        """
+        if argv[:1] != ["alembic"]:
+            return None
+        cwd, env = run.shell.cwd, run.shell.env
+        if not self.in_process or fails:
+            return alembic_cli.run_subprocess(argv[1:], cwd, env)
+        try:
+            return alembic_cli.run_in_process(argv[1:], cwd, env)
+        except alembic_cli.UnfaithfulInProcess as error:
+            cause = error.__cause__ or error
+            return 1, "".join(traceback.format_exception(cause))
+
+    def pytest_docs_produced_values(self, run: PageRun) -> RevisionIds:
+        return RevisionIds()
+
+    def pytest_docs_versions(self) -> dict[str, str]:
+        return libraries()
+
+
+def libraries() -> dict[str, str]:
+    """The libraries an Alembic page's outputs depend on, as the provenance line names them."""
+    import alembic
+    import psycopg2
+    import sqlalchemy
+
+    return {
+        "Alembic": alembic.__version__,
+        "SQLAlchemy": sqlalchemy.__version__,
+        "psycopg2": psycopg2.__version__.split()[0],
+    }

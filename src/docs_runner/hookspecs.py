@@ -1,0 +1,36 @@
+"""The hooks a profile implements to plug a tool into the runner (alembic_docs is one).
+
+A profile is a pytest plugin: its hook functions are found by name, like pytest's own.
+Without one, every console line runs in bash and the provenance line names PostgreSQL only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from docs_runner.normalise import ProducedValues
+    from docs_runner.page import PageRun
+
+hookspec = pluggy.HookspecMarker("pytest")
+
+
+@hookspec(firstresult=True)
+def pytest_docs_run_command(run: PageRun, argv: list[str], fails: bool) -> tuple[int, str] | None:
+    """Run a console line yourself, e.g. your tool in-process, as (exit status, output);
+    None leaves it to bash. `argv` is the line as bash splits it ([] if it uses shell
+    syntax); `fails` is true when the page says the command fails."""
+
+
+@hookspec
+def pytest_docs_produced_values(run: PageRun) -> ProducedValues | None:
+    """Values your tool makes up at random (ids, say) that a page shows as recorded: one
+    object per page run, which maps them both ways (see docs_runner.normalise)."""
+
+
+@hookspec
+def pytest_docs_versions() -> dict[str, str] | None:
+    """The libraries a page's outputs depend on, by the name the provenance line gives
+    them, in its order: {"Alembic": "1.20.1"}. The server's PostgreSQL comes last."""
