@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from docs_runner.watch import STATUS, affected
+from docs_runner.watch import STATUS, Layout, affected
 from tests.test_runner import GOOD, page, project, recorded  # noqa: F401 (fixtures)
 from throwaway_pg.server import Server
 
@@ -23,15 +23,23 @@ ROOT = Path(__file__).parent.parent
 
 
 def test_a_page_is_affected_by_itself_and_by_the_examples_it_shows() -> None:
+    layout = Layout.of(ROOT)
     moving = ROOT / "docs/tutorial/moving-between-revisions.md"
-    assert affected(moving, ROOT) == [moving]
+    assert affected(moving, layout) == [moving]
     posts = ROOT / "examples/tutorial-next/d8f2a61c4b07_create_posts_table.py"
-    assert affected(posts, ROOT) == [moving]
+    assert affected(posts, layout) == [moving]
     # A file of a project pages start from (<!-- project: tutorial -->) affects them all.
     assert ROOT / "docs/tutorial/upgrade-and-downgrade.md" in affected(
-        ROOT / "examples/tutorial/alembic.ini", ROOT
+        ROOT / "examples/tutorial/alembic.ini", layout
     )
-    assert affected(ROOT / "src/docs_runner/page.py", ROOT) == []
+    assert affected(ROOT / "src/docs_runner/page.py", layout) == []
+
+
+def test_the_watcher_finds_pages_where_the_plugin_settings_put_them() -> None:
+    team = ROOT / "examples/team-guide"  # docs_dir = "guide", docs_examples = "files"
+    layout = Layout.of(team)
+    assert (layout.docs, layout.examples) == (team / "guide", team / "files")
+    assert affected(team / "files/notes.txt", layout) == [team / "guide/onboarding.md"]
 
 
 class Watcher:
@@ -70,7 +78,7 @@ def test_saving_a_page_or_its_example_reverifies_it(
     recorded: str,  # noqa: F811
     postgres_server: Server,
 ) -> None:
-    status = project.path / STATUS
+    status = project.path / "docs" / STATUS
     watcher = Watcher(project.path, postgres_server.admin_url)
     try:
         assert "watching docs/ and examples/" in watcher.said("watch:")

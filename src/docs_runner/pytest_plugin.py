@@ -23,6 +23,8 @@ from docs_runner.blocks.whole_page import PageEnd
 from throwaway_pg.pytest_plugin import server_for
 from throwaway_pg.server import Server
 
+DEFAULT_DOCS, DEFAULT_EXAMPLES = "docs", "examples"
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("docs_runner")
@@ -35,14 +37,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini(
         "docs_dir",
-        help="the folder of Markdown pages to run, relative to the root (default: docs)",
-        default="docs",
+        help=f"the folder of Markdown pages to run, relative to the root (default: {DEFAULT_DOCS})",
+        default=DEFAULT_DOCS,
     )
     parser.addini(
         "docs_examples",
         help="the folder `--8<--` includes and `<!-- project: -->` copies come from, "
-        "relative to the root (default: examples)",
-        default="examples",
+        f"relative to the root (default: {DEFAULT_EXAMPLES})",
+        default=DEFAULT_EXAMPLES,
     )
     parser.addini(
         "docs_update_command",
