@@ -1,7 +1,7 @@
 """The page runner on small pages of its own: each way a page could lie is caught at its line.
 
 Every test writes a page into a scratch pytest project (with a copy of examples/tutorial/)
-and runs it in a subprocess, as `nox -s tests` runs the real pages.
+and runs pytest on it, in this process (a subprocess each would cost about 2 s of imports).
 """
 
 import shutil
@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from docs_runner import provenance
+from docs_runner.rendered import code_blocks
 from throwaway_pg.server import Server
 
 pytest_plugins = ["pytester"]
@@ -81,19 +82,41 @@ def recorded(postgres_server: Server, pytestconfig: pytest.Config) -> str:
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester, recorded: str) -> pytest.Pytester:
+def project(
+    pytester: pytest.Pytester,
+    recorded: str,
+    postgres_server: Server,
+    monkeypatch: pytest.MonkeyPatch,
+) -> pytest.Pytester:
     """A scratch project with pages: no conftest, the harness comes from its pytest11
-    entry point, as in any project that installs it."""
+    entry point, as in any project that installs it. Its runs use this run's server, as
+    one given by the user (a throwaway one each would add its start-up to every run)."""
+    monkeypatch.setenv("TUTORIAL_DATABASE_URL", postgres_server.admin_url)
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest =\n")
     shutil.copytree(ROOT / "examples/tutorial", pytester.path / "examples/tutorial")
-    site = (ROOT / "mkdocs.yml").read_text()  # pages are rendered as the site renders them
-    extensions = site[site.index("markdown_extensions:") : site.index("\nvalidation:")]
-    (pytester.path / "mkdocs.yml").write_text(f"site_name: pages\n{extensions}\n")
+    (pytester.path / "mkdocs.yml").write_text(mkdocs_yml())
     (pytester.path / "examples/note.txt").write_text("a note\n")
     (pytester.path / "docs").mkdir()
     for name, text in {"good": GOOD, "mismatch": MISMATCH}.items():
         write(pytester, name, page(text, recorded))
     return pytester
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warm_imports(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """An in-process run forgets the modules it imported (pytester restores sys.modules),
+    and MkDocs' YAML loader breaks when imported a second time: what a run imports on
+    its own (MkDocs' config and theme, the Markdown extensions) is imported here first."""
+    folder = tmp_path_factory.mktemp("warm")
+    (folder / "docs").mkdir()
+    (folder / "mkdocs.yml").write_text(mkdocs_yml())
+    code_blocks(folder, "```console\n$ echo warm\n```\n")
+
+
+def mkdocs_yml() -> str:
+    site = (ROOT / "mkdocs.yml").read_text()  # pages are rendered as the site renders them
+    extensions = site[site.index("markdown_extensions:") : site.index("\nvalidation:")]
+    return f"site_name: pages\n{extensions}\n"
 
 
 def write(project: pytest.Pytester, name: str, text: str) -> Path:
@@ -104,11 +127,11 @@ def write(project: pytest.Pytester, name: str, text: str) -> Path:
 
 def run(project: pytest.Pytester, text: str, recorded: str, *args: str) -> pytest.RunResult:
     write(project, "page", page(text, recorded))
-    return project.runpytest_subprocess("docs/page.md", *args)
+    return project.runpytest_inprocess("docs/page.md", *args)
 
 
 def test_a_passing_page_runs_every_block_in_order(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess("docs/good.md")
+    result = project.runpytest_inprocess("docs/good.md")
     result.assert_outcomes(passed=7, skipped=1)
     result.stdout.fnmatch_lines(
         [
@@ -120,12 +143,12 @@ def test_a_passing_page_runs_every_block_in_order(project: pytest.Pytester) -> N
 
 
 def test_the_summary_lists_only_the_pages_that_ran(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess("docs/mismatch.md")
+    result = project.runpytest_inprocess("docs/mismatch.md")
     assert "an illustration" not in result.stdout.str()
 
 
 def test_a_mismatch_fails_with_a_diff_naming_page_and_line(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess("docs/mismatch.md")
+    result = project.runpytest_inprocess("docs/mismatch.md")
     result.assert_outcomes(failed=3, passed=1)
     result.stdout.fnmatch_lines(
         [
@@ -143,9 +166,9 @@ def test_a_mismatch_fails_with_a_diff_naming_page_and_line(project: pytest.Pytes
 def test_update_rewrites_the_shown_output_in_place(project: pytest.Pytester) -> None:
     path = project.path / "docs/mismatch.md"
     before = path.read_text()
-    project.runpytest_subprocess("docs/mismatch.md", "--update-docs")
+    project.runpytest_inprocess("docs/mismatch.md", "--update-docs")
     assert path.read_text() == before.replace("    goodbye\n", "    hello\n")  # tab indent kept
-    project.runpytest_subprocess("docs/mismatch.md").assert_outcomes(passed=4)
+    project.runpytest_inprocess("docs/mismatch.md").assert_outcomes(passed=4)
 
 
 def test_a_block_neither_run_nor_opted_out_fails(project: pytest.Pytester, recorded: str) -> None:
@@ -156,7 +179,7 @@ def test_a_block_neither_run_nor_opted_out_fails(project: pytest.Pytester, recor
 
 def test_an_opt_out_needs_a_reason(project: pytest.Pytester) -> None:
     write(project, "good", "<!-- norun: -->\n```text\nx\n```\n")
-    result = project.runpytest_subprocess("docs/good.md")
+    result = project.runpytest_inprocess("docs/good.md")
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*<!-- norun: --> needs a reason*"])
 
@@ -165,9 +188,9 @@ def test_an_opted_out_block_may_include_a_file(project: pytest.Pytester) -> None
     """The site shows the included file: that is what the opt-out accounts for."""
     shown = '# Shown\n<!-- norun: shown only -->\n```text\n--8<-- "{}"\n```\n'
     write(project, "shown", shown.format("note.txt"))  # runs nothing: no provenance line
-    project.runpytest_subprocess("docs/shown.md").assert_outcomes(passed=2, skipped=1)
+    project.runpytest_inprocess("docs/shown.md").assert_outcomes(passed=2, skipped=1)
     write(project, "gone", shown.format("gone.txt"))
-    result = project.runpytest_subprocess("docs/gone.md")
+    result = project.runpytest_inprocess("docs/gone.md")
     result.stdout.fnmatch_lines(["*examples/gone.txt does not exist*"])
     assert result.ret != 0
 
@@ -181,7 +204,7 @@ def test_a_file_block_must_come_from_examples(project: pytest.Pytester, recorded
 def test_pages_run_in_parallel_on_separate_workers(project: pytest.Pytester, recorded: str) -> None:
     for n in range(4):
         write(project, f"copy{n}", page(GOOD, recorded))
-    result = project.runpytest_subprocess(
+    result = project.runpytest_inprocess(
         "-n", "2", "--dist", "loadfile", "docs/good.md", *(f"docs/copy{n}.md" for n in range(4))
     )
     result.assert_outcomes(passed=35, skipped=5)
@@ -277,7 +300,7 @@ def test_update_keeps_the_page_s_elisions(project: pytest.Pytester, recorded: st
     path = write(project, "page", page(TRACEBACK, recorded))
     before = path.read_text()
     path.write_text(before.replace("(char 0)", "(char 9)"))
-    project.runpytest_subprocess("docs/page.md", "--update-docs")
+    project.runpytest_inprocess("docs/page.md", "--update-docs")
     assert path.read_text() == before
 
 
@@ -458,11 +481,11 @@ def test_a_page_without_provenance_fails_and_update_adds_it(
 ) -> None:
     path = project.path / "docs/good.md"
     path.write_text(textwrap.dedent(GOOD).lstrip())
-    result = project.runpytest_subprocess("docs/good.md")
+    result = project.runpytest_inprocess("docs/good.md")
     result.stdout.fnmatch_lines(["*docs/good.md: no provenance line; `pytest --update-docs` adds*"])
-    project.runpytest_subprocess("docs/good.md", "--update-docs")
+    project.runpytest_inprocess("docs/good.md", "--update-docs")
     assert path.read_text().splitlines()[:3] == ["# A page that passes", "", recorded]
-    project.runpytest_subprocess("docs/good.md").assert_outcomes(passed=7, skipped=1)
+    project.runpytest_inprocess("docs/good.md").assert_outcomes(passed=7, skipped=1)
 
 
 def test_other_versions_fail_the_line_and_every_block_still_runs(
@@ -477,7 +500,7 @@ def test_other_versions_fail_the_line_and_every_block_still_runs(
     project.makeini(  # a manifest with no entries: good.md's end fails too
         "[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest = docs/verification.json\n"
     )
-    result = project.runpytest_subprocess("docs/good.md", "docs/mismatch.md")
+    result = project.runpytest_inprocess("docs/good.md", "docs/mismatch.md")
     other = (
         f"this run used Alembic {used['Alembic']} and PostgreSQL {used['PostgreSQL']}; "
         "the outputs were recorded with Alembic 0.9.1 and PostgreSQL 15.18"
@@ -507,7 +530,7 @@ def test_update_keeps_the_date_when_the_versions_are_the_same(
     path = project.path / "docs/good.md"
     path.write_text(path.read_text().replace(recorded[20:30], "2020-01-02"))
     before = path.read_text()
-    project.runpytest_subprocess("docs/good.md", "--update-docs")
+    project.runpytest_inprocess("docs/good.md", "--update-docs")
     assert path.read_text() == before
 
 
@@ -566,22 +589,22 @@ def test_a_page_must_agree_with_its_manifest_entry(project: pytest.Pytester, rec
     project.makeini(
         "[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest = docs/verification.json\n"
     )
-    project.runpytest_subprocess("docs/good.md").stdout.fnmatch_lines(
+    project.runpytest_inprocess("docs/good.md").stdout.fnmatch_lines(
         ["*no entry for docs/good.md in verification.json*"]
     )
-    project.runpytest_subprocess("docs/good.md", "--update-docs")
+    project.runpytest_inprocess("docs/good.md", "--update-docs")
     assert '"an illustration"' in (project.path / "docs/verification.json").read_text()
     assert "| `docs/good.md` | 3 |" in (project.path / "docs/verification.txt").read_text()
-    project.runpytest_subprocess("docs/good.md").assert_outcomes(passed=7, skipped=1)
+    project.runpytest_inprocess("docs/good.md").assert_outcomes(passed=7, skipped=1)
     path = project.path / "docs/good.md"
     committed = path.read_text()
     path.write_text(committed.replace("an illustration", "too slow"))
-    result = project.runpytest_subprocess("docs/good.md")
+    result = project.runpytest_inprocess("docs/good.md")
     result.stdout.fnmatch_lines(
         ["*opt-outs: verification.json says *'an illustration'*, this run found *'too slow'*"]
     )
     path.write_text(committed.replace(recorded[20:30], "2020-01-02"))  # the date alone
-    result = project.runpytest_subprocess("docs/good.md")
+    result = project.runpytest_inprocess("docs/good.md")
     result.stdout.fnmatch_lines(
         ["*recorded: verification.json says *, this run found '2020-01-02'*"]
     )
@@ -599,7 +622,7 @@ def test_a_run_that_leaves_a_file_in_the_repository_fails(project: pytest.Pytest
             (pytestconfig.rootpath / "ignored/file.txt").write_text("")
         """
     )
-    result = project.runpytest_subprocess("test_writes.py")
+    result = project.runpytest_inprocess("test_writes.py")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
@@ -609,7 +632,7 @@ def test_a_run_that_leaves_a_file_in_the_repository_fails(project: pytest.Pytest
         ]
     )
     assert "ignored/file.txt" not in result.stdout.str()
-    again = project.runpytest_subprocess("test_writes.py")  # leftover.txt was there before
+    again = project.runpytest_inprocess("test_writes.py")  # leftover.txt was there before
     assert again.ret == pytest.ExitCode.OK
 
 
@@ -628,8 +651,8 @@ def test_where_pages_and_examples_live_and_the_update_command_are_settings(
         "[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest =\ndocs_dir = guide\n"
         "docs_examples = files\ndocs_update_command = make docs-update\n"
     )
-    project.runpytest_subprocess("guide/good.md").assert_outcomes(passed=7, skipped=1)
-    result = project.runpytest_subprocess("guide/mismatch.md")
+    project.runpytest_inprocess("guide/good.md").assert_outcomes(passed=7, skipped=1)
+    result = project.runpytest_inprocess("guide/mismatch.md")
     result.assert_outcomes(failed=3, passed=1)
     result.stdout.fnmatch_lines(["Rewrite shown outputs from a real run with: make docs-update"])
-    assert project.runpytest_subprocess("docs/good.md").ret == pytest.ExitCode.USAGE_ERROR
+    assert project.runpytest_inprocess("docs/good.md").ret == pytest.ExitCode.USAGE_ERROR
