@@ -1,8 +1,14 @@
 """Every command a contributor needs. `nox -s tests` is what CI runs."""
 
+import sys
 from pathlib import Path
 
 import nox
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tests.tools import load  # noqa: E402 (the tools' loader, with the repository on the path)
+
+matrix_tool = load("matrix")  # its combinations are the matrix sessions
 
 nox.options.sessions = ["tests"]
 nox.options.reuse_venv = "yes"
@@ -108,3 +114,15 @@ def bench(session: nox.Session) -> None:
     """Measure the harness (`-- --quick` for fewer runs); writes docs/bench/."""
     session.install("-e", ".[test,docs]")
     session.run("python", "tools/bench.py", *session.posargs)
+
+
+@nox.session
+@nox.parametrize("combination", list(matrix_tool.COMBINATIONS))
+def matrix(session: nox.Session, combination: str) -> None:
+    """Every page and notebook on one combination of versions (all of them: `nox -s
+    matrix`); records each page's result in docs/versions.json and the table
+    docs/versions.txt. Review the diff."""
+    session.install("-e", ".[test,docs]")
+    if installs := matrix_tool.COMBINATIONS[combination].installs:  # over the pins
+        session.install(*installs)
+    session.run("python", "tools/matrix.py", combination)

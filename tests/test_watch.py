@@ -1,7 +1,6 @@
 """`nox -s watch`: a saved page, or a saved examples/ file a page shows, is re-verified."""
 
 import contextlib
-import importlib.util
 import json
 import os
 import queue
@@ -16,6 +15,7 @@ import pytest
 
 from docs_runner.watch import STATUS, Layout, affected
 from tests.test_runner import GOOD, page, project, recorded  # noqa: F401 (fixtures)
+from tests.tools import load_hook
 from throwaway_pg.server import Server
 
 pytest_plugins = ["pytester"]
@@ -100,14 +100,6 @@ def test_saving_a_page_or_its_example_reverifies_it(
     assert not status.exists()
 
 
-def _hook():
-    path = ROOT / "docs/.hooks/verification_status.py"
-    spec = importlib.util.spec_from_file_location("verification_status", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize(
     ("command", "watcher", "marked"),
     [("serve", "running", True), ("build", "running", False), ("serve", "gone", False)],
@@ -125,7 +117,7 @@ def test_serve_marks_a_failing_page_while_a_watcher_runs(
     failing = {"tutorial/x.md": "docs/tutorial/x.md:12: `alembic current` printed something else"}
     status = {"pid": pid, "failing": failing}
     (tmp_path / ".verification-status.json").write_text(json.dumps(status))
-    hook = _hook()
+    hook = load_hook("verification_status")
     hook.on_startup(command=command, dirty=False)
     page = SimpleNamespace(file=SimpleNamespace(src_uri="tutorial/x.md"))
     config = {"docs_dir": str(tmp_path)}

@@ -6,8 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.site_tree import workflows
+from tests.tools import load
 
 ROOT = Path(__file__).parent.parent
 WORKFLOWS = workflows()
@@ -48,3 +50,9 @@ def test_ci_runs_the_readmes_test_command() -> None:
     assert "run: bash .ci/run" in (ROOT / ".github/workflows/ci.yml").read_text()
     assert "python3 -m nox -s tests" in (ROOT / ".ci/run").read_text()
     assert "python3 -m nox -s tests" in (ROOT / "README.md").read_text()
+
+
+def test_ci_runs_every_combination_of_the_version_matrix() -> None:
+    jobs = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text())["jobs"]
+    combinations = jobs["matrix"]["strategy"]["matrix"]["combination"]
+    assert combinations == list(load("matrix").COMBINATIONS)

