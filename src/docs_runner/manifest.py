@@ -30,6 +30,7 @@ COLUMNS = {
     "file": "files used",
     "run": "run",
     "opted out": "opted out",
+    "other versions": "for other versions",
 }
 
 

@@ -1,11 +1,9 @@
-"""The version matrix: on which combinations of versions each page holds.
+"""What one run found, page by page, for the version matrix.
 
-`--docs-results PATH` writes what one run found, page by page: `holds` (every block shows
-what ran), `differs` (the blocks at these lines show other output) or `fails` (a block
-failed otherwise). `nox -s matrix` runs every combination and gathers the results in the
-record (the `docs_matrix` setting, docs/versions.json here). A run whose versions the
-record lists as holding for a page passes that page, though its provenance line names
-other versions.
+`--docs-results PATH` writes it: `holds` (every block shows what ran), `differs` (the
+blocks at these lines show other output) or `fails` (a block failed otherwise), with the
+run's versions. `nox -s matrix` runs every combination and gathers the results in a record
+(docs/versions.json here).
 """
 
 from __future__ import annotations
@@ -20,21 +18,6 @@ from docs_runner.page import DIFFERS
 
 NOT_RUN = "not run: the block at line"
 LINE = re.compile(r"line:(\d+)")
-
-
-def load(path: Path | None) -> dict:
-    if path is None or not path.is_file():
-        return {"combinations": {}}
-    return json.loads(path.read_text())
-
-
-def holds_on(record: dict, page: str) -> list[dict[str, str]]:
-    """The versions of each combination on which `page` holds."""
-    return [
-        combination["versions"]
-        for combination in record["combinations"].values()
-        if combination["pages"].get(page, {}).get("outcome") == "holds"
-    ]
 
 
 class Results:

@@ -12,6 +12,7 @@ import datetime
 import difflib
 import functools
 import shlex
+import unittest
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,7 +71,6 @@ class PageRun:
     update: bool = False
     update_command: str = "pytest --update-docs"  # what rewrites shown outputs (ini setting)
     values: list[ProducedValues] = field(default_factory=list)  # the profiles' (ids, say)
-    holds_on: list[dict[str, str]] = field(default_factory=list)  # the version matrix's
     started: datetime.datetime = field(default_factory=datetime.datetime.now)
     namespace: dict[str, Any] = field(default_factory=dict)
     last_stdout: str | None = None
@@ -117,9 +117,7 @@ class PageRun:
     def other_versions(self) -> str | None:
         """How this run's versions differ from those the page was recorded with, if they do."""
         recorded = provenance.recorded(self.text)
-        if not recorded or self.versions in self.holds_on:  # the matrix: it holds on them
-            return None
-        return provenance.other_versions(recorded, self.versions)
+        return provenance.other_versions(recorded, self.versions) if recorded else None
 
     @property
     def hint(self) -> str:
@@ -191,6 +189,8 @@ def _evaluator(block: Block) -> Callable[[Example], str | None]:
             return f"not run: the block at line {run.failed_at} failed first"
         try:
             failure = block.evaluate(run)
+        except unittest.SkipTest:  # a skip is never a failure
+            raise
         except Exception:
             if not block.independent:
                 run.failed_at = example.line

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from throwaway_pg.postgres import server_version
+from throwaway_pg.postgres import psql_version, server_version
 from throwaway_pg.server import libpq_url
 
 LINE = re.compile(r"^Outputs recorded on (?P<date>\d{4}-\d\d-\d\d) with (?P<versions>.+)\.$", re.M)
@@ -80,11 +80,12 @@ def _claim(names: dict[str, str]) -> str:
 
 def versions(database_url: str, hook: Any = None) -> dict[str, str]:
     """What a run used: the profiles' libraries (pytest's `hook` relay, where they plug
-    in), then the server behind the URL."""
+    in), the psql pages run, and the server behind the URL."""
     found: dict[str, str] = {}
     for named in reversed(hook.pytest_docs_versions() if hook else []):
         found.update(named or {})
-    return {**found, "PostgreSQL": server_version(libpq_url(database_url))}
+    server = server_version(libpq_url(database_url))
+    return {**found, "psql": psql_version(), "PostgreSQL": server}
 
 
 def other_versions(recorded: dict[str, str] | None, used: dict[str, str]) -> str | None:

@@ -52,12 +52,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(default: pytest --update-docs)",
         default="pytest --update-docs",
     )
-    parser.addini(
-        "docs_matrix",
-        help="the version matrix `nox -s matrix` records (relative to the root; empty: "
-        "none): a run on versions it lists as holding for a page passes that page",
-        default="",
-    )
     group.addoption(
         "--docs-results",
         metavar="PATH",
@@ -114,9 +108,6 @@ def page_run(
             manifest=manifest_path(config),
             shell=shell.ShellState(Path(project), env),
             hook=config.hook,
-            holds_on=matrix.holds_on(
-                matrix.load(matrix_path(config)), str(path.relative_to(config.rootpath))
-            ),
             update=config.getoption("update_docs"),
             update_command=config.getini("docs_update_command"),
         )
@@ -125,11 +116,6 @@ def page_run(
         finally:
             run.files.close()
         run.apply_rewrites()
-
-
-def matrix_path(config: pytest.Config) -> Path | None:
-    setting = config.getini("docs_matrix")
-    return config.rootpath / setting if setting else None
 
 
 def manifest_path(config: pytest.Config) -> Path | None:

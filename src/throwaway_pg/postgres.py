@@ -465,6 +465,12 @@ def drop_database(admin_url: str, name: str) -> None:
         cur.execute(query)
 
 
+def psql_version() -> str:
+    """The version of the psql that pages run (the install's): its output changes with it."""
+    said = subprocess.run([pg_install() / "bin/psql", "--version"], capture_output=True, text=True)
+    return said.stdout.split("(PostgreSQL)")[1].split()[0]
+
+
 def server_version(url: str) -> str:
     """The server's version as PostgreSQL reports it, e.g. 18.6."""
     with contextlib.closing(psycopg2.connect(url)) as conn, conn.cursor() as cursor:

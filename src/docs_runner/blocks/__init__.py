@@ -8,6 +8,8 @@ page, unless `<!-- norun: reason -->` stands right before it (then it is a real 
 Directives:
   <!-- project: tutorial -->   start from a copy of examples/tutorial/
   <!-- check: users-created -->   run a named database check (see tests/page_checks.py)
+  <!-- versions: psql<18 -->   the next fence is for those versions (a content tab beside
+                               the recorded one): run only when this run's match
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFenced
 
 from docs_runner.blocks.base import Block, Fence, Unclassified
 from docs_runner.blocks.console import Console
-from docs_runner.blocks.directives import Check, OptOut, Project
+from docs_runner.blocks.directives import Check, ForVersions, OptOut, Project
 from docs_runner.blocks.files import File
 from docs_runner.blocks.python import Output, Python
 from docs_runner.blocks.whole_page import PageEnd, Provenance
@@ -47,10 +49,11 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
     fences = list(RawFencedCodeBlockLexer(info_pattern=FENCE_INFO)(document))
     comments = [  # a directive shown inside a fence is an example, not a directive
         comment
-        for comment in DirectiveInHTMLCommentLexer(r"norun|project|check")(document)
+        for comment in DirectiveInHTMLCommentLexer(r"norun|project|check|versions")(document)
         if not any(fence.start < comment.start < fence.end for fence in fences)
     ]
     opted_out: dict[int, str] = {}
+    for_versions: dict[int, str] = {}
     pairs: list[tuple[Region, Block]] = []
     for comment in comments:
         name, argument = comment.lexemes["directive"], comment.lexemes["arguments"].strip()
@@ -59,6 +62,8 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
             if not argument:
                 raise ValueError(f"{_where(document, comment)}: <!-- norun: --> needs a reason")
             opted_out[target.start] = argument
+        elif name == "versions":
+            for_versions[_fence_after(document, comment, fences).start] = argument
         else:
             pairs.append((comment, DIRECTIVES[name](argument)))
     for region in fences:
@@ -71,7 +76,10 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
             region.end,
         )
         reason = opted_out.get(region.start)
-        pairs.append((region, OptOut(fence, reason) if reason else classify(fence)))
+        block = OptOut(fence, reason) if reason else classify(fence)
+        if requirement := for_versions.get(region.start):
+            block = ForVersions.parse(block, fence, requirement)
+        pairs.append((region, block))
     runs_something = any(not isinstance(block, OptOut) for _, block in pairs)
     prose = _prose(document.text, fences)
     pairs.append(Provenance.of(document.text, prose, runs_something))
@@ -91,8 +99,9 @@ def _fence_after(document: Document, comment: Region, fences: list[Region]) -> R
     after = document.text.index("-->", comment.start) + len("-->")
     target = next((f for f in fences if f.start >= after), None)
     if target is None or document.text[after : target.start].strip():
+        name = comment.lexemes["directive"]
         raise ValueError(
-            f"{_where(document, comment)}: <!-- norun: --> must come right before a fence"
+            f"{_where(document, comment)}: <!-- {name}: --> must come right before a fence"
         )
     return target
 

@@ -1,13 +1,19 @@
-"""HTML-comment directives: a starting project, a database check, an opt-out."""
+"""HTML-comment directives: a starting project, a database check, an opt-out, a block for
+other versions."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import unittest
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from packaging.specifiers import SpecifierSet
+
 from docs_runner.blocks.base import Block, Fence
+
+REQUIREMENT = re.compile(r"(?P<name>[A-Za-z][\w.-]*)\s*(?P<specifier>[<>=!~][^>]*?)\s*")
 
 if TYPE_CHECKING:
     from docs_runner.page import PageRun
@@ -67,3 +73,33 @@ class OptOut(Block):
         run.record.opt_outs.append(self.reason)
         run.record.shown(shown, ["opted out"] * len(shown.splitlines()))
         raise unittest.SkipTest(f"not run: {self.reason}")
+
+
+@dataclass
+class ForVersions(Block):
+    """A fence after `<!-- versions: psql<18 -->`: what readers with those versions see (in
+    a content tab, beside the recorded one). It runs when this run's versions match, and is
+    a skip saying so otherwise."""
+
+    block: Block
+    fence: Fence
+    name: str
+    specifier: SpecifierSet
+
+    @classmethod
+    def parse(cls, block: Block, fence: Fence, requirement: str) -> ForVersions:
+        match = REQUIREMENT.fullmatch(requirement)
+        if match is None:
+            raise ValueError(f"<!-- versions: {requirement} -->: expected e.g. psql<18")
+        return cls(block, fence, match["name"], SpecifierSet(match["specifier"]))
+
+    def evaluate(self, run: PageRun) -> str | None:
+        used = run.versions.get(self.name)
+        if used is not None and self.specifier.contains(used):
+            return self.block.evaluate(run)
+        run.record.shown(
+            self.fence.source, ["other versions"] * len(self.fence.source.splitlines())
+        )
+        raise unittest.SkipTest(
+            f"for {self.name}{self.specifier}; this run used {self.name} {used or '(none)'}"
+        )
