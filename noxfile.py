@@ -41,6 +41,10 @@ def update(session: nox.Session) -> None:
     the notebooks' copies of examples/ and the verification manifest from a real run;
     review the diff. Pages are rendered as the site renders them, hence the docs extra."""
     session.install("-e", ".[test,docs]")
+    rewrite_outputs(session, *session.posargs)
+
+
+def rewrite_outputs(session: nox.Session, *args: str) -> None:
     session.run("jupytext", "--sync", *Path("notebooks").glob("*.ipynb"))
     session.run(
         "pytest",
@@ -49,8 +53,23 @@ def update(session: nox.Session) -> None:
         "tests/test_docs_lint.py",
         "--update-docs",
         "--update-examples",  # pytest-examples formats the Python blocks
-        *session.posargs,
+        *args,
     )
+
+
+@nox.session
+def bump(session: nox.Session) -> None:
+    """Move a pinned library to a new version (`-- alembic==1.21.0`): its pins everywhere,
+    then every shown output and the version matrix, rerun. Review the diff."""
+    if len(session.posargs) != 1:
+        session.error("bump: name one pin, e.g. nox -s bump -- alembic==1.21.0")
+    session.run("python", "tools/bump.py", *session.posargs)
+    session.install("-e", ".[test,docs]")
+    rewrite_outputs(session)
+    session.run("python", "tools/matrix.py", matrix_tool.PINNED)
+    for name in matrix_tool.COMBINATIONS:
+        if name != matrix_tool.PINNED:
+            session.notify(f"matrix(combination='{name}')")
 
 
 @nox.session

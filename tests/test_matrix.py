@@ -115,3 +115,19 @@ def test_each_page_says_where_it_holds_and_where_it_differs() -> None:
         "`$ psql -c '\\dt'` shows other output. With Alembic 1.9.4, a block fails."
     )
     assert hook.fared(record, "docs/b.md", page) == ""  # not in the record: nothing said
+
+
+def test_bump_moves_a_pin_everywhere_and_nothing_else(tmp_path: Path) -> None:
+    bump = load("bump")
+    pyproject, page = tmp_path / "pyproject.toml", tmp_path / "page.md"
+    pyproject.write_text('dependencies = ["alembic==1.20.1", "pytest-alembic==0.13.1"]\n')
+    page.write_text("$ python -m pip install alembic==1.20.1 sqlalchemy==2.1.9\n")
+    assert bump.repin([pyproject, page], "alembic==1.21.0") == [pyproject, page]
+    assert pyproject.read_text() == (
+        'dependencies = ["alembic==1.21.0", "pytest-alembic==0.13.1"]\n'
+    )
+    assert page.read_text() == "$ python -m pip install alembic==1.21.0 sqlalchemy==2.1.9\n"
+    with pytest.raises(SystemExit, match="pinned nowhere"):
+        bump.repin([page], "psycopg==3.3.9")
+    with pytest.raises(SystemExit, match="not an exact pin"):
+        bump.repin([page], "alembic>=1.21")

