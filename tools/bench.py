@@ -168,6 +168,14 @@ def suite(naive: bool) -> float:
     return timed(lambda: _pytest(["docs", notebooks, *(["--naive"] if naive else ["-n", "2"])]))
 
 
+def matrix_combination() -> float:
+    """One `nox -s matrix` combination once its virtualenv exists: what tools/matrix.py
+    runs (every page, the notebook test file, results per page), here on the pins."""
+    with tempfile.TemporaryDirectory() as tmp:
+        results = f"--docs-results={Path(tmp) / 'results.json'}"
+        return timed(lambda: _pytest(["docs", "tests/test_notebooks.py", "-n", "2", results]))
+
+
 PAGE = "docs/tutorial/upgrade-and-downgrade.md"  # a typical page: 11 blocks, 4 checks
 
 
@@ -287,6 +295,8 @@ def main(quick: bool) -> dict:
     progress(f"the whole suite, runner and naive baseline ({suite_runs} runs each)")
     results["suite_s"] = median(lambda: suite(naive=False), suite_runs)
     results["suite_naive_s"] = median(lambda: suite(naive=True), suite_runs)
+    progress("one version matrix combination (one run)")
+    results["matrix_combination_s"] = matrix_combination()
     progress("the whole suite (one run)")
     results["whole_suite_s"] = whole_suite()
     progress("mkdocs build")
@@ -340,6 +350,11 @@ def table(r: dict) -> str:
             "All pages and notebooks, naive baseline",
             f"{r['suite_naive_s']:.1f} s",
             f"{r['suite_naive_s'] / r['suite_s']:.1f}× slower (target ≥ 5×)",
+        ),
+        (
+            "One `nox -s matrix` combination, its virtualenv ready (one run)",
+            f"{r['matrix_combination_s']:.0f} s",
+            "each combination in tools/matrix.py",
         ),
         ("The whole suite, two workers (one run)", f"{r['whole_suite_s']:.0f} s", "target ≤ 60 s"),
         ("`mkdocs build`", f"{r['mkdocs_build_s']:.1f} s", ""),
