@@ -8,6 +8,8 @@ import os
 import re
 from pathlib import Path
 
+from docs_runner.provenance import joined
+
 RECORD = "versions.json"  # in docs/
 LINE = re.compile(r"^Outputs recorded on .*$", re.MULTILINE)
 
@@ -43,14 +45,14 @@ def fared(record: dict, page: str, source: list[str]) -> str:
             differ.setdefault(tuple(result["lines"]), []).append(label)
         else:
             fail.append(label)
-    said = [f"Also holds with {_joined(holds)}."] if holds else []
+    said = [f"Also holds with {joined(holds)}."] if holds else []
     for lines, labels in differ.items():
         blocks = (
             _block(source, lines[0]) + " shows" if len(lines) == 1 else f"{len(lines)} blocks show"
         )
-        said.append(f"With {_joined(labels)}, {blocks} other output.")
+        said.append(f"With {joined(labels)}, {blocks} other output.")
     if fail:
-        said.append(f"With {_joined(fail)}, a block fails.")
+        said.append(f"With {joined(fail)}, a block fails.")
     return " ".join(said)
 
 
@@ -59,8 +61,3 @@ def _block(source: list[str], line: int | str) -> str:
     if isinstance(line, str) or line >= len(source):
         return str(line)
     return f"`{source[line].strip()[:60]}`"
-
-
-def _joined(items: list[str]) -> str:
-    *rest, last = items
-    return f"{', '.join(rest)} and {last}" if rest else last

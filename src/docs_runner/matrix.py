@@ -47,8 +47,6 @@ class Results:
             return
         if DIFFERS in text and (line := LINE.search(report.nodeid)):
             result["lines"].append(int(line[1]))
-        elif kind == "PageEnd" and result["lines"]:
-            return  # its line counts follow the differing outputs
         else:
             result["outcome"] = "fails"
         if result["outcome"] == "holds":

@@ -28,7 +28,7 @@ TESTED_WITH = r"(?:tested|verified|checked)\s+(?:with|on|against)\s+\S+\s+v?\d+(
 
 
 def line(versions: dict[str, str], date: datetime.date | None = None) -> str:
-    named = _joined(f"{name} {version}" for name, version in versions.items())
+    named = joined(f"{name} {version}" for name, version in versions.items())
     return f"Outputs recorded on {date or datetime.date.today()} with {named}."
 
 
@@ -99,8 +99,8 @@ def other_versions(recorded: dict[str, str] | None, used: dict[str, str]) -> str
     if recorded is None or recorded == used:
         return None
     changed = [name for name in {**recorded, **used} if recorded.get(name) != used.get(name)]
-    now = _joined(f"{name} {used.get(name, '(none)')}" for name in changed)
-    was = _joined(f"{name} {recorded.get(name, '(none)')}" for name in changed)
+    now = joined(f"{name} {used.get(name, '(none)')}" for name in changed)
+    was = joined(f"{name} {recorded.get(name, '(none)')}" for name in changed)
     return f"this run used {now}; the outputs were recorded with {was}"
 
 
@@ -109,6 +109,7 @@ def for_readers(other: str) -> str:
     return f"{other[0].upper()}{other[1:]}: a difference is what readers with those versions see."
 
 
-def _joined(items: Iterable[str]) -> str:
+def joined(items: Iterable[str]) -> str:
+    """ "A, B and C": how the line, and what pages say of other versions, list things."""
     *rest, last = items
     return f"{', '.join(rest)} and {last}" if rest else last

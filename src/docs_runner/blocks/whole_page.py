@@ -53,7 +53,7 @@ class Provenance(Block):
         """Other versions than the recorded ones are no failure by themselves: the blocks
         that show other output fail, each with what readers of those versions see."""
         used = run.versions
-        if self.recorded == used or (self.recorded and not run.update):
+        if self.recorded and (self.recorded == used or not run.update):
             return []
         if run.update:
             new = provenance.line(used)
