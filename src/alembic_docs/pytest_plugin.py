@@ -1,6 +1,7 @@
 """The Alembic profile of the docs runner, plugged in through its hooks (docs_runner.hookspecs):
 `alembic` console lines run in-process with the CLI's exact output, revision ids map to the
-page's, and the provenance line names Alembic, SQLAlchemy and psycopg2."""
+page's, and the provenance line names Alembic, SQLAlchemy and the driver (psycopg2, else
+psycopg 3)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import traceback
 
 import pytest
 
-from alembic_docs import alembic_cli
+from alembic_docs import alembic_cli, version_details
 from alembic_docs.revision_ids import RevisionIds
 from docs_runner.page import PageRun
 
@@ -25,6 +26,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     subprocess = config.getoption("alembic_subprocess") or config.getoption("naive", False)
     config.pluginmanager.register(AlembicProfile(in_process=not subprocess), "alembic-profile")
+    config.pluginmanager.register(version_details, "sqlalchemy-version-details")
 
 
 class AlembicProfile:
@@ -60,11 +62,12 @@ class AlembicProfile:
 def libraries() -> dict[str, str]:
     """The libraries an Alembic page's outputs depend on, as the provenance line names them."""
     import alembic
-    import psycopg2
     import sqlalchemy
+
+    from throwaway_pg import driver  # psycopg2, else psycopg 3: the one pages connect with
 
     return {
         "Alembic": alembic.__version__,
         "SQLAlchemy": sqlalchemy.__version__,
-        "psycopg2": psycopg2.__version__.split()[0],
+        driver.NAME: driver.version(),
     }

@@ -26,8 +26,9 @@ def pytest_docs_run_command(run: PageRun, argv: list[str], fails: bool) -> tuple
 
 @hookspec
 def pytest_docs_produced_values(run: PageRun) -> ProducedValues | None:
-    """Values your tool makes up at random (ids, say) that a page shows as recorded: one
-    object per page run, which maps them both ways (see docs_runner.normalise)."""
+    """Values your tool makes up at random (ids, say), or that change with a version in a
+    way no reader cares about (a link to that version's docs), which a page shows as
+    recorded: one object per page run, which maps them both ways (docs_runner.normalise)."""
 
 
 @hookspec

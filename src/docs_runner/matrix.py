@@ -3,7 +3,8 @@
 `--docs-results PATH` writes it: `holds` (every block shows what ran), `differs` (the
 blocks at these lines show other output) or `fails` (a block failed otherwise), with the
 run's versions. `nox -s matrix` runs every combination and gathers the results in a record
-(docs/versions.json here).
+(docs/versions.json here). A run on a combination the record holds (the `docs_versions_record`
+setting) passes: a block it records as showing other output is an expected failure there.
 """
 
 from __future__ import annotations
@@ -37,10 +38,11 @@ class Results:
         if page is None or (report.when != "call" and not report.failed):
             return
         result = self.pages.setdefault(page, {"outcome": "holds", "lines": []})
-        text = str(report.longrepr) if report.failed else ""
+        expected = getattr(report, "wasxfail", "")  # a difference the record already holds
+        text = expected or (str(report.longrepr) if report.failed else "")
         # Not counted: the provenance line (other versions: what the record is for), and
         # blocks not run because an earlier one failed (that one is counted).
-        if not report.failed or kind == "Provenance" or NOT_RUN in text:
+        if not text or kind == "Provenance" or NOT_RUN in text:
             return
         if "notebook_outcome" in properties:  # the notebook test says how it fared
             result.update(properties["notebook_outcome"])
@@ -57,3 +59,15 @@ class Results:
         pages = dict(sorted(self.pages.items()))
         results = {"versions": self.versions, "pages": pages}
         self.path.write_text(json.dumps(results, indent=1) + "\n")
+
+
+def known_differences(record: Path | None, page: str, versions: dict[str, str]) -> dict[int, str]:
+    """The blocks of `page` (by line) that the record says show other output on exactly
+    these versions, each with the combination's name; none on versions it does not hold."""
+    if record is None or not record.is_file():
+        return {}
+    for name, combination in json.loads(record.read_text())["combinations"].items():
+        if combination["versions"] == versions:
+            fared = combination["pages"].get(page, {})
+            return dict.fromkeys(fared.get("lines", []), name) if fared else {}
+    return {}

@@ -26,8 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg2
-from psycopg2 import sql
+from throwaway_pg import driver
+from throwaway_pg.driver import sql
 
 PREFIX = "alembic-tutorial-pg"
 START_TIMEOUT = 30.0
@@ -443,7 +443,7 @@ def scratch_name(prefix: str = "t") -> str:
 
 @contextlib.contextmanager
 def admin_connection(url: str):
-    conn = psycopg2.connect(url)
+    conn = driver.connect(url)
     conn.autocommit = True
     try:
         yield conn
@@ -473,7 +473,7 @@ def psql_version() -> str:
 
 def server_version(url: str) -> str:
     """The server's version as PostgreSQL reports it, e.g. 18.6."""
-    with contextlib.closing(psycopg2.connect(url)) as conn, conn.cursor() as cursor:
+    with contextlib.closing(driver.connect(url)) as conn, conn.cursor() as cursor:
         cursor.execute("SHOW server_version")
         (version,) = cursor.fetchone()
     return version.split()[0]

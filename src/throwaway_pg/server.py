@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import psycopg2
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from throwaway_pg import postgres
+from throwaway_pg import driver, postgres
 from throwaway_pg.postgres import PostgresError
 
 OVERRIDE_VARIABLE = "TUTORIAL_DATABASE_URL"
@@ -34,7 +33,7 @@ class MaskedURL(str):
 
 
 def libpq_url(url: str) -> str:
-    """The URL as psql and psycopg2 take it (no SQLAlchemy driver suffix), else as written.
+    """The URL as psql and the drivers take it (no SQLAlchemy driver suffix), else as written.
     Raises ValueError, saying why, on anything but a PostgreSQL URL."""
     try:
         backend = make_url(url).get_backend_name()
@@ -48,8 +47,13 @@ def libpq_url(url: str) -> str:
 
 
 def sqlalchemy_url(url: str) -> str:
-    """The URL with the psycopg2 driver (SQLAlchemy 2.1 maps postgresql:// to psycopg 3)."""
-    return make_url(url).set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
+    """The URL with the harness's driver named (SQLAlchemy 2.0 and 2.1 differ on a bare
+    postgresql://: psycopg2 and psycopg 3)."""
+    return (
+        make_url(url)
+        .set(drivername=f"postgresql+{driver.NAME}")
+        .render_as_string(hide_password=False)
+    )
 
 
 def with_database(url: str, name: str) -> str:
@@ -128,8 +132,8 @@ def open_server(url: str | None = None, source: str = OVERRIDE_VARIABLE) -> Serv
             "postgresql://user:password@host:5432/dbname"
         ) from None
     try:  # a host that drops packets would otherwise hold the run for TCP's minutes
-        psycopg2.connect(admin_url, connect_timeout=CONNECT_TIMEOUT).close()
-    except psycopg2.Error as exc:
+        driver.connect(admin_url, connect_timeout=CONNECT_TIMEOUT).close()
+    except driver.Error as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PostgresError(
             f"cannot connect to {shown(admin_url)} ({source}): {reason}; without it, a "

@@ -1,0 +1,28 @@
+"""The PostgreSQL driver the harness connects with: psycopg2 where it is installed (the pins),
+else psycopg 3, so that the harness runs with either (the version matrix swaps them)."""
+
+from __future__ import annotations
+
+try:
+    import psycopg2 as dbapi
+    from psycopg2 import sql
+
+    NAME = "psycopg2"
+except ImportError:
+    import psycopg as dbapi  # type: ignore[no-redef]
+    from psycopg import sql  # type: ignore[no-redef]
+
+    NAME = "psycopg"
+
+__all__ = ["NAME", "Error", "connect", "sql", "version"]
+
+Error = dbapi.Error
+
+
+def connect(url: str, **options: object):  # noqa: ANN201 - either driver's connection
+    """A connection to `url` (a libpq URL, no SQLAlchemy driver suffix)."""
+    return dbapi.connect(url, **options)
+
+
+def version() -> str:
+    return dbapi.__version__.split()[0]  # psycopg2 appends its build options
