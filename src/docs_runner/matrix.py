@@ -4,7 +4,7 @@
 blocks at these lines show other output) or `fails` (a block failed otherwise), with the
 run's versions. `nox -s matrix` runs every combination and gathers the results in a record
 (docs/versions.json here). A run on a combination the record holds (the `docs_versions_record`
-setting) passes: a block it records as showing other output is an expected failure there.
+setting) fares as recorded: a block it lists as showing other output is an expected failure.
 """
 
 from __future__ import annotations
