@@ -33,6 +33,12 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
         ("postgres/6b5a4c3d2e1f_create_teams.py", VERSIONS),
         ("postgres/9c8d7e6f5a4b_index_users_last_name.py", VERSIONS),
     ],
+    "enums": [
+        ("postgres/7a1b2c3d4e5f_create_subscriptions.py", VERSIONS),
+        ("enums/b7c1d9e3f5a2_add_team_plan.py", VERSIONS),
+        ("enums/c3e5a7b9d1f4_rename_pro_to_premium.py", VERSIONS),
+        ("enums/d9f1b3c5e7a8_retire_free_plan.py", VERSIONS),
+    ],
     "autogenerate": [
         ("autogenerate/env.py", "migrations/env.py"),
         ("autogenerate/myapp/models_v2.py", "myapp/models.py"),
@@ -62,6 +68,7 @@ COMPOSED = [
     "branches",
     "data-migration",
     "postgres",
+    "enums",
     "locks",
     "linting",
     "deploying",

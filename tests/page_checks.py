@@ -346,3 +346,42 @@ def posts_table_created(run: PageRun) -> None:
 def no_revision_applied(run: PageRun) -> None:
     assert schema.tables(run.database_url) == {"alembic_version"}
     assert schema.alembic_versions(run.database_url) == []
+
+
+# The enum lifecycle (enums.md): the plan type's values in order, and the subscriptions.
+def plan_values(url: str) -> list[str]:
+    query = (
+        "SELECT enumlabel FROM pg_enum JOIN pg_type ON pg_type.oid = enumtypid "
+        "WHERE typname = 'plan' ORDER BY enumsortorder"
+    )
+    return [label for (label,) in schema.rows(url, query)]
+
+
+def plans(url: str) -> list[tuple]:
+    return schema.rows(url, "SELECT user_id, plan::text FROM subscriptions ORDER BY user_id")
+
+
+@check("plan-free-and-pro")
+def plan_free_and_pro(run: PageRun) -> None:
+    assert plan_values(run.database_url) == ["free", "pro"]
+    assert plans(run.database_url) == [(1, "free"), (2, "pro")]
+    assert schema.alembic_versions(run.database_url) == ["7a1b2c3d4e5f"]
+
+
+@check("plan-premium-and-team")
+def plan_premium_and_team(run: PageRun) -> None:
+    assert plan_values(run.database_url) == ["premium", "team"]
+    assert plans(run.database_url) == [(1, "team"), (2, "premium")]
+    query = "SELECT column_default FROM information_schema.columns WHERE column_name = 'plan'"
+    assert schema.rows(run.database_url, query) == [("'team'::plan",)]
+    assert enum_types(run.database_url) == [("plan",)]  # plan_old is gone
+
+
+@check("plan-downgraded-to-free-and-pro")
+def plan_downgraded(run: PageRun) -> None:
+    assert plan_values(run.database_url) == ["free", "pro"]
+    assert plans(run.database_url) == [(1, "pro"), (2, "pro")]
+    query = "SELECT column_default FROM information_schema.columns WHERE column_name = 'plan'"
+    assert schema.rows(run.database_url, query) == [(None,)]
+    assert enum_types(run.database_url) == [("plan",)]
+    assert schema.alembic_versions(run.database_url) == ["7a1b2c3d4e5f"]
