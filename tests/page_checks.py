@@ -385,3 +385,12 @@ def plan_downgraded(run: PageRun) -> None:
     assert schema.rows(run.database_url, query) == [(None,)]
     assert enum_types(run.database_url) == [("plan",)]
     assert schema.alembic_versions(run.database_url) == ["7a1b2c3d4e5f"]
+
+
+@check("plan-team-kept")
+def plan_team_kept(run: PageRun) -> None:
+    """The generated downgrade refused: the type, the row and the version are as upgraded."""
+    assert plan_values(run.database_url) == ["free", "pro", "team"]
+    assert plans(run.database_url) == [(1, "team"), (2, "pro")]
+    assert schema.alembic_versions(run.database_url) == [head_revision(run.shell.cwd)]
+    assert head_revision(run.shell.cwd) != "7a1b2c3d4e5f"

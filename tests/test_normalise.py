@@ -62,3 +62,15 @@ def test_with_the_pages_sqlalchemy_nothing_is_mapped() -> None:
     )
     other = version_details.pytest_docs_produced_values(page_recorded_with("2.0.58"))
     assert other == VersionDetails(version_details.docs_code(sqlalchemy.__version__), "20")
+
+
+def test_ids_are_learned_from_a_pipeline_too() -> None:
+    """`alembic revision ... | grep -v ...` runs in bash (argv is empty): its output still
+    says which id it generated. A fixed `--rev-id` is never taken for a generated one."""
+    wrote = "Generating /p/migrations/versions/2f8e4c6a9b1d_add_team_plan.py ...  done"
+    ids = RevisionIds()
+    ids.command_ran([], wrote)
+    assert ids.generated == {"2f8e4c6a9b1d"}
+    fixed = RevisionIds()
+    fixed.command_ran(["alembic", "revision", "--rev-id", "2f8e4c6a9b1d", "-m", "x"], wrote)
+    assert fixed.generated == set()
