@@ -394,3 +394,49 @@ def plan_team_kept(run: PageRun) -> None:
     assert plans(run.database_url) == [(1, "team"), (2, "pro")]
     assert schema.alembic_versions(run.database_url) == [head_revision(run.shell.cwd)]
     assert head_revision(run.shell.cwd) != "7a1b2c3d4e5f"
+
+
+# A schema per tenant (schemas.md): each tenant's tables and version in its own schema.
+TENANTS = ("acme", "globex")
+
+
+def tenant_tables(url: str) -> dict[str, list[str]]:
+    query = (
+        "SELECT table_schema, table_name FROM information_schema.tables "
+        "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2"
+    )
+    found: dict[str, list[str]] = {}
+    for schema_name, table in schema.rows(url, query):
+        found.setdefault(schema_name, []).append(table)
+    return found
+
+
+def tenant_version(url: str, tenant: str) -> list[str]:
+    return [v for (v,) in schema.rows(url, f"SELECT version_num FROM {tenant}.alembic_version")]
+
+
+@check("tenants-acme-and-globex-at-head")
+def tenants_at_head(run: PageRun) -> None:
+    url, head = run.database_url, head_revision(run.shell.cwd)
+    assert tenant_tables(url) == {tenant: ["alembic_version", "users"] for tenant in TENANTS}
+    for tenant in TENANTS:
+        assert tenant_version(url, tenant) == [head]
+
+
+@check("tenant-globex-at-base")
+def tenant_globex_at_base(run: PageRun) -> None:
+    url = run.database_url
+    assert tenant_tables(url) == {
+        "acme": ["alembic_version", "users"],
+        "globex": ["alembic_version"],
+    }
+    assert tenant_version(url, "acme") == [head_revision(run.shell.cwd)]
+    assert tenant_version(url, "globex") == []
+
+
+@check("tenant-initech-from-the-script")
+def tenant_initech_from_the_script(run: PageRun) -> None:
+    url, head = run.database_url, head_revision(run.shell.cwd)
+    tables = {tenant: ["alembic_version", "users"] for tenant in (*TENANTS, "initech")}
+    assert tenant_tables(url) == tables
+    assert tenant_version(url, "initech") == [head]

@@ -2,9 +2,11 @@
 test_migrations.py, run against every chain of example migrations the guides build, and
 against all of them chained together."""
 
+import argparse
 import importlib.util
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.exc import ProgrammingError
 
+from alembic_docs import schema
 from tests import chains
+from throwaway_pg import driver
+from throwaway_pg.server import libpq_url
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 _spec = importlib.util.spec_from_file_location(
@@ -71,3 +76,43 @@ def test_the_composed_chain_fails_its_downgrade_where_two_recipes_meet(
     command.upgrade(config, "head")
     with pytest.raises(ProgrammingError, match='index "ix_users_last_name" does not exist'):
         command.downgrade(config, "base")
+
+
+def tenant_project(tmp_path: Path, database_url: str, monkeypatch, env_py: str) -> Config:
+    config = project(tmp_path, ["tutorial-next"], database_url, monkeypatch)
+    (tmp_path / "migrations/env.py").write_text(env_py)
+    config.cmd_opts = argparse.Namespace(x=["tenant=acme"])
+    with closing(driver.connect(libpq_url(database_url))) as connection:
+        connection.autocommit = True
+        connection.cursor().execute("CREATE SCHEMA acme")
+    return config
+
+
+def acme_and_public(url: str) -> set[tuple]:
+    query = "SELECT table_schema, table_name FROM information_schema.tables"
+    return {row for row in schema.rows(url, query) if row[0] in ("acme", "public")}
+
+
+def test_a_tenant_s_schema_takes_the_stairway(
+    tmp_path: Path, database_url: str, monkeypatch
+) -> None:
+    """The schema-per-tenant env.py (schemas.md) under the testing guide's checks: every
+    revision up, down and up again in the tenant's schema, and nothing in `public`."""
+    env_py = (EXAMPLES / "schemas/env.py").read_text()
+    config = tenant_project(tmp_path, database_url, monkeypatch, env_py)
+    guide_tests.test_stairway(config)
+    tables = {("acme", "alembic_version"), ("acme", "users"), ("acme", "posts")}
+    assert acme_and_public(database_url) == tables
+
+
+def test_without_the_commit_after_set_an_upgrade_leaves_nothing(
+    tmp_path: Path, database_url: str, monkeypatch
+) -> None:
+    """What schemas.md says of `connection.commit()`: without it, the upgrade runs in the
+    transaction the SET began, says it ran, and is rolled back when the connection closes."""
+    env_py = (EXAMPLES / "schemas/env.py").read_text()
+    assert env_py.count("        connection.commit()\n") == 1
+    naive = env_py.replace("        connection.commit()\n", "")
+    config = tenant_project(tmp_path, database_url, monkeypatch, naive)
+    command.upgrade(config, "head")  # no error
+    assert acme_and_public(database_url) == set()
