@@ -39,6 +39,13 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
         ("enums/c3e5a7b9d1f4_rename_pro_to_premium.py", VERSIONS),
         ("enums/d9f1b3c5e7a8_retire_free_plan.py", VERSIONS),
     ],
+    # squashing.md's models, beside the revisions they describe (not its squashed
+    # history, which replaces the tutorial's revisions: tests/test_example_migrations.py).
+    "squashing": [
+        ("tutorial-next/d8f2a61c4b07_create_posts_table.py", VERSIONS),
+        ("autogenerate/env.py", "migrations/env.py"),
+        ("squashing/myapp/models.py", "myapp/models.py"),
+    ],
     "autogenerate": [
         ("autogenerate/env.py", "migrations/env.py"),
         ("autogenerate/myapp/models_v2.py", "myapp/models.py"),

@@ -440,3 +440,32 @@ def tenant_initech_from_the_script(run: PageRun) -> None:
     tables = {tenant: ["alembic_version", "users"] for tenant in (*TENANTS, "initech")}
     assert tenant_tables(url) == tables
     assert tenant_version(url, "initech") == [head]
+
+
+# From scratch, and squashing (squashing.md).
+def public_tables(url: str) -> list[str]:
+    return sorted(schema.tables(url))
+
+
+@check("squash-built-from-the-models")
+def squash_built_from_the_models(run: PageRun) -> None:
+    assert public_tables(run.database_url) == ["alembic_version", "posts", "users"]
+    assert schema.alembic_versions(run.database_url) == ["d8f2a61c4b07"]
+    assert schema.columns(run.database_url, "users") == SEED_USERS
+
+
+@check("squash-deployed-database-upgraded")
+def squash_deployed_database_upgraded(run: PageRun) -> None:
+    """The deployed database ran only the revision after the baseline, and kept its row."""
+    assert schema.alembic_versions(run.database_url) == ["f3a5c7e9b1d3"]
+    assert users_rows(run.database_url, "id, first_name, email") == [(1, "Ada", None)]
+
+
+@check("squash-new-database-upgraded")
+def squash_new_database_upgraded(run: PageRun) -> None:
+    """From nothing, the baseline and the next revision: the same tables, and no rows."""
+    assert public_tables(run.database_url) == ["alembic_version", "posts", "users"]
+    assert schema.alembic_versions(run.database_url) == ["f3a5c7e9b1d3"]
+    names = [column.name for column in schema.columns(run.database_url, "users")]
+    assert names == [column.name for column in SEED_USERS] + ["email"]
+    assert users_rows(run.database_url) == []

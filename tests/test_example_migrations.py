@@ -4,6 +4,7 @@ against all of them chained together."""
 
 import argparse
 import importlib.util
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import closing
@@ -58,12 +59,43 @@ def test_chain(chain: str, test: str, tmp_path: Path, database_url: str, monkeyp
     getattr(guide_tests, test)(project(tmp_path, CHAINS[chain], database_url, monkeypatch))
 
 
-def test_autogenerate_models_match_their_migrations(
-    tmp_path: Path, database_url: str, monkeypatch
+@pytest.mark.parametrize("guide", ["autogenerate", "squashing"])
+def test_the_models_match_their_migrations(
+    guide: str, tmp_path: Path, database_url: str, monkeypatch
 ) -> None:
     guide_tests.test_models_match_the_database(
-        project(tmp_path, ["autogenerate"], database_url, monkeypatch)
+        project(tmp_path, [guide], database_url, monkeypatch)
     )
+
+
+def squash(project_dir: Path) -> None:
+    """squashing.md's step: the baseline and the next revision replace the history."""
+    versions = project_dir / chains.VERSIONS
+    for old in versions.glob("*.py"):
+        old.unlink()
+    for new in ("d8f2a61c4b07_baseline.py", "f3a5c7e9b1d3_add_email_to_users.py"):
+        shutil.copy(EXAMPLES / "squashing" / new, versions / new)
+
+
+def test_the_squashed_history_takes_the_stairway(
+    tmp_path: Path, database_url: str, monkeypatch
+) -> None:
+    config = project(tmp_path, ["tutorial-next"], database_url, monkeypatch)
+    squash(tmp_path)
+    guide_tests.test_single_head(config)
+    guide_tests.test_stairway(config)
+
+
+def test_a_database_at_the_old_head_runs_only_what_follows_the_baseline(
+    tmp_path: Path, database_url: str, monkeypatch
+) -> None:
+    config = project(tmp_path, ["tutorial-next"], database_url, monkeypatch)
+    command.upgrade(config, "head")
+    squash(tmp_path)
+    command.upgrade(config, "head")  # the baseline would fail here: its tables exist
+    assert schema.alembic_versions(database_url) == ["f3a5c7e9b1d3"]
+    names = [column.name for column in schema.columns(database_url, "users")]
+    assert names == ["id", "age", "first_name", "last_name", "email"]
 
 
 def test_the_composed_chain_fails_its_downgrade_where_two_recipes_meet(

@@ -27,7 +27,7 @@ def test_a_page_is_affected_by_itself_and_by_the_examples_it_shows() -> None:
     moving = ROOT / "docs/tutorial/moving-between-revisions.md"
     assert affected(moving, layout) == [moving]
     posts = ROOT / "examples/tutorial-next/d8f2a61c4b07_create_posts_table.py"
-    assert affected(posts, layout) == [moving]
+    assert affected(posts, layout) == [ROOT / "docs/guides/squashing.md", moving]
     # A file of a project pages start from (<!-- project: tutorial -->) affects them all.
     assert ROOT / "docs/tutorial/upgrade-and-downgrade.md" in affected(
         ROOT / "examples/tutorial/alembic.ini", layout

@@ -1,0 +1,16 @@
+"""A new database from the models, then stamped: Alembic takes it as at head and runs no
+revision on it. Only for an empty database: one with tables is brought up by `upgrade`."""
+
+import os
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from myapp.models import Base
+
+url = make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql+psycopg2")
+with create_engine(url).begin() as connection:
+    Base.metadata.create_all(connection)
+command.stamp(Config("alembic.ini"), "head")
