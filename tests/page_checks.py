@@ -469,3 +469,17 @@ def squash_new_database_upgraded(run: PageRun) -> None:
     names = [column.name for column in schema.columns(run.database_url, "users")]
     assert names == [column.name for column in SEED_USERS] + ["email"]
     assert users_rows(run.database_url) == []
+
+
+# Autogenerate, kept to your tables (autogenerate-hygiene.md).
+@check("other-tool-table-kept")
+def other_tool_table_kept(run: PageRun) -> None:
+    assert schema.tables(run.database_url) == {"alembic_version", "apscheduler_jobs", "users"}
+    assert schema.alembic_versions(run.database_url) == ["1975ea83b712"]
+
+
+@check("no-empty-revision-written")
+def no_empty_revision_written(run: PageRun) -> None:
+    versions = sorted(path.name for path in (run.shell.cwd / "migrations/versions").glob("*.py"))
+    assert versions == ["1975ea83b712_create_users_table.py"]
+    assert head_revision(run.shell.cwd) == "1975ea83b712"

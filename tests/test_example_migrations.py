@@ -148,3 +148,20 @@ def test_without_the_commit_after_set_an_upgrade_leaves_nothing(
     config = tenant_project(tmp_path, database_url, monkeypatch, naive)
     command.upgrade(config, "head")  # no error
     assert acme_and_public(database_url) == set()
+
+
+def test_the_hygiene_env_py_leaves_other_tools_tables_and_writes_no_empty_revision(
+    tmp_path: Path, database_url: str, monkeypatch
+) -> None:
+    """autogenerate-hygiene.md's env.py under the autogenerate guide's chain and models."""
+    config = project(tmp_path, ["autogenerate"], database_url, monkeypatch)
+    shutil.copy(EXAMPLES / "hygiene/env.py", tmp_path / "migrations/env.py")
+    command.upgrade(config, "head")
+    with closing(driver.connect(libpq_url(database_url))) as connection:
+        connection.autocommit = True
+        connection.cursor().execute("CREATE TABLE apscheduler_jobs (id text PRIMARY KEY)")
+    command.check(config)  # the scheduler's table is no change
+    before = sorted((tmp_path / chains.VERSIONS).glob("*.py"))
+    config.cmd_opts = argparse.Namespace(autogenerate=True)
+    command.revision(config, "nothing", autogenerate=True)
+    assert sorted((tmp_path / chains.VERSIONS).glob("*.py")) == before

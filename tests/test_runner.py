@@ -585,16 +585,20 @@ def test_pages_see_a_readers_terminal_even_on_ci(
     project: pytest.Pytester, recorded: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """CI runners set CI, which makes pytest print un-shortened summaries: a page's nested
-    pytest would show what no reader sees. Pages get DATABASE_URL, never CI."""
+    pytest would show what no reader sees. Pages get DATABASE_URL, never CI; nor
+    PYTHONDONTWRITEBYTECODE, without which `ls migrations/versions` shows `__pycache__`."""
     text = """
     # A page that looks at its environment
 
     ```console
     $ echo "CI=${CI-unset} ADDOPTS=${PYTEST_ADDOPTS-unset} URL=${DATABASE_URL:+set}"
     CI=unset ADDOPTS=unset URL=set
+    $ echo "${PYTHONDONTWRITEBYTECODE-unset}"
+    unset
     ```
     """
     monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")  # set here; a reader's Python writes
     monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:cacheprovider")
     run(project, text, recorded).assert_outcomes(passed=3)
 
