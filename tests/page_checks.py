@@ -361,6 +361,11 @@ def plans(url: str) -> list[tuple]:
     return schema.rows(url, "SELECT user_id, plan::text FROM subscriptions ORDER BY user_id")
 
 
+def plan_default(url: str) -> list[tuple]:
+    query = "SELECT column_default FROM information_schema.columns WHERE column_name = 'plan'"
+    return schema.rows(url, query)
+
+
 @check("plan-free-and-pro")
 def plan_free_and_pro(run: PageRun) -> None:
     assert plan_values(run.database_url) == ["free", "pro"]
@@ -372,8 +377,7 @@ def plan_free_and_pro(run: PageRun) -> None:
 def plan_premium_and_team(run: PageRun) -> None:
     assert plan_values(run.database_url) == ["premium", "team"]
     assert plans(run.database_url) == [(1, "team"), (2, "premium")]
-    query = "SELECT column_default FROM information_schema.columns WHERE column_name = 'plan'"
-    assert schema.rows(run.database_url, query) == [("'team'::plan",)]
+    assert plan_default(run.database_url) == [("'team'::plan",)]
     assert enum_types(run.database_url) == [("plan",)]  # plan_old is gone
 
 
@@ -381,8 +385,7 @@ def plan_premium_and_team(run: PageRun) -> None:
 def plan_downgraded(run: PageRun) -> None:
     assert plan_values(run.database_url) == ["free", "pro"]
     assert plans(run.database_url) == [(1, "pro"), (2, "pro")]
-    query = "SELECT column_default FROM information_schema.columns WHERE column_name = 'plan'"
-    assert schema.rows(run.database_url, query) == [(None,)]
+    assert plan_default(run.database_url) == [(None,)]
     assert enum_types(run.database_url) == [("plan",)]
     assert schema.alembic_versions(run.database_url) == ["7a1b2c3d4e5f"]
 
@@ -443,13 +446,9 @@ def tenant_initech_from_the_script(run: PageRun) -> None:
 
 
 # From scratch, and squashing (squashing.md).
-def public_tables(url: str) -> list[str]:
-    return sorted(schema.tables(url))
-
-
 @check("squash-built-from-the-models")
 def squash_built_from_the_models(run: PageRun) -> None:
-    assert public_tables(run.database_url) == ["alembic_version", "posts", "users"]
+    assert schema.tables(run.database_url) == {"alembic_version", "posts", "users"}
     assert schema.alembic_versions(run.database_url) == ["d8f2a61c4b07"]
     assert schema.columns(run.database_url, "users") == SEED_USERS
 
@@ -464,7 +463,7 @@ def squash_deployed_database_upgraded(run: PageRun) -> None:
 @check("squash-new-database-upgraded")
 def squash_new_database_upgraded(run: PageRun) -> None:
     """From nothing, the baseline and the next revision: the same tables, and no rows."""
-    assert public_tables(run.database_url) == ["alembic_version", "posts", "users"]
+    assert schema.tables(run.database_url) == {"alembic_version", "posts", "users"}
     assert schema.alembic_versions(run.database_url) == ["f3a5c7e9b1d3"]
     names = [column.name for column in schema.columns(run.database_url, "users")]
     assert names == [column.name for column in SEED_USERS] + ["email"]

@@ -7,7 +7,6 @@ import importlib.util
 import shutil
 import sys
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,8 @@ from sqlalchemy.exc import ProgrammingError
 
 from alembic_docs import schema
 from tests import chains
-from throwaway_pg import driver
+from tests.page_checks import tenant_tables
+from throwaway_pg.postgres import admin_connection
 from throwaway_pg.server import libpq_url
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -114,15 +114,9 @@ def tenant_project(tmp_path: Path, database_url: str, monkeypatch, env_py: str) 
     config = project(tmp_path, ["tutorial-next"], database_url, monkeypatch)
     (tmp_path / "migrations/env.py").write_text(env_py)
     config.cmd_opts = argparse.Namespace(x=["tenant=acme"])
-    with closing(driver.connect(libpq_url(database_url))) as connection:
-        connection.autocommit = True
-        connection.cursor().execute("CREATE SCHEMA acme")
+    with admin_connection(libpq_url(database_url)) as connection, connection.cursor() as cursor:
+        cursor.execute("CREATE SCHEMA acme")
     return config
-
-
-def acme_and_public(url: str) -> set[tuple]:
-    query = "SELECT table_schema, table_name FROM information_schema.tables"
-    return {row for row in schema.rows(url, query) if row[0] in ("acme", "public")}
 
 
 def test_a_tenant_s_schema_takes_the_stairway(
@@ -133,8 +127,7 @@ def test_a_tenant_s_schema_takes_the_stairway(
     env_py = (EXAMPLES / "schemas/env.py").read_text()
     config = tenant_project(tmp_path, database_url, monkeypatch, env_py)
     guide_tests.test_stairway(config)
-    tables = {("acme", "alembic_version"), ("acme", "users"), ("acme", "posts")}
-    assert acme_and_public(database_url) == tables
+    assert tenant_tables(database_url) == {"acme": ["alembic_version", "posts", "users"]}
 
 
 def test_without_the_commit_after_set_an_upgrade_leaves_nothing(
@@ -147,7 +140,7 @@ def test_without_the_commit_after_set_an_upgrade_leaves_nothing(
     naive = env_py.replace("        connection.commit()\n", "")
     config = tenant_project(tmp_path, database_url, monkeypatch, naive)
     command.upgrade(config, "head")  # no error
-    assert acme_and_public(database_url) == set()
+    assert tenant_tables(database_url) == {}
 
 
 def test_the_hygiene_env_py_leaves_other_tools_tables_and_writes_no_empty_revision(
@@ -157,9 +150,8 @@ def test_the_hygiene_env_py_leaves_other_tools_tables_and_writes_no_empty_revisi
     config = project(tmp_path, ["autogenerate"], database_url, monkeypatch)
     shutil.copy(EXAMPLES / "hygiene/env.py", tmp_path / "migrations/env.py")
     command.upgrade(config, "head")
-    with closing(driver.connect(libpq_url(database_url))) as connection:
-        connection.autocommit = True
-        connection.cursor().execute("CREATE TABLE apscheduler_jobs (id text PRIMARY KEY)")
+    with admin_connection(libpq_url(database_url)) as connection, connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE apscheduler_jobs (id text PRIMARY KEY)")
     command.check(config)  # the scheduler's table is no change
     before = sorted((tmp_path / chains.VERSIONS).glob("*.py"))
     config.cmd_opts = argparse.Namespace(autogenerate=True)
