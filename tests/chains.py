@@ -117,3 +117,20 @@ def reparent(migration: Path, parent: str) -> None:
     """Point a migration that follows a single revision at `parent` instead."""
     text = DOWN.sub(lambda m: m[0].replace(m["down"], parent), migration.read_text())
     migration.write_text(re.sub(r"^Revises: \w+$", f"Revises: {parent}", text, flags=re.M))
+
+
+# multidb.md's project: two databases, so not the tutorial's project. Its own alembic.ini
+# and env.py, and its revisions (the fixed one of the page's two).
+MULTIDB_REVISIONS = [
+    "4f1a2b3c5d6e_create_users_and_page_views.py",
+    "8e9f0a1b2c3d_add_email_and_absolute_paths.py",
+]
+
+
+def build_multidb(project: Path) -> Config:
+    (project / VERSIONS).mkdir(parents=True)
+    shutil.copy(EXAMPLES / "multidb/alembic.ini", project)
+    shutil.copy(EXAMPLES / "multidb/env.py", project / "migrations")
+    for name in MULTIDB_REVISIONS:
+        shutil.copy(EXAMPLES / "multidb" / name, project / VERSIONS)
+    return Config(str(project / "alembic.ini"))

@@ -482,3 +482,48 @@ def no_empty_revision_written(run: PageRun) -> None:
     versions = sorted(path.name for path in (run.shell.cwd / "migrations/versions").glob("*.py"))
     assert versions == ["1975ea83b712_create_users_table.py"]
     assert head_revision(run.shell.cwd) == "1975ea83b712"
+
+
+# Two databases, one history (multidb.md): each database holds its own tables and version.
+def reporting_url(run: PageRun) -> str:
+    return run.shell.env["REPORTING_DATABASE_URL"]
+
+
+def assert_multidb(run: PageRun, version: str | None, app: set[str], reporting: set[str]) -> None:
+    """Both databases' tables, and the same version in each (none: nothing applied)."""
+    for url, expected in ((run.database_url, app), (reporting_url(run), reporting)):
+        assert schema.tables(url) == {"alembic_version", *expected}
+        assert schema.alembic_versions(url) == ([version] if version else [])
+
+
+def path_check(url: str) -> list[tuple]:
+    query = "SELECT convalidated FROM pg_constraint WHERE conname = 'path_is_absolute'"
+    return schema.rows(url, query)
+
+
+@check("multidb-tables-apart")
+def multidb_tables_apart(run: PageRun) -> None:
+    assert_multidb(run, "4f1a2b3c5d6e", {"users"}, {"page_views"})
+    assert schema.columns(run.database_url, "users") == SEED_USERS
+
+
+@check("multidb-nothing-committed")
+def multidb_nothing_committed(run: PageRun) -> None:
+    """The reporting database refused the constraint: the app database's column went too."""
+    assert_multidb(run, "4f1a2b3c5d6e", {"users"}, {"page_views"})
+    assert schema.columns(run.database_url, "users") == SEED_USERS
+    assert path_check(reporting_url(run)) == []
+
+
+@check("multidb-both-upgraded")
+def multidb_both_upgraded(run: PageRun) -> None:
+    assert_multidb(run, "8e9f0a1b2c3d", {"users"}, {"page_views"})
+    assert [c.name for c in schema.columns(run.database_url, "users")][-1] == "email"
+    assert path_check(reporting_url(run)) == [(True,)]
+    paths = schema.rows(reporting_url(run), "SELECT path FROM page_views ORDER BY id")
+    assert paths == [("/",), ("/pricing",)]
+
+
+@check("multidb-both-empty")
+def multidb_both_empty(run: PageRun) -> None:
+    assert_multidb(run, None, set(), set())

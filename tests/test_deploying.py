@@ -122,12 +122,12 @@ def until(condition, what: str) -> None:
         time.sleep(0.05)
 
 
-def upgrade(project: Path, url: str) -> subprocess.Popen:
+def upgrade(project: Path, url: str, **urls: str) -> subprocess.Popen:
     alembic = Path(sys.executable).parent / "alembic"
     return subprocess.Popen(
         [alembic, "upgrade", "head"],
         cwd=project,
-        env={"DATABASE_URL": url},
+        env={"DATABASE_URL": url, **urls},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -266,3 +266,36 @@ def test_every_guide_s_migrations_deploy_at_once(
     assert schema.alembic_versions(database_url) == [revisions[0].revision]
     invalid = "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid"
     assert schema.rows(database_url, invalid) == []
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_two_databases_deploy_at_once(
+    tmp_path: Path, database_url: str, reporting_url: str, count: int
+) -> None:
+    """multidb.md's env.py takes the migration lock in the app database: upgrades started
+    while it is held (here, by the test) all wait for it; then each revision runs once in
+    each database and every process exits 0. The template's env.py takes no lock: with
+    it, this test gives up waiting for the upgrades to queue."""
+    chains.build_multidb(tmp_path)
+    admin = psycopg2.connect(libpq_url(database_url))
+    admin.autocommit = True
+    admin.cursor().execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+    started = []
+    try:
+        for n in range(1, count + 1):
+            started.append(upgrade(tmp_path, database_url, REPORTING_DATABASE_URL=reporting_url))
+            until(lambda n=n: lock_waiters(admin) == n, f"{n} upgrades waiting for the lock")
+    finally:
+        admin.close()  # releases the lock
+    results = [result(process) for process in started]
+    assert [status for status, _ in results] == [0] * count, results
+    ran = Counter(
+        line.split("Running upgrade ")[1]
+        for _, output in results
+        for line in output.splitlines()
+        if "Running upgrade " in line
+    )
+    assert sorted(ran.values()) == [2, 2], ran  # each revision, once in each database
+    for url, table in ((database_url, "users"), (reporting_url, "page_views")):
+        assert schema.tables(url) == {"alembic_version", table}
+        assert schema.alembic_versions(url) == ["8e9f0a1b2c3d"]

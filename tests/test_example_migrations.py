@@ -31,12 +31,17 @@ CHAINS = {guide: [guide] for guide in chains.GUIDES} | {"composed": chains.COMPO
 
 
 def project(tmp_path: Path, guides: list[str], url: str, monkeypatch) -> Config:
-    config = chains.build(tmp_path, guides)
+    chains.build(tmp_path, guides)
+    return entered(tmp_path, url, monkeypatch)
+
+
+def entered(tmp_path: Path, url: str, monkeypatch) -> Config:
+    """The project in `tmp_path` as alembic runs it there, with DATABASE_URL set."""
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", list(sys.path))
     importlib.invalidate_caches()  # the finder for "." may still list the last project
-    return config
+    return Config(str(tmp_path / "alembic.ini"))
 
 
 def forget_models() -> None:
@@ -157,3 +162,18 @@ def test_the_hygiene_env_py_leaves_other_tools_tables_and_writes_no_empty_revisi
     config.cmd_opts = argparse.Namespace(autogenerate=True)
     command.revision(config, "nothing", autogenerate=True)
     assert sorted((tmp_path / chains.VERSIONS).glob("*.py")) == before
+
+
+def test_two_databases_take_the_stairway_together(
+    tmp_path: Path, database_url: str, reporting_url: str, monkeypatch
+) -> None:
+    """multidb.md's project: each revision up, down and up again in both databases, which
+    end at the same head with their own tables."""
+    chains.build_multidb(tmp_path)
+    monkeypatch.setenv("REPORTING_DATABASE_URL", reporting_url)
+    config = entered(tmp_path, database_url, monkeypatch)
+    guide_tests.test_single_head(config)
+    guide_tests.test_stairway(config)
+    for url, table in ((database_url, "users"), (reporting_url, "page_views")):
+        assert schema.tables(url) == {"alembic_version", table}
+        assert schema.alembic_versions(url) == ["8e9f0a1b2c3d"]

@@ -691,3 +691,44 @@ def test_where_pages_and_examples_live_and_the_update_command_are_settings(
     result.assert_outcomes(failed=3, passed=1)
     result.stdout.fnmatch_lines(["Rewrite shown outputs from a real run with: make docs-update"])
     assert project.runpytest_inprocess("docs/good.md").ret == pytest.ExitCode.USAGE_ERROR
+
+
+ANOTHER_DATABASE = """
+# Two databases
+
+<!-- database: REPORTING_DATABASE_URL -->
+
+```console
+$ psql "$REPORTING_DATABASE_URL" -Atc "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+0
+$ test "$REPORTING_DATABASE_URL" != "$DATABASE_URL" && echo another
+another
+$ psql "$REPORTING_DATABASE_URL" -c "CREATE TABLE events (id int)"
+CREATE TABLE
+$ false
+```
+"""
+
+
+def test_a_page_gets_another_database_dropped_with_its_own(
+    project: pytest.Pytester, recorded: str, postgres_server: Server
+) -> None:
+    """`<!-- database: VARIABLE -->`: a fresh database in that variable, gone after the page
+    (which fails at its last line here: teardown does not depend on the page passing)."""
+    before = scratch_databases(postgres_server)
+    result = run(project, ANOTHER_DATABASE, recorded)
+    result.assert_outcomes(failed=2, passed=2)  # the console block and the page's end
+    result.stdout.fnmatch_lines(["*`false` exited with status 1*"])
+    assert scratch_databases(postgres_server) == before
+    bad = run(
+        project, ANOTHER_DATABASE.replace("REPORTING_DATABASE_URL -->", "reporting -->"), recorded
+    )
+    bad.stdout.fnmatch_lines(["*<!-- database: reporting -->: expected a variable name*"])
+
+
+def scratch_databases(server: Server) -> set[str]:
+    from throwaway_pg import driver
+
+    with driver.connect(server.admin_url) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database")
+        return {name for (name,) in cursor.fetchall()}

@@ -119,8 +119,14 @@ def ancestry(target: Migration, pool: list[Migration]) -> list[Migration]:
 
 def upgrade_sql(target: Migration, pool: list[Migration], project: Path, monkeypatch) -> str:
     """`alembic upgrade <first parent>:<target> --sql` in the tutorial's project (from nothing
-    for a root revision), with the target and its ancestors as the only revisions."""
+    for a root revision), with the target and its ancestors as the only revisions. A guide
+    with its own alembic.ini and env.py (multidb/) runs under them; the SQL of each database
+    it writes to a file of its own is linted as well."""
     shutil.copytree(EXAMPLES / "tutorial", project)
+    guide = EXAMPLES / target.key.split("/")[0]
+    if (guide / "alembic.ini").is_file() and (guide / "env.py").is_file():
+        shutil.copy(guide / "alembic.ini", project)
+        shutil.copy(guide / "env.py", project / "migrations")
     versions = project / "migrations/versions"
     for old in versions.glob("*.py"):
         old.unlink()
@@ -133,7 +139,7 @@ def upgrade_sql(target: Migration, pool: list[Migration], project: Path, monkeyp
     monkeypatch.setattr(sys, "path", list(sys.path))  # alembic.ini prepends the project
     with contextlib.chdir(project):
         command.upgrade(config, f"{down}:{target.revision}" if down else target.revision, sql=True)
-    return output.getvalue()
+    return output.getvalue() + "".join(path.read_text() for path in project.glob("*.sql"))
 
 
 def squawk(sql: str) -> list[Finding]:

@@ -68,6 +68,7 @@ class PageRun:
     examples: Path
     shell: shell.ShellState
     manifest: Path | None = None  # the verification manifest, if the project keeps one
+    new_database: Callable[[], str] | None = None  # another database, kept as long as the page
     hook: Any = None  # pytest's hooks, where profiles plug in (None: bash only)
     update: bool = False
     update_command: str = "pytest --update-docs"  # what rewrites shown outputs (ini setting)

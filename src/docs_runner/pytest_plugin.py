@@ -101,6 +101,7 @@ def page_run(
     with (
         server_for(config) if naive else contextlib.nullcontext(postgres_server) as server,
         server.database() as url,
+        contextlib.ExitStack() as more_databases,  # <!-- database: VARIABLE -->'s
         tempfile.TemporaryDirectory(prefix="page-", dir=run_tmp) as project,
     ):
         env = {**shell.reader_env(url), "TMPDIR": str(run_tmp)}
@@ -113,6 +114,7 @@ def page_run(
             database_url=url,
             examples=config.rootpath / config.getini("docs_examples"),
             manifest=manifest_path(config),
+            new_database=lambda: more_databases.enter_context(server.database()),
             shell=shell.ShellState(Path(project), env),
             hook=config.hook,
             update=config.getoption("update_docs"),

@@ -7,6 +7,8 @@ dataclass with `evaluate(run)`: it returns a failure message or None, and record
 page, unless `<!-- norun: reason -->` stands right before it (then it is a real skip).
 Directives:
   <!-- project: tutorial -->   start from a copy of examples/tutorial/
+  <!-- database: REPORTING_DATABASE_URL -->   one more fresh database, its URL in that
+                               variable (dropped with the page's own)
   <!-- check: users-created -->   run a named database check (see tests/page_checks.py)
   <!-- versions: psql<18 -->   the next fence is for those versions (a content tab beside
                                the recorded one): run only when this run's match
@@ -22,7 +24,7 @@ from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFenced
 
 from docs_runner.blocks.base import Block, Fence, Unclassified
 from docs_runner.blocks.console import Console
-from docs_runner.blocks.directives import Check, ForVersions, OptOut, Project
+from docs_runner.blocks.directives import Check, Database, ForVersions, OptOut, Project
 from docs_runner.blocks.files import File
 from docs_runner.blocks.python import Output, Python
 from docs_runner.blocks.whole_page import PageEnd, Provenance
@@ -31,7 +33,7 @@ __all__ = ["Block", "KINDS", "lex", "classify"]
 
 FENCE_INFO = re.compile(r"(?P<language>[\w+-]*)[ \t]*(?P<attributes>[^\n]*)$\n", re.MULTILINE)
 ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
-DIRECTIVES = {"project": Project, "check": Check}
+DIRECTIVES = {"project": Project, "database": Database, "check": Check}
 
 # The fence kinds, most specific first: the first whose `claims` is true takes the fence.
 KINDS: list[type[Block]] = [Console, Output, File, Python]
@@ -49,7 +51,9 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
     fences = list(RawFencedCodeBlockLexer(info_pattern=FENCE_INFO)(document))
     comments = [  # a directive shown inside a fence is an example, not a directive
         comment
-        for comment in DirectiveInHTMLCommentLexer(r"norun|project|check|versions")(document)
+        for comment in DirectiveInHTMLCommentLexer(r"norun|project|database|check|versions")(
+            document
+        )
         if not any(fence.start < comment.start < fence.end for fence in fences)
     ]
     opted_out: dict[int, str] = {}

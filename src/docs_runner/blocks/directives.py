@@ -1,5 +1,5 @@
-"""HTML-comment directives: a starting project, a database check, an opt-out, a block for
-other versions."""
+"""HTML-comment directives: a starting project, another database, a database check, an
+opt-out, a block for other versions."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from packaging.specifiers import SpecifierSet
 
 from docs_runner.blocks.base import Block, Fence
 
+VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")
 REQUIREMENT = re.compile(r"(?P<name>[A-Za-z][\w.-]*)\s*(?P<specifier>[<>=!~][^>]*?)\s*")
 
 if TYPE_CHECKING:
@@ -32,6 +33,26 @@ class Project(Block):
         if not source.is_dir():
             return f"{run.page}: examples/{self.name}/ does not exist"
         shutil.copytree(source, run.project, dirs_exist_ok=True)
+        return None
+
+
+@dataclass
+class Database(Block):
+    """`<!-- database: REPORTING_DATABASE_URL -->`: one more fresh database on the page's
+    server, its URL in that variable; dropped with the page's own, whatever happens."""
+
+    variable: str
+
+    def evaluate(self, run: PageRun) -> str | None:
+        if not VARIABLE.fullmatch(self.variable) or self.variable == "DATABASE_URL":
+            return f"{run.page}: <!-- database: {self.variable} -->: expected a variable name"
+        if run.reader:  # a reader made it, as the page says, and set the variable
+            if self.variable not in run.shell.env:
+                return f"{run.page}: the reader's terminal has no {self.variable}"
+            return None
+        if run.new_database is None:
+            return f"{run.page}: this run gives each page one database only"
+        run.shell.env[self.variable] = run.new_database()
         return None
 
 
