@@ -482,3 +482,33 @@ def no_empty_revision_written(run: PageRun) -> None:
     versions = sorted(path.name for path in (run.shell.cwd / "migrations/versions").glob("*.py"))
     assert versions == ["1975ea83b712_create_users_table.py"]
     assert head_revision(run.shell.cwd) == "1975ea83b712"
+
+
+# Tables in another schema (autogenerate-hygiene.md).
+def schema_tables(url: str) -> list[tuple]:
+    query = (
+        "SELECT table_schema, table_name FROM information_schema.tables "
+        "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2"
+    )
+    return schema.rows(url, query)
+
+
+@check("audit-events-created")
+def audit_events_created(run: PageRun) -> None:
+    assert schema_tables(run.database_url) == [
+        ("audit", "events"),
+        ("public", "alembic_version"),
+        ("public", "apscheduler_jobs"),
+        ("public", "users"),
+    ]
+    identity = "SELECT is_identity FROM information_schema.columns WHERE column_name = 'id'"
+    assert schema.rows(run.database_url, identity + " AND table_schema = 'audit'") == [("YES",)]
+    assert schema.alembic_versions(run.database_url) == ["3d5f7b9a1c2e"]
+
+
+@check("only-our-schemas-compared")
+def only_our_schemas_compared(run: PageRun) -> None:
+    """alembic check passed, and cron's table is still there (a check writes nothing)."""
+    assert ("cron", "job") in schema_tables(run.database_url)
+    assert ("audit", "events") in schema_tables(run.database_url)
+    assert schema.alembic_versions(run.database_url) == ["3d5f7b9a1c2e"]
