@@ -51,6 +51,12 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
         ("autogenerate/myapp/models_v2.py", "myapp/models.py"),
         ("autogenerate/5d6e7f8a9b0c_add_email_rename_first_name.py", VERSIONS),
     ],
+    # autogenerate-hygiene.md's last section: a table in a schema of its own.
+    "hygiene": [
+        ("hygiene/audit/env.py", "migrations/env.py"),
+        ("hygiene/audit/models.py", "myapp/models.py"),
+        ("hygiene/3d5f7b9a1c2e_audit_events.py", VERSIONS),
+    ],
     "linting": [
         ("linting/a1c3e5f7b9d2_active_users_last_name_text.py", VERSIONS),
         ("linting/b2d4f6a8c0e1_index_users_last_name.py", VERSIONS),

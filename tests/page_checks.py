@@ -403,7 +403,7 @@ def plan_team_kept(run: PageRun) -> None:
 TENANTS = ("acme", "globex")
 
 
-def tenant_tables(url: str) -> dict[str, list[str]]:
+def tables_by_schema(url: str) -> dict[str, list[str]]:
     query = (
         "SELECT table_schema, table_name FROM information_schema.tables "
         "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2"
@@ -421,7 +421,7 @@ def tenant_version(url: str, tenant: str) -> list[str]:
 @check("tenants-acme-and-globex-at-head")
 def tenants_at_head(run: PageRun) -> None:
     url, head = run.database_url, head_revision(run.shell.cwd)
-    assert tenant_tables(url) == {tenant: ["alembic_version", "users"] for tenant in TENANTS}
+    assert tables_by_schema(url) == {tenant: ["alembic_version", "users"] for tenant in TENANTS}
     for tenant in TENANTS:
         assert tenant_version(url, tenant) == [head]
 
@@ -429,7 +429,7 @@ def tenants_at_head(run: PageRun) -> None:
 @check("tenant-globex-at-base")
 def tenant_globex_at_base(run: PageRun) -> None:
     url = run.database_url
-    assert tenant_tables(url) == {
+    assert tables_by_schema(url) == {
         "acme": ["alembic_version", "users"],
         "globex": ["alembic_version"],
     }
@@ -441,7 +441,7 @@ def tenant_globex_at_base(run: PageRun) -> None:
 def tenant_initech_from_the_script(run: PageRun) -> None:
     url, head = run.database_url, head_revision(run.shell.cwd)
     tables = {tenant: ["alembic_version", "users"] for tenant in (*TENANTS, "initech")}
-    assert tenant_tables(url) == tables
+    assert tables_by_schema(url) == tables
     assert tenant_version(url, "initech") == [head]
 
 
@@ -527,3 +527,23 @@ def multidb_both_upgraded(run: PageRun) -> None:
 @check("multidb-both-empty")
 def multidb_both_empty(run: PageRun) -> None:
     assert_multidb(run, None, set(), set())
+
+
+# Tables in another schema (autogenerate-hygiene.md).
+@check("audit-events-created")
+def audit_events_created(run: PageRun) -> None:
+    assert tables_by_schema(run.database_url) == {
+        "audit": ["events"],
+        "public": ["alembic_version", "apscheduler_jobs", "users"],
+    }
+    identity = "SELECT is_identity FROM information_schema.columns WHERE column_name = 'id'"
+    assert schema.rows(run.database_url, identity + " AND table_schema = 'audit'") == [("YES",)]
+    assert schema.alembic_versions(run.database_url) == ["3d5f7b9a1c2e"]
+
+
+@check("only-our-schemas-compared")
+def only_our_schemas_compared(run: PageRun) -> None:
+    """alembic check passed, and cron's table is still there (a check writes nothing)."""
+    found = tables_by_schema(run.database_url)
+    assert found["cron"] == ["job"] and found["audit"] == ["events"]
+    assert schema.alembic_versions(run.database_url) == ["3d5f7b9a1c2e"]
