@@ -2,12 +2,29 @@
 workflow: read from mkdocs.yml's nav and from the tree, so that adding one needs no second
 edit here."""
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from mkdocs.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def build(site: Path, site_url: str = "") -> subprocess.CompletedProcess[str]:
+    """`nox -s docs`' build into `site`, with SITE_URL as the Pages workflow sets it, or
+    unset. Nothing else of this environment's reaches it (NO_MKDOCS_2_WARNING, say)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "NO_MKDOCS_2_WARNING")}
+    command = [sys.executable, "-m", "properdocs", "build", "-f", "mkdocs.yml", "--strict"]
+    return subprocess.run(
+        [*command, "--quiet", "--site-dir", str(site)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**env, **({"SITE_URL": site_url} if site_url else {})},
+    )
 
 
 def nav_pages() -> list[str]:

@@ -4,8 +4,6 @@ buttons, search, the notebook's outputs, dark mode, no JavaScript errors, screen
 import functools
 import os
 import shutil
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -13,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.site_tree import nav_pages, page_url
+from tests.site_tree import build, nav_pages, page_url
 
 ROOT = Path(__file__).parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
@@ -38,12 +36,8 @@ class QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = tmp_path_factory.mktemp("site")
-    subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", site],
-        cwd=ROOT,
-        check=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
+    result = build(site)
+    assert result.returncode == 0, result.stderr
     return site
 
 

@@ -1,10 +1,7 @@
-"""The built site: `mkdocs build --strict` passes, and what --strict does not check on
+"""The built site: `properdocs build --strict` passes quietly, and what --strict does not check on
 notebook pages (their outputs, their links) is checked here."""
 
-import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,6 +10,7 @@ import markdown
 import nbformat
 import pytest
 
+from tests import site_tree
 from tests.site_tree import notebooks
 
 ROOT = Path(__file__).parent.parent
@@ -46,17 +44,9 @@ def parse(page: Path) -> Links:
 
 
 def build(path: Path, site_url: str = "") -> Path:
-    """`mkdocs build --strict`, with SITE_URL as the Pages workflow sets it, or unset."""
-    env = {k: v for k, v in os.environ.items() if k != "SITE_URL"}
-    env.update({"NO_MKDOCS_2_WARNING": "1"}, **({"SITE_URL": site_url} if site_url else {}))
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    assert result.returncode == 0, result.stderr
+    """The site built, quietly: no warning, no banner, nothing on stderr at all."""
+    result = site_tree.build(path, site_url)
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
     return path
 
 

@@ -219,10 +219,10 @@ def mkdocs_build() -> float:
     with tempfile.TemporaryDirectory() as site:
         return timed(
             lambda: subprocess.run(
-                [sys.executable, "-m", "mkdocs", "build", "--quiet", "--site-dir", site],
+                [sys.executable, "-m", "properdocs", "build", "-f", "mkdocs.yml", "--quiet"]
+                + ["--site-dir", site],
                 cwd=ROOT,
                 check=True,
-                env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
             )
         )
 
