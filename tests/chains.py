@@ -2,8 +2,12 @@
 project plus what each guide adds, in the guide's order. One place, so that the stairway,
 the lint and the concurrent deploy all run over the same chains."""
 
+import contextlib
+import importlib
 import re
 import shutil
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
@@ -72,6 +76,12 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
         ("zero-downtime/5d1f7b9c3e42_backfill_family_name.py", VERSIONS),
         ("zero-downtime/8f4a2c6e0b13_drop_last_name.py", VERSIONS),
     ],
+    # The module the two migrations import, beside env.py, then the migrations.
+    "replaceable": [
+        ("replaceable/replaceable.py", "migrations/replaceable.py"),
+        ("replaceable/4b6d8f0a2c1e_adult_users_and_updated_at.py", VERSIONS),
+        ("replaceable/7e9a1c3b5d2f_adult_users_updated_at_touch_on_change.py", VERSIONS),
+    ],
 }
 # Every guide's migrations in one chain, under the deploy env.py. Not autogenerate: its
 # env.py compares models that know nothing of the other guides' tables.
@@ -86,6 +96,7 @@ COMPOSED = [
     "linting",
     "deploying",
     "zero-downtime",
+    "replaceable",
 ]
 
 
@@ -95,25 +106,39 @@ def build(project: Path, guides: list[str]) -> Config:
     before it instead (see `reparent`); one already there (guides share some) is kept."""
     shutil.copytree(EXAMPLES / "tutorial", project, dirs_exist_ok=True)
     config = Config(str(project / "alembic.ini"))
-    for guide in guides:
-        script = ScriptDirectory.from_config(config)
-        before, parent = {r.revision for r in script.walk_revisions()}, script.get_current_head()
-        for step in GUIDES[guide]:
-            if step[0] == "merge":
-                command.merge(config, "heads", message=step[2], rev_id=step[1])
-                parent = step[1]
-                continue
-            source, target = step
-            path = (
-                project / target / Path(source).name if target.endswith("/") else project / target
-            )
-            if target == VERSIONS and path.exists():
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(EXAMPLES / source, path)
-            if (match := DOWN.search(path.read_text())) and match["down"] in before:
-                reparent(path, parent)
+    with inside(project):
+        for guide in guides:
+            add(project, config, GUIDES[guide])
     return config
+
+
+@contextlib.contextmanager
+def inside(project: Path) -> Iterator[None]:
+    """In `project`, where its revisions find what they import from it (Alembic puts the
+    directory it runs in on sys.path: `prepend_sys_path = .`), not another project's."""
+    with contextlib.chdir(project):
+        for name in [name for name in sys.modules if name.split(".")[0] == "migrations"]:
+            del sys.modules[name]
+        importlib.invalidate_caches()  # the finder for "." may still list another directory
+        yield
+
+
+def add(project: Path, config: Config, steps: list[tuple[str, ...]]) -> None:
+    script = ScriptDirectory.from_config(config)
+    before, parent = {r.revision for r in script.walk_revisions()}, script.get_current_head()
+    for step in steps:
+        if step[0] == "merge":
+            command.merge(config, "heads", message=step[2], rev_id=step[1])
+            parent = step[1]
+            continue
+        source, target = step
+        path = project / target / Path(source).name if target.endswith("/") else project / target
+        if target == VERSIONS and path.exists():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(EXAMPLES / source, path)
+        if (match := DOWN.search(path.read_text())) and match["down"] in before:
+            reparent(path, parent)
 
 
 DOWN = re.compile(r"^down_revision\b.*= '(?P<down>\w+)'$", re.MULTILINE)

@@ -547,3 +547,96 @@ def only_our_schemas_compared(run: PageRun) -> None:
     found = tables_by_schema(run.database_url)
     assert found["cron"] == ["job"] and found["audit"] == ["events"]
     assert schema.alembic_versions(run.database_url) == ["3d5f7b9a1c2e"]
+
+
+# Views, functions and triggers (replaceable-objects.md): the adult_users view, and the
+# function set_updated_at() that the trigger users_set_updated_at runs, as each revision
+# defines them.
+VIEWS = "SELECT viewname FROM pg_views WHERE schemaname = 'public'"
+UPDATED_AT_TRIGGER = (
+    "CREATE TRIGGER users_set_updated_at BEFORE INSERT OR UPDATE ON public.users "
+    "FOR EACH ROW EXECUTE FUNCTION set_updated_at()"
+)
+
+
+def view_columns(url: str, view: str) -> list[str]:
+    query = (
+        "SELECT attname FROM pg_attribute "
+        f"WHERE attrelid = '{view}'::regclass AND attnum > 0 ORDER BY attnum"
+    )
+    return [name for (name,) in schema.rows(url, query)]
+
+
+def set_updated_at_sources(url: str) -> list[str]:
+    """Every function named set_updated_at: a replacement with other argument types
+    would be a second one."""
+    query = "SELECT prosrc FROM pg_proc WHERE proname = 'set_updated_at'"
+    return [source for (source,) in schema.rows(url, query)]
+
+
+def assert_updated_at_trigger(url: str) -> None:
+    """The trigger is there, enabled, and calls the one set_updated_at()."""
+    query = (
+        "SELECT pg_get_triggerdef(t.oid), t.tgenabled, p.proname FROM pg_trigger t "
+        "JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = 'users'::regclass "
+        "AND NOT t.tgisinternal"
+    )
+    assert schema.rows(url, query) == [(UPDATED_AT_TRIGGER, "O", "set_updated_at")]
+
+
+def readable_by_everyone(url: str) -> bool:
+    query = "SELECT has_table_privilege('public', 'adult_users', 'SELECT')"
+    return schema.rows(url, query) == [(True,)]
+
+
+def assert_first_definitions(url: str) -> None:
+    """Revision 4b6d8f0a2c1e's view and function."""
+    assert view_columns(url, "adult_users") == ["id", "first_name", "age"]
+    (source,) = set_updated_at_sources(url)
+    assert "NEW.updated_at := now()" in source and "IS DISTINCT FROM" not in source
+    assert_updated_at_trigger(url)
+    assert schema.alembic_versions(url) == ["4b6d8f0a2c1e"]
+
+
+@check("adult-users-created")
+def adult_users_created(run: PageRun) -> None:
+    url = run.database_url
+    assert_first_definitions(url)
+    assert "updated_at" in [column.name for column in schema.columns(url, "users")]
+    assert schema.rows(url, "SELECT id, first_name, age FROM adult_users") == [(1, "Ada", 36)]
+    query = "SELECT first_name, updated_at IS NOT NULL FROM users ORDER BY id"
+    assert schema.rows(url, query) == [("Ada", True), ("Alan", True)]
+
+
+@check("adult-users-replaced")
+def adult_users_replaced(run: PageRun) -> None:
+    """Revision 7e9a1c3b5d2f's view and function, in place: the view built on adult_users
+    and the grant on it are still there, and so is the trigger."""
+    url = run.database_url
+    assert view_columns(url, "adult_users") == ["id", "first_name", "age", "updated_at"]
+    (source,) = set_updated_at_sources(url)
+    assert "IF TG_OP = 'INSERT' OR NEW IS DISTINCT FROM OLD THEN" in source
+    assert_updated_at_trigger(url)
+    assert view_columns(url, "adult_first_names") == ["first_name"]
+    assert readable_by_everyone(url)
+    assert schema.alembic_versions(url) == ["7e9a1c3b5d2f"]
+
+
+@check("adult-users-restored")
+def adult_users_restored(run: PageRun) -> None:
+    """The downgrade made the view again from the first revision's definition: without
+    the grant, which went with the view it dropped."""
+    url = run.database_url
+    assert_first_definitions(url)
+    assert "adult_first_names" not in [name for (name,) in schema.rows(url, VIEWS)]
+    assert not readable_by_everyone(url)
+    assert schema.rows(url, "SELECT id, first_name, age FROM adult_users") == [(1, "Ada", 37)]
+
+
+@check("adult-users-gone")
+def adult_users_gone(run: PageRun) -> None:
+    url = run.database_url
+    assert schema.rows(url, VIEWS) == []
+    assert set_updated_at_sources(url) == []
+    assert schema.tables(url) == {"alembic_version"}
+    assert schema.alembic_versions(url) == []

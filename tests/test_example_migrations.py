@@ -46,14 +46,14 @@ def entered(tmp_path: Path, url: str, monkeypatch) -> Config:
 
 
 def forget_models() -> None:
-    for name in [name for name in sys.modules if name.split(".")[0] == "myapp"]:
+    for name in [name for name in sys.modules if name.split(".")[0] in ("myapp", "migrations")]:
         del sys.modules[name]
 
 
 @pytest.fixture(autouse=True)
 def own_models() -> Iterator[None]:
-    """Each project imports its own `myapp.models`, and none outlives its test: a page run
-    next on this worker would find it in sys.modules."""
+    """Each project imports its own `myapp.models` (and `migrations.replaceable`), and none
+    outlives its test: a page run next on this worker would find it in sys.modules."""
     forget_models()
     yield
     forget_models()

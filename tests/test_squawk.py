@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import importlib
 import io
 import json
 import re
@@ -37,6 +38,9 @@ SQUAWK = Path(sys.executable).parent / "squawk"
 # Offline mode connects to nothing, but the tutorial's env.py wants a URL for the dialect.
 OFFLINE_URL = "postgresql://offline@localhost/unused"
 SECTION = re.compile(r"^-- Running upgrade .* -> (?P<revision>\w+)$")
+# Modules example migrations import from their project, where the guides put them (as
+# tests/chains.py does): every project gets them.
+HELPERS = {"replaceable/replaceable.py": "migrations/replaceable.py"}
 # squawk's own syntax; the reason after a second "--" is this project's rule.
 INLINE = re.compile(
     r"--\s*squawk-ignore(?:-file)?\s+(?P<rules>[\w\s,-]+?)\s*(?:--\s*(?P<reason>.*?))?\s*$"
@@ -132,12 +136,18 @@ def upgrade_sql(target: Migration, pool: list[Migration], project: Path, monkeyp
         old.unlink()
     for member in ancestry(target, pool):
         shutil.copy(member.path, versions)
+    for source, destination in HELPERS.items():
+        shutil.copy(EXAMPLES / source, project / destination)
     down = target.parents[0] if target.parents else None
     output = io.StringIO()
     config = Config(str(project / "alembic.ini"), output_buffer=output)
     monkeypatch.setenv("DATABASE_URL", OFFLINE_URL)
     monkeypatch.setattr(sys, "path", list(sys.path))  # alembic.ini prepends the project
     with contextlib.chdir(project):
+        # Not the `migrations` package of a project before, wherever the import finds it.
+        for name in [name for name in sys.modules if name.split(".")[0] == "migrations"]:
+            del sys.modules[name]
+        importlib.invalidate_caches()
         command.upgrade(config, f"{down}:{target.revision}" if down else target.revision, sql=True)
     return output.getvalue() + "".join(path.read_text() for path in project.glob("*.sql"))
 
