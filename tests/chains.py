@@ -51,6 +51,18 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
         ("autogenerate/myapp/models_v2.py", "myapp/models.py"),
         ("autogenerate/5d6e7f8a9b0c_add_email_rename_first_name.py", VERSIONS),
     ],
+    # autogenerate-review.md: the users.points column through its revisions, with the
+    # env.py (server defaults and CHECK constraints compared) and models it ends with.
+    "review": [
+        ("review/env.py", "migrations/env.py"),
+        ("review/myapp/models_comment.py", "myapp/models.py"),
+        ("review/3f1b5d7a9c2e_add_points_to_users.py", VERSIONS),
+        ("review/6a8c0e2b4d7f_points_to_bigint.py", VERSIONS),
+        ("review/8b0d2f4a6c9e_default_points_to_0.py", VERSIONS),
+        ("review/9d1f3b5c7e0a_check_points_not_negative.py", VERSIONS),
+        ("review/b3d5f7a9c1e4_validate_points_check.py", VERSIONS),
+        ("review/c5e7a9b1d3f6_comment_on_points.py", VERSIONS),
+    ],
     "linting": [
         ("linting/a1c3e5f7b9d2_active_users_last_name_text.py", VERSIONS),
         ("linting/b2d4f6a8c0e1_index_users_last_name.py", VERSIONS),
@@ -67,8 +79,8 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
         ("zero-downtime/8f4a2c6e0b13_drop_last_name.py", VERSIONS),
     ],
 }
-# Every guide's migrations in one chain, under the deploy env.py. Not autogenerate: its
-# env.py compares models that know nothing of the other guides' tables.
+# Every guide's migrations in one chain, under the deploy env.py. Not autogenerate nor
+# review: their env.py compares models that know nothing of the other guides' tables.
 COMPOSED = [
     "tutorial",
     "tutorial-next",
