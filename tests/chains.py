@@ -61,6 +61,18 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
         ("hygiene/audit/models.py", "myapp/models.py"),
         ("hygiene/3d5f7b9a1c2e_audit_events.py", VERSIONS),
     ],
+    # autogenerate-review.md: the users.points column through its revisions, with the
+    # env.py (server defaults and CHECK constraints compared) and models it ends with.
+    "review": [
+        ("review/env.py", "migrations/env.py"),
+        ("review/myapp/models_comment.py", "myapp/models.py"),
+        ("review/3f1b5d7a9c2e_add_points_to_users.py", VERSIONS),
+        ("review/6a8c0e2b4d7f_points_to_bigint.py", VERSIONS),
+        ("review/8b0d2f4a6c9e_default_points_to_0.py", VERSIONS),
+        ("review/9d1f3b5c7e0a_check_points_not_negative.py", VERSIONS),
+        ("review/b3d5f7a9c1e4_validate_points_check.py", VERSIONS),
+        ("review/c5e7a9b1d3f6_comment_on_points.py", VERSIONS),
+    ],
     "linting": [
         ("linting/a1c3e5f7b9d2_active_users_last_name_text.py", VERSIONS),
         ("linting/b2d4f6a8c0e1_index_users_last_name.py", VERSIONS),
@@ -83,8 +95,8 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
         ("replaceable/7e9a1c3b5d2f_adult_users_updated_at_touch_on_change.py", VERSIONS),
     ],
 }
-# Every guide's migrations in one chain, under the deploy env.py. Not autogenerate: its
-# env.py compares models that know nothing of the other guides' tables.
+# Every guide's migrations in one chain, under the deploy env.py. Not autogenerate nor
+# review: their env.py compares models that know nothing of the other guides' tables.
 COMPOSED = [
     "tutorial",
     "tutorial-next",

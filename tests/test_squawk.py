@@ -123,12 +123,12 @@ def ancestry(target: Migration, pool: list[Migration]) -> list[Migration]:
 
 def upgrade_sql(target: Migration, pool: list[Migration], project: Path, monkeypatch) -> str:
     """`alembic upgrade <first parent>:<target> --sql` in the tutorial's project (from nothing
-    for a root revision), with the target and its ancestors as the only revisions. A guide
-    with its own alembic.ini and env.py (multidb/) runs under them; the SQL of each database
-    it writes to a file of its own is linted as well."""
+    for a root revision), with the target and its ancestors as the only revisions. A
+    migration for several databases (`upgrade(engine_name)`, multidb/) runs under its
+    guide's alembic.ini and env.py, which write each database's SQL to a file of its own."""
     shutil.copytree(EXAMPLES / "tutorial", project)
     guide = EXAMPLES / target.key.split("/")[0]
-    if (guide / "alembic.ini").is_file() and (guide / "env.py").is_file():
+    if "def upgrade(engine_name" in target.path.read_text():
         shutil.copy(guide / "alembic.ini", project)
         shutil.copy(guide / "env.py", project / "migrations")
     versions = project / "migrations/versions"
