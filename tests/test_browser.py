@@ -2,6 +2,7 @@
 buttons, search, the notebook's outputs, dark mode, no JavaScript errors, screenshots."""
 
 import functools
+import io
 import os
 import shutil
 import threading
@@ -36,7 +37,7 @@ class QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = tmp_path_factory.mktemp("site")
-    result = build(site)
+    result = build(site, site_url=address)
     assert result.returncode == 0, result.stderr
     return site
 
@@ -49,6 +50,43 @@ def site_url(site: Path) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+class ProjectPages(QuietHandler):
+    """GitHub Pages for a project: the site under /<repository>/, and its 404.html, with
+    status 404, for any path that is not a file of the site."""
+
+    prefix = "/alembic-tutorial/"
+
+    def send_head(self):
+        path = self.path.split("?")[0]
+        if path.startswith(self.prefix):
+            self.path = "/" + self.path[len(self.prefix) :]
+            local = Path(self.translate_path(self.path))
+            if local.is_file() or (local / "index.html").is_file():
+                return super().send_head()
+        body = (Path(self.directory) / "404.html").read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+@pytest.fixture(scope="module")
+def project_pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The site built as the Pages workflow builds it for a project, and served so."""
+    site = tmp_path_factory.mktemp("published")
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(ProjectPages, directory=str(site))
+    )
+    address = f"http://127.0.0.1:{server.server_port}{ProjectPages.prefix}"
+    result = build(site, site_url=address)
+    assert result.returncode == 0, result.stderr
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield address
     server.shutdown()
 
 
@@ -150,3 +188,31 @@ def test_every_page_of_the_site_is_checked(site: Path) -> None:
     page the site builds, and each of them is built."""
     built = {str(page.parent.relative_to(site)) + "/" for page in site.rglob("index.html")}
     assert built == {path or "./" for path in PAGES}
+
+
+def test_a_missing_page_under_the_project_path_gets_the_styled_404(browser, project_pages) -> None:
+    """On a project's Pages address the 404 page is served for any depth of missing path:
+    its styles, scripts and links must not assume the site sits at the domain's root."""
+    page = browser.new_page()
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on(
+        "response",
+        lambda r: (
+            failed.append(r.url)
+            if r.status >= 400 and r.request.resource_type != "document"
+            else None
+        ),
+    )
+    response = page.goto(project_pages + "no/such/page/")
+    assert response.status == 404
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").inner_text() == "Page not found"
+    assert failed == []
+    stylesheets = page.evaluate("[...document.styleSheets].map(sheet => sheet.href)")
+    assert any(href and "/alembic-tutorial/assets/stylesheets/" in href for href in stylesheets)
+    page.get_by_role("link", name="the home page").click()
+    page.wait_for_load_state()
+    assert page.url == project_pages
+    assert page.locator("h1").first.inner_text().startswith("Alembic on PostgreSQL, executed")
+    page.close()

@@ -167,3 +167,13 @@ def test_the_site_builds_with_zensical_notebooks_aside(tmp_path: Path) -> None:
     assert len(pages) > 20
     for page in pages:
         assert (tmp_path / "site" / site_tree.page_url(page) / "index.html").is_file(), page
+
+
+def test_the_published_sitemap_lists_every_page(published: Path) -> None:
+    """Search engines find every page at its published address (without site_url, MkDocs
+    writes an empty sitemap: the Pages workflow sets it)."""
+    sitemap = (published / "sitemap.xml").read_text()
+    listed = re.findall(r"<loc>([^<]+)</loc>", sitemap)
+    assert sorted(listed) == sorted(
+        PUBLISHED + site_tree.page_url(p) for p in site_tree.nav_pages()
+    )
