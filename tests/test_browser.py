@@ -11,8 +11,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.site_tree import build, nav_pages, page_url
+from tests.site_tree import build, nav_pages, notebooks, page_url
 
 ROOT = Path(__file__).parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
@@ -37,7 +38,7 @@ class QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = tmp_path_factory.mktemp("site")
-    result = build(site, site_url=address)
+    result = build(site)
     assert result.returncode == 0, result.stderr
     return site
 
@@ -167,8 +168,87 @@ def test_dark_mode_toggles(page) -> None:
     page.wait_for_selector(f"body[data-md-color-scheme='{other}']")
 
 
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "mobile": {"width": 390, "height": 844}}
+SCHEMES = {"light": "default", "dark": "slate"}  # the reader's preference -> Material's
+
+# What a reader would see as broken, as sentences: the page wider than the screen, a code
+# block whose lines wrap, text blocks on top of each other, a copy button over code.
+LAYOUT_PROBLEMS = """() => {
+  const problems = [];
+  const describe = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+    + [...e.classList].slice(0, 2).map(c => '.' + c).join('')
+    + ' "' + e.textContent.trim().slice(0, 40) + '"';
+  const shown = e => {  // the content of a closed <details> keeps its boxes: not shown
+    const r = e.getBoundingClientRect();
+    const closed = e.closest('details:not([open])');
+    return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'
+      && !(closed && !e.closest('summary'));
+  };
+  const overlap = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1
+    && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
+  const textRects = e => {  // where its characters are drawn, one rect per line piece
+    const rects = [];
+    const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const start = node.data.search(/\\S/);
+      if (start < 0) continue;
+      const range = document.createRange();
+      range.setStart(node, start);
+      range.setEnd(node, node.data.trimEnd().length);
+      rects.push(...[...range.getClientRects()].filter(r => r.width > 0));
+    }
+    return rects;
+  };
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth) {
+    problems.push(`the page is ${root.scrollWidth}px wide on a ${root.clientWidth}px screen`);
+  }
+  for (const pre of document.querySelectorAll('.md-content pre')) {
+    const code = pre.querySelector('code') || pre;  // not the copy button Material adds
+    if (!shown(code)) continue;
+    const lines = code.textContent.replace(/\\n$/, '').split('\\n').length;
+    const tops = textRects(code).map(r => r.top).sort((a, b) => a - b);
+    const rendered = tops.filter((top, i) => i === 0 || top - tops[i - 1] > 3).length;
+    if (rendered > lines) problems.push(`${describe(pre)}: ${lines} lines wrap into ${rendered}`);
+  }
+  const blocks = [...document.querySelectorAll(
+    '.md-content :is(p, li, h1, h2, h3, h4, pre, table, summary, .admonition-title, '
+    + '.jp-InputPrompt, .jp-OutputArea-output)')].filter(shown);
+  for (let i = 0; i < blocks.length; i++) {
+    for (let j = i + 1; j < blocks.length; j++) {
+      const [a, b] = [blocks[i], blocks[j]];
+      if (a.contains(b) || b.contains(a)) continue;
+      if (overlap(a.getBoundingClientRect(), b.getBoundingClientRect())) {
+        problems.push(`${describe(a)} overlaps ${describe(b)}`);
+      }
+    }
+  }
+  // A notebook cell's copy button. (Material's own sit in a code block's corner, over
+  // the end of its long lines, as on Material's site: those lines scroll.)
+  for (const button of document.querySelectorAll('.md-content clipboard-copy')) {
+    if (!shown(button)) continue;
+    const code = button.closest('.jp-InputArea-editor')?.querySelector('pre');
+    const box = button.getBoundingClientRect();
+    if (code && textRects(code).some(r => overlap(box, r))) {
+      problems.push(`a copy button covers the code of ${describe(code)}`);
+    }
+  }
+  return problems;
+}"""
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("path", PAGES)
-def test_page_has_no_javascript_errors_and_is_screenshotted(page, path: str) -> None:
+def test_page_reads_well_and_is_screenshotted(
+    browser, site_url: str, path: str, viewport: str, scheme: str
+) -> None:
+    """Every page on a desktop and on a phone, light and dark: no JavaScript error, nothing
+    in LAYOUT_PROBLEMS, and a full-page screenshot in test-artifacts/ (CI keeps them)."""
+    context = browser.new_context(
+        base_url=site_url, viewport=VIEWPORTS[viewport], color_scheme=scheme
+    )
+    page = context.new_page()
     errors: list[str] = []
     page.on(
         "console", lambda message: errors.append(message.text) if message.type == "error" else None
@@ -177,10 +257,14 @@ def test_page_has_no_javascript_errors_and_is_screenshotted(page, path: str) -> 
     response = page.goto(path)
     assert response.ok
     page.wait_for_load_state("networkidle")
+    assert page.locator("body").get_attribute("data-md-color-scheme") == SCHEMES[scheme]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     name = path.strip("/").replace("/", "-") or "home"
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    page.screenshot(path=ARTIFACTS / f"{name}-{viewport}-{scheme}.png", full_page=True)
+    problems = page.evaluate(LAYOUT_PROBLEMS)
+    context.close()
     assert errors == []
+    assert problems == []
 
 
 def test_every_page_of_the_site_is_checked(site: Path) -> None:
@@ -211,8 +295,35 @@ def test_a_missing_page_under_the_project_path_gets_the_styled_404(browser, proj
     assert failed == []
     stylesheets = page.evaluate("[...document.styleSheets].map(sheet => sheet.href)")
     assert any(href and "/alembic-tutorial/assets/stylesheets/" in href for href in stylesheets)
-    page.get_by_role("link", name="the home page").click()
-    page.wait_for_load_state()
+    page.get_by_role("link", name="the home page").click()  # instant navigation: no load
+    expect(page.locator("h1").first).to_contain_text("Alembic on PostgreSQL, executed")
     assert page.url == project_pages
-    assert page.locator("h1").first.inner_text().startswith("Alembic on PostgreSQL, executed")
     page.close()
+
+
+@pytest.mark.parametrize("name", [path.stem for path in notebooks()])
+def test_a_notebook_s_code_gets_a_phone_s_width(browser, site_url: str, name: str) -> None:
+    """At 390 px the In [n]: prompts go above the cells: code and outputs get nearly the
+    width of the prose (beside the prompts they had 210 of its 296 px)."""
+    context = browser.new_context(base_url=site_url, viewport=VIEWPORTS["mobile"])
+    page = context.new_page()
+    page.goto(f"notebooks/{name}/")
+    prose = page.locator(".jp-RenderedMarkdown p").first.bounding_box()["width"]
+    widths = page.evaluate(
+        "[...document.querySelectorAll('.jp-InputArea-editor, .jp-OutputArea-output')]"
+        ".map(e => e.getBoundingClientRect().width).filter(w => w > 0)"
+    )
+    context.close()
+    assert widths and min(widths) >= 0.9 * prose, (prose, min(widths))
+
+
+def test_searching_a_notebook_heading_finds_it_without_a_pilcrow(page) -> None:
+    page.goto("")
+    search = page.locator("input[data-md-component='search-query']")
+    search.click()
+    search.press_sequentially("Clean up")
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for()
+    titles = page.locator(".md-search-result__item h1, .md-search-result__item h2")
+    texts = titles.all_inner_texts()
+    assert "Clean up" in texts and not any("¶" in text for text in texts), texts

@@ -1,6 +1,7 @@
 """The built site: `properdocs build --strict` passes quietly, and what --strict does not check on
 notebook pages (their outputs, their links) is checked here."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -177,3 +178,12 @@ def test_the_published_sitemap_lists_every_page(published: Path) -> None:
     assert sorted(listed) == sorted(
         PUBLISHED + site_tree.page_url(p) for p in site_tree.nav_pages()
     )
+
+
+def test_no_search_entry_ends_in_a_pilcrow(site: Path) -> None:
+    """Notebook headings' anchors are permalinks like the other pages' (a hook), which
+    search leaves out of titles ("Clean up", not "Clean up¶")."""
+    index = json.loads((site / "search/search_index.json").read_text())
+    notebook_titles = [d["title"] for d in index["docs"] if d["location"].startswith("notebooks/")]
+    assert "Clean up" in notebook_titles
+    assert [d["title"] for d in index["docs"] if "¶" in d["title"]] == []
