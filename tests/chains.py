@@ -95,8 +95,9 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
         ("replaceable/7e9a1c3b5d2f_adult_users_updated_at_touch_on_change.py", VERSIONS),
     ],
 }
-# Every guide's migrations in one chain, under the deploy env.py. Not autogenerate nor
-# review: their env.py compares models that know nothing of the other guides' tables.
+# Every guide's migrations in one chain, under the deploy env.py (the guides that bring
+# an env.py of their own come before deploying's). Not autogenerate: its migration adds
+# users.email, which the branches guide's adds too (DuplicateColumn).
 COMPOSED = [
     "tutorial",
     "tutorial-next",
@@ -104,6 +105,8 @@ COMPOSED = [
     "data-migration",
     "postgres",
     "enums",
+    "hygiene",
+    "review",
     "locks",
     "linting",
     "deploying",
