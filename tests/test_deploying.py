@@ -122,10 +122,10 @@ def until(condition, what: str) -> None:
         time.sleep(0.05)
 
 
-def upgrade(project: Path, url: str, **urls: str) -> subprocess.Popen:
+def upgrade(project: Path, url: str, *options: str, **urls: str) -> subprocess.Popen:
     alembic = Path(sys.executable).parent / "alembic"
     return subprocess.Popen(
-        [alembic, "upgrade", "head"],
+        [alembic, *options, "upgrade", "head"],
         cwd=project,
         env={"DATABASE_URL": url, **urls},
         stdout=subprocess.PIPE,
@@ -300,3 +300,37 @@ def test_two_databases_deploy_at_once(
     for url, table in ((database_url, "users"), (reporting_url, "page_views")):
         assert schema.tables(url) == {"alembic_version", table}
         assert schema.alembic_versions(url) == ["8e9f0a1b2c3d"]
+
+
+def test_deploys_of_one_tenant_take_turns_and_others_do_not_wait(
+    tmp_path: Path, database_url: str
+) -> None:
+    """schemas.md's env.py takes the migration lock per tenant: with acme's held (here, by
+    the test), two upgrades of acme wait for it while globex's upgrades; then each of
+    acme's revisions runs once."""
+    chains.build(tmp_path, ["tutorial-next"])
+    shutil.copy(EXAMPLES / "schemas/env.py", tmp_path / "migrations/env.py")
+    admin = psycopg2.connect(libpq_url(database_url))
+    admin.autocommit = True
+    admin.cursor().execute("CREATE SCHEMA acme; CREATE SCHEMA globex")
+    admin.cursor().execute("SELECT pg_advisory_lock(%s, hashtext('acme'))", (MIGRATION_LOCK,))
+    try:
+        acme = [upgrade(tmp_path, database_url, "-x", "tenant=acme") for _ in range(2)]
+        until(lambda: lock_waiters(admin) == 2, "2 upgrades of acme waiting for its lock")
+        globex = result(upgrade(tmp_path, database_url, "-x", "tenant=globex"))
+        assert globex[0] == 0, globex
+        assert all(process.poll() is None for process in acme)  # still waiting
+    finally:
+        admin.close()  # releases acme's lock
+    results = [result(process) for process in acme]
+    assert [status for status, _ in results] == [0, 0], results
+    ran = Counter(
+        line.split("Running upgrade ")[1]
+        for _, output in results
+        for line in output.splitlines()
+        if "Running upgrade " in line
+    )
+    assert sorted(ran.values()) == [1, 1], ran  # the tutorial's revision and the posts one
+    for tenant in ("acme", "globex"):
+        versions = schema.rows(database_url, f"SELECT version_num FROM {tenant}.alembic_version")
+        assert versions == [("d8f2a61c4b07",)]
