@@ -166,6 +166,16 @@ def upgrades_at_once(project: Path, url: str, processes: int) -> list[tuple[int,
     return [result(process) for process in started]
 
 
+def revisions_run(results: list[tuple[int, str]]) -> Counter[str]:
+    """How many times each revision ran, over every process's output."""
+    return Counter(
+        line.split("Running upgrade ")[1]
+        for _, output in results
+        for line in output.splitlines()
+        if "Running upgrade " in line
+    )
+
+
 def broken(results: list[tuple[int, str]], url: str) -> list[str]:
     """What went wrong: a failed process, a revision run twice, an invalid index."""
     problems = [
@@ -255,12 +265,7 @@ def test_every_guide_s_migrations_deploy_at_once(
         admin.close()  # opens the gate
     results = [result(process) for process in started]
     assert [status for status, _ in results] == [0] * count, results
-    ran = Counter(
-        line.split("Running upgrade ")[1]
-        for _, output in results
-        for line in output.splitlines()
-        if "Running upgrade " in line
-    )
+    ran = revisions_run(results)
     with chains.inside(tmp_path):
         revisions = list(ScriptDirectory.from_config(config).walk_revisions())
     assert len(ran) == len(revisions) and set(ran.values()) == {1}, ran
@@ -290,12 +295,7 @@ def test_two_databases_deploy_at_once(
         admin.close()  # releases the lock
     results = [result(process) for process in started]
     assert [status for status, _ in results] == [0] * count, results
-    ran = Counter(
-        line.split("Running upgrade ")[1]
-        for _, output in results
-        for line in output.splitlines()
-        if "Running upgrade " in line
-    )
+    ran = revisions_run(results)
     assert sorted(ran.values()) == [2, 2], ran  # each revision, once in each database
     for url, table in ((database_url, "users"), (reporting_url, "page_views")):
         assert schema.tables(url) == {"alembic_version", table}
@@ -324,12 +324,7 @@ def test_deploys_of_one_tenant_take_turns_and_others_do_not_wait(
         admin.close()  # releases acme's lock
     results = [result(process) for process in acme]
     assert [status for status, _ in results] == [0, 0], results
-    ran = Counter(
-        line.split("Running upgrade ")[1]
-        for _, output in results
-        for line in output.splitlines()
-        if "Running upgrade " in line
-    )
+    ran = revisions_run(results)
     assert sorted(ran.values()) == [1, 1], ran  # the tutorial's revision and the posts one
     for tenant in ("acme", "globex"):
         versions = schema.rows(database_url, f"SELECT version_num FROM {tenant}.alembic_version")
