@@ -34,6 +34,7 @@ __all__ = ["Block", "KINDS", "lex", "classify"]
 FENCE_INFO = re.compile(r"(?P<language>[\w+-]*)[ \t]*(?P<attributes>[^\n]*)$\n", re.MULTILINE)
 ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 DIRECTIVES = {"project": Project, "database": Database, "check": Check}
+NAMES = "|".join(["norun", "versions", *DIRECTIVES])  # the two that mark the next fence
 
 # The fence kinds, most specific first: the first whose `claims` is true takes the fence.
 KINDS: list[type[Block]] = [Console, Output, File, Python]
@@ -51,9 +52,7 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
     fences = list(RawFencedCodeBlockLexer(info_pattern=FENCE_INFO)(document))
     comments = [  # a directive shown inside a fence is an example, not a directive
         comment
-        for comment in DirectiveInHTMLCommentLexer(r"norun|project|database|check|versions")(
-            document
-        )
+        for comment in DirectiveInHTMLCommentLexer(NAMES)(document)
         if not any(fence.start < comment.start < fence.end for fence in fences)
     ]
     opted_out: dict[int, str] = {}
