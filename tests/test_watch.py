@@ -128,3 +128,13 @@ def test_serve_marks_a_failing_page_while_a_watcher_runs(
     assert ("`alembic current` printed something else" in shown) == marked
     other = SimpleNamespace(file=SimpleNamespace(src_uri="tutorial/y.md"))
     assert hook.on_page_markdown("# Y\n", page=other, config=config, files=None) == "# Y\n"
+
+
+def test_ctrl_c_during_a_verification_stops_the_watcher(monkeypatch) -> None:
+    """pytest.main turns a KeyboardInterrupt into an exit code: the watcher must still stop,
+    not go back to waiting for changes (a CI run hung there once)."""
+    from docs_runner import watch
+
+    monkeypatch.setattr(watch.pytest, "main", lambda *args, **kwargs: pytest.ExitCode.INTERRUPTED)
+    with pytest.raises(KeyboardInterrupt):
+        watch.verify(ROOT / "docs/index.md", SimpleNamespace(admin_url="unused"), ROOT)

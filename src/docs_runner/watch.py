@@ -84,6 +84,8 @@ def verify(page: Path, server: Server, root: Path) -> str | None:
     ]
     reports = _Failures()
     code = pytest.main(args, plugins=[reports])
+    if code == pytest.ExitCode.INTERRUPTED:  # pytest took the Ctrl-C meant for the watcher
+        raise KeyboardInterrupt
     if code == pytest.ExitCode.OK:
         return None
     return reports.first or f"pytest exited with {code!r}"
