@@ -329,3 +329,25 @@ def test_deploys_of_one_tenant_take_turns_and_others_do_not_wait(
     for tenant in ("acme", "globex"):
         versions = schema.rows(database_url, f"SELECT version_num FROM {tenant}.alembic_version")
         assert versions == [("d8f2a61c4b07",)]
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_async_deploys_take_turns(tmp_path: Path, database_url: str, count: int) -> None:
+    """async.md's env.py takes the migration lock on an autocommit connection of its own:
+    upgrades started while the test holds it all wait, then each revision runs once."""
+    chains.build(tmp_path, ["tutorial-next"])
+    shutil.copy(EXAMPLES / "async/migrations/env.py", tmp_path / "migrations/env.py")
+    admin = psycopg2.connect(libpq_url(database_url))
+    admin.autocommit = True
+    admin.cursor().execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+    started = []
+    try:
+        for n in range(1, count + 1):
+            started.append(upgrade(tmp_path, database_url))
+            until(lambda n=n: lock_waiters(admin) == n, f"{n} upgrades waiting for the lock")
+    finally:
+        admin.close()  # releases the lock
+    results = [result(process) for process in started]
+    assert [status for status, _ in results] == [0] * count, results
+    assert sorted(revisions_run(results).values()) == [1, 1]
+    assert schema.alembic_versions(database_url) == ["d8f2a61c4b07"]

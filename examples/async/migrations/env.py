@@ -4,6 +4,7 @@ import sys
 from logging.config import fileConfig
 
 from sqlalchemy import pool
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import async_engine_from_config
@@ -88,6 +89,17 @@ def do_run_migrations(connection: Connection) -> None:
         context.run_migrations()
 
 
+# The deploying guide's lock: two deploys at once take turns, for the whole command.
+MIGRATION_LOCK = 7_230_153
+
+
+async def wait_for_the_migration_lock(lock) -> None:
+    """Try, and retry each second (the deploying guide says why not wait inside)."""
+    try_lock = text("SELECT pg_try_advisory_lock(:key)")
+    while not (await lock.execute(try_lock, {"key": MIGRATION_LOCK})).scalar():
+        await asyncio.sleep(1)
+
+
 async def run_async_migrations() -> None:
     """In this scenario we need to create an Engine
     and associate a connection with the context.
@@ -100,7 +112,9 @@ async def run_async_migrations() -> None:
         poolclass=pool.NullPool,
     )
 
-    async with connectable.connect() as connection:
+    async with connectable.connect() as lock, connectable.connect() as connection:
+        await lock.execution_options(isolation_level="AUTOCOMMIT")
+        await wait_for_the_migration_lock(lock)
         await connection.run_sync(do_run_migrations)
 
     await connectable.dispose()
