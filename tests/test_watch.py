@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from docs_runner.watch import STATUS, Layout, affected
+from tests.inner_run import sigint_ignored
 from tests.test_runner import GOOD, page, project, recorded  # noqa: F401 (fixtures)
 from tests.tools import load_hook
 from throwaway_pg.server import Server
@@ -45,14 +46,15 @@ def test_the_watcher_finds_pages_where_the_plugin_settings_put_them() -> None:
 class Watcher:
     def __init__(self, directory: Path, database_url: str) -> None:
         env = {**os.environ, "TUTORIAL_DATABASE_URL": database_url}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "docs_runner.watch"],
-            cwd=directory,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        with sigint_ignored():  # as under nohup or in a script's background job, which
+            self.process = subprocess.Popen(  # children inherit: Ctrl-C must still stop it
+                [sys.executable, "-m", "docs_runner.watch"],
+                cwd=directory,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []  # everything it printed, for a failure's message
         threading.Thread(target=self._read, daemon=True).start()

@@ -167,6 +167,9 @@ def loop(layout: Layout, server: Server, batches: Iterable[set[Path]]) -> None:
 
 
 def main() -> int:
+    # "Ctrl-C stops" even when started with SIGINT ignored (nohup, a script's background
+    # job), which Python would otherwise keep.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     layout = Layout.of(Path.cwd())
     server = open_server()
     try:
@@ -182,7 +185,6 @@ def main() -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C cannot skip cleanup
         server.close()
         (layout.docs / STATUS).unlink(missing_ok=True)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     os.execv(sys.executable, [sys.executable, "-m", "docs_runner.watch"])  # restart
 
 
