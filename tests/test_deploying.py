@@ -274,6 +274,25 @@ def test_every_guide_s_migrations_deploy_at_once(
     assert schema.rows(database_url, invalid) == []
 
 
+def queued_behind_the_lock(
+    count: int, project: Path, url: str, **urls: str
+) -> list[tuple[int, str]]:
+    """`count` upgrades started while the test holds the migration lock, each seen waiting
+    for it before the next starts; their results once the lock is released. An env.py that
+    takes no lock never gets them waiting: the test gives up."""
+    admin = psycopg2.connect(libpq_url(url))
+    admin.autocommit = True
+    admin.cursor().execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+    started = []
+    try:
+        for n in range(1, count + 1):
+            started.append(upgrade(project, url, **urls))
+            until(lambda n=n: lock_waiters(admin) == n, f"{n} upgrades waiting for the lock")
+    finally:
+        admin.close()  # releases the lock
+    return [result(process) for process in started]
+
+
 @pytest.mark.parametrize("count", [2, 3])
 def test_two_databases_deploy_at_once(
     tmp_path: Path, database_url: str, reporting_url: str, count: int
@@ -283,17 +302,9 @@ def test_two_databases_deploy_at_once(
     each database and every process exits 0. The template's env.py takes no lock: with
     it, this test gives up waiting for the upgrades to queue."""
     chains.build_multidb(tmp_path)
-    admin = psycopg2.connect(libpq_url(database_url))
-    admin.autocommit = True
-    admin.cursor().execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
-    started = []
-    try:
-        for n in range(1, count + 1):
-            started.append(upgrade(tmp_path, database_url, REPORTING_DATABASE_URL=reporting_url))
-            until(lambda n=n: lock_waiters(admin) == n, f"{n} upgrades waiting for the lock")
-    finally:
-        admin.close()  # releases the lock
-    results = [result(process) for process in started]
+    results = queued_behind_the_lock(
+        count, tmp_path, database_url, REPORTING_DATABASE_URL=reporting_url
+    )
     assert [status for status, _ in results] == [0] * count, results
     ran = revisions_run(results)
     assert sorted(ran.values()) == [2, 2], ran  # each revision, once in each database
@@ -337,17 +348,7 @@ def test_async_deploys_take_turns(tmp_path: Path, database_url: str, count: int)
     upgrades started while the test holds it all wait, then each revision runs once."""
     chains.build(tmp_path, ["tutorial-next"])
     shutil.copy(EXAMPLES / "async/migrations/env.py", tmp_path / "migrations/env.py")
-    admin = psycopg2.connect(libpq_url(database_url))
-    admin.autocommit = True
-    admin.cursor().execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
-    started = []
-    try:
-        for n in range(1, count + 1):
-            started.append(upgrade(tmp_path, database_url))
-            until(lambda n=n: lock_waiters(admin) == n, f"{n} upgrades waiting for the lock")
-    finally:
-        admin.close()  # releases the lock
-    results = [result(process) for process in started]
+    results = queued_behind_the_lock(count, tmp_path, database_url)
     assert [status for status, _ in results] == [0] * count, results
     assert sorted(revisions_run(results).values()) == [1, 1]
     assert schema.alembic_versions(database_url) == ["d8f2a61c4b07"]
