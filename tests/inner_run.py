@@ -34,7 +34,7 @@ def test_uses_the_server(postgres_server, database_url, n):
         time.sleep(2)  # long enough for a second run to start beside this one
     if mode == "failing-migration":
         project = Path(os.environ["PROJECT"])
-        status, output = alembic_cli.run_subprocess(
+        status, output = alembic_cli.run_cli(
             ["upgrade", "head"], project, {"DATABASE_URL": database_url}
         )
         assert status != 0 and "relation" in output

@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 
 from alembic_docs import schema
 from alembic_docs.schema import Column
-from docs_runner.page import PageRun, check
+from docs_runner import PageRun, check
 
 # The seed guide's users table, as PostgreSQL reports it.
 SEED_USERS = [

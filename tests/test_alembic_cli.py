@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from alembic_docs.alembic_cli import run_in_process, run_subprocess
+from alembic_docs.alembic_cli import run_cli, run_in_process
 from throwaway_pg.server import Server
 
 ROOT = Path(__file__).parent.parent
@@ -30,7 +30,7 @@ COMMANDS = [
 
 def test_each_command_prints_the_same_bytes(tmp_path: Path, postgres_server: Server) -> None:
     outputs = {}
-    for name, runner in (("in-process", run_in_process), ("subprocess", run_subprocess)):
+    for name, runner in (("in-process", run_in_process), ("subprocess", run_cli)):
         project = tmp_path / name
         shutil.copytree(ROOT / "examples/tutorial", project)
         with postgres_server.database() as url:

@@ -397,7 +397,7 @@ def test_a_database_check_does_not_count_as_reading(
     project: pytest.Pytester, recorded: str
 ) -> None:
     project.makeconftest(
-        "from docs_runner.page import check\n"
+        "from docs_runner import check\n"
         "@check('reads-the-note')\n"
         "def reads(run):\n"
         "    (run.project / 'notes/note.txt').read_text()\n"

@@ -153,8 +153,8 @@ def commands(server: Server, runs: int) -> tuple[float, float, bool]:
 
         run(alembic_cli.run_in_process)  # the first call imports what env.py needs
         in_process = median(lambda: run(alembic_cli.run_in_process), runs)
-        as_subprocess = median(lambda: run(alembic_cli.run_subprocess), runs)
-        same = outputs[alembic_cli.run_in_process] == outputs[alembic_cli.run_subprocess]
+        as_subprocess = median(lambda: run(alembic_cli.run_cli), runs)
+        same = outputs[alembic_cli.run_in_process] == outputs[alembic_cli.run_cli]
         return in_process, as_subprocess, same
 
 

@@ -1,6 +1,6 @@
 import psycopg2
 
-from docs_runner.page import check
+from docs_runner import check
 
 
 @check("greeting-stored")

@@ -1,13 +1,15 @@
-"""Alembic commands run in-process, printing exactly what the `alembic` CLI prints.
+"""Alembic commands run in-process, printing exactly what the `alembic` CLI prints on a
+terminal.
 
 In-process is much faster than a subprocess per command (`nox -s bench` measures by how
-much). Byte identity with the CLI is
-proven by running whole pages both ways (tests/test_alembic_cli.py). What it takes:
+much). Byte identity with the CLI on a terminal is proven by running pages both ways
+(tests/test_alembic_cli.py). What it takes:
   - stdout and stderr captured into one buffer, in order (env.py's logging writes to the
     sys.stderr of the moment it runs);
   - `Config(stdout=...)` passed explicitly: its default is bound at import;
   - a buffer with an `encoding` (alembic encodes with `stream.encoding or "ascii"`);
-  - no terminal width (the CLI wraps lines on a terminal only);
+  - the terminal's width: on one, the CLI indents what it reports by two spaces and wraps
+    it at that width (alembic reads it once, at import, from its stdin);
   - SystemExit turned into the exit code the CLI would return.
 """
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
-import subprocess
+import shlex
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -24,7 +26,7 @@ from pathlib import Path
 from alembic.config import CommandLine, Config
 from alembic.util import messaging
 
-from docs_runner.shell import environment
+from docs_runner.shell import COLUMNS, ShellState, environment, run_line
 
 
 class UnfaithfulInProcess(RuntimeError):
@@ -35,9 +37,14 @@ class _Capture(io.StringIO):
     encoding = "utf-8"
 
 
+def as_on_a_terminal() -> None:
+    """Alembic in this process writes as on the pages' terminal (docs_runner.shell)."""
+    messaging.TERMWIDTH = COLUMNS
+
+
 def run_in_process(argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> tuple[int, str]:
     """Run `alembic <argv>` in this process; returns (exit code, merged output)."""
-    messaging.TERMWIDTH = None
+    as_on_a_terminal()
     out = _Capture()
     with (
         _fresh_imports(cwd),
@@ -58,19 +65,10 @@ def run_in_process(argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> tu
     return code, out.getvalue()
 
 
-def run_subprocess(argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> tuple[int, str]:
-    """Run the real `alembic` script of this environment, as a reader would."""
+def run_cli(argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> tuple[int, str]:
+    """The real `alembic` script of this environment on a terminal, as a reader runs it."""
     script = Path(sys.executable).parent / "alembic"
-    result = subprocess.run(
-        [str(script), *argv],
-        cwd=cwd,
-        env={**env, "PYTHONUNBUFFERED": "1"},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    return result.returncode, result.stdout
+    return run_line(shlex.join([str(script), *argv]), ShellState(cwd, dict(env)))
 
 
 def _main(argv: list[str], out: io.StringIO) -> None:

@@ -1,7 +1,7 @@
 """The Alembic profile of the docs runner, plugged in through its hooks (docs_runner.hookspecs):
-`alembic` console lines run in-process with the CLI's exact output, revision ids map to the
-page's, and the provenance line names Alembic, SQLAlchemy and the driver (psycopg2, else
-psycopg 3)."""
+on the in-process executor, `alembic` console lines run in this process with the CLI's exact
+output on a terminal; revision ids map to the page's, and the provenance line names Alembic,
+SQLAlchemy and the driver (psycopg2, else psycopg 3)."""
 
 from __future__ import annotations
 
@@ -11,41 +11,29 @@ import pytest
 
 from alembic_docs import alembic_cli, version_details
 from alembic_docs.revision_ids import RevisionIds
-from docs_runner.page import PageRun
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("alembic_docs").addoption(
-        "--alembic-subprocess",
-        action="store_true",
-        help="run alembic console lines as the real CLI, in subprocesses, instead of "
-        "in-process (slower; what a reader runs)",
-    )
+from docs_runner.executors import Executor
+from docs_runner.run import PageRun
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    subprocess = config.getoption("alembic_subprocess") or config.getoption("naive", False)
-    config.pluginmanager.register(AlembicProfile(in_process=not subprocess), "alembic-profile")
+    config.pluginmanager.register(AlembicProfile(), "alembic-profile")
     config.pluginmanager.register(version_details, "sqlalchemy-version-details")
+    alembic_cli.as_on_a_terminal()  # python blocks that call alembic.command, in-process
 
 
 class AlembicProfile:
-    def __init__(self, in_process: bool) -> None:
-        self.in_process = in_process
-
     def pytest_docs_run_command(
-        self, run: PageRun, argv: list[str], fails: bool
+        self, executor: Executor, argv: list[str], fails: bool
     ) -> tuple[int, str] | None:
-        """A command the page marks as failing runs as the real CLI, the only way to print
-        its real traceback. If an unmarked one raises in-process, its result is what an
-        uncaught exception gives (traceback, status 1): never a second run, since it may
-        have committed part of its work (`transaction_per_migration`, an autocommit block).
+        """A command the page marks as failing runs as the real CLI (bash on a terminal),
+        the only way to print its real traceback. If an unmarked one raises in-process, its
+        result is what an uncaught exception gives (traceback, status 1): never a second
+        run, since it may have committed part of its work (`transaction_per_migration`, an
+        autocommit block).
         """
-        if argv[:1] != ["alembic"]:
+        if argv[:1] != ["alembic"] or fails:
             return None
-        cwd, env = run.shell.cwd, run.shell.env
-        if not self.in_process or fails:
-            return alembic_cli.run_subprocess(argv[1:], cwd, env)
+        cwd, env = executor.shell.cwd, executor.shell.env
         try:
             return alembic_cli.run_in_process(argv[1:], cwd, env)
         except alembic_cli.UnfaithfulInProcess as error:

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 REVISION_ID = re.compile(r"(?<![0-9a-zA-Z])[0-9a-f]{12}(?![0-9a-zA-Z])")
 ID_PREFIX = re.compile(r"(?<![0-9a-zA-Z])[0-9a-f]{4,11}(?![0-9a-zA-Z])")  # `upgrade 1975+1`
-GENERATED_FILE = re.compile(r"^Generating \S*/([0-9a-f]{12})_\w*\.py \.\.\.", re.MULTILINE)
+# On a terminal the line is indented, and a long path goes on a line of its own.
+GENERATED_FILE = re.compile(r"^ *Generating\s+\S*/([0-9a-f]{12})_\w*\.py\s+\.\.\.", re.MULTILINE)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy
 
 from docs_runner import provenance
-from docs_runner.page import PageRun
+from docs_runner.run import PageRun
 
 LINK = re.compile(r"(?<=https://sqlalche\.me/e/)(\d+)(?=/)")
 SOURCE_LINE = re.compile(r"(/site-packages/sqlalchemy/\S+?\.py):(\d+)")

@@ -11,17 +11,21 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from docs_runner.executors import Executor
     from docs_runner.normalise import ProducedValues
-    from docs_runner.page import PageRun
+    from docs_runner.run import PageRun
 
 hookspec = pluggy.HookspecMarker("pytest")
 
 
 @hookspec(firstresult=True)
-def pytest_docs_run_command(run: PageRun, argv: list[str], fails: bool) -> tuple[int, str] | None:
-    """Run a console line yourself, e.g. your tool in-process, as (exit status, output);
-    None leaves it to bash. `argv` is the line as bash splits it ([] if it uses shell
-    syntax); `fails` is true when the page says the command fails."""
+def pytest_docs_run_command(
+    executor: Executor, argv: list[str], fails: bool
+) -> tuple[int, str] | None:
+    """On the in-process executor, run a console line yourself (your tool in this process)
+    as (exit status, what a terminal shows); None leaves it to bash on a terminal. `argv`
+    is the line as bash splits it ([] if it uses shell syntax); `fails` is true when the
+    page says the command fails. The terminal executor never asks."""
 
 
 @hookspec

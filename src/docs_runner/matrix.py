@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from docs_runner.page import DIFFERS
+from docs_runner.outcome import Outcome
 
-NOT_RUN = "not run: the block at line"
 LINE = re.compile(r"line:(\d+)")
 
 
@@ -38,16 +37,17 @@ class Results:
         if page is None or (report.when != "call" and not report.failed):
             return
         result = self.pages.setdefault(page, {"outcome": "holds", "lines": []})
-        expected = getattr(report, "wasxfail", "")  # a difference the record already holds
-        text = expected or (str(report.longrepr) if report.failed else "")
-        # Not counted: the provenance line (other versions: what the record is for), and
-        # blocks not run because an earlier one failed (that one is counted).
-        if not text or kind == "Provenance" or NOT_RUN in text:
+        expected = hasattr(report, "wasxfail")  # a difference the record already holds
+        outcome = Outcome.DIFFERS.value if expected else properties.get("docs_outcome")
+        # Not counted: passes, the provenance line (other versions: what the record is
+        # for), and blocks not run because an earlier one failed (that one is counted).
+        failed = expected or report.failed
+        if not failed or kind == "Provenance" or outcome == Outcome.NOT_RUN.value:
             return
         if "notebook_outcome" in properties:  # the notebook test says how it fared
             result.update(properties["notebook_outcome"])
             return
-        if DIFFERS in text and (line := LINE.search(report.nodeid)):
+        if outcome == Outcome.DIFFERS.value and (line := LINE.search(report.nodeid)):
             result["lines"].append(int(line[1]))
         else:
             result["outcome"] = "fails"

@@ -15,11 +15,14 @@ its final error line, which are always compared; nowhere else.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 PROJECT_PLACEHOLDER = "/path/to/project"
@@ -30,6 +33,18 @@ TRACEBACK = "Traceback (most recent call last):"
 FRAME_LINES = r"((?:[ \t][^\n]*\n)+)"  # what `...` stands for: indented traceback lines
 TIMESTAMP = re.compile(r"\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?")
 DURATION = re.compile(r"(?<![\w.])\d+\.\d+s\b")  # pytest's "3 passed in 0.84s"
+
+
+@contextlib.contextmanager
+def project_directory(parent: str = "/tmp") -> Iterator[Path]:
+    """A new, empty project directory whose path is as long as PROJECT_PLACEHOLDER and, like
+    it, holds no hyphen or space: a terminal wraps a line that holds either at the same
+    places, so the page shows the placeholder where the reader's own path goes, wrapped as
+    the reader's terminal wraps it."""
+    random = 8  # the characters mkdtemp adds: letters, digits, underscores
+    prefix = "p" * (len(PROJECT_PLACEHOLDER) - len(parent) - 1 - random)
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=parent) as directory:
+        yield Path(directory)
 
 
 class ProducedValues(Protocol):

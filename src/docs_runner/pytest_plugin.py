@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,10 +19,14 @@ from sybil.integration.pytest import SybilItem
 
 from docs_runner import hookspecs, manifest, matrix, page, shell
 from docs_runner.blocks.whole_page import PageEnd
+from docs_runner.executors import EXECUTORS
+from docs_runner.normalise import project_directory
+from docs_runner.run import PageRun
 from throwaway_pg.pytest_plugin import server_for
 from throwaway_pg.server import Server
 
-DEFAULT_DOCS, DEFAULT_EXAMPLES = "docs", "examples"
+DEFAULT_DOCS, DEFAULT_EXAMPLES, DEFAULT_EXECUTOR = "docs", "examples", "terminal"
+DEFAULT_TIMEOUT = 300.0
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -72,10 +75,36 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="",
     )
     group.addoption(
+        "--docs-executor",
+        choices=sorted(EXECUTORS),
+        help="where pages' blocks run: `terminal`, as a reader's terminal runs them (bash "
+        "and python on a pseudo-terminal); `in-process`, a profile's tool and python "
+        f"blocks in this process (faster, the same output). Default: the `docs_executor` "
+        f"ini setting, else {DEFAULT_EXECUTOR}",
+    )
+    parser.addini(
+        "docs_executor",
+        help=f"where pages' blocks run (see --docs-executor); default {DEFAULT_EXECUTOR}",
+        default=DEFAULT_EXECUTOR,
+    )
+    parser.addini(
+        "docs_command_timeout",
+        help="seconds a page's console line or python block may run before it is killed "
+        f"and fails (default {DEFAULT_TIMEOUT:g})",
+        default=str(DEFAULT_TIMEOUT),
+    )
+    parser.addini(
+        "docs_terminal_env",
+        type="linelist",
+        help="NAME=value lines: what the site tells readers to set in their terminal before "
+        "following its pages (say so on a page), set in every page's terminal",
+        default=[],
+    )
+    group.addoption(
         "--naive",
         action="store_true",
-        help="the baseline `nox -s bench` compares with: a fresh server per page, "
-        "profiles' commands (alembic) as subprocesses",
+        help="the baseline `nox -s bench` compares with: a fresh server per page, on the "
+        "terminal executor",
     )
 
 
@@ -84,17 +113,26 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.pluginmanager.register(DocsSummary(), "tutorial-docs-summary")
+    config.pluginmanager.register(DocsSummary(), "docs-summary")
     if not hasattr(config, "workerinput"):  # once, on xdist's controller: after all workers
-        config.pluginmanager.register(RepositoryLeftovers(config.rootpath), "tutorial-leftovers")
+        config.pluginmanager.register(RepositoryLeftovers(config.rootpath), "docs-leftovers")
         if results := config.getoption("docs_results"):
             config.pluginmanager.register(matrix.Results(Path(results)), "docs-results")
+
+
+def executor_name(config: pytest.Config) -> str:
+    if config.getoption("naive"):
+        return "terminal"
+    name = config.getoption("docs_executor") or config.getini("docs_executor")
+    if name not in EXECUTORS:
+        raise pytest.UsageError(f"docs_executor = {name}: expected one of {sorted(EXECUTORS)}")
+    return name
 
 
 @pytest.fixture(scope="module")
 def page_run(
     request: pytest.FixtureRequest, postgres_server: Server, run_tmp: Path
-) -> Iterator[page.PageRun]:
+) -> Iterator[PageRun]:
     """The scratch project and database one page's blocks share."""
     config = request.config
     naive = config.getoption("naive")
@@ -102,21 +140,25 @@ def page_run(
         server_for(config) if naive else contextlib.nullcontext(postgres_server) as server,
         server.database() as url,
         contextlib.ExitStack() as more_databases,  # <!-- database: VARIABLE -->'s
-        tempfile.TemporaryDirectory(prefix="page-", dir=run_tmp) as project,
+        project_directory() as project,
     ):
-        env = {**shell.reader_env(url), "TMPDIR": str(run_tmp)}
+        told = dict(line.split("=", 1) for line in config.getini("docs_terminal_env"))
+        env = {**shell.reader_env(url), **told, "TMPDIR": str(run_tmp)}
+        timeout = float(config.getini("docs_command_timeout"))
+        executor = EXECUTORS[executor_name(config)](
+            shell.ShellState(Path(project), env, timeout),
+            url,
+            new_database=lambda: more_databases.enter_context(server.database()),
+            hook=config.hook,
+        )
         path = Path(request.path)
-        run = page.PageRun(
+        run = PageRun(
             root=config.rootpath,
             page=path.relative_to(config.rootpath),
             text=path.read_text(),
-            project=Path(project),
-            database_url=url,
             examples=config.rootpath / config.getini("docs_examples"),
+            executor=executor,
             manifest=manifest_path(config),
-            new_database=lambda: more_databases.enter_context(server.database()),
-            shell=shell.ShellState(Path(project), env),
-            hook=config.hook,
             update=config.getoption("update_docs"),
             update_command=config.getini("docs_update_command"),
         )
@@ -127,6 +169,7 @@ def page_run(
             yield run
         finally:
             run.files.close()
+            executor.close()
         run.apply_rewrites()
 
 
@@ -283,12 +326,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    """After a page's last item, its line classes travel in the report (to the controller),
-    and so does how the page fared if it was recorded with other versions."""
-    if not (isinstance(item, SybilItem) and isinstance(item.example.parsed, PageEnd)):
+    """Each block's outcome travels in its report (to the controller); after a page's last
+    item, so do its line classes, and how the page fared if it was recorded with other
+    versions."""
+    if not isinstance(item, SybilItem):
         return (yield)
-    run: page.PageRun = item.example.namespace["page_run"]
-    failed_at = run.failed_at  # before the end's own checks
+    run: PageRun = item.example.namespace["page_run"]
+    if not isinstance(item.example.parsed, PageEnd):
+        try:
+            return (yield)
+        finally:
+            if outcome := run.record.outcomes.get(item.example.line):
+                item.user_properties.append(("docs_outcome", outcome.value))
+    failed_at = run.record.failed_at  # before the end's own checks
     try:
         return (yield)
     finally:
@@ -298,10 +348,10 @@ def pytest_runtest_call(item: pytest.Item):
             item.user_properties.append(("other_versions", f"{other}: {_fared(run, failed_at)}"))
 
 
-def _fared(run: page.PageRun, failed_at: int | None) -> str:
+def _fared(run: PageRun, failed_at: int | None) -> str:
     said = []
-    if run.other_output_at:
-        lines = ", ".join(str(line) for line in run.other_output_at)
+    if run.record.other_output_at:
+        lines = ", ".join(str(line) for line in run.record.other_output_at)
         said.append(f"other output at line {lines}")
     if failed_at:
         said.append(f"the block at line {failed_at} fails (the blocks after it did not run)")

@@ -1,5 +1,6 @@
-"""What a page run accounted for: the raw material of the verification manifest and of the
-coverage table (every line of every shown block, classified)."""
+"""What a page run records: how it accounted for every line of every shown block (the raw
+material of the verification manifest and of the coverage table), where it failed, and the
+rewrites update mode collects."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from docs_runner.normalise import ELLIPSIS, tidy
+from docs_runner.outcome import Outcome
 
 
 @dataclass
@@ -17,6 +19,11 @@ class PageRecord:
     elisions: list[str] = field(default_factory=list)  # the commands whose output is elided
     lines: Counter[str] = field(default_factory=Counter)  # class -> shown lines (non-blank)
     blocks: list[tuple[str, list[str]]] = field(default_factory=list)  # (text, line classes)
+    failed_at: int | None = None  # the line of the block that stopped the page
+    other_output_at: list[int] = field(default_factory=list)  # with other versions
+    rewrites: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, text)
+    last_output: str | None = None  # the last python block's, for the "Output" after it
+    outcomes: dict[int, Outcome] = field(default_factory=dict)  # block's line -> outcome
 
     def shown(self, text: str, classes: list[str]) -> None:
         """A block as the site shows it, with one class per line (blank lines: "blank")."""

@@ -1,51 +1,162 @@
-"""Run a console line in bash the way a reader's terminal would, keeping its effects.
+"""Run a console line in bash on a terminal, as a reader's terminal would, keeping its effects.
 
-`export`, `source .venv/bin/activate`, `set -a; . ./.env` and `cd` change the state that later
-lines see, so each line's resulting environment and directory are read back.
+A reader types the pages' commands into a terminal, and programs write otherwise there than
+into a pipe: Alembic indents what it reports by two spaces and wraps it at the terminal's
+width, `ls` lays names out in columns, pytest and squawk add colour. So every line runs on a
+pseudo-terminal of COLUMNS x ROWS, its stdout and stderr interleaved as the screen shows
+them. `export`, `source .venv/bin/activate`, `set -a; . ./.env` and `cd` change the state
+that later lines see, so each line's resulting environment and directory are read back.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import os
+import re
+import select
+import signal
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+COLUMNS, ROWS = 80, 24  # a new terminal window's size
+TERM = "xterm-256color"  # what terminal emulators set
+
 # After the reader's line: keep its exit status, dump the environment and the directory.
 _EPILOGUE = '\n__status=$?; env -0 > "$__STATE"; pwd > "$__STATE.cwd"; exit $__status\n'
 
-
 # Variables bash sets itself (or we set for the run): never carried to the next line.
 _BASH_OWN = {"__STATE", "PYTHONUNBUFFERED", "_", "SHLVL", "PWD", "OLDPWD"}
+
+
+class CommandTimeout(RuntimeError):
+    """A line ran longer than its timeout; its whole process group was killed."""
 
 
 @dataclass
 class ShellState:
     cwd: Path
     env: dict[str, str]
+    timeout: float = 300.0  # seconds a line may run
 
 
-def run_line(line: str, state: ShellState) -> tuple[int, str]:
-    """Run `line` in bash from `state`; updates `state` in place; returns (status, output).
+def open_terminal() -> tuple[int, int]:
+    """(controller, terminal) file descriptors of a new pseudo-terminal, COLUMNS x ROWS, that
+    passes output through as written (no \\n -> \\r\\n: the screen looks the same)."""
+    controller, terminal = os.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+    attributes = termios.tcgetattr(terminal)
+    attributes[1] &= ~termios.ONLCR
+    termios.tcsetattr(terminal, termios.TCSANOW, attributes)
+    return controller, terminal
+
+
+def spawn(
+    argv: list[str], cwd: Path, env: Mapping[str, str], **kwargs
+) -> tuple[subprocess.Popen, int]:
+    """Start `argv` in a session of its own with a new terminal as its stdin, stdout and
+    stderr; returns the process and the terminal's controller descriptor. (Not its
+    controlling terminal: that takes a preexec_fn, unsafe in a threaded pytest; programs
+    that open /dev/tty, like less, then read from stderr, the same terminal.)"""
+    controller, terminal = open_terminal()
+    try:
+        process = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env={"TERM": TERM, **env},
+            stdin=terminal,
+            stdout=terminal,
+            stderr=terminal,
+            start_new_session=True,  # its own process group, killed whole
+            **kwargs,
+        )
+    except BaseException:
+        os.close(controller)
+        raise
+    finally:
+        os.close(terminal)
+    return process, controller
+
+
+def read_until(controller: int, done, deadline: float, process: subprocess.Popen) -> str:
+    """What the terminal shows until `done(shown so far)` is true or every writer closed it
+    (EIO); kills the process's group past `deadline` (time.monotonic())."""
+    chunks: list[bytes] = []
+    while not done(b"".join(chunks)):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            kill_group(process)
+            raise CommandTimeout(b"".join(chunks).decode(errors="replace"))
+        ready, _, _ = select.select([controller], [], [], min(left, 1.0))
+        if not ready:
+            continue
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError as error:
+            if error.errno != errno.EIO:
+                raise
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode(errors="replace")
+
+
+# Colour and other character attributes (SGR): the page shows the text, not its colours.
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def screen(output: str) -> str:
+    """What the terminal shows for `output`: tabs at their stops (every 8 columns), a
+    carriage return's later text over the earlier (a progress bar's last state), no colour."""
+    lines = []
+    for line in _SGR.sub("", output).split("\n"):
+        shown = ""
+        for part in line.split("\r"):
+            part = part.expandtabs(8)
+            shown = part + shown[len(part) :]
+        lines.append(shown)
+    return "\n".join(lines)
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def run_line(line: str, state: ShellState, **kwargs) -> tuple[int, str]:
+    """Run `line` in bash on a terminal from `state`; updates `state` in place; returns
+    (status, what the terminal showed).
 
     With pipefail, so that `failing | sort` cannot hide a failure behind its last command.
-    The state's own file is in the line's TMPDIR: a run's directory when a run set it."""
+    The state's own file is in the line's TMPDIR: a run's directory when a run set it.
+    `kwargs` go to Popen (user=, group= to run as another user)."""
     tmp = state.env.get("TMPDIR")
     with tempfile.NamedTemporaryFile(prefix="shell-state-", dir=tmp) as dump:
+        if "user" in kwargs:
+            os.chown(dump.name, kwargs["user"], -1)
         env = {**state.env, "__STATE": dump.name, "PYTHONUNBUFFERED": "1"}
-        result = subprocess.run(
-            ["bash", "-o", "pipefail", "-c", line + _EPILOGUE],
-            cwd=state.cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        argv = ["bash", "-o", "pipefail", "-c", line + _EPILOGUE]
+        process, controller = spawn(argv, state.cwd, env, **kwargs)
+        try:
+            output = read_until(controller, lambda _: False, _deadline(state), process)
+            status = process.wait()
+        except CommandTimeout as timeout:
+            raise CommandTimeout(
+                f"`{line}` ran longer than {state.timeout:g} s; killed. It printed:\n{timeout}"
+            ) from None
+        finally:
+            os.close(controller)
+            kill_group(process)  # what it left running in the background, as a closed window
         raw = Path(dump.name).read_bytes()
         cwd_file = Path(dump.name + ".cwd")
         if raw:
@@ -54,13 +165,17 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
         if cwd_file.exists():
             state.cwd = Path(cwd_file.read_text().strip())
             cwd_file.unlink()
-    return result.returncode, result.stdout
+    return status, screen(output)
+
+
+def _deadline(state: ShellState) -> float:
+    return time.monotonic() + state.timeout
 
 
 # Set by CI runners, by the outer pytest or for it, never on a reader's terminal, yet they
 # change what runs: with CI set, pytest stops shortening its summary lines, for one.
 _NOT_ON_A_READERS_TERMINAL = {
-    *("CI", "BUILD_NUMBER", "COLUMNS", "LINES", "FORCE_COLOR", "NO_COLOR"),
+    *("CI", "BUILD_NUMBER", "COLUMNS", "LINES", "FORCE_COLOR", "NO_COLOR", "TERM"),
     "PYTHONDONTWRITEBYTECODE",  # a reader's Python writes __pycache__ (`ls` shows it)
     "TUTORIAL_DATABASE_URL",  # the tests' server; pages get DATABASE_URL
 }

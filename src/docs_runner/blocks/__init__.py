@@ -16,25 +16,25 @@ Directives:
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from sybil import Document, Region
 from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFencedCodeBlockLexer
 
-from docs_runner.blocks.base import Block, Fence, Unclassified
+from docs_runner import grammar
+from docs_runner.blocks.base import Block, Unclassified
 from docs_runner.blocks.console import Console
 from docs_runner.blocks.directives import Check, Database, ForVersions, OptOut, Project
 from docs_runner.blocks.files import File
 from docs_runner.blocks.python import Output, Python
 from docs_runner.blocks.whole_page import PageEnd, Provenance
+from docs_runner.grammar import ATTRIBUTE, FENCE_INFO, Fence
 
 __all__ = ["Block", "KINDS", "lex", "classify"]
 
-FENCE_INFO = re.compile(r"(?P<language>[\w+-]*)[ \t]*(?P<attributes>[^\n]*)$\n", re.MULTILINE)
-ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
-DIRECTIVES = {"project": Project, "database": Database, "check": Check}
-NAMES = "|".join(["norun", "versions", *DIRECTIVES])  # the two that mark the next fence
+# The directives that stand alone, by their name in the grammar.
+DIRECTIVES: dict[str, type[Block]] = {"project": Project, "database": Database, "check": Check}
+NAMES = "|".join([*grammar.MARKERS, *grammar.STANDALONE])
 
 # The fence kinds, most specific first: the first whose `claims` is true takes the fence.
 KINDS: list[type[Block]] = [Console, Output, File, Python]

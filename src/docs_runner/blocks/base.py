@@ -5,20 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from docs_runner.grammar import Fence
+from docs_runner.outcome import Failure
+
 if TYPE_CHECKING:
-    from docs_runner.page import PageRun
-
-
-@dataclass
-class Fence:
-    """Where a fenced block is and what it holds, for messages and rewriting."""
-
-    language: str
-    attributes: dict[str, str]
-    source: str
-    line: int  # of the opening fence, 1-based
-    start: int = 0  # offsets of the whole fence in the page's text
-    end: int = 0
+    from docs_runner.run import PageRun
 
 
 class Block:
@@ -36,8 +27,8 @@ class Block:
     def from_fence(cls, fence: Fence) -> Block:
         raise NotImplementedError
 
-    def evaluate(self, run: PageRun) -> str | None:
-        """Run the block; a failure message, or None."""
+    def evaluate(self, run: PageRun) -> Failure | None:
+        """Run the block; how it failed, or None."""
         raise NotImplementedError
 
 
@@ -45,9 +36,9 @@ class Block:
 class Unclassified(Block):
     fence: Fence
 
-    def evaluate(self, run: PageRun) -> str | None:
+    def evaluate(self, run: PageRun) -> Failure | None:
         what = self.fence.language or "plain"
-        return (
+        return Failure(
             f"{run.page}:{self.fence.line}: a `{what}` block is not executed: "
             "opt it out with <!-- norun: reason --> before it"
         )

@@ -6,17 +6,15 @@ line announces to the reader, `$ alembic upgrade head  # fails (exit status 255)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from docs_runner.blocks.base import Block, Fence
+from docs_runner.blocks.base import Block
+from docs_runner.grammar import FAILS, PROMPT, Fence
+from docs_runner.outcome import Failure
 
 if TYPE_CHECKING:
-    from docs_runner.page import PageRun
-
-PROMPT = "$ "
-FAILS = re.compile(r"\s+# fails \(exit status (?P<status>\d+)\)$")
+    from docs_runner.run import PageRun
 
 
 @dataclass
@@ -57,8 +55,10 @@ class Console(Block):
     def from_fence(cls, fence: Fence) -> Console:
         return cls(fence, parse(fence))
 
-    def evaluate(self, run: PageRun) -> str | None:
-        failures, shown_now, rewritten = [], [], []
+    def evaluate(self, run: PageRun) -> Failure | None:
+        failures: list[Failure] = []
+        shown_now: list[str] = []
+        rewritten: list[tuple[str, str, list[str]]] = []
         for command in self.commands:
             status, output = run.run(command.line, fails=command.status != 0)
             failure, shown, classes = run.compare(
@@ -66,8 +66,10 @@ class Console(Block):
             )
             if status != command.status:
                 failures.append(
-                    f"{run.page}:{command.page_line}: `{command.line}` exited with status "
-                    f"{status}; the page {_says(command.status)}"
+                    Failure(
+                        f"{run.page}:{command.page_line}: `{command.line}` exited with status "
+                        f"{status}; the page {_says(command.status)}"
+                    )
                 )
             if failure:
                 failures.append(failure)
@@ -82,7 +84,7 @@ class Console(Block):
             run.record.shown(source, [c for _, _, classes in rewritten for c in classes])
             return None
         run.record.shown(self.fence.source, shown_now)
-        return "\n\n".join(failures) or None
+        return Failure.of(failures)
 
 
 def _says(status: int) -> str:

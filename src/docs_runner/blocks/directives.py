@@ -4,20 +4,22 @@ opt-out, a block for other versions."""
 from __future__ import annotations
 
 import re
-import shutil
 import unittest
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from packaging.specifiers import SpecifierSet
 
-from docs_runner.blocks.base import Block, Fence
+from docs_runner.blocks.base import Block
+from docs_runner.checks import CHECKS
+from docs_runner.grammar import SNIPPET, Fence
+from docs_runner.outcome import Failure
 
 VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")
 REQUIREMENT = re.compile(r"(?P<name>[A-Za-z][\w.-]*)\s*(?P<specifier>[<>=!~][^>]*?)\s*")
 
 if TYPE_CHECKING:
-    from docs_runner.page import PageRun
+    from docs_runner.run import PageRun
 
 
 @dataclass
@@ -26,14 +28,12 @@ class Project(Block):
 
     name: str
 
-    def evaluate(self, run: PageRun) -> str | None:
-        if run.reader:  # a reader's project is what the pages before built
-            return run.reader.check_project(run, self.name)
+    def evaluate(self, run: PageRun) -> Failure | None:
         source = run.examples / self.name
         if not source.is_dir():
-            return f"{run.page}: examples/{self.name}/ does not exist"
-        shutil.copytree(source, run.project, dirs_exist_ok=True)
-        return None
+            return Failure(f"{run.page}: examples/{self.name}/ does not exist")
+        problem = run.executor.start_from(source)
+        return Failure(f"{run.page}: {problem}") if problem else None
 
 
 @dataclass
@@ -43,17 +43,13 @@ class Database(Block):
 
     variable: str
 
-    def evaluate(self, run: PageRun) -> str | None:
+    def evaluate(self, run: PageRun) -> Failure | None:
         if not VARIABLE.fullmatch(self.variable) or self.variable == "DATABASE_URL":
-            return f"{run.page}: <!-- database: {self.variable} -->: expected a variable name"
-        if run.reader:  # a reader made it, as the page says, and set the variable
-            if self.variable not in run.shell.env:
-                return f"{run.page}: the reader's terminal has no {self.variable}"
-            return None
-        if run.new_database is None:
-            return f"{run.page}: this run gives each page one database only"
-        run.shell.env[self.variable] = run.new_database()
-        return None
+            return Failure(
+                f"{run.page}: <!-- database: {self.variable} -->: expected a variable name"
+            )
+        problem = run.executor.database(self.variable)
+        return Failure(f"{run.page}: {problem}") if problem else None
 
 
 @dataclass
@@ -62,12 +58,10 @@ class Check(Block):
 
     name: str
 
-    def evaluate(self, run: PageRun) -> str | None:
-        from docs_runner.page import CHECKS
-
+    def evaluate(self, run: PageRun) -> Failure | None:
         if self.name not in CHECKS:
             known = ", ".join(sorted(CHECKS))
-            return f"{run.page}: no check named {self.name!r} (known: {known})"
+            return Failure(f"{run.page}: no check named {self.name!r} (known: {known})")
         with run.files.not_reading():  # a check's own reads do not exercise shown files
             CHECKS[self.name](run)
         run.record.checks.append(self.name)
@@ -82,14 +76,13 @@ class OptOut(Block):
     reason: str
     independent = True
 
-    def evaluate(self, run: PageRun) -> str | None:
-        from docs_runner.blocks.files import SNIPPET
-
+    def evaluate(self, run: PageRun) -> Failure | None:
         shown = self.fence.source
         if snippet := SNIPPET.match(shown.strip()):  # the site shows the included file
             source = run.examples / snippet["path"]
             if not source.is_file():
-                return f"{run.page}:{self.fence.line}: examples/{snippet['path']} does not exist"
+                where = f"{run.page}:{self.fence.line}"
+                return Failure(f"{where}: examples/{snippet['path']} does not exist")
             shown = source.read_text()
         run.record.opt_outs.append(self.reason)
         run.record.shown(shown, ["opted out"] * len(shown.splitlines()))
@@ -114,7 +107,7 @@ class ForVersions(Block):
             raise ValueError(f"<!-- versions: {requirement} -->: expected e.g. psql<18")
         return cls(block, fence, match["name"], SpecifierSet(match["specifier"]))
 
-    def evaluate(self, run: PageRun) -> str | None:
+    def evaluate(self, run: PageRun) -> Failure | None:
         used = run.versions.get(self.name)
         if used is not None and self.specifier.contains(used):
             return self.block.evaluate(run)

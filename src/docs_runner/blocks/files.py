@@ -9,17 +9,16 @@ differ from the file it replaces (blank lines may go unhighlighted).
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from docs_runner.blocks.base import Block, Fence
+from docs_runner.blocks.base import Block
+from docs_runner.grammar import SNIPPET, Fence
 from docs_runner.normalise import shown_timestamps
+from docs_runner.outcome import Failure
 
 if TYPE_CHECKING:
-    from docs_runner.page import PageRun
-
-SNIPPET = re.compile(r'^--8<-- "(?P<path>[^"]+)"\s*$')
+    from docs_runner.run import PageRun
 
 
 @dataclass
@@ -37,28 +36,27 @@ class File(Block):
         snippet = SNIPPET.match(fence.source.strip())
         return cls(fence, fence.attributes["title"], snippet["path"] if snippet else None)
 
-    def evaluate(self, run: PageRun) -> str | None:
+    def evaluate(self, run: PageRun) -> Failure | None:
         where = f"{run.page}:{self.fence.line}"
         if self.snippet is None:
-            return (
+            return Failure(
                 f'{where}: file block "{self.path}" must include its file from examples/ '
                 'with --8<-- "path" (one source of truth)'
             )
         source = run.examples / self.snippet
         if not source.is_file():
-            return f"{where}: examples/{self.snippet} does not exist"
+            return Failure(f"{where}: examples/{self.snippet} does not exist")
         shown = source.read_text()
         content = run.to_real(shown)
         target = run.shell.cwd / run.to_real(self.path)
-        if run.reader:
-            run.reader.written[self.snippet] = target
+        run.executor.wrote(self.snippet, target)
         with run.files.not_reading():
             before = target.read_text() if target.is_file() else None
         if before is not None:  # a generated file's Create Date is not a change the page made
             before = shown_timestamps(before, content, run.context)
         problem = _highlights(self.fence.attributes.get("hl_lines"), before, content)
         if problem:
-            return f"{where}: {problem}"
+            return Failure(f"{where}: {problem}")
         run.files.write(target, content, self.fence.line)
         run.record.shown(shown, ["file"] * len(shown.splitlines()))
         return None

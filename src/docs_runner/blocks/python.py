@@ -3,16 +3,15 @@ shows what it printed, on stdout and stderr (Alembic's log lines), as a terminal
 
 from __future__ import annotations
 
-import contextlib
-import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from docs_runner import shell
-from docs_runner.blocks.base import Block, Fence
+from docs_runner.blocks.base import Block
+from docs_runner.grammar import Fence
+from docs_runner.outcome import Failure
 
 if TYPE_CHECKING:
-    from docs_runner.page import PageRun
+    from docs_runner.run import PageRun
 
 
 @dataclass
@@ -27,22 +26,14 @@ class Python(Block):
     def from_fence(cls, fence: Fence) -> Python:
         return cls(fence)
 
-    def evaluate(self, run: PageRun) -> str | None:
+    def evaluate(self, run: PageRun) -> Failure | None:
         # Leading newlines make tracebacks point at the page's own line numbers.
         source = "\n" * self.fence.line + self.fence.source
-        if run.reader:
-            run.last_stdout = run.reader.python(source, str(run.page), run.shell)
-        else:
-            out = io.StringIO()
-            with (
-                shell.environment(run.shell.env),
-                contextlib.chdir(run.shell.cwd),
-                contextlib.redirect_stdout(out),
-                contextlib.redirect_stderr(out),  # a reader's terminal shows both
-            ):
-                exec(compile(source, str(run.page), "exec"), run.namespace)
-            run.last_stdout = out.getvalue()
+        output, raised = run.executor.python(source, str(run.page))
+        run.record.last_output = output
         run.record.shown(self.fence.source, ["run"] * len(self.fence.source.splitlines()))
+        if raised:
+            return Failure(f"{run.page}:{self.fence.line}: the python block raised:\n{output}")
         return None
 
 
@@ -58,10 +49,11 @@ class Output(Block):
     def from_fence(cls, fence: Fence) -> Output:
         return cls(fence)
 
-    def evaluate(self, run: PageRun) -> str | None:
-        if run.last_stdout is None:
-            return f'{run.page}:{self.fence.line}: an "Output" block must follow a python block'
-        printed, run.last_stdout = run.last_stdout, None
+    def evaluate(self, run: PageRun) -> Failure | None:
+        if run.record.last_output is None:
+            where = f"{run.page}:{self.fence.line}"
+            return Failure(f'{where}: an "Output" block must follow a python block')
+        printed, run.record.last_output = run.record.last_output, None
         failure, shown, classes = run.compare(
             printed, self.fence.source, self.fence.line, "the python block above"
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -10,10 +9,12 @@ from sybil import Region
 
 from docs_runner import manifest, provenance
 from docs_runner.blocks.base import Block
+from docs_runner.grammar import SNIPPET_LINE
+from docs_runner.outcome import Failure
 from docs_runner.rendered import code_blocks
 
 if TYPE_CHECKING:
-    from docs_runner.page import PageRun
+    from docs_runner.run import PageRun
 
 
 @dataclass
@@ -40,14 +41,15 @@ class Provenance(Block):
         block = cls(provenance.recorded(text), provenance.date(text), prose, runs, start, end)
         return Region(start, end), block
 
-    def evaluate(self, run: PageRun) -> str | None:
+    def evaluate(self, run: PageRun) -> Failure | None:
         run.record.recorded = self.date
         problems = provenance.problems(self.prose, self.runs_something, run.versions)
         if run.update and self.recorded is None:  # the line update adds below
             problems = [p for p in problems if not p.startswith("0 provenance lines")]
         if self.runs_something:
             problems += self._versions(run)
-        return "\n".join(f"{run.page}: {problem}" for problem in problems) or None
+        message = "\n".join(f"{run.page}: {problem}" for problem in problems)
+        return Failure(message) if message else None
 
     def _versions(self, run: PageRun) -> list[str]:
         """Other versions than the recorded ones are no failure by themselves: the blocks
@@ -59,7 +61,7 @@ class Provenance(Block):
             new = provenance.line(used)
             run.record.recorded = provenance.date(new)
             replacement = new if self.recorded else f"\n{new}\n"
-            run.rewrites.append((self.start, self.end, replacement))
+            run.record.rewrites.append((self.start, self.end, replacement))
             return []
         return [f"no provenance line; `{run.update_command}` adds: {provenance.line(used)}"]
 
@@ -73,7 +75,6 @@ GENERATED = {
     "verification.txt": "docs/how-it-works.md",
     "versions.txt": "docs/versions.md",
 }
-SNIPPET_LINE = re.compile(r'^\s*--8<--\s+"(?P<path>[^"]+)"', re.MULTILINE)
 
 
 @dataclass
@@ -83,7 +84,7 @@ class PageEnd(Block):
 
     prose: str
 
-    def evaluate(self, run: PageRun) -> str | None:
+    def evaluate(self, run: PageRun) -> Failure | None:
         problems = [
             f"{run.page}:{line}: `{path.relative_to(run.project)}` was written here, but no "
             "later step read, imported or ran it: add a step that uses it, or opt the block "
@@ -100,7 +101,7 @@ class PageEnd(Block):
         problems += _unaccounted(run)
         if not problems:
             problems += _manifest(run)
-        return "\n".join(problems) or None
+        return Failure("\n".join(problems)) if problems else None
 
 
 def _unaccounted(run: PageRun) -> list[str]:
@@ -115,7 +116,7 @@ def _unaccounted(run: PageRun) -> list[str]:
                 f"out (block {i + 1}, starting {first!r}); use a fenced block"
             ]
     # A block that showed other output (other versions) leaves its lines unclassified.
-    missing = run.record.lines.get("unclassified", 0) if not run.other_output_at else 0
+    missing = run.record.lines.get("unclassified", 0) if not run.record.other_output_at else 0
     return [f"{run.page}: {missing} shown lines not classified"] if missing else []
 
 

@@ -1,0 +1,65 @@
+"""What every executor shares: a page's project directory, its terminal's state, its databases.
+
+An executor is where a page's blocks run. Blocks ask it to run a console line or a python
+block, to start from an example project, or to give one more database; how it does that is
+its own business (in this process, in a reader's terminal, in a browser).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from docs_runner.shell import ShellState
+
+
+class Executor:
+    name: ClassVar[str]
+
+    def __init__(
+        self,
+        state: ShellState,
+        database_url: str,
+        new_database: Callable[[], str] | None = None,
+        hook: Any = None,
+    ) -> None:
+        self.project = state.cwd  # where the page starts; lines may `cd` elsewhere
+        self.shell = state
+        self.database_url = database_url
+        self._new_database = new_database  # another database, dropped with the page's
+        self.hook = hook  # pytest's hooks, where profiles plug in (None: bash only)
+
+    def console(self, line: str, argv: list[str], fails: bool) -> tuple[int, str]:
+        """One console line as (exit status, what the reader's screen shows). `argv` is the
+        line as bash splits it ([] if it uses shell syntax); `fails`: the page says it does."""
+        raise NotImplementedError
+
+    def python(self, source: str, filename: str) -> tuple[str, bool]:
+        """A python block, in the namespace the page's earlier blocks ran in: what it printed
+        on stdout and stderr, in order (a traceback included), and whether it raised."""
+        raise NotImplementedError
+
+    def start_from(self, example: Path) -> str | None:
+        """`<!-- project: name -->`: the project starts as a copy of `example`."""
+        shutil.copytree(example, self.project, dirs_exist_ok=True)
+        return None
+
+    def wrote(self, snippet: str, path: Path) -> None:
+        """A file block wrote examples/`snippet` at `path` (a tour keeps track)."""
+
+    def database(self, variable: str) -> str | None:
+        """`<!-- database: VARIABLE -->`: one more fresh database, its URL in VARIABLE."""
+        if self._new_database is None:
+            return "this run gives each page one database only"
+        self.shell.env[variable] = self._new_database()
+        return None
+
+    @property
+    def hint(self) -> str | None:
+        """What a difference calls for, if this executor knows better than the run."""
+        return None
+
+    def close(self) -> None:
+        """Stop what the executor started for the page."""

@@ -1,0 +1,52 @@
+"""The author's executor (watch, update): a profile's tool in this process, python blocks in
+this interpreter, everything else as the terminal executor runs it; the same bytes, faster.
+
+A console line goes to the profiles first (alembic_docs runs `alembic` in-process, printing
+what the CLI prints on a terminal), else to bash on a terminal. Python blocks share one
+namespace per page in this interpreter, their stdout and stderr captured in order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import traceback
+from typing import Any
+
+from docs_runner import shell
+from docs_runner.executors.terminal import Terminal
+
+
+class _Capture(io.StringIO):
+    encoding = "utf-8"  # what a terminal takes (some writers encode with `stream.encoding`)
+
+
+class InProcess(Terminal):
+    name = "in-process"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.namespace: dict[str, Any] = {"__name__": "__main__"}
+
+    def console(self, line: str, argv: list[str], fails: bool) -> tuple[int, str]:
+        if self.hook is not None:
+            result = self.hook.pytest_docs_run_command(executor=self, argv=argv, fails=fails)
+            if result is not None:
+                return result
+        return super().console(line, argv, fails)
+
+    def python(self, source: str, filename: str) -> tuple[str, bool]:
+        out = _Capture()
+        with (
+            shell.environment(self.shell.env),
+            contextlib.chdir(self.shell.cwd),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(out),  # a reader's terminal shows both
+        ):
+            try:
+                exec(compile(source, filename, "exec"), self.namespace)
+            except Exception as error:  # printed as the interpreter prints it, not our frame
+                error.__traceback__ = error.__traceback__ and error.__traceback__.tb_next
+                traceback.print_exception(error)
+                return out.getvalue(), True
+        return out.getvalue(), False
