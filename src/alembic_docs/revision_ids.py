@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 REVISION_ID = re.compile(r"(?<![0-9a-zA-Z])[0-9a-f]{12}(?![0-9a-zA-Z])")
 ID_PREFIX = re.compile(r"(?<![0-9a-zA-Z])[0-9a-f]{4,11}(?![0-9a-zA-Z])")  # `upgrade 1975+1`
-# On a terminal the line is indented, and a long path goes on a line of its own.
-GENERATED_FILE = re.compile(r"^ *Generating\s+\S*/([0-9a-f]{12})_\w*\.py\s+\.\.\.", re.MULTILINE)
+# On a terminal the line is indented and wrapped: the path may go on a line of its own, and
+# a path longer than the line is cut (after the id, which comes early in it).
+GENERATED_FILE = re.compile(r"^ *Generating\s+\S*/([0-9a-f]{12})_", re.MULTILINE)
 
 
 @dataclass

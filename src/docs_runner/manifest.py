@@ -6,8 +6,8 @@ for: the date its outputs were recorded, each opt-out with its reason, each data
 check, each elided output, and how many shown lines were compared exactly, after a named
 normalisation, elided, written as a file a later step used, run, or opted out. A run fails
 when a page and its entry disagree, so adding an opt-out or dropping a check shows in
-review; `--update-docs` rewrites the entry and the table beside it (docs/verification.txt,
-which how-it-works includes). Workers of one run may write at once: each rewrite holds a
+review; `--update-docs` rewrites the entry and the table beside it (verification.txt, which
+a page may include). Workers of one run may write at once: each rewrite holds a
 lock on the manifest itself.
 """
 

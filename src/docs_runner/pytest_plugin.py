@@ -94,6 +94,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=str(DEFAULT_TIMEOUT),
     )
     parser.addini(
+        "docs_generated",
+        type="linelist",
+        help="`FILE PAGE` lines: the files (under the examples folder) a generator writes "
+        "that PAGE may include outside a fence, as Markdown; no other include may stand "
+        "outside a fence",
+        default=[],
+    )
+    parser.addini(
         "docs_terminal_env",
         type="linelist",
         help="NAME=value lines: what the site tells readers to set in their terminal before "
@@ -161,6 +169,7 @@ def page_run(
             manifest=manifest_path(config),
             update=config.getoption("update_docs"),
             update_command=config.getini("docs_update_command"),
+            generated=dict(line.split() for line in config.getini("docs_generated")),
         )
         if record := config.getini("docs_versions_record"):
             known = matrix.known_differences(config.rootpath / record, str(run.page), run.versions)

@@ -50,6 +50,9 @@ class PageRun:
     update: bool = False
     update_command: str = "pytest --update-docs"  # what rewrites shown outputs (ini setting)
     known_differences: dict[int, str] = field(default_factory=dict)  # the versions record's
+    # Files pages include outside a fence (as Markdown): only generated ones, each on the
+    # one page it belongs to (the `docs_generated` setting).
+    generated: dict[str, str] = field(default_factory=dict)  # file -> page
     values: list[ProducedValues] = field(default_factory=list)  # the profiles' (ids, say)
     started: datetime.datetime = field(default_factory=datetime.datetime.now)
     # What it records: every shown line's class, failures, rewrites (update mode).

@@ -6,7 +6,7 @@ dataclass with `evaluate(run)`: it returns a failure message or None, and record
 `run.record` how it accounted for every line it shows. A fence no kind claims fails the
 page, unless `<!-- norun: reason -->` stands right before it (then it is a real skip).
 Directives:
-  <!-- project: tutorial -->   start from a copy of examples/tutorial/
+  <!-- project: NAME -->   start from a copy of the examples folder's NAME/
   <!-- database: REPORTING_DATABASE_URL -->   one more fresh database, its URL in that
                                variable (dropped with the page's own)
   <!-- check: users-created -->   run a named database check (see tests/page_checks.py)

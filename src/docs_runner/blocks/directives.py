@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class Project(Block):
-    """`<!-- project: tutorial -->`: start from a copy of examples/tutorial/."""
+    """`<!-- project: NAME -->`: start from a copy of NAME/ in the examples folder."""
 
     name: str
 

@@ -66,15 +66,6 @@ class Provenance(Block):
         return [f"no provenance line; `{run.update_command}` adds: {provenance.line(used)}"]
 
 
-# Files that pages include outside a fence (as Markdown, not as a code block): only generated
-# ones, each on the one page it belongs to, and each with a test that proves it is what its
-# generator writes (tests/test_bench.py, test_manifest.py, test_mutate.py, test_matrix.py).
-GENERATED = {
-    "bench/results.txt": "docs/how-it-works.md",
-    "bench/mutation.txt": "docs/how-it-works.md",
-    "verification.txt": "docs/how-it-works.md",
-    "versions.txt": "docs/versions.md",
-}
 
 
 @dataclass
@@ -94,9 +85,9 @@ class PageEnd(Block):
         problems += [
             f'{run.page}: `--8<-- "{m["path"]}"` outside a fence includes content no block '
             "runs; only generated files may be, each on its page: "
-            + ", ".join(f"{path} on {page}" for path, page in GENERATED.items())
+            + ", ".join(f"{path} on {page}" for path, page in run.generated.items())
             for m in SNIPPET_LINE.finditer(self.prose)
-            if GENERATED.get(m["path"]) != str(run.page)
+            if run.generated.get(m["path"]) != str(run.page)
         ]
         problems += _unaccounted(run)
         if not problems:
