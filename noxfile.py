@@ -87,7 +87,7 @@ def bump(session: nox.Session) -> None:
 @nox.session
 def lab(session: nox.Session) -> None:
     """Jupyter Lab on notebooks/, with DATABASE_URL set (on a throwaway PostgreSQL, or the
-    server TUTORIAL_DATABASE_URL names)."""
+    server THROWAWAY_PG_URL names)."""
     session.install("-e", ".[test,lab]")
     session.run("python", "tools/lab.py", *session.posargs)
 

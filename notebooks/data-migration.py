@@ -36,7 +36,7 @@
 # the database has other tables.
 #
 # **From a clone of the repository**, `python3 -m nox -s lab` opens it in Jupyter Lab
-# on a throwaway PostgreSQL (or on the server `TUTORIAL_DATABASE_URL` names), with a new,
+# on a throwaway PostgreSQL (or on the server `THROWAWAY_PG_URL` names), with a new,
 # empty database for each run.
 #
 # Re-run it from the top as often as you like: the first cell starts from a new, empty

@@ -23,7 +23,7 @@ def test_it_prints_what_to_paste_and_removes_the_server(
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env={k: v for k, v in os.environ.items() if k != "TUTORIAL_DATABASE_URL"},
+            env={k: v for k, v in os.environ.items() if k != "THROWAWAY_PG_URL"},
             preexec_fn=interruptible,
         )
     try:

@@ -62,7 +62,7 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
 _NOT_ON_A_READERS_TERMINAL = {
     *("CI", "BUILD_NUMBER", "COLUMNS", "LINES", "FORCE_COLOR", "NO_COLOR"),
     "PYTHONDONTWRITEBYTECODE",  # a reader's Python writes __pycache__ (`ls` shows it)
-    "TUTORIAL_DATABASE_URL",  # the tests' server; pages get DATABASE_URL
+    "THROWAWAY_PG_URL",  # the tests' server; pages get DATABASE_URL
 }
 _NOT_ON_A_READERS_TERMINAL_PREFIXES = ("PYTEST_", "GITHUB_")
 

@@ -79,7 +79,7 @@ def verify(page: Path, server: Server, root: Path) -> str | None:
         str(page.relative_to(root)),
         *("-q", "--no-header", "-o", "addopts=", "-p", "no:cacheprovider"),
         *("-p", "no:xdist", "-p", "no:unraisableexception"),  # the last costs a full gc
-        f"--tutorial-database-url={server.admin_url}",
+        f"--postgres-url={server.admin_url}",
         f"--rootdir={root}",
     ]
     reports = _Failures()

@@ -5,7 +5,7 @@ from the top, any number of times, on a new directory and a new database.
 
 `DATABASE_URL` (set by `nox -s lab` or by the tests) names the server; each run gets a
 fresh database on it and the previous run's is dropped. Without it, the server
-`TUTORIAL_DATABASE_URL` names, else a throwaway one for the kernel's lifetime.
+`THROWAWAY_PG_URL` names, else a throwaway one for the kernel's lifetime.
 """
 
 from __future__ import annotations
