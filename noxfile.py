@@ -95,10 +95,11 @@ def lab(session: nox.Session) -> None:
 @nox.session
 def db(session: nox.Session) -> None:
     """A throwaway PostgreSQL for following the pages in your own terminal: prints the
-    DATABASE_URL (and PATH, for its psql) to paste, removes the server at Ctrl-C.
-    `-- reporting` also makes a database `reporting`, in REPORTING_DATABASE_URL."""
+    DATABASE_URL of a database `tutorial` (and PATH, for its psql) to paste, removes the
+    server at Ctrl-C. `-- reporting` also makes a database `reporting`, in
+    REPORTING_DATABASE_URL."""
     session.install("-e", ".")
-    session.run("python", "-m", "throwaway_pg", *session.posargs)
+    session.run("python", "-m", "throwaway_pg", "--database", "tutorial", *session.posargs)
 
 
 @nox.session
