@@ -50,7 +50,7 @@ import sys
 import tempfile
 
 try:  # in a clone of the repository (`nox -s lab`, the tests)
-    from throwaway_pg import scratch
+    import _scratch as scratch
 except ModuleNotFoundError:  # downloaded
     scratch = None
 
