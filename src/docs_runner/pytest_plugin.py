@@ -84,9 +84,9 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.pluginmanager.register(DocsSummary(), "tutorial-docs-summary")
+    config.pluginmanager.register(DocsSummary(), "docs-summary")
     if not hasattr(config, "workerinput"):  # once, on xdist's controller: after all workers
-        config.pluginmanager.register(RepositoryLeftovers(config.rootpath), "tutorial-leftovers")
+        config.pluginmanager.register(RepositoryLeftovers(config.rootpath), "docs-leftovers")
         if results := config.getoption("docs_results"):
             config.pluginmanager.register(matrix.Results(Path(results)), "docs-results")
 
