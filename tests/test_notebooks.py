@@ -3,6 +3,7 @@ with its reviewable text file (jupytext)."""
 
 import datetime
 import os
+import shutil
 from pathlib import Path
 
 import jupytext
@@ -37,8 +38,29 @@ def test_every_notebook_starts_with_the_same_setup_cell() -> None:
     """Downloaded, a notebook sets itself up; the cell that does it is written once (the
     test of downloaded notebooks runs it alone, for its errors)."""
     first, *others = [first_code_cell(path) for path in NOTEBOOKS]
-    assert "from throwaway_pg import scratch" in first
+    assert "import _scratch as scratch" in first  # notebooks/_scratch.py, beside them
     assert all(other == first for other in others)
+
+
+@pytest.mark.parametrize("helper", [True, False], ids=["beside-it", "downloaded"])
+def test_the_first_cell_uses_the_helper_beside_the_notebook(
+    helper: bool, database_url: str, tmp_path: Path
+) -> None:
+    """From the repository, the helper (notebooks/_scratch.py) makes a new database on the
+    server DATABASE_URL names and enters a new project; without it, the cell uses the
+    database as it is. Either way the rest of the notebook runs the same: this tells them
+    apart."""
+    setup = nbformat.v4.new_code_cell(first_code_cell(NOTEBOOKS[0]))
+    check = nbformat.v4.new_code_cell(
+        f"assert (scratch is not None) is {helper}\n"
+        f"assert (os.environ['DATABASE_URL'] != {str(database_url)!r}) is {helper}\n"
+        "assert os.path.basename(os.getcwd()).startswith('alembic-notebook-')"
+    )
+    path = tmp_path / "notebook.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[setup, check]), path)
+    if helper:
+        shutil.copy(ROOT / "notebooks/_scratch.py", tmp_path)
+    notebooks.execute(path, reader_env(database_url))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
@@ -101,6 +123,7 @@ def run_twice(path: Path, folder: Path, env: dict[str, str]) -> tuple[NotebookNo
     twice.cells = twice.cells + again
     copy = folder / path.name
     nbformat.write(twice, copy)
+    shutil.copy(path.parent / "_scratch.py", folder)  # beside it, as in the repository
     executed = notebooks.execute(copy, env)
     halves = (executed.cells[:once], executed.cells[once:])
     return tuple(nbformat.from_dict({**executed, "cells": cells}) for cells in halves)

@@ -49,8 +49,8 @@ def test_database_url_fixture_is_connectable(database_url: str) -> None:
 
 
 def test_a_given_database_url_is_used_instead(postgres_server: Server, monkeypatch) -> None:
-    """TUTORIAL_DATABASE_URL names a server: scratch databases go there, nothing is started."""
-    monkeypatch.setenv("TUTORIAL_DATABASE_URL", postgres_server.admin_url)
+    """THROWAWAY_PG_URL names a server: scratch databases go there, nothing is started."""
+    monkeypatch.setenv("THROWAWAY_PG_URL", postgres_server.admin_url)
     user_server = open_server()
     assert user_server.cluster is None
     with user_server.database() as url:
@@ -60,11 +60,11 @@ def test_a_given_database_url_is_used_instead(postgres_server: Server, monkeypat
 
 
 def test_an_unreachable_database_url_is_one_clear_line(monkeypatch) -> None:
-    monkeypatch.setenv("TUTORIAL_DATABASE_URL", "postgresql://alice:s3cret@127.0.0.1:1/app")
+    monkeypatch.setenv("THROWAWAY_PG_URL", "postgresql://alice:s3cret@127.0.0.1:1/app")
     with pytest.raises(PostgresError) as error:
         open_server()
     message = str(error.value)
-    shown = "postgresql://alice:***@127.0.0.1:1/app (TUTORIAL_DATABASE_URL)"
+    shown = "postgresql://alice:***@127.0.0.1:1/app (THROWAWAY_PG_URL)"
     assert f"cannot connect to {shown}: " in message
     assert "s3cret" not in message and "\n" not in message
 
@@ -212,6 +212,6 @@ def test_throwaway_servers_start_from_the_install_named(
         cluster.stop()
     monkeypatch.setenv(postgres.INSTALL_VARIABLE, str(tmp_path / "nothing"))
     with pytest.raises(
-        postgres.PostgresError, match="^TUTORIAL_PG_INSTALL=.* has no bin/postgres$"
+        postgres.PostgresError, match="^THROWAWAY_PG_INSTALL=.* has no bin/postgres$"
     ):
         postgres.start_cluster()

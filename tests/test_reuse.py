@@ -46,7 +46,7 @@ def pytest_in(team: Path, python: Path, *args: str) -> subprocess.CompletedProce
         "PATH": f"{python.parent}:/usr/local/bin:/usr/bin:/bin",
         "HOME": os.environ.get("HOME", "/"),
         "LANG": "C.UTF-8",
-        **{k: v for k, v in os.environ.items() if k in ("TMPDIR", "TUTORIAL_DATABASE_URL")},
+        **{k: v for k, v in os.environ.items() if k in ("TMPDIR", "THROWAWAY_PG_URL")},
     }
     command = [python, "-m", "pytest", "-p", "no:cacheprovider", *args]
     return subprocess.run(command, cwd=team, env=env, capture_output=True, text=True)

@@ -91,7 +91,7 @@ def project(
     """A scratch project with pages: no conftest, the harness comes from its pytest11
     entry point, as in any project that installs it. Its runs use this run's server, as
     one given by the user (a throwaway one each would add its start-up to every run)."""
-    monkeypatch.setenv("TUTORIAL_DATABASE_URL", postgres_server.admin_url)
+    monkeypatch.setenv("THROWAWAY_PG_URL", postgres_server.admin_url)
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest =\n")
     shutil.copytree(ROOT / "examples/tutorial", pytester.path / "examples/tutorial")
     (pytester.path / "mkdocs.yml").write_text(mkdocs_yml())

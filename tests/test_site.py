@@ -77,6 +77,14 @@ def test_file_blocks_show_the_example_files_highlighted(site: Path) -> None:
 NOTEBOOKS = [path.stem for path in notebooks()]
 
 
+def test_the_notebooks_helper_is_not_published(site: Path) -> None:
+    """notebooks/_scratch.py serves runs from the repository (mkdocs.yml's exclude_docs)."""
+    assert (ROOT / "notebooks/_scratch.py").is_file()
+    assert sorted(path.name for path in (site / "notebooks").glob("*.py")) == sorted(
+        f"{name}.py" for name in NOTEBOOKS
+    )
+
+
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_every_notebook_page_has_a_download_link(site: Path, name: str) -> None:
     page = site / f"notebooks/{name}/index.html"

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from throwaway_pg.server import URL_VARIABLE
+
 ROOT = Path(__file__).resolve().parent.parent
 USER = pwd.getpwnam("nobody")
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -69,7 +71,7 @@ def users_checkout() -> Iterator[Checkout]:
     their virtualenv, their home; not under pytest's tmp_path: /tmp/pytest-of-root is
     root's alone); else this very project and interpreter."""
     if os.geteuid() != 0:
-        env = {k: v for k, v in os.environ.items() if "DATABASE_URL" not in k}
+        env = {k: v for k, v in os.environ.items() if "DATABASE_URL" not in k and k != URL_VARIABLE}
         yield Checkout(ROOT, Path(sys.executable), env, as_user=False)
         return
     base = Path(tempfile.mkdtemp(prefix="unprivileged-"))

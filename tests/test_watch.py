@@ -45,7 +45,7 @@ def test_the_watcher_finds_pages_where_the_plugin_settings_put_them() -> None:
 
 class Watcher:
     def __init__(self, directory: Path, database_url: str) -> None:
-        env = {**os.environ, "TUTORIAL_DATABASE_URL": database_url}
+        env = {**os.environ, "THROWAWAY_PG_URL": database_url}
         with sigint_ignored():  # as under nohup or in a script's background job, which
             self.process = subprocess.Popen(  # children inherit: Ctrl-C must still stop it
                 [sys.executable, "-m", "docs_runner.watch"],

@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from alembic_docs import alembic_cli
 from throwaway_pg import postgres
-from throwaway_pg.server import Server, open_server
+from throwaway_pg.server import URL_VARIABLE, Server, open_server
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "bench"
@@ -205,6 +205,7 @@ def whole_suite() -> float:
 
 def _pytest(args: list[str]) -> None:
     env = {k: v for k, v in os.environ.items() if "DATABASE_URL" not in k}
+    env.pop(URL_VARIABLE, None)  # the README's run: on a throwaway server
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
         cwd=ROOT,

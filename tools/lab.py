@@ -1,7 +1,7 @@
 """`nox -s lab` (python tools/lab.py): Jupyter Lab on notebooks/, its kernels given a
 working DATABASE_URL.
 
-The database is on the server TUTORIAL_DATABASE_URL names, as for the tests, else on a
+The database is on the server THROWAWAY_PG_URL names, as for the tests, else on a
 throwaway PostgreSQL that stops, and is removed, when Jupyter exits. A DATABASE_URL the
 reader exported while following the tutorial is not read: it names their own database,
 where the lab has no business creating scratch ones (nor may their role be allowed to).

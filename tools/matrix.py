@@ -31,7 +31,7 @@ class Combination:
     """What differs from the pinned versions: packages to install over them (or remove), and
     where the PostgreSQL binaries come from (a package holding `pginstall/`, or a path). The servers
     start from those binaries, and pages run their psql; with `users_server`, one server
-    starts from them and the suite gets it as a user's (TUTORIAL_DATABASE_URL): the pages
+    starts from them and the suite gets it as a user's (THROWAWAY_PG_URL): the pages
     keep the pinned psql."""
 
     installs: tuple[str, ...] = ()
@@ -73,12 +73,13 @@ def postgres_install(combination: Combination) -> str | None:
 def run(name: str) -> dict:
     combination = COMBINATIONS[name]
     env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
+    env.pop("THROWAWAY_PG_URL", None)  # set below, for a user's server only
     install = postgres_install(combination)
     with contextlib.ExitStack() as stack:
         if install and combination.users_server:
-            env["TUTORIAL_DATABASE_URL"] = stack.enter_context(server_from(install))
+            env["THROWAWAY_PG_URL"] = stack.enter_context(server_from(install))
         elif install:
-            env["TUTORIAL_PG_INSTALL"] = install
+            env["THROWAWAY_PG_INSTALL"] = install
         return run_pages(env)
 
 

@@ -9,7 +9,7 @@ pass. It is a measurement: survivors do not fail the run.
 
 Each worker runs its mutants in a private copy of the repository's tracked files; the real
 tree is never written, except for the results in docs/bench/mutation.{json,txt}. One
-throwaway PostgreSQL serves every run (TUTORIAL_DATABASE_URL for the child pytest runs).
+throwaway PostgreSQL serves every run (THROWAWAY_PG_URL for the child pytest runs).
 Known equivalent mutants are listed, with a reason, in tools/mutate-equivalent.toml.
 
 This file parses the pages itself rather than importing the runner's lexer: the runner is
@@ -1371,7 +1371,7 @@ def main(argv: list[str] | None = None) -> int:
     server = open_server()
     progress(f"{len(mutants)} mutants, on {server.description}")
     try:
-        env = {**os.environ, "TUTORIAL_DATABASE_URL": server.admin_url}
+        env = {**os.environ, "THROWAWAY_PG_URL": server.admin_url}
         outcomes, failing = execute(mutants, files, args.jobs, env, Equivalents.load())
     except KeyboardInterrupt:
         progress("interrupted: children stopped, workspaces and server removed")

@@ -80,7 +80,7 @@ def verify(page: Path, server: Server, root: Path) -> str | None:
         *("-q", "--no-header", "-o", "addopts=", "-p", "no:cacheprovider"),
         *("-p", "no:xdist", "-p", "no:unraisableexception"),  # the last costs a full gc
         "--docs-executor=in-process",  # warm imports: the same output, in a fraction
-        f"--tutorial-database-url={server.admin_url}",
+        f"--postgres-url={server.admin_url}",
         f"--rootdir={root}",
     ]
     reports = _Failures()

