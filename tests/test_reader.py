@@ -8,6 +8,7 @@ import pytest
 
 from alembic_docs import schema
 from docs_runner.executors import Terminal
+from docs_runner.normalise import project_directory
 from docs_runner.shell import ShellState
 from docs_runner.tour import Tour, read, terminal
 from tests.site_tree import nav_pages
@@ -33,9 +34,7 @@ def tour(postgres_server: Server, tmp_path: Path, run_tmp: Path, pytestconfig: p
     tools = tmp_path / "installed-from-system-packages"
     tools.mkdir()
     (tools / "psql").symlink_to(pg_install() / "bin" / "psql")
-    project = tmp_path / "project"
-    project.mkdir()
-    with postgres_server.database() as url:
+    with project_directory() as project, postgres_server.database() as url:
         state = ShellState(project, {**terminal(tools), "TMPDIR": str(run_tmp)})
         # the Alembic profile: revision ids, versions
         tour = Tour(state, url, hook=pytestconfig.hook, typed={EXAMPLE_URL: url})

@@ -219,7 +219,7 @@ IDS = """
 
 ```console
 $ alembic revision -m "second"
-Generating /path/to/project/migrations/versions/aaaaaaaaaaaa_second.py ...  done
+  Generating /path/to/project/migrations/versions/aaaaaaaaaaaa_second.py ...  done
 $ alembic heads
 aaaaaaaaaaaa (head)
 $ alembic history
@@ -256,9 +256,9 @@ def test_two_generated_ids_cannot_share_a_shown_id(project: pytest.Pytester, rec
 
     ```console
     $ alembic revision -m "b"
-    Generating /path/to/project/migrations/versions/bbbbbbbbbbbb_b.py ...  done
+      Generating /path/to/project/migrations/versions/bbbbbbbbbbbb_b.py ...  done
     $ alembic revision -m "c"
-    Generating /path/to/project/migrations/versions/bbbbbbbbbbbb_c.py ...  done
+      Generating /path/to/project/migrations/versions/bbbbbbbbbbbb_c.py ...  done
     ```
     """
     result = run(project, twice, recorded)
@@ -452,7 +452,7 @@ DATES = """
 <!-- project: tutorial -->
 
 ```console
-$ alembic revision -m "new" --rev-id cccccccccccc | sed 's/^Gen.*/generated/'
+$ alembic revision -m "new" --rev-id cccccccccccc | sed 's/^ *Gen.*/generated/'
 generated
 $ grep "Create Date" migrations/versions/cccccccccccc_new.py
 Create Date: 2020-01-01 00:00:00.000000

@@ -1,11 +1,9 @@
-"""Every page, and the tutorial as a reader runs it, pass through the real `alembic` CLI
-and for an unprivileged user.
+"""Every page, and the tutorial as a reader runs it, pass for an unprivileged user.
 
-The suite runs alembic in-process; pages were recorded that way, and must hold for the CLI
-a reader runs. CI runs as root, most readers do not: as root the harness runs PostgreSQL as
-`nobody` and may read files no user could. So one more run of the pages, with
-`--alembic-subprocess`: as `nobody` when this run is root (from a copy of the project and a
-virtualenv that user can read, made from a Python that user can run), else as this user.
+CI runs as root, most readers do not: as root the harness runs PostgreSQL as `nobody` and
+may read files no user could. So one more run of the pages: as `nobody` when this run is
+root (from a copy of the project and a virtualenv that user can read, made from a Python
+that user can run), else as this user.
 """
 
 import os
@@ -103,7 +101,7 @@ def test_every_page_passes_through_the_cli_for_an_unprivileged_user(
 ) -> None:
     where = users_checkout
     pages = [where.python, "-m", "pytest", "docs", "tests/test_reader.py"]
-    options = ["--alembic-subprocess", "-n", "2", "-p", "no:cacheprovider", "-q"]
+    options = ["-n", "2", "-p", "no:cacheprovider", "-q"]
     result = _run([*pages, *options], where.as_user, cwd=where.project, env=where.env)
     summary = result.stdout.strip().splitlines()[-1]
     assert result.returncode == 0, "\n".join(result.stdout.splitlines()[-60:])

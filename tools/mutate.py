@@ -46,6 +46,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from alembic_docs.revision_ids import REVISION_ID
+from docs_runner import grammar, provenance
+from docs_runner.grammar import ATTRIBUTE, FENCE_LINE, PROMPT
+from docs_runner.normalise import DURATION, ELLIPSIS, TIMESTAMP, TRACEBACK
 from throwaway_pg.server import open_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,22 +63,10 @@ SELF_TEST = "tests/test_mutate.py"  # never part of a scope: it would run this d
 DESELECTED = ("tests/test_alembic_cli.py::test_whole_pages_pass_with_alembic_as_subprocesses",)
 RUN_TIMEOUT = 900  # seconds for one pytest run
 
-REVISION_ID = re.compile(r"(?<![0-9a-zA-Z])[0-9a-f]{12}(?![0-9a-zA-Z])")
-# What the runner documents as varying between runs (normalised, never compared).
-TIMESTAMP = re.compile(r"\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?")
-DURATION = re.compile(r"(?<![\w.])\d+\.\d+s\b")
+# What the runner documents as varying between runs (normalised, never compared), and the
+# page grammar: the runner's own patterns, never copies.
 NOTEBOOK_MASK = re.compile(r"notebook-XXXXXXXX")
-PROVENANCE = re.compile(r"^Outputs recorded on (\d{4}-\d\d-\d\d) with .*\.$")
-FENCE_OPEN = re.compile(
-    r"^(?P<indent>[ \t]*)(?P<ticks>`{3,})(?P<language>[\w+-]*)[ \t]*(?P<info>.*)$"
-)
-ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
-SNIPPET = re.compile(r'--8<-- "(?P<path>[^"]+)"')
-CHECK = re.compile(r"^\s*<!-- check: .* -->\s*$")
-PROJECT = re.compile(r"<!-- project: (?P<dir>\S+) -->")
-TRACEBACK = "Traceback (most recent call last):"
-ELLIPSIS = "..."
-PROMPT = "$ "
+PROVENANCE = provenance.LINE  # its first group is the date
 
 FALSE_PROVENANCE = (
     "Outputs recorded on 2025-03-14 with Alembic 1.13.3, SQLAlchemy 2.0.36, psycopg2 2.9.9 "
@@ -306,7 +298,7 @@ def is_prose(line: str) -> bool:
 def find_fences(lines: list[str]) -> list[Fence]:
     fences, n = [], 0
     while n < len(lines):
-        match = FENCE_OPEN.match(lines[n])
+        match = FENCE_LINE.match(lines[n])
         if not match:
             n += 1
             continue
@@ -515,13 +507,18 @@ def fail_silently(target: Target, rng: random.Random) -> list[Mutant]:
 # -- directives ---------------------------------------------------------------------------
 
 
+def _is_check(line: str) -> bool:
+    match = grammar.DIRECTIVE.fullmatch(line.strip())
+    return bool(match) and match["name"] == "check"
+
+
 @operator("directives")
 def remove_check(target: Target, rng: random.Random) -> list[Mutant]:
     page = Page.of(target)
     return [
         mutant(remove_check, target, page.lines[:n] + page.lines[n + 1 :], f"delete {shown(line)}")
         for n in page.outside_fences()
-        if CHECK.match(line := page.lines[n])
+        if _is_check(line := page.lines[n])
     ]
 
 
@@ -998,9 +995,7 @@ def example_scope(path: str, files: list[str], root: Path) -> tuple[Run, ...]:
 
 
 def includes(page: str, relative: str, top: str) -> bool:
-    snippets = {m["path"] for m in SNIPPET.finditer(page)}
-    projects = {m["dir"] for m in PROJECT.finditer(page)}
-    return relative in snippets or top in projects
+    return relative in grammar.included(page) or top in grammar.directives(page, "project")
 
 
 # -- running ------------------------------------------------------------------------------

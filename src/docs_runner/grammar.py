@@ -16,6 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# A fence's opening line, for tools that read a page line by line.
+FENCE_LINE = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<ticks>`{3,})(?P<language>[\w+-]*)[ \t]*(?P<info>.*)$"
+)
 FENCE_INFO = re.compile(r"(?P<language>[\w+-]*)[ \t]*(?P<attributes>[^\n]*)$\n", re.MULTILINE)
 ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 PROMPT = "$ "

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import sys
 import time
@@ -24,12 +23,11 @@ from pathlib import Path
 import pytest
 from inotify_simple import INotify, flags
 
-from docs_runner.blocks.whole_page import SNIPPET_LINE
+from docs_runner import grammar
 from docs_runner.pytest_plugin import DEFAULT_DOCS, DEFAULT_EXAMPLES
 from throwaway_pg.server import Server, open_server
 
 STATUS = ".verification-status.json"  # in the pages' folder
-PROJECT = re.compile(r"<!--\s*project:\s*(?P<name>[\w./-]+)\s*-->")
 CHANGES = flags.CLOSE_WRITE | flags.MOVED_TO | flags.CREATE | flags.DELETE
 _SYBIL = "did not evaluate as expected:"
 SETTLE = 0.05  # seconds: an editor's save is several events (write, rename, chmod)
@@ -65,8 +63,7 @@ def affected(changed: Path, layout: Layout) -> list[Path]:
     pages = []
     for page in sorted(docs.rglob("*.md")):
         text = page.read_text()
-        shown = {m["path"] for m in SNIPPET_LINE.finditer(text)}
-        projects = {m["name"] for m in PROJECT.finditer(text)}
+        shown, projects = grammar.included(text), grammar.directives(text, "project")
         if str(relative) in shown or relative.parts[0] in projects:
             pages.append(page)
     return pages

@@ -66,8 +66,6 @@ class Provenance(Block):
         return [f"no provenance line; `{run.update_command}` adds: {provenance.line(used)}"]
 
 
-
-
 @dataclass
 class PageEnd(Block):
     """After the last block: every shown file was used, every rendered code block was
