@@ -3,14 +3,16 @@ how-it-works includes is the one generated from it."""
 
 from pathlib import Path
 
-from docs_runner import manifest
+from docs_runner import blocks, manifest
 
 ROOT = Path(__file__).parent.parent
 COMMITTED = ROOT / manifest.DEFAULT
 
 
 def test_the_table_is_generated_from_the_manifest() -> None:
-    assert manifest.table_path(COMMITTED).read_text() == manifest.table(manifest.load(COMMITTED))
+    assert manifest.table_path(COMMITTED).read_text() == manifest.table(
+        manifest.load(COMMITTED), blocks.columns()
+    )
 
 
 def test_every_page_and_notebook_has_an_entry_and_no_other() -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from docs_runner.blocks.base import Block
     from docs_runner.executors import Executor
     from docs_runner.normalise import ProducedValues
     from docs_runner.run import PageRun
@@ -33,6 +34,13 @@ def pytest_docs_produced_values(run: PageRun) -> ProducedValues | None:
     """Values your tool makes up at random (ids, say), or that change with a version in a
     way no reader cares about (a link to that version's docs), which a page shows as
     recorded: one object per page run, which maps them both ways (docs_runner.normalise)."""
+
+
+@hookspec
+def pytest_docs_block_kinds() -> list[type[Block]] | None:
+    """Kinds of fenced block your tool adds (docs_runner.blocks.base.Block subclasses),
+    tried before the runner's own: each declares what it claims, how it runs, and its
+    summary and coverage columns."""
 
 
 @hookspec

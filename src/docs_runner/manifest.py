@@ -22,16 +22,6 @@ from pathlib import Path
 from docs_runner.record import PageRecord
 
 DEFAULT = "docs/verification.json"  # the `docs_manifest` ini setting; the table beside it
-# The table's columns: a line class (or the family of named normalisations) each.
-COLUMNS = {
-    "exact": "compared exactly",
-    "normalised": "normalised",
-    "elided": "elided",
-    "file": "files used",
-    "run": "run",
-    "opted out": "opted out",
-    "other versions": "for other versions",
-}
 
 
 def entry(record: PageRecord) -> dict:
@@ -67,28 +57,33 @@ def write(path: Path, key: str, new: dict) -> None:
         manifest[key] = new
         manifest = dict(sorted(manifest.items()))
         path.write_text(json.dumps(manifest, indent=2) + "\n")
-        table_path(path).write_text(table(manifest))
 
 
 def table_path(path: Path) -> Path:
     return path.with_suffix(".txt")
 
 
-def table(manifest: dict[str, dict]) -> str:
-    """The coverage table, in Markdown: shown lines per page and class."""
-    header = ["Page", *COLUMNS.values()]
-    rows = [header, ["---"] + ["---:"] * len(COLUMNS)]
-    totals = dict.fromkeys(COLUMNS, 0)
+def table(manifest: dict[str, dict], columns: dict[str, str]) -> str:
+    """The coverage table, in Markdown: shown lines per page and class (`columns`: line
+    class -> column title, docs_runner.blocks.columns())."""
+    header = ["Page", *columns.values()]
+    rows = [header, ["---"] + ["---:"] * len(columns)]
+    totals = dict.fromkeys(columns, 0)
     for key, page in manifest.items():
-        counts = _columns(page["lines"])
-        totals = {c: totals[c] + counts[c] for c in COLUMNS}
-        rows.append([f"`{key}`", *(str(counts[c]) for c in COLUMNS)])
-    rows.append(["**all**", *(f"**{totals[c]}**" for c in COLUMNS)])
+        counts = _columns(page["lines"], columns)
+        totals = {c: totals[c] + counts[c] for c in columns}
+        rows.append([f"`{key}`", *(str(counts[c]) for c in columns)])
+    rows.append(["**all**", *(f"**{totals[c]}**" for c in columns)])
     return "\n".join("| " + " | ".join(row) + " |" for row in rows) + "\n"
 
 
-def _columns(lines: dict[str, int]) -> dict[str, int]:
-    counts = dict.fromkeys(COLUMNS, 0)
+def write_table(path: Path, columns: dict[str, str]) -> None:
+    """The table beside the manifest, from it (after a run that rewrote entries)."""
+    table_path(path).write_text(table(load(path), columns))
+
+
+def _columns(lines: dict[str, int], columns: dict[str, str]) -> dict[str, int]:
+    counts = dict.fromkeys(columns, 0)
     for name, count in lines.items():
         column = "normalised" if name.startswith("normalised") else name
         if column in counts:

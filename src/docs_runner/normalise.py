@@ -26,6 +26,9 @@ from pathlib import Path
 from typing import Protocol
 
 PROJECT_PLACEHOLDER = "/path/to/project"
+# The classes a compared line gets, with their columns in the coverage table; a named
+# normalisation's class is "normalised: RULE, ...".
+COMPARED = {"exact": "compared exactly", "normalised": "normalised", "elided": "elided"}
 PATHS = {sys.prefix: "/path/to/venv", sys.base_prefix: "/path/to/python"}
 PYTHON_VERSION_DIR = re.compile(r"/lib/python3\.\d+/")
 ELLIPSIS = "..."

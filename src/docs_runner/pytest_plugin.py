@@ -17,7 +17,7 @@ import pytest
 from sybil import Sybil
 from sybil.integration.pytest import SybilItem
 
-from docs_runner import hookspecs, manifest, matrix, page, shell
+from docs_runner import blocks, hookspecs, manifest, matrix, page, shell
 from docs_runner.blocks.whole_page import PageEnd
 from docs_runner.executors import EXECUTORS
 from docs_runner.normalise import project_directory
@@ -121,9 +121,16 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    for kinds in config.hook.pytest_docs_block_kinds():
+        for kind in kinds or []:
+            blocks.register(kind)
     config.pluginmanager.register(DocsSummary(), "docs-summary")
     if not hasattr(config, "workerinput"):  # once, on xdist's controller: after all workers
         config.pluginmanager.register(RepositoryLeftovers(config.rootpath), "docs-leftovers")
+        if config.getoption("update_docs") and (path := manifest_path(config)):
+            config.add_cleanup(
+                lambda: path.is_file() and manifest.write_table(path, blocks.columns())
+            )
         if results := config.getoption("docs_results"):
             config.pluginmanager.register(matrix.Results(Path(results)), "docs-results")
 
@@ -250,16 +257,6 @@ def untracked_files(root: Path) -> set[str] | None:
 # -- the end-of-run summary, from the test reports (so it also works under xdist) ----------
 
 
-# What the summary counts: fenced blocks and database checks (not the page-level items).
-SUMMARISED = {
-    "Console": "block",
-    "File": "block",
-    "Python": "block",
-    "Output": "block",
-    "Check": "check",
-}
-
-
 class DocsSummary:
     """Per page: blocks passed, database checks, failures, and each opt-out with its reason."""
 
@@ -289,8 +286,8 @@ class DocsSummary:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
             self.opt_outs.setdefault(page_path, []).append(reason.removeprefix("Skipped: "))
         counts[report.outcome] += 1
-        if report.passed and kind in SUMMARISED:
-            counts[SUMMARISED[kind]] += 1
+        if report.passed and (summary := properties.get("docs_summary")):
+            counts[summary] += 1
 
     @pytest.hookimpl
     def pytest_terminal_summary(self, terminalreporter) -> None:
@@ -324,13 +321,15 @@ class DocsSummary:
         if self.coverage:
             terminalreporter.section("shown lines, by how they were verified")
             pages = {key: {"lines": self.coverage[key]} for key in sorted(self.coverage)}
-            for line in manifest.table(pages).splitlines():
+            for line in manifest.table(pages, blocks.columns()).splitlines():
                 write(line)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if isinstance(item, SybilItem):
-        item.user_properties.append(("docs_block", type(item.example.parsed).__name__))
+        block = item.example.parsed
+        item.user_properties.append(("docs_block", type(block).__name__))
+        item.user_properties.append(("docs_summary", block.summary))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -12,6 +12,7 @@ the next. A `Tour` is the terminal executor over several pages:
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 import unittest
@@ -67,6 +68,9 @@ class Tour(Terminal):
     def __init__(self, *args: Any, typed: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.typed = Typed(typed)
+        # What a page shows -> what this reader typed or got: their URL, and the values the
+        # profiles map (revision ids), carried from page to page (see `read`).
+        self.values: list = [self.typed]
         self.written: dict[str, Path] = {}  # examples/ file -> where a file block wrote it
         self.examples: Path | None = None
 
@@ -75,9 +79,9 @@ class Tour(Terminal):
         differ = []
         for path in sorted(p for p in example.rglob("*") if p.is_file()):
             snippet = str(path.relative_to(example.parent))
-            relative = self.typed.to_real(str(path.relative_to(example)))
+            relative = self._to_real(str(path.relative_to(example)))
             there = self.written.get(snippet, self.project / relative)
-            if not there.is_file() or there.read_text() != self.typed.to_real(path.read_text()):
+            if not there.is_file() or there.read_text() != self._to_real(path.read_text()):
                 differ.append(str(there.relative_to(self.project)))
         if differ:
             return (
@@ -85,6 +89,11 @@ class Tour(Terminal):
                 f"the pages before it, differs in: {', '.join(differ)}"
             )
         return None
+
+    def _to_real(self, text: str) -> str:
+        for values in self.values:
+            text = values.to_real(text)
+        return text
 
     def wrote(self, snippet: str, path: Path) -> None:
         self.written[snippet] = path
@@ -120,11 +129,15 @@ def terminal(tools: Path) -> dict[str, str]:
 def read(pages: Iterable[Path], root: Path, tour: Tour, examples: Path) -> Iterator[PageRun]:
     """Run the pages in order on `tour`; yields each page's run once its blocks ran.
 
-    Stops at the first failure, raising it (later blocks depend on it, as for a reader)."""
-    for path in pages:
+    Stops at the first failure, raising it (later blocks depend on it, as for a reader):
+    the ids a page's commands made up are the reader's in the pages after it too."""
+    started = datetime.datetime.now()
+    for number, path in enumerate(pages):
         text = path.read_text()
-        run = PageRun(root, path.relative_to(root), text, examples, tour)
-        run.values.append(tour.typed)
+        run = PageRun(root, path.relative_to(root), text, examples, tour, started=started)
+        if number == 0:  # the profiles' values (revision ids), kept for the pages after
+            tour.values[:0] = run.values
+        run.values = tour.values
         try:
             for _, block in blocks.lex(Document(text, str(path))):
                 if isinstance(block, (Provenance, PageEnd)):

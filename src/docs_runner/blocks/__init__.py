@@ -30,7 +30,7 @@ from docs_runner.blocks.python import Output, Python
 from docs_runner.blocks.whole_page import PageEnd, Provenance
 from docs_runner.grammar import ATTRIBUTE, FENCE_INFO, Fence
 
-__all__ = ["Block", "KINDS", "lex", "classify"]
+__all__ = ["Block", "KINDS", "classify", "columns", "lex", "register"]
 
 # The directives that stand alone, by their name in the grammar.
 DIRECTIVES: dict[str, type[Block]] = {"project": Project, "database": Database, "check": Check}
@@ -38,6 +38,20 @@ NAMES = "|".join([*grammar.MARKERS, *grammar.STANDALONE])
 
 # The fence kinds, most specific first: the first whose `claims` is true takes the fence.
 KINDS: list[type[Block]] = [Console, Output, File, Python]
+
+
+def register(kind: type[Block]) -> None:
+    """A profile's kind of fence (hookspecs.pytest_docs_block_kinds), tried before ours."""
+    if kind not in KINDS:
+        KINDS.insert(0, kind)
+
+
+def columns() -> dict[str, str]:
+    """The coverage table's columns: each line class the kinds of block give, in order."""
+    found: dict[str, str] = {}
+    for kind in [*KINDS, OptOut, ForVersions]:
+        found.update(kind.columns)
+    return found
 
 
 def classify(fence: Fence) -> Block:

@@ -18,6 +18,10 @@ class Block:
     # An independent block runs even after a failure and never stops the later blocks;
     # any other depends on the effects of those before it.
     independent: ClassVar[bool] = False
+    # What the end-of-run summary counts a passed one as ("block", "check"), if anything.
+    summary: ClassVar[str | None] = None
+    # The line classes it gives what it shows, each with its column in the coverage table.
+    columns: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def claims(cls, fence: Fence) -> bool:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from docs_runner.blocks.base import Block
 from docs_runner.grammar import FAILS, PROMPT, Fence
+from docs_runner.normalise import COMPARED
 from docs_runner.outcome import Failure
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ class Command:
 class Console(Block):
     fence: Fence
     commands: list[Command]
+    summary = "block"
+    columns = {**COMPARED, "run": "run"}
 
     @classmethod
     def claims(cls, fence: Fence) -> bool:

@@ -57,6 +57,7 @@ class Check(Block):
     """`<!-- check: name -->`: a named database check (effects, not exit codes)."""
 
     name: str
+    summary = "check"
 
     def evaluate(self, run: PageRun) -> Failure | None:
         if self.name not in CHECKS:
@@ -75,6 +76,7 @@ class OptOut(Block):
     fence: Fence
     reason: str
     independent = True
+    columns = {"opted out": "opted out"}
 
     def evaluate(self, run: PageRun) -> Failure | None:
         shown = self.fence.source
@@ -99,6 +101,7 @@ class ForVersions(Block):
     fence: Fence
     name: str
     specifier: SpecifierSet
+    columns = {"other versions": "for other versions"}
 
     @classmethod
     def parse(cls, block: Block, fence: Fence, requirement: str) -> ForVersions:

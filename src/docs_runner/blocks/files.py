@@ -26,6 +26,8 @@ class File(Block):
     fence: Fence
     path: str  # in the project, as the title shows it
     snippet: str | None  # under examples/; None when the fence does not include one
+    summary = "block"
+    columns = {"file": "files used"}
 
     @classmethod
     def claims(cls, fence: Fence) -> bool:

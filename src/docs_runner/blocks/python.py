@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from docs_runner.blocks.base import Block
 from docs_runner.grammar import Fence
+from docs_runner.normalise import COMPARED
 from docs_runner.outcome import Failure
 
 if TYPE_CHECKING:
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
 @dataclass
 class Python(Block):
     fence: Fence
+    summary = "block"
+    columns = {"run": "run"}
 
     @classmethod
     def claims(cls, fence: Fence) -> bool:
@@ -40,6 +43,8 @@ class Python(Block):
 @dataclass
 class Output(Block):
     fence: Fence
+    summary = "block"
+    columns = COMPARED
 
     @classmethod
     def claims(cls, fence: Fence) -> bool:
