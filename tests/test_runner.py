@@ -732,3 +732,82 @@ def scratch_databases(server: Server) -> set[str]:
     with driver.connect(server.admin_url) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT datname FROM pg_database")
         return {name for (name,) in cursor.fetchall()}
+
+
+# -- executors -------------------------------------------------------------------------------
+
+
+TERMINAL = """
+# On a terminal
+
+```console
+$ test -t 0 && test -t 1 && stty size
+24 80
+$ printf 'a\\tb\\n'
+a       b
+$ printf '\\033[1;31mred\\033[0m\\n'
+red
+$ printf '50%%\\r100%%\\n'
+100%
+```
+"""
+
+
+@pytest.mark.parametrize("executor", ["terminal", "in-process"])
+def test_lines_run_on_a_terminal_as_a_reader_sees_it(
+    project: pytest.Pytester, recorded: str, executor: str
+) -> None:
+    """80 columns by 24 rows; tabs at their stops, no colour, a carriage return's overwrite."""
+    result = run(project, TERMINAL, recorded, f"--docs-executor={executor}")
+    result.assert_outcomes(passed=3)
+
+
+def test_a_line_that_runs_too_long_is_killed_and_fails_naming_itself(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    text = "# Slow\n\n```console\n$ echo started; sleep 30\nstarted\n```\n"
+    result = run(project, text, recorded, "-o", "docs_command_timeout=1")
+    result.assert_outcomes(failed=2, passed=1)  # the block, and the page's end after it
+    result.stdout.fnmatch_lines(
+        ["docs/page.md:6: `echo started; sleep 30` ran longer than 1 s; killed. It printed:"]
+    )
+    assert result.duration < 20
+
+
+def test_a_python_block_that_raises_fails_with_its_traceback(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    text = "# Raises\n\n```python\nprint('before')\n1 / 0\n```\n"
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(
+        ["*docs/page.md:5: the python block raised:*", "before", "*ZeroDivisionError*"]
+    )
+
+
+def test_a_profile_adds_a_kind_of_block(project: pytest.Pytester, recorded: str) -> None:
+    project.makeconftest(
+        "from dataclasses import dataclass\n"
+        "from docs_runner.blocks.base import Block\n"
+        "from docs_runner import Failure\n"
+        "@dataclass\n"
+        "class Shout(Block):\n"
+        "    fence: object\n"
+        "    summary = 'block'\n"
+        "    columns = {'shouted': 'shouted'}\n"
+        "    @classmethod\n"
+        "    def claims(cls, fence): return fence.language == 'shout'\n"
+        "    @classmethod\n"
+        "    def from_fence(cls, fence): return cls(fence)\n"
+        "    def evaluate(self, run):\n"
+        "        run.record.shown(self.fence.source, ['shouted'])\n"
+        "        quiet = self.fence.source != self.fence.source.upper()\n"
+        "        return Failure('not shouted') if quiet else None\n"
+        "def pytest_docs_block_kinds():\n"
+        "    return [Shout]\n"
+    )
+    loud = run(project, "# Loud\n\n```shout\nHELLO\n```\n", recorded)
+    loud.assert_outcomes(passed=3)
+    loud.stdout.fnmatch_lines(["| Page | shouted |*", "| `docs/page.md` | 1 | 0 |*"])
+    run(project, "# Quiet\n\n```shout\nhello\n```\n", recorded).stdout.fnmatch_lines(
+        ["*not shouted*"]
+    )

@@ -123,7 +123,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for kinds in config.hook.pytest_docs_block_kinds():
         for kind in kinds or []:
-            blocks.register(kind)
+            config.add_cleanup(blocks.register(kind))
     config.pluginmanager.register(DocsSummary(), "docs-summary")
     if not hasattr(config, "workerinput"):  # once, on xdist's controller: after all workers
         config.pluginmanager.register(RepositoryLeftovers(config.rootpath), "docs-leftovers")

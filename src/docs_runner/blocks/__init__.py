@@ -16,6 +16,7 @@ Directives:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from sybil import Document, Region
@@ -40,10 +41,11 @@ NAMES = "|".join([*grammar.MARKERS, *grammar.STANDALONE])
 KINDS: list[type[Block]] = [Console, Output, File, Python]
 
 
-def register(kind: type[Block]) -> None:
-    """A profile's kind of fence (hookspecs.pytest_docs_block_kinds), tried before ours."""
-    if kind not in KINDS:
-        KINDS.insert(0, kind)
+def register(kind: type[Block]) -> Callable[[], None]:
+    """A profile's kind of fence (hookspecs.pytest_docs_block_kinds), tried before ours;
+    returns what takes it back (at the end of the pytest run that registered it)."""
+    KINDS.insert(0, kind)
+    return lambda: KINDS.remove(kind)
 
 
 def columns() -> dict[str, str]:

@@ -13,6 +13,7 @@ from docs_runner.blocks.base import Block
 from docs_runner.grammar import FAILS, PROMPT, Fence
 from docs_runner.normalise import COMPARED
 from docs_runner.outcome import Failure
+from docs_runner.shell import CommandTimeout
 
 if TYPE_CHECKING:
     from docs_runner.run import PageRun
@@ -63,7 +64,11 @@ class Console(Block):
         shown_now: list[str] = []
         rewritten: list[tuple[str, str, list[str]]] = []
         for command in self.commands:
-            status, output = run.run(command.line, fails=command.status != 0)
+            try:
+                status, output = run.run(command.line, fails=command.status != 0)
+            except CommandTimeout as error:
+                failures.append(Failure(f"{run.page}:{command.page_line}: {error}"))
+                break
             failure, shown, classes = run.compare(
                 output, command.expected, command.page_line, f"`{command.line}`"
             )
