@@ -37,3 +37,13 @@ def test_the_committed_table_is_what_the_bench_wrote() -> None:
 
 def test_the_watch_measure_runs(postgres_server: Server) -> None:
     assert bench.page_watched(postgres_server, runs=1) > 0
+
+
+def test_a_junit_report_gives_each_file_its_time(tmp_path) -> None:
+    report = tmp_path / "r.xml"
+    report.write_text(
+        '<testsuites><testsuite><testcase file="tests/a.py" time="1.5"/>'
+        '<testcase file="tests/a.py" time="2"/><testcase file="docs/p.md" time="0.5"/>'
+        "</testsuite></testsuites>"
+    )
+    assert bench.seconds_per_file(report) == {"tests/a.py": 3.5, "docs/p.md": 0.5}
