@@ -6,7 +6,7 @@ import pytest
 
 from throwaway_pg.server import Server
 
-pytest_plugins = ["tests.page_checks"]
+pytest_plugins = ["pytester", "tests.page_checks"]
 
 
 @pytest.fixture

@@ -13,13 +13,11 @@ import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
 
+from alembic_docs import schema
 from tests.as_user import run_as
-from tests.test_postgres import query
 from throwaway_pg import postgres
 from throwaway_pg.postgres import PostgresError
 from throwaway_pg.server import MaskedURL, Server, open_server
-
-pytest_plugins = ["pytester"]
 
 as_root = pytest.mark.skipif(os.getuid() != 0, reason="only root runs the server as nobody")
 
@@ -49,7 +47,7 @@ def test_a_symlink_planted_during_initdb_is_not_followed(tmp_path: Path, monkeyp
     finally:  # checked even if the server could not start on what root wrote there
         assert precious.read_text() == "root's own file\n"
     try:
-        assert query(cluster.url(), "SELECT current_user") == [("postgres",)]
+        assert schema.rows(cluster.url(), "SELECT current_user") == [("postgres",)]
     finally:
         cluster.stop()
 
@@ -126,7 +124,7 @@ def test_nobody_cannot_connect_to_a_root_runs_server() -> None:
     try:
         with pytest.raises(RuntimeError, match="authentication failed"):
             run_as(pwd.getpwnam("nobody"), connect, cluster.url())
-        assert query(cluster.url(), "SELECT current_user") == [("postgres",)]
+        assert schema.rows(cluster.url(), "SELECT current_user") == [("postgres",)]
     finally:
         cluster.stop()
 

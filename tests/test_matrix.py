@@ -14,20 +14,11 @@ import pytest
 
 from alembic_docs.pytest_plugin import libraries
 from docs_runner import provenance
+from tests.scratch_pages import GOOD, MISMATCH, page, write
 from tests.site_tree import ROOT, notebooks
-from tests.test_runner import (  # noqa: F401 (fixtures)
-    GOOD,
-    MISMATCH,
-    page,
-    project,
-    recorded,
-    warm_imports,
-    write,
-)
 from tests.tools import load, load_hook
 from throwaway_pg.server import Server
 
-pytest_plugins = ["pytester"]
 matrix = load("matrix")
 FAILING = """
 # A page whose command fails

@@ -4,7 +4,6 @@ Every test writes a page into a scratch pytest project (with a copy of examples/
 and runs pytest on it, in this process (a subprocess each would cost about 2 s of imports).
 """
 
-import shutil
 import subprocess
 import textwrap
 from pathlib import Path
@@ -12,122 +11,10 @@ from pathlib import Path
 import pytest
 
 from docs_runner import provenance
-from docs_runner.rendered import code_blocks
+from tests.scratch_pages import GOOD, MISMATCH, page, run, write
 from throwaway_pg.server import Server
 
-pytest_plugins = ["pytester"]
 ROOT = Path(__file__).parent.parent
-
-GOOD = """
-# A page that passes
-
-<!-- norun: an illustration -->
-```text
-not executed
-```
-
-=== "A tab"
-
-    ```console
-    $ echo "tabs are run too"
-    tabs are run too
-    ```
-
-```python title="notes/note.txt"
---8<-- "note.txt"
-```
-
-```console
-$ cat notes/note.txt
-a note
-```
-
-```python
-greeting = "hello"
-print(greeting, "from", "python")
-```
-
-```text title="Output"
-hello from python
-```
-"""
-
-MISMATCH = """
-# A page whose output drifted
-
-=== "Tab"
-
-    ```console
-    $ echo hello
-    goodbye
-    ```
-
-```console
-$ echo after
-after
-```
-"""
-
-
-def page(text: str, line: str) -> str:
-    """The page with its provenance line under the title."""
-    title, rest = textwrap.dedent(text).lstrip().split("\n", 1)
-    return f"{title}\n\n{line}\n{rest}"
-
-
-@pytest.fixture(scope="module")
-def recorded(postgres_server: Server, pytestconfig: pytest.Config) -> str:
-    """The provenance line of this run's versions."""
-    return provenance.line(provenance.versions(postgres_server.admin_url, pytestconfig.hook))
-
-
-@pytest.fixture
-def project(
-    pytester: pytest.Pytester,
-    recorded: str,
-    postgres_server: Server,
-    monkeypatch: pytest.MonkeyPatch,
-) -> pytest.Pytester:
-    """A scratch project with pages: no conftest, the harness comes from its pytest11
-    entry point, as in any project that installs it. Its runs use this run's server, as
-    one given by the user (a throwaway one each would add its start-up to every run)."""
-    monkeypatch.setenv("THROWAWAY_PG_URL", postgres_server.admin_url)
-    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest =\n")
-    shutil.copytree(ROOT / "examples/tutorial", pytester.path / "examples/tutorial")
-    (pytester.path / "mkdocs.yml").write_text(mkdocs_yml())
-    (pytester.path / "examples/note.txt").write_text("a note\n")
-    (pytester.path / "docs").mkdir()
-    for name, text in {"good": GOOD, "mismatch": MISMATCH}.items():
-        write(pytester, name, page(text, recorded))
-    return pytester
-
-
-@pytest.fixture(scope="module", autouse=True)
-def warm_imports(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """An in-process run forgets the modules it imported (pytester restores sys.modules),
-    and MkDocs' YAML loader breaks when imported a second time: what a run imports on
-    its own (MkDocs' config and theme, the Markdown extensions) is imported here first."""
-    folder = tmp_path_factory.mktemp("warm")
-    (folder / "docs").mkdir()
-    (folder / "mkdocs.yml").write_text(mkdocs_yml())
-    code_blocks(folder, "```console\n$ echo warm\n```\n")
-
-
-def mkdocs_yml() -> str:
-    site = (ROOT / "mkdocs.yml").read_text()  # pages are rendered as the site renders them
-    extensions = site[site.index("markdown_extensions:") : site.index("\nvalidation:")]
-    return f"site_name: pages\n{extensions}\n"
-
-
-def write(project: pytest.Pytester, name: str, text: str) -> Path:
-    path = project.path / f"docs/{name}.md"
-    path.write_text(text)
-    return path
-
-
-def run(project: pytest.Pytester, text: str, recorded: str, *args: str) -> pytest.RunResult:
-    write(project, "page", page(text, recorded))
-    return project.runpytest_inprocess("docs/page.md", *args)
 
 
 def test_a_passing_page_runs_every_block_in_order(project: pytest.Pytester) -> None:

@@ -15,11 +15,10 @@ import pytest
 
 from docs_runner.watch import STATUS, Layout, affected
 from tests.inner_run import sigint_ignored
-from tests.test_runner import GOOD, page, project, recorded  # noqa: F401 (fixtures)
+from tests.scratch_pages import GOOD, page
 from tests.tools import load_hook
 from throwaway_pg.server import Server
 
-pytest_plugins = ["pytester"]
 ROOT = Path(__file__).parent.parent
 
 
