@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 
 from alembic_docs import schema
 from alembic_docs.schema import Column
-from docs_runner import PageRun, check
+from docs_runner import PageRun, check, provenance
 
 # The seed guide's users table, as PostgreSQL reports it.
 SEED_USERS = [
@@ -295,8 +295,9 @@ def email_lowercased(run: PageRun) -> None:
 
 @check("reader-installs-the-recorded-versions")
 def reader_installs_the_recorded_versions(run: PageRun) -> None:
-    """The install line gives the reader the libraries this run used (and the provenance
-    line names): the page's pins cannot drift from what is verified."""
+    """The install line gives the reader the libraries the provenance line names (what the
+    page was recorded with, which the pinned run checks are this run's): the page's pins
+    cannot drift from what is verified, and a run on other versions still installs them."""
     script = (
         "import alembic, sqlalchemy, psycopg2, json; "
         "print(json.dumps([m.__version__ for m in (alembic, sqlalchemy, psycopg2)]))"
@@ -304,7 +305,7 @@ def reader_installs_the_recorded_versions(run: PageRun) -> None:
     python = run.shell.cwd / ".venv/bin/python"
     output = subprocess.run([python, "-c", script], capture_output=True, text=True, check=True)
     installed = json.loads(output.stdout)
-    used = run.versions
+    used = provenance.recorded(run.text) or {}
     assert [installed[0], installed[1], installed[2].split()[0]] == [
         used["Alembic"],
         used["SQLAlchemy"],
