@@ -661,6 +661,18 @@ def test_a_line_that_runs_too_long_is_killed_and_fails_naming_itself(
     assert result.duration < 20
 
 
+def test_a_python_block_that_runs_too_long_is_killed_and_fails_naming_itself(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    text = "# Slow\n\n```python\nimport time\nprint('started')\ntime.sleep(30)\n```\n"
+    result = run(project, text, recorded, "-o", "docs_command_timeout=1")
+    result.assert_outcomes(failed=2, passed=1)  # the block, and the page's end after it
+    result.stdout.fnmatch_lines(
+        ["docs/page.md:5: the python block ran longer than 1 s; killed. It printed:", "started"]
+    )
+    assert result.duration < 20
+
+
 def test_a_python_block_that_raises_fails_with_its_traceback(
     project: pytest.Pytester, recorded: str
 ) -> None:

@@ -10,6 +10,7 @@ from docs_runner.blocks.base import Block
 from docs_runner.grammar import Fence
 from docs_runner.normalise import COMPARED
 from docs_runner.outcome import Failure
+from docs_runner.shell import CommandTimeout
 
 if TYPE_CHECKING:
     from docs_runner.run import PageRun
@@ -32,7 +33,10 @@ class Python(Block):
     def evaluate(self, run: PageRun) -> Failure | None:
         # Leading newlines make tracebacks point at the page's own line numbers.
         source = "\n" * self.fence.line + self.fence.source
-        output, raised = run.executor.python(source, str(run.page))
+        try:
+            output, raised = run.executor.python(source, str(run.page))
+        except CommandTimeout as error:
+            return Failure(f"{run.page}:{self.fence.line}: {error}")
         run.record.last_output = output
         run.record.shown(self.fence.source, ["run"] * len(self.fence.source.splitlines()))
         if raised:

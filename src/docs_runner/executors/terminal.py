@@ -60,9 +60,16 @@ class Terminal(Executor):
         os.write(code_in, f"{len(source)} {filename}\n{source}".encode())
         deadline = time.monotonic() + self.shell.timeout
         marker = (END + "\n").encode()
-        output = shell.read_until(
-            controller, lambda shown: shown.endswith(marker), deadline, process
-        )
+        try:
+            output = shell.read_until(
+                controller, lambda shown: shown.endswith(marker), deadline, process
+            )
+        except shell.CommandTimeout as timeout:
+            self.close()  # killed: the next block starts a new interpreter
+            raise shell.CommandTimeout(
+                f"the python block ran longer than {self.shell.timeout:g} s; killed. "
+                f"It printed:\n{timeout}"
+            ) from None
         if not output.endswith(END + "\n"):
             self.close()  # the block ended the interpreter (exit()); the next starts anew
         output = output.removesuffix(END + "\n")
