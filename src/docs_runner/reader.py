@@ -1,0 +1,137 @@
+"""Who runs a page's commands on the terminal executor, with which tools: the reader.
+
+Most readers are not root, and the harness often is (CI). As root, the pages' commands run
+as `nobody` instead, as an ordinary user: from a virtualenv that user can run (this
+environment's may sit under a 0700 home), built once from a Python they can run with the
+project and its `pages` extra (what the guides' commands use), and kept, named by what it
+was built from; psql from a copy of the PostgreSQL binaries they can run. Not root: this
+user, this environment's scripts, the install's psql.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from throwaway_pg.postgres import pg_install, runnable_install, server_user
+
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+CACHE = Path("/var/tmp")  # survives a reboot, unlike /dev/shm; not the user's to write
+
+
+class ReaderError(RuntimeError):
+    """No virtualenv the unprivileged reader can run could be made; says why."""
+
+
+@dataclass(frozen=True)
+class Reader:
+    user: pwd.struct_passwd | None  # None: this process's own user
+    scripts: Path  # python, alembic, pytest, ruff, squawk
+    psql: Path  # the directory holding psql
+
+    @property
+    def path(self) -> str:
+        """PATH: the reader's tools first, then the system's."""
+        return os.pathsep.join([str(self.scripts), str(self.psql), os.environ.get("PATH", "")])
+
+    def environment(self, tmp: Path) -> dict[str, str]:
+        """What the reader's terminal has that ours may not: their PATH; as another user,
+        a home of their own in `tmp`, and pip's cache where it lasts (the first page's
+        install step is theirs)."""
+        env = {"PATH": self.path}
+        if self.user is not None:
+            env |= {"HOME": str(tmp), "USER": self.user.pw_name, "LOGNAME": self.user.pw_name}
+            env["PIP_CACHE_DIR"] = str(_pip_cache(self.user))
+        return env
+
+    def own(self, path: Path) -> None:
+        """Hand a folder the harness made over to the reader."""
+        if self.user is not None:
+            os.chown(path, self.user.pw_uid, self.user.pw_gid)
+
+    @property
+    def popen(self) -> dict:
+        """What subprocess.Popen takes to run as the reader."""
+        if self.user is None:
+            return {}
+        return {"user": self.user.pw_uid, "group": self.user.pw_gid, "extra_groups": []}
+
+
+def this_reader(root: Path) -> Reader:
+    """The reader for the project at `root`: this user, or `nobody` when we are root."""
+    user = server_user()
+    psql = runnable_install(user, pg_install()) / "bin"
+    if user is None:
+        return Reader(None, Path(sys.executable).parent, psql)
+    return Reader(user, _virtualenv(root, _python_for(user)) / "bin", psql)
+
+
+def _python_for(user: pwd.struct_passwd) -> str:
+    """This run's Python if the user can run it (pyenv's, under /root, they cannot), else
+    the system's."""
+    candidates = [sys._base_executable, shutil.which("python3", path=SYSTEM_PATH)]
+    check = "import sys; assert sys.version_info >= (3, 11)"
+    for python in filter(None, candidates):
+        try:
+            run = subprocess.run(
+                [python, "-c", check], user=user.pw_uid, group=user.pw_gid, capture_output=True
+            )
+        except PermissionError:  # a directory on the way is closed to the user
+            continue
+        if run.returncode == 0:
+            return python
+    raise ReaderError(f"{user.pw_name} can run none of {candidates} (a Python 3.11 or newer)")
+
+
+def _virtualenv(root: Path, python: str) -> Path:
+    """The reader's virtualenv for the project at `root`, built once per Python, project
+    and pins (pyproject.toml), in a folder only this user writes to."""
+    pins = (root / "pyproject.toml").read_bytes()
+    key = hashlib.sha256(b"\0".join([python.encode(), str(root).encode(), pins])).hexdigest()
+    home = _home()
+    venv = home / f"venv-{key[:16]}"
+    with _locked(home / "lock"):  # two workers of one run build it once
+        if not (venv / "ready").is_file():
+            shutil.rmtree(venv, ignore_errors=True)
+            subprocess.run([python, "-m", "venv", venv], check=True, capture_output=True)
+            install = [venv / "bin/python", "-m", "pip", "install", "-q", "-e", f"{root}[pages]"]
+            built = subprocess.run(install, capture_output=True, text=True)
+            if built.returncode != 0:
+                raise ReaderError(f"cannot build the reader's virtualenv: {built.stderr[-500:]}")
+            (venv / "ready").touch()
+    return venv
+
+
+def _pip_cache(user: pwd.struct_passwd) -> Path:
+    """pip's cache for the reader: theirs to write, kept between runs; we never read it."""
+    cache = _home() / f"pip-cache-{user.pw_name}"
+    cache.mkdir(exist_ok=True)
+    os.chown(cache, user.pw_uid, user.pw_gid, follow_symlinks=False)
+    return cache
+
+
+def _home() -> Path:
+    """Our folder in CACHE, written by this user alone."""
+    home = CACHE / f"docs-runner-{os.getuid()}"
+    home.mkdir(mode=0o755, exist_ok=True)
+    info = os.lstat(home)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+        raise ReaderError(f"{home} is not this user's alone: remove it (rm -rf {home})")
+    return home
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
