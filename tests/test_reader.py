@@ -2,6 +2,7 @@
 
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,10 +10,10 @@ import pytest
 from alembic_docs import schema
 from docs_runner.executors import Terminal
 from docs_runner.normalise import project_directory
+from docs_runner.reader import this_reader
 from docs_runner.shell import ShellState
 from docs_runner.tour import Tour, read, terminal
 from tests.site_tree import nav_pages
-from throwaway_pg.postgres import pg_install
 from throwaway_pg.server import Server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,15 +28,24 @@ def tutorial_pages() -> list[Path]:
 
 
 @pytest.fixture
-def tour(postgres_server: Server, tmp_path: Path, run_tmp: Path, pytestconfig: pytest.Config):
-    """A new terminal whose PATH is the system's plus psql (the first page has the reader
-    install it from their system's packages), an empty project directory, a new database.
-    Its TMPDIR is the run's, removed with the run however it ends."""
-    tools = tmp_path / "installed-from-system-packages"
-    tools.mkdir()
-    (tools / "psql").symlink_to(pg_install() / "bin" / "psql")
-    with project_directory() as project, postgres_server.database() as url:
-        state = ShellState(project, {**terminal(tools), "TMPDIR": str(run_tmp)})
+def tour(postgres_server: Server, run_tmp: Path, pytestconfig: pytest.Config):
+    """A new terminal of the pages' reader (`nobody` when we are root) whose PATH is the
+    system's plus psql (the first page has the reader install it from their system's
+    packages), an empty project directory, a new database. Its TMPDIR is in the run's,
+    removed with the run however it ends."""
+    reader = this_reader(ROOT)
+    with (
+        project_directory() as project,
+        tempfile.TemporaryDirectory(dir=run_tmp) as tmp,
+        postgres_server.database() as url,
+    ):
+        tools = Path(tmp) / "installed-from-system-packages"
+        tools.mkdir()
+        (tools / "psql").symlink_to(reader.psql / "psql")
+        for path in (project, Path(tmp)):
+            reader.own(path)
+        home = {k: v for k, v in reader.environment(Path(tmp)).items() if k != "PATH"}
+        state = ShellState(project, {**terminal(tools), **home, "TMPDIR": tmp}, popen=reader.popen)
         # the Alembic profile: revision ids, versions
         tour = Tour(state, url, hook=pytestconfig.hook, typed={EXAMPLE_URL: url})
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,9 @@ from docs_runner import blocks, hookspecs, manifest, matrix, page, shell
 from docs_runner.blocks.whole_page import PageEnd
 from docs_runner.executors import EXECUTORS
 from docs_runner.normalise import project_directory
+from docs_runner.reader import Reader, ReaderError, this_reader
 from docs_runner.run import PageRun
+from throwaway_pg.postgres import PostgresError
 from throwaway_pg.pytest_plugin import server_for
 from throwaway_pg.server import Server
 
@@ -144,9 +147,24 @@ def executor_name(config: pytest.Config) -> str:
     return name
 
 
+@pytest.fixture(scope="session")
+def docs_reader(pytestconfig: pytest.Config) -> Reader | None:
+    """Who runs the pages' lines on the terminal executor (`nobody` when we are root)."""
+    if executor_name(pytestconfig) != "terminal":
+        return None  # in-process: this process's user and environment
+    try:
+        return this_reader(pytestconfig.rootpath)
+    except (ReaderError, PostgresError) as error:
+        problem = str(error)
+    pytest.fail(f"no reader for the pages: {problem}", pytrace=False)
+
+
 @pytest.fixture(scope="module")
 def page_run(
-    request: pytest.FixtureRequest, postgres_server: Server, run_tmp: Path
+    request: pytest.FixtureRequest,
+    postgres_server: Server,
+    run_tmp: Path,
+    docs_reader: Reader | None,
 ) -> Iterator[PageRun]:
     """The scratch project and database one page's blocks share."""
     config = request.config
@@ -156,12 +174,19 @@ def page_run(
         server.database() as url,
         contextlib.ExitStack() as more_databases,  # <!-- database: VARIABLE -->'s
         project_directory() as project,
+        tempfile.TemporaryDirectory(prefix="page-", dir=run_tmp) as tmp,
     ):
         told = dict(line.split("=", 1) for line in config.getini("docs_terminal_env"))
-        env = {**shell.reader_env(url), **told, "TMPDIR": str(run_tmp)}
+        env = {**shell.reader_env(url), **told, "TMPDIR": tmp}
+        popen = {}
+        if docs_reader is not None:
+            env |= docs_reader.environment(Path(tmp))
+            popen = docs_reader.popen
+            for path in (project, tmp):
+                docs_reader.own(Path(path))
         timeout = float(config.getini("docs_command_timeout"))
         executor = EXECUTORS[executor_name(config)](
-            shell.ShellState(Path(project), env, timeout),
+            shell.ShellState(Path(project), env, timeout, popen),
             url,
             new_database=lambda: more_databases.enter_context(server.database()),
             hook=config.hook,

@@ -2,10 +2,10 @@
 
 Most readers are not root, and the harness often is (CI). As root, the pages' commands run
 as `nobody` instead, as an ordinary user: from a virtualenv that user can run (this
-environment's may sit under a 0700 home), built once from a Python they can run with the
-project and its `pages` extra (what the guides' commands use), and kept, named by what it
-was built from; psql from a copy of the PostgreSQL binaries they can run. Not root: this
-user, this environment's scripts, the install's psql.
+environment's may sit under a 0700 home), built once from a Python they can run with what
+this environment holds of the project's `pages` extra (what the guides' commands use), at
+the same versions, and kept, named by what it holds; psql from a copy of the PostgreSQL
+binaries they can run. Not root: this user, this environment's scripts, the install's psql.
 """
 
 from __future__ import annotations
@@ -21,7 +21,11 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from throwaway_pg.postgres import pg_install, runnable_install, server_user
 
@@ -94,22 +98,58 @@ def _python_for(user: pwd.struct_passwd) -> str:
 
 
 def _virtualenv(root: Path, python: str) -> Path:
-    """The reader's virtualenv for the project at `root`, built once per Python, project
-    and pins (pyproject.toml), in a folder only this user writes to."""
-    pins = (root / "pyproject.toml").read_bytes()
-    key = hashlib.sha256(b"\0".join([python.encode(), str(root).encode(), pins])).hexdigest()
+    """The reader's virtualenv for the project at `root`: what this environment holds of
+    the project's `pages` extra, at the versions installed here, built once per Python,
+    project and set of versions, in a folder only this user writes to."""
+    wanted = sorted(_distributions())
+    key = hashlib.sha256("\0".join([python, str(root), *wanted]).encode()).hexdigest()
     home = _home()
     venv = home / f"venv-{key[:16]}"
     with _locked(home / "lock"):  # two workers of one run build it once
         if not (venv / "ready").is_file():
             shutil.rmtree(venv, ignore_errors=True)
             subprocess.run([python, "-m", "venv", venv], check=True, capture_output=True)
-            install = [venv / "bin/python", "-m", "pip", "install", "-q", "-e", f"{root}[pages]"]
-            built = subprocess.run(install, capture_output=True, text=True)
-            if built.returncode != 0:
-                raise ReaderError(f"cannot build the reader's virtualenv: {built.stderr[-500:]}")
+            pip = [venv / "bin/python", "-m", "pip", "install", "-q", "--no-deps"]
+            for what in (["--ignore-requires-python", *wanted], ["-e", str(root)]):
+                built = subprocess.run([*pip, *what], capture_output=True, text=True)
+                if built.returncode != 0:
+                    problem = built.stderr.strip().splitlines()[-1:] or ["pip failed"]
+                    raise ReaderError(f"cannot build the reader's virtualenv: {problem[0]}")
             (venv / "ready").touch()
     return venv
+
+
+PROJECT = "pg-docs-runner"
+
+
+def _distributions() -> set[str]:
+    """`name==version` of what the pages' lines use from this environment: the project's
+    `pages` extra and all it pulls in, and whatever was installed here that the project
+    does not require (another driver, for the version matrix). Versions as installed here:
+    a matrix combination swaps some."""
+    installed = {canonicalize_name(d.metadata["Name"]): d for d in metadata.distributions()}
+
+    def closure(extras: set[str]) -> set[str]:
+        found: set[str] = set()
+        todo = [(canonicalize_name(PROJECT), extras)]
+        while todo:
+            name, wanted_extras = todo.pop()
+            if name in found or name not in installed:
+                continue
+            found.add(name)
+            for line in installed[name].requires or []:
+                requirement = Requirement(line)
+                marker = requirement.marker
+                if marker and not any(marker.evaluate({"extra": e}) for e in wanted_extras | {""}):
+                    continue
+                todo.append((canonicalize_name(requirement.name), set(requirement.extras)))
+        return found
+
+    everything = installed[canonicalize_name(PROJECT)].metadata.get_all("Provides-Extra") or []
+    project = closure(set(everything))
+    extra = set(installed) - project - {"pip", "setuptools", "wheel"}
+    names = (closure({"pages"}) | extra) - {canonicalize_name(PROJECT)}
+    return {f"{name}=={installed[name].version}" for name in names}
 
 
 def _pip_cache(user: pwd.struct_passwd) -> Path:

@@ -24,7 +24,7 @@ import tempfile
 import termios
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 COLUMNS, ROWS = 80, 24  # a new terminal window's size
@@ -46,6 +46,7 @@ class ShellState:
     cwd: Path
     env: dict[str, str]
     timeout: float = 300.0  # seconds a line may run
+    popen: dict = field(default_factory=dict)  # user=, group=: run as the reader (reader.py)
 
 
 def open_terminal() -> tuple[int, int]:
@@ -133,20 +134,19 @@ def kill_group(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def run_line(line: str, state: ShellState, **kwargs) -> tuple[int, str]:
+def run_line(line: str, state: ShellState) -> tuple[int, str]:
     """Run `line` in bash on a terminal from `state`; updates `state` in place; returns
     (status, what the terminal showed).
 
     With pipefail, so that `failing | sort` cannot hide a failure behind its last command.
-    The state's own file is in the line's TMPDIR: a run's directory when a run set it.
-    `kwargs` go to Popen (user=, group= to run as another user)."""
+    The state's own file is in the line's TMPDIR: a run's directory when a run set it."""
     tmp = state.env.get("TMPDIR")
     with tempfile.NamedTemporaryFile(prefix="shell-state-", dir=tmp) as dump:
-        if "user" in kwargs:
-            os.chown(dump.name, kwargs["user"], -1)
+        if "user" in state.popen:
+            os.chown(dump.name, state.popen["user"], -1)
         env = {**state.env, "__STATE": dump.name, "PYTHONUNBUFFERED": "1"}
         argv = ["bash", "-o", "pipefail", "-c", line + _EPILOGUE]
-        process, controller = spawn(argv, state.cwd, env, **kwargs)
+        process, controller = spawn(argv, state.cwd, env, **state.popen)
         try:
             output = read_until(controller, lambda _: False, _deadline(state), process)
             status = process.wait()

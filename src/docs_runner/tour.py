@@ -96,6 +96,7 @@ class Tour(Terminal):
         return text
 
     def wrote(self, snippet: str, path: Path) -> None:
+        super().wrote(snippet, path)
         self.written[snippet] = path
 
     def database(self, variable: str) -> str | None:

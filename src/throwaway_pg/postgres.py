@@ -391,6 +391,7 @@ def run_directory() -> Iterator[Path]:
     at the end, or by the next run's sweep if this one is killed first."""
     sweep_orphans()
     path, lock = _owned_directory("run-")
+    path.chmod(0o711)  # a folder in it may be handed to another user (a page's, as nobody)
     try:
         yield path
     finally:

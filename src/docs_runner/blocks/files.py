@@ -51,7 +51,6 @@ class File(Block):
         shown = source.read_text()
         content = run.to_real(shown)
         target = run.shell.cwd / run.to_real(self.path)
-        run.executor.wrote(self.snippet, target)
         with run.files.not_reading():
             before = target.read_text() if target.is_file() else None
         if before is not None:  # a generated file's Create Date is not a change the page made
@@ -60,6 +59,7 @@ class File(Block):
         if problem:
             return Failure(f"{where}: {problem}")
         run.files.write(target, content, self.fence.line)
+        run.executor.wrote(self.snippet, target)
         run.record.shown(shown, ["file"] * len(shown.splitlines()))
         return None
 

@@ -7,6 +7,7 @@ its own business (in this process, in a reader's terminal, in a browser).
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -44,10 +45,25 @@ class Executor:
     def start_from(self, example: Path) -> str | None:
         """`<!-- project: name -->`: the project starts as a copy of `example`."""
         shutil.copytree(example, self.project, dirs_exist_ok=True)
+        self._hand_over(self.project)
         return None
 
     def wrote(self, snippet: str, path: Path) -> None:
-        """A file block wrote examples/`snippet` at `path` (a tour keeps track)."""
+        """A file block wrote examples/`snippet` at `path`: the reader's now."""
+        self._hand_over(path)
+
+    def _hand_over(self, path: Path) -> None:
+        """What the harness wrote in the project belongs to the user the lines run as."""
+        if "user" not in self.shell.popen:
+            return
+        uid, gid = self.shell.popen["user"], self.shell.popen["group"]
+        for parent in [path, *path.parents]:
+            if not parent.is_relative_to(self.project):
+                break
+            os.chown(parent, uid, gid, follow_symlinks=False)
+        for directory, names, files in os.walk(path) if path.is_dir() else []:
+            for name in [*names, *files]:
+                os.chown(os.path.join(directory, name), uid, gid, follow_symlinks=False)
 
     def database(self, variable: str) -> str | None:
         """`<!-- database: VARIABLE -->`: one more fresh database, its URL in VARIABLE."""

@@ -51,7 +51,7 @@ class Terminal(Executor):
             argv = [python, "-u", "-c", _INTERPRETER, str(code_out)]
             try:
                 process, controller = shell.spawn(
-                    argv, self.shell.cwd, self.shell.env, pass_fds=(code_out,)
+                    argv, self.shell.cwd, self.shell.env, pass_fds=(code_out,), **self.shell.popen
                 )
             finally:
                 os.close(code_out)
