@@ -1,5 +1,5 @@
-"""In-process alembic prints exactly what the `alembic` CLI prints (and every page passes
-through the CLI: tests/test_unprivileged.py)."""
+"""In-process alembic prints exactly what the `alembic` CLI prints (and the suite runs every
+page through the CLI, on the terminal executor)."""
 
 import os
 import shutil

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.page_checks import assert_seed_schema
-from throwaway_pg.server import Server
+from throwaway_pg.server import Server, with_database
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "tutorial"
 
@@ -77,8 +77,9 @@ def role_with_awkward_password(postgres_server: Server):
     admin(postgres_server, f"CREATE ROLE {name} LOGIN PASSWORD %s", password)
     try:
         with postgres_server.database() as url:
-            admin(postgres_server, f'ALTER DATABASE "{make_url(url).database}" OWNER TO {name}')
-            yield name, password, url
+            database = make_url(url).database
+            admin(postgres_server, f'ALTER DATABASE "{database}" OWNER TO {name}')
+            yield name, password, with_database(postgres_server.admin_url, database)
     finally:
         admin(postgres_server, f"DROP ROLE {name}")
 

@@ -117,16 +117,29 @@ def test_nox_db_says_in_one_line_why_it_cannot_start(tmp_path: Path) -> None:
 
 
 @as_root
-def test_nobody_cannot_connect_to_a_root_runs_server() -> None:
+def test_nobody_gets_the_scratch_role_of_a_root_runs_server_never_its_admin() -> None:
     """The server runs as nobody, so any process of nobody's can reach its socket: with
-    the harness's own URL, it is still refused."""
-    cluster = postgres.start_cluster()
+    the harness's own URL, it is refused. As root, the pages' commands run as nobody, so
+    nobody may connect as the role that owns scratch databases: no superuser."""
+    server = open_server(None)
     try:
         with pytest.raises(RuntimeError, match="authentication failed"):
-            run_as(pwd.getpwnam("nobody"), connect, cluster.url())
-        assert schema.rows(cluster.url(), "SELECT current_user") == [("postgres",)]
+            run_as(pwd.getpwnam("nobody"), connect, server.admin_url)
+        assert schema.rows(server.admin_url, "SELECT current_user") == [("postgres",)]
+        with server.database() as url:
+            rights = "SELECT current_user, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles"
+            who = run_as(
+                pwd.getpwnam("nobody"), rows, url, f"{rights} WHERE rolname = current_user"
+            )
+            assert who == [("scratch", False, True, False)]  # CREATEDB, as a developer has
     finally:
-        cluster.stop()
+        server.close()
+
+
+def rows(url: str, query: str) -> list[tuple]:
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(query)
+        return cur.fetchall()
 
 
 def connect(url: str) -> None:

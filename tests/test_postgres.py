@@ -44,8 +44,14 @@ def test_each_test_gets_a_fresh_empty_database(postgres_server: Server) -> None:
     assert first.split("/")[-1].split("?")[0] not in names
 
 
-def test_database_url_fixture_is_connectable(database_url: str) -> None:
-    assert query(database_url, "SELECT current_user") == [("postgres",)]
+def test_a_scratch_database_belongs_to_an_ordinary_role(database_url: str) -> None:
+    """What a test runs connects as an ordinary role that owns its database, not as the
+    admin: as a reader on their own database would."""
+    owner = "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"
+    assert query(
+        database_url,
+        f"SELECT current_user, rolsuper, ({owner}) FROM pg_roles WHERE rolname = current_user",
+    ) == [("scratch", False, "scratch")]
 
 
 def test_a_given_database_url_is_used_instead(postgres_server: Server, monkeypatch) -> None:
@@ -143,13 +149,16 @@ def test_a_pages_temporary_files_go_with_its_run(tmp_path: Path, sig: signal.Sig
     """A page's project, the runner's files and what its commands leave in TMPDIR (as a
     venv's ensurepip does at Ctrl-C) are in the run's directory: removed at the end, or by
     the next run's sweep after a SIGKILL. Nothing is left in the system's TMPDIR."""
-    system_tmp, marker = tmp_path / "tmp", tmp_path / "marker"
+    system_tmp = tmp_path / "tmp"
     system_tmp.mkdir()
-    env = {"TMPDIR": str(system_tmp), "MARKER": str(marker)}
-    process, _ = start_inner_run(tmp_path, "page", env=env, test=INNER_PAGE_TEST)
-    wait_for_file(marker, process)
-    page_tmp = Path(marker.read_text().strip())
-    run_directory = page_tmp.parent
+    with tempfile.TemporaryDirectory() as shared:  # the page's user (nobody as root) writes
+        Path(shared).chmod(0o777)
+        marker = Path(shared) / "marker"
+        env = {"TMPDIR": str(system_tmp), "MARKER": str(marker)}
+        process, _ = start_inner_run(tmp_path, "page", env=env, test=INNER_PAGE_TEST)
+        wait_for_file(marker, process)
+        page_tmp = Path(marker.read_text().strip())
+    run_directory = page_tmp.parents[1]  # run-*/tmp/page-*: the page's own TMPDIR
     assert run_directory.parent == postgres.base_dir() and run_directory.name.startswith("run-")
     assert [path.name[:4] for path in page_tmp.iterdir()].count("tmp.") == 1  # mktemp's
     os.killpg(process.pid, sig)

@@ -33,7 +33,7 @@ def tour(postgres_server: Server, run_tmp: Path, pytestconfig: pytest.Config):
     system's plus psql (the first page has the reader install it from their system's
     packages), an empty project directory, a new database. Its TMPDIR is in the run's,
     removed with the run however it ends."""
-    reader = this_reader(ROOT)
+    reader = this_reader()
     with (
         project_directory() as project,
         tempfile.TemporaryDirectory(dir=run_tmp) as tmp,

@@ -21,7 +21,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -29,7 +29,9 @@ PROJECT_PLACEHOLDER = "/path/to/project"
 # The classes a compared line gets, with their columns in the coverage table; a named
 # normalisation's class is "normalised: RULE, ...".
 COMPARED = {"exact": "compared exactly", "normalised": "normalised", "elided": "elided"}
-PATHS = {sys.prefix: "/path/to/venv", sys.base_prefix: "/path/to/python"}
+VENV_PLACEHOLDER, PYTHON_PLACEHOLDER = "/path/to/venv", "/path/to/python"
+# this process's Python; a page's lines may run another one (ShellState.prefixes)
+PATHS = {sys.prefix: VENV_PLACEHOLDER, sys.base_prefix: PYTHON_PLACEHOLDER}
 PYTHON_VERSION_DIR = re.compile(r"/lib/python3\.\d+/")
 ELLIPSIS = "..."
 TRACEBACK = "Traceback (most recent call last):"
@@ -86,6 +88,7 @@ class Context:
     project: str
     values: list[ProducedValues]
     started: datetime.datetime
+    prefixes: dict[str, str] = field(default_factory=lambda: dict(PATHS))  # shown as
 
     def produced(self, stamp: str) -> bool:
         """A timestamp from this run (alembic writes local time), not a committed one."""
@@ -103,7 +106,7 @@ def normalise(actual: str, expected: str, context: Context) -> list[Line]:
     durations = iter(DURATION.findall(expected))
     steps: list[tuple[str, Callable[[str], str]]] = [
         ("project-path", lambda text: text.replace(context.project, PROJECT_PLACEHOLDER)),
-        ("python-paths", _python_paths),
+        ("python-paths", lambda text: _python_paths(text, context.prefixes)),
         *((values.rule, values.to_shown) for values in context.values),
         ("timestamp", lambda text: _timestamps(text, stamps, context)),
         ("duration", lambda text: DURATION.sub(lambda m: next(durations, m[0]), text)),
@@ -121,9 +124,11 @@ def normalise(actual: str, expected: str, context: Context) -> list[Line]:
     return lines
 
 
-def _python_paths(text: str) -> str:
-    for path, placeholder in PATHS.items():
-        text = text.replace(path + "/", placeholder + "/")
+def _python_paths(text: str, prefixes: dict[str, str]) -> str:
+    for path, placeholder in prefixes.items():
+        # a base prefix may be /usr: only its library, never /usr/bin or /usr/share
+        tail = "/" if placeholder == VENV_PLACEHOLDER else "/lib/"
+        text = text.replace(path + tail, placeholder + tail)
     return PYTHON_VERSION_DIR.sub("/lib/python3.X/", text)
 
 

@@ -153,7 +153,7 @@ def docs_reader(pytestconfig: pytest.Config) -> Reader | None:
     if executor_name(pytestconfig) != "terminal":
         return None  # in-process: this process's user and environment
     try:
-        return this_reader(pytestconfig.rootpath)
+        return this_reader()
     except (ReaderError, PostgresError) as error:
         problem = str(error)
     pytest.fail(f"no reader for the pages: {problem}", pytrace=False)
@@ -178,15 +178,14 @@ def page_run(
     ):
         told = dict(line.split("=", 1) for line in config.getini("docs_terminal_env"))
         env = {**shell.reader_env(url), **told, "TMPDIR": tmp}
-        popen = {}
+        state = shell.ShellState(Path(project), env, float(config.getini("docs_command_timeout")))
         if docs_reader is not None:
-            env |= docs_reader.environment(Path(tmp))
-            popen = docs_reader.popen
+            state.env |= docs_reader.environment(Path(tmp))
+            state.popen, state.prefixes = docs_reader.popen, docs_reader.prefixes
             for path in (project, tmp):
                 docs_reader.own(Path(path))
-        timeout = float(config.getini("docs_command_timeout"))
         executor = EXECUTORS[executor_name(config)](
-            shell.ShellState(Path(project), env, timeout, popen),
+            state,
             url,
             new_database=lambda: more_databases.enter_context(server.database()),
             hook=config.hook,

@@ -27,6 +27,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from docs_runner.normalise import PYTHON_PLACEHOLDER, VENV_PLACEHOLDER
 from throwaway_pg.postgres import pg_install, runnable_install, server_user
 
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -42,6 +43,12 @@ class Reader:
     user: pwd.struct_passwd | None  # None: this process's own user
     scripts: Path  # python, alembic, pytest, ruff, squawk
     psql: Path  # the directory holding psql
+    base_prefix: str  # the Python the virtualenv was made from
+
+    @property
+    def prefixes(self) -> dict[str, str]:
+        """Where the reader's Python lives, as pages show it (in tracebacks)."""
+        return {str(self.scripts.parent): VENV_PLACEHOLDER, self.base_prefix: PYTHON_PLACEHOLDER}
 
     @property
     def path(self) -> str:
@@ -71,38 +78,44 @@ class Reader:
         return {"user": self.user.pw_uid, "group": self.user.pw_gid, "extra_groups": []}
 
 
-def this_reader(root: Path) -> Reader:
-    """The reader for the project at `root`: this user, or `nobody` when we are root."""
+def this_reader() -> Reader:
+    """The reader: this user, or `nobody` when we are root."""
     user = server_user()
     psql = runnable_install(user, pg_install()) / "bin"
     if user is None:
-        return Reader(None, Path(sys.executable).parent, psql)
-    return Reader(user, _virtualenv(root, _python_for(user)) / "bin", psql)
+        return Reader(None, Path(sys.executable).parent, psql, sys.base_prefix)
+    python, base_prefix = _python_for(user)
+    return Reader(user, _virtualenv(python) / "bin", psql, base_prefix)
 
 
-def _python_for(user: pwd.struct_passwd) -> str:
+def _python_for(user: pwd.struct_passwd) -> tuple[str, str]:
     """This run's Python if the user can run it (pyenv's, under /root, they cannot), else
-    the system's."""
+    the system's; and its sys.base_prefix."""
     candidates = [sys._base_executable, shutil.which("python3", path=SYSTEM_PATH)]
-    check = "import sys; assert sys.version_info >= (3, 11)"
+    check = "import sys; assert sys.version_info >= (3, 11); print(sys.base_prefix)"
     for python in filter(None, candidates):
         try:
             run = subprocess.run(
-                [python, "-c", check], user=user.pw_uid, group=user.pw_gid, capture_output=True
+                [python, "-c", check],
+                user=user.pw_uid,
+                group=user.pw_gid,
+                capture_output=True,
+                text=True,
             )
         except PermissionError:  # a directory on the way is closed to the user
             continue
         if run.returncode == 0:
-            return python
+            return python, run.stdout.strip()
     raise ReaderError(f"{user.pw_name} can run none of {candidates} (a Python 3.11 or newer)")
 
 
-def _virtualenv(root: Path, python: str) -> Path:
-    """The reader's virtualenv for the project at `root`: what this environment holds of
-    the project's `pages` extra, at the versions installed here, built once per Python,
-    project and set of versions, in a folder only this user writes to."""
+def _virtualenv(python: str) -> Path:
+    """The reader's virtualenv: what this environment holds of the project's `pages` extra,
+    at the versions installed here (not the project itself: its pytest plugins are not the
+    reader's), built once per Python and set of versions, in a folder only this user
+    writes to."""
     wanted = sorted(_distributions())
-    key = hashlib.sha256("\0".join([python, str(root), *wanted]).encode()).hexdigest()
+    key = hashlib.sha256("\0".join([python, *wanted]).encode()).hexdigest()
     home = _home()
     venv = home / f"venv-{key[:16]}"
     with _locked(home / "lock"):  # two workers of one run build it once
@@ -110,11 +123,12 @@ def _virtualenv(root: Path, python: str) -> Path:
             shutil.rmtree(venv, ignore_errors=True)
             subprocess.run([python, "-m", "venv", venv], check=True, capture_output=True)
             pip = [venv / "bin/python", "-m", "pip", "install", "-q", "--no-deps"]
-            for what in (["--ignore-requires-python", *wanted], ["-e", str(root)]):
-                built = subprocess.run([*pip, *what], capture_output=True, text=True)
-                if built.returncode != 0:
-                    problem = built.stderr.strip().splitlines()[-1:] or ["pip failed"]
-                    raise ReaderError(f"cannot build the reader's virtualenv: {problem[0]}")
+            built = subprocess.run(
+                [*pip, "--ignore-requires-python", *wanted], capture_output=True, text=True
+            )
+            if built.returncode != 0:
+                problem = built.stderr.strip().splitlines()[-1:] or ["pip failed"]
+                raise ReaderError(f"cannot build the reader's virtualenv: {problem[0]}")
             (venv / "ready").touch()
     return venv
 

@@ -118,7 +118,7 @@ class PageRun:
 
     @property
     def context(self) -> Context:
-        return Context(str(self.project), self.values, self.started)
+        return Context(str(self.project), self.values, self.started, self.executor.shell.prefixes)
 
     def compare(
         self, output: str, expected: str, line: int, what: str

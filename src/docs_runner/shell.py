@@ -27,6 +27,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from docs_runner.normalise import PATHS
+
 COLUMNS, ROWS = 80, 24  # a new terminal window's size
 TERM = "xterm-256color"  # what terminal emulators set
 
@@ -47,6 +49,7 @@ class ShellState:
     env: dict[str, str]
     timeout: float = 300.0  # seconds a line may run
     popen: dict = field(default_factory=dict)  # user=, group=: run as the reader (reader.py)
+    prefixes: dict[str, str] = field(default_factory=lambda: dict(PATHS))  # its Python's
 
 
 def open_terminal() -> tuple[int, int]:

@@ -31,6 +31,10 @@ from throwaway_pg.driver import sql
 
 PREFIX = "throwaway-pg"
 START_TIMEOUT = 30.0
+# owns a throwaway server's scratch databases: what a test or page runs connects as it, not
+# as the admin role, so it runs as a developer's role on a development server would: no
+# superuser, may create databases (a notebook's helper makes one per run)
+SCRATCH_ROLE = "scratch"
 
 
 class PostgresError(RuntimeError):
@@ -266,7 +270,7 @@ def start_cluster() -> Cluster:
             as_user,
             log,
         )
-        _write_auth_files(path)
+        _write_auth_files(path, user)
         process = _launch(install, data, as_user, log)
     except BaseException:
         log.close()
@@ -277,6 +281,9 @@ def start_cluster() -> Cluster:
     cluster = Cluster(path, process, lock, install / "bin", 0.0, as_user)
     try:
         _wait_ready(cluster)
+        with admin_connection(cluster.url()) as conn, conn.cursor() as cur:
+            role = sql.Identifier(SCRATCH_ROLE)
+            cur.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEDB").format(role))
     except BaseException:
         cluster.stop()
         raise
@@ -284,17 +291,25 @@ def start_cluster() -> Cluster:
     return cluster
 
 
-def _write_auth_files(path: Path) -> None:
+def _write_auth_files(path: Path, user: pwd.struct_passwd | None) -> None:
     """Who may connect, in our own directory beside data/ (which the server user owns and
     could fill with symlinks), passed to the server on its command line.
 
-    The admin role `postgres` is for this process's OS user only (peer: the kernel says who
-    connects), not for others running as the server's user; other roles give a password.
+    Peer authentication (the kernel says who connects): the admin role `postgres` is for
+    this process's OS user only, not for others running as the server's user. SCRATCH_ROLE,
+    which owns the scratch databases, is also for the server's user: as root, what we run
+    as an ordinary user (a page's commands) runs as that one. Other roles give a password.
     """
     me = pwd.getpwuid(os.getuid()).pw_name
+    scratch_users = [me, *([user.pw_name] if user else [])]
     files = {
-        "pg_hba.conf": "local all postgres peer map=harness\nlocal all all scram-sha-256\n",
-        "pg_ident.conf": f'harness "{me}" postgres\n',
+        "pg_hba.conf": (
+            "local all postgres peer map=harness\n"
+            f"local all {SCRATCH_ROLE} peer map=scratch\n"
+            "local all all scram-sha-256\n"
+        ),
+        "pg_ident.conf": f'harness "{me}" postgres\n'
+        + "".join(f'scratch "{name}" {SCRATCH_ROLE}\n' for name in scratch_users),
     }
     for name, text in files.items():
         (path / name).write_text(text)
@@ -464,10 +479,14 @@ def admin_connection(url: str):
         conn.close()
 
 
-def create_database(admin_url: str, name: str, template: str | None = None) -> None:
+def create_database(
+    admin_url: str, name: str, template: str | None = None, owner: str | None = None
+) -> None:
     query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
     if template:
         query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+    if owner:
+        query += sql.SQL(" OWNER {}").format(sql.Identifier(owner))
     with admin_connection(admin_url) as conn, conn.cursor() as cur:
         cur.execute(query)
 

@@ -82,6 +82,7 @@ class Server:
 
     admin_url: str
     cluster: postgres.Cluster | None = None
+    owner: str | None = None  # the role scratch databases belong to; None: the admin's
 
     def __post_init__(self) -> None:
         self.admin_url = MaskedURL(self.admin_url)
@@ -94,8 +95,11 @@ class Server:
 
     def create_database(self, template: str | None = None) -> str:
         name = postgres.scratch_name()
-        postgres.create_database(self.admin_url, name, template)
-        return MaskedURL(with_database(self.admin_url, name))
+        postgres.create_database(self.admin_url, name, template, self.owner)
+        url = with_database(self.admin_url, name)
+        if self.owner:  # a throwaway server's: no password (peer authentication)
+            url = urlsplit(url)._replace(netloc=f"{self.owner}@").geturl()
+        return MaskedURL(url)
 
     def drop_database(self, url: str) -> None:
         postgres.drop_database(self.admin_url, make_url(url).database)
@@ -126,7 +130,7 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
         url, source = configured_url(), URL_VARIABLE
     if url is None:
         cluster = postgres.start_cluster()
-        return Server(cluster.url(), cluster)
+        return Server(cluster.url(), cluster, postgres.SCRATCH_ROLE)
     try:
         admin_url = libpq_url(url)
     except ValueError as reason:
