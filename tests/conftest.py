@@ -30,8 +30,10 @@ def project(
 ) -> pytest.Pytester:
     """A scratch project with pages: no conftest, the harness comes from its pytest11
     entry point, as in any project that installs it. Its runs use this run's server, as
-    one given by the user (a throwaway one each would add its start-up to every run)."""
-    monkeypatch.setenv("THROWAWAY_PG_URL", postgres_server.admin_url)
+    one given by the user (a throwaway one each would add its start-up to every run), as a
+    developer's role that may create databases (the pages' user, nobody as root, may use
+    it: the admin role is this process's alone)."""
+    monkeypatch.setenv("THROWAWAY_PG_URL", postgres_server.owner_url)
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest =\n")
     shutil.copytree(ROOT / "examples/tutorial", pytester.path / "examples/tutorial")
     (pytester.path / "mkdocs.yml").write_text(mkdocs_yml())

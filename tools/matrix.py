@@ -85,7 +85,9 @@ def run(name: str) -> dict:
 
 @contextlib.contextmanager
 def server_from(install: str) -> Iterator[str]:
-    """A throwaway server from `install`, as a user's server: its admin URL."""
+    """A throwaway server from `install`, as a user's server, given as a developer's role
+    would be: one that may create databases, no superuser (the scratch role, which the
+    pages' user, nobody when we are root, may connect as)."""
     from throwaway_pg import postgres  # in the session's virtualenv, not in nox's
 
     os.environ[postgres.INSTALL_VARIABLE] = install
@@ -94,7 +96,7 @@ def server_from(install: str) -> Iterator[str]:
     finally:
         del os.environ[postgres.INSTALL_VARIABLE]
     try:
-        yield cluster.url()
+        yield cluster.url(user=postgres.SCRATCH_ROLE)
     finally:
         cluster.stop()
 

@@ -63,6 +63,11 @@ def with_database(url: str, name: str) -> str:
     return urlsplit(url)._replace(path=f"/{name}").geturl()
 
 
+def as_role(url: str, role: str) -> str:
+    """A throwaway server's URL (a socket: no host, no password) for another role."""
+    return urlsplit(url)._replace(netloc=f"{role}@").geturl()
+
+
 def shown(url: str) -> str:
     """The URL as messages show it: without its password (in the URL or as a parameter)."""
     try:
@@ -88,6 +93,12 @@ class Server:
         self.admin_url = MaskedURL(self.admin_url)
 
     @property
+    def owner_url(self) -> str:
+        """The server as the role that owns scratch databases sees it: what another run
+        given this server (as a user's) uses, even as another OS user (nobody as root)."""
+        return MaskedURL(as_role(self.admin_url, self.owner)) if self.owner else self.admin_url
+
+    @property
     def description(self) -> str:
         if self.cluster:
             return f"throwaway PostgreSQL in {self.cluster.path}"
@@ -97,9 +108,7 @@ class Server:
         name = postgres.scratch_name()
         postgres.create_database(self.admin_url, name, template, self.owner)
         url = with_database(self.admin_url, name)
-        if self.owner:  # a throwaway server's: no password (peer authentication)
-            url = urlsplit(url)._replace(netloc=f"{self.owner}@").geturl()
-        return MaskedURL(url)
+        return MaskedURL(as_role(url, self.owner) if self.owner else url)
 
     def drop_database(self, url: str) -> None:
         postgres.drop_database(self.admin_url, make_url(url).database)
