@@ -47,8 +47,8 @@ def test_uses_the_server(postgres_server, database_url, n):
 # A page's line that leaves a temporary file, says where its TMPDIR is, then waits.
 INNER_PAGE_TEST = """
 def test_a_page_line(page_run):
-    page_run.run('mktemp >/dev/null; echo "$TMPDIR" >"$MARKER.new"; mv "$MARKER.new" "$MARKER"; '
-                 'sleep 60')
+    page_run.run('mktemp >/dev/null; printf "%s\\n" "$TMPDIR" "$PWD" >"$MARKER.new"; '
+                 'mv "$MARKER.new" "$MARKER"; sleep 60')
 """
 
 

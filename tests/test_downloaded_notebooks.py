@@ -4,8 +4,8 @@ line lists (no harness), on the database a URL names. It shows what the site sho
 re-run from the top, and leaves the database as it found it (but for an empty
 alembic_version table).
 
-The virtualenv is built once per session (about 25 s) from the package index pip is
-configured with; this file's tests stay on one xdist worker (`--dist loadfile`).
+The virtualenv is built once for its pins (about 25 s) from the package index pip is
+configured with, and kept for later runs (docs_runner.venvs).
 """
 
 import json
@@ -26,7 +26,7 @@ from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
 
 from alembic_docs import schema
-from docs_runner import notebooks, provenance
+from docs_runner import notebooks, provenance, venvs
 from tests.site_tree import notebooks as notebooks_in_the_tree
 from throwaway_pg.server import libpq_url
 
@@ -68,22 +68,19 @@ def ipykernel_pin() -> str:
 
 
 @pytest.fixture(scope="session")
-def reader_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A virtualenv made as the notebooks say, with this Python. Jupyter Lab's part that
-    runs the cells, ipykernel, stands in for jupyterlab: the test drives the kernel itself."""
+def reader_venv() -> Path:
+    """A virtualenv made as the notebooks say, with this Python (built once for these pins,
+    then kept: docs_runner.venvs). Jupyter Lab's part that runs the cells, ipykernel, stands
+    in for jupyterlab: the test drives the kernel itself."""
     packages = {package for path in NOTEBOOKS for package in install_line(path)}
     assert "jupyterlab" in packages
     packages = sorted(packages - {"jupyterlab"}) + [ipykernel_pin()]
-    venv = tmp_path_factory.mktemp("reader") / ".venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    venv = venvs.cached(sys.executable, packages)
     python = venv / "bin/python"
-    install = [python, "-m", "pip", "install", "--quiet", *packages]
-    result = subprocess.run(install, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-3000:]
     harness = subprocess.run([python, "-c", "import docs_runner"], capture_output=True)
     assert harness.returncode != 0, "the reader's virtualenv must not have the harness"
     spec = venv / "share/jupyter/kernels" / KERNEL / "kernel.json"
-    spec.parent.mkdir(parents=True)
+    spec.parent.mkdir(parents=True, exist_ok=True)
     argv = [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     spec.write_text(json.dumps({"argv": argv, "display_name": "reader", "language": "python"}))
     return venv
@@ -116,6 +113,7 @@ def check_cell(notebook: NotebookNode) -> NotebookNode:
         "assert 'docs_runner' not in sys.modules\n"
         f"written = {written!r}\n"
         "assert {path: pathlib.Path(path).read_bytes() for path in written} == written\n"
+        "print(pathlib.Path.cwd())\n"  # the project, which goes with the kernel
     )
 
 
@@ -143,6 +141,8 @@ def test_a_downloaded_notebook_runs_twice_and_shows_what_the_site_shows(
         assert not failures, "\n\n".join(failures)
     assert schema.tables(database_url) == {"alembic_version"}
     assert schema.alembic_versions(database_url) == []
+    projects = [Path(cell.outputs[0]["text"].strip()) for cell in executed.cells[size :: size + 1]]
+    assert len(projects) == 2 and not any(project.exists() for project in projects), projects
 
 
 def setup_cell() -> NotebookNode:

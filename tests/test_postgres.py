@@ -146,9 +146,10 @@ def test_a_sigkilled_runs_cluster_is_removed_by_the_next_run(tmp_path: Path) -> 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "sigkill"])
 def test_a_pages_temporary_files_go_with_its_run(tmp_path: Path, sig: signal.Signals) -> None:
-    """A page's project, the runner's files and what its commands leave in TMPDIR (as a
-    venv's ensurepip does at Ctrl-C) are in the run's directory: removed at the end, or by
-    the next run's sweep after a SIGKILL. Nothing is left in the system's TMPDIR."""
+    """The runner's files and what a page's commands leave in TMPDIR (as a venv's
+    ensurepip does at Ctrl-C) are in the run's directory, and the page's project goes with
+    it: removed at the end, or by the next run's sweep after a SIGKILL. Nothing is left in
+    the system's TMPDIR."""
     system_tmp = tmp_path / "tmp"
     system_tmp.mkdir()
     with tempfile.TemporaryDirectory() as shared:  # the page's user (nobody as root) writes
@@ -157,7 +158,7 @@ def test_a_pages_temporary_files_go_with_its_run(tmp_path: Path, sig: signal.Sig
         env = {"TMPDIR": str(system_tmp), "MARKER": str(marker)}
         process, _ = start_inner_run(tmp_path, "page", env=env, test=INNER_PAGE_TEST)
         wait_for_file(marker, process)
-        page_tmp = Path(marker.read_text().strip())
+        page_tmp, project = map(Path, marker.read_text().split())
     run_directory = page_tmp.parents[1]  # run-*/tmp/page-*: the page's own TMPDIR
     assert run_directory.parent == postgres.base_dir() and run_directory.name.startswith("run-")
     assert [path.name[:4] for path in page_tmp.iterdir()].count("tmp.") == 1  # mktemp's
@@ -166,6 +167,7 @@ def test_a_pages_temporary_files_go_with_its_run(tmp_path: Path, sig: signal.Sig
     if sig == signal.SIGKILL:
         postgres.sweep_orphans()  # as the next run does first
     assert not run_directory.exists()
+    assert not project.exists()  # in /tmp: its path is as long as the one pages show
     assert list(system_tmp.iterdir()) == []
 
 

@@ -1,7 +1,7 @@
-"""The runner reused as a team would: the wheel built from this checkout, installed in a new
-virtualenv with no repository on the path, verifies the guide in examples/team-guide/ (its
-own folders and settings, a database check of its own), catches a changed output, and
-`--update-docs` writes it back as committed."""
+"""The runner reused as a team would: the wheel built from this checkout, installed in a
+virtualenv of its own with no repository on the path, verifies the guide in
+examples/team-guide/ (its own folders and settings, a database check of its own), catches a
+changed output, and `--update-docs` writes it back as committed."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from docs_runner import venvs
 
 ROOT = Path(__file__).resolve().parent.parent
 TEAM = ROOT / "examples/team-guide"
@@ -19,8 +23,10 @@ PAGE = "guide/onboarding.md"
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Python of a new virtualenv holding the wheel (and its dependencies) only."""
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The Python of a virtualenv holding the wheel and its dependencies only: those are
+    built once for their pins, then kept (docs_runner.venvs); the wheel, built from this
+    checkout, goes in afresh for this module, which holds the virtualenv till it ends."""
     base = tmp_path_factory.mktemp("reuse")
     source = base / "source"  # built from a copy: the build never writes into the repository
     shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__"))
@@ -30,10 +36,15 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     subprocess.run([sys.executable, *pip, "wheel", "--no-deps", "-w", base, source], check=True)
     [wheel] = base.glob("*.whl")
     assert wheel.name.startswith("pg_docs_runner-"), wheel.name
-    subprocess.run([sys.executable, "-m", "venv", base / "venv"], check=True)
-    python = base / "venv/bin/python"
-    subprocess.run([python, *pip, "install", wheel], check=True)
-    return python
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    venv = venvs.cached(sys.executable, dependencies)
+    python = venv / "bin/python"
+    with venvs.locked(venv.with_name(venv.name + ".wheel.lock")):  # another run's wheel
+        install = [python, *pip, "install", "--no-deps", "--force-reinstall", wheel]
+        subprocess.run(install, check=True)
+        check = subprocess.run([python, *pip, "check"], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout  # the wheel's requirements, all there
+        yield python
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ import nbformat
 from jupyter_client import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from nbclient.util import run_sync
 from nbformat import NotebookNode
 
 from docs_runner import provenance
@@ -72,6 +73,9 @@ def execute(
         except CellExecutionError as error:  # the cell's source and traceback, uncoloured
             plain = ANSI_ESCAPE.sub("", str(error))
             raise CellExecutionError(plain, error.ename, error.evalue) from None
+        finally:  # nbclient stops only the kernels it made; killed later, one skips atexit
+            if kernel is not None and kernel.has_kernel:
+                run_sync(kernel.shutdown_kernel)()
     return notebook
 
 

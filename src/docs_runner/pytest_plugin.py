@@ -24,7 +24,7 @@ from docs_runner.executors import EXECUTORS
 from docs_runner.normalise import project_directory
 from docs_runner.reader import Reader, ReaderError, this_reader
 from docs_runner.run import PageRun
-from throwaway_pg.postgres import PostgresError
+from throwaway_pg.postgres import PostgresError, goes_with_run
 from throwaway_pg.pytest_plugin import server_for
 from throwaway_pg.server import Server
 
@@ -174,6 +174,7 @@ def page_run(
         server.database() as url,
         contextlib.ExitStack() as more_databases,  # <!-- database: VARIABLE -->'s
         project_directory() as project,
+        goes_with_run(run_tmp.parent, project),
         tempfile.TemporaryDirectory(prefix="page-", dir=run_tmp) as tmp,
     ):
         told = dict(line.split("=", 1) for line in config.getini("docs_terminal_env"))

@@ -10,16 +10,11 @@ binaries they can run. Not root: this user, this environment's scripts, the inst
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
 import os
 import pwd
 import shutil
-import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -27,11 +22,11 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from docs_runner import venvs
 from docs_runner.normalise import PYTHON_PLACEHOLDER, VENV_PLACEHOLDER
 from throwaway_pg.postgres import pg_install, runnable_install, server_user
 
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
-CACHE = Path("/var/tmp")  # survives a reboot, unlike /dev/shm; not the user's to write
 
 
 class ReaderError(RuntimeError):
@@ -112,25 +107,12 @@ def _python_for(user: pwd.struct_passwd) -> tuple[str, str]:
 def _virtualenv(python: str) -> Path:
     """The reader's virtualenv: what this environment holds of the project's `pages` extra,
     at the versions installed here (not the project itself: its pytest plugins are not the
-    reader's), built once per Python and set of versions, in a folder only this user
-    writes to."""
-    wanted = sorted(_distributions())
-    key = hashlib.sha256("\0".join([python, *wanted]).encode()).hexdigest()
-    home = _home()
-    venv = home / f"venv-{key[:16]}"
-    with _locked(home / "lock"):  # two workers of one run build it once
-        if not (venv / "ready").is_file():
-            shutil.rmtree(venv, ignore_errors=True)
-            subprocess.run([python, "-m", "venv", venv], check=True, capture_output=True)
-            pip = [venv / "bin/python", "-m", "pip", "install", "-q", "--no-deps"]
-            built = subprocess.run(
-                [*pip, "--ignore-requires-python", *wanted], capture_output=True, text=True
-            )
-            if built.returncode != 0:
-                problem = built.stderr.strip().splitlines()[-1:] or ["pip failed"]
-                raise ReaderError(f"cannot build the reader's virtualenv: {problem[0]}")
-            (venv / "ready").touch()
-    return venv
+    reader's)."""
+    options = ["--no-deps", "--ignore-requires-python"]  # exactly these, as they are here
+    try:
+        return venvs.cached(python, sorted(_distributions()), options)
+    except venvs.VenvError as error:
+        raise ReaderError(f"cannot build the reader's virtualenv: {error}") from None
 
 
 PROJECT = "pg-docs-runner"
@@ -168,24 +150,7 @@ def _distributions() -> set[str]:
 
 def _pip_cache(user: pwd.struct_passwd) -> Path:
     """pip's cache for the reader: theirs to write, kept between runs; we never read it."""
-    cache = _home() / f"pip-cache-{user.pw_name}"
+    cache = venvs.home() / f"pip-cache-{user.pw_name}"
     cache.mkdir(exist_ok=True)
     os.chown(cache, user.pw_uid, user.pw_gid, follow_symlinks=False)
     return cache
-
-
-def _home() -> Path:
-    """Our folder in CACHE, written by this user alone."""
-    home = CACHE / f"docs-runner-{os.getuid()}"
-    home.mkdir(mode=0o755, exist_ok=True)
-    info = os.lstat(home)
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
-        raise ReaderError(f"{home} is not this user's alone: remove it (rm -rf {home})")
-    return home
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with open(path, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield

@@ -414,6 +414,19 @@ def run_directory() -> Iterator[Path]:
         os.close(lock)
 
 
+@contextlib.contextmanager
+def goes_with_run(run: Path, directory: Path) -> Iterator[None]:
+    """While the block runs, `directory` (made elsewhere: a page's project in /tmp, whose
+    path length matters) is removed with the run directory `run` if the run is killed."""
+    link = run / "outside" / directory.name
+    link.parent.mkdir(exist_ok=True)
+    link.symlink_to(directory)
+    try:
+        yield
+    finally:
+        link.unlink()
+
+
 def sweep_orphans() -> list[Path]:
     """Remove the clusters and run directories whose owner died without teardown (e.g.
     SIGKILL); returns them."""
@@ -432,6 +445,8 @@ def _remove_if_orphan(path: Path) -> bool:
         os.close(fd)
         return False  # its owner is alive
     _kill_postmaster(path / "data")
+    for link in (path / "outside").glob("*"):  # goes_with_run's: written by us alone
+        shutil.rmtree(os.readlink(link), ignore_errors=True)  # never follows a symlink
     shutil.rmtree(path, ignore_errors=True)
     os.close(fd)
     return True

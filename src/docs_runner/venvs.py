@@ -1,0 +1,78 @@
+"""Virtualenvs built once and kept between runs, named by what they hold: the reader's
+(reader.py) and any a test suite needs (a downloaded notebook's, a wheel's).
+
+They live in /var/tmp (kept across reboots, unlike /dev/shm), in a folder this user alone
+writes to and any user may read: the reader may be another user (nobody, when we are root).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import shutil
+import stat
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+CACHE = Path("/var/tmp")
+FORMAT = "1"  # how a virtualenv is built here: change it and none built before is reused
+UNUSED_DAYS = 14  # a virtualenv no run asked for in that long is removed (older pins)
+
+__all__ = ["VenvError", "cached", "home", "locked"]
+
+
+class VenvError(RuntimeError):
+    """A virtualenv could not be built; says why in one line."""
+
+
+def cached(python: str, packages: Sequence[str], pip_options: Sequence[str] = ()) -> Path:
+    """A virtualenv of `python` holding `packages` (pip requirements, pinned), installed with
+    `pip_options`: built on first use, then reused by every run asking for the same."""
+    parts = [FORMAT, python, *pip_options, *sorted(packages)]
+    key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+    folder = home()
+    venv = folder / f"venv-{key}"
+    with locked(folder / f"venv-{key}.lock"):  # two workers, or two runs, build it once
+        ready = venv / "ready"
+        if not ready.is_file():
+            _prune(folder)
+            shutil.rmtree(venv, ignore_errors=True)  # a build killed half-way
+            subprocess.run([python, "-m", "venv", venv], check=True, capture_output=True)
+            pip = [venv / "bin/python", "-m", "pip", "install", "-q", *pip_options]
+            built = subprocess.run([*pip, *packages], capture_output=True, text=True)
+            if built.returncode != 0:
+                said = built.stderr.strip().splitlines()[-1:] or ["pip failed"]
+                raise VenvError(f"cannot build a virtualenv with {' '.join(packages)}: {said[0]}")
+        ready.touch()  # when a run last used it
+    return venv
+
+
+def _prune(folder: Path) -> None:
+    """Remove the virtualenvs no run used in UNUSED_DAYS (built for pins since changed)."""
+    cutoff = time.time() - UNUSED_DAYS * 86400
+    for ready in folder.glob("venv-*/ready"):
+        if ready.stat().st_mtime < cutoff:
+            with locked(ready.parent.with_name(ready.parent.name + ".lock")):
+                shutil.rmtree(ready.parent, ignore_errors=True)
+
+
+def home() -> Path:
+    """Our folder in CACHE, written by this user alone (nothing there is trusted else)."""
+    folder = CACHE / f"docs-runner-{os.getuid()}"
+    folder.mkdir(mode=0o755, exist_ok=True)
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+        raise VenvError(f"{folder} is not this user's alone: remove it (rm -rf {folder})")
+    return folder
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (made if need be) until the block ends."""
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
