@@ -61,11 +61,11 @@ def rewrite_outputs(session: nox.Session, *args: str) -> None:
     session.run(
         "pytest",
         "docs",
-        "tests/test_notebooks.py",
-        "tests/test_docs_lint.py",
+        "tests/site/notebooks/test_notebooks.py",
+        "tests/site/test_docs_lint.py",
         "--update-docs",
         "--update-examples",  # pytest-examples formats the Python blocks
-        # What a reader's terminal shows, faster: tests/test_executors.py proves it the same.
+        # What a reader's terminal shows, faster: tests/harness/docs_runner/test_executors.py proves it the same.
         "--docs-executor=in-process",
         *args,
     )
@@ -131,7 +131,7 @@ def links(session: nox.Session) -> None:
     """Check the site's external links too (needs the network: not part of the tests).
 
     Internal links and anchors are checked offline by the tests (--strict and
-    tests/test_site.py)."""
+    tests/site/test_site.py)."""
     session.install("-e", ".[docs]", "linkchecker==10.6.0")
     session.run(*BUILD, "--strict", "--quiet")
     session.run("linkchecker", "--check-extern", "--verbose", "site/index.html")

@@ -44,7 +44,7 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
         ("enums/d9f1b3c5e7a8_retire_free_plan.py", VERSIONS),
     ],
     # squashing.md's models, beside the revisions they describe (not its squashed
-    # history, which replaces the tutorial's revisions: tests/test_example_migrations.py).
+    # history, which replaces the tutorial's revisions: tests/site/guides/test_testing.py).
     "squashing": [
         ("tutorial-next/d8f2a61c4b07_create_posts_table.py", VERSIONS),
         ("autogenerate/env.py", "migrations/env.py"),

@@ -166,7 +166,9 @@ def commands(server: Server, runs: int) -> tuple[float, float, bool]:
 def suite(naive: bool) -> float:
     """All pages and notebooks: the project's runner, or the naive baseline (a fresh
     cluster per page, one `alembic` subprocess per command, one process)."""
-    notebooks = "tests/test_notebooks.py::test_notebook_runs_and_its_outputs_are_current"
+    notebooks = (
+        "tests/site/notebooks/test_notebooks.py::test_notebook_runs_and_its_outputs_are_current"
+    )
     return timed(lambda: _pytest(["docs", notebooks, *(["--naive"] if naive else ["-n", "2"])]))
 
 
@@ -175,7 +177,9 @@ def matrix_combination() -> float:
     runs (every page, the notebook test file, results per page), here on the pins."""
     with tempfile.TemporaryDirectory() as tmp:
         results = f"--docs-results={Path(tmp) / 'results.json'}"
-        return timed(lambda: _pytest(["docs", "tests/test_notebooks.py", "-n", "2", results]))
+        return timed(
+            lambda: _pytest(["docs", "tests/site/notebooks/test_notebooks.py", "-n", "2", results])
+        )
 
 
 PAGE = "docs/tutorial/upgrade-and-downgrade.md"  # a typical page: 11 blocks, 4 checks
@@ -203,7 +207,9 @@ def whole_suite() -> dict[str, float | str]:
     that compares the committed table with these figures, which are not written yet. Its
     wall time, the CPU time of its processes, and its critical path: pages and test files
     each run on one worker (`--dist loadfile`), so the slowest file bounds the wall time."""
-    table_test = "tests/test_bench.py::test_the_committed_table_is_what_the_bench_wrote"
+    table_test = (
+        "tests/harness/tools/test_bench.py::test_the_committed_table_is_what_the_bench_wrote"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         junit = Path(tmp) / "suite.xml"
         before = resource.getrusage(resource.RUSAGE_CHILDREN)

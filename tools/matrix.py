@@ -104,7 +104,7 @@ def server_from(install: str) -> Iterator[str]:
 def run_pages(env: dict[str, str]) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         results = Path(tmp) / "results.json"
-        command = [sys.executable, "-m", "pytest", "docs", "tests/test_notebooks.py"]
+        command = [sys.executable, "-m", "pytest", "docs", "tests/site/notebooks/test_notebooks.py"]
         options = ["-n", "2", "-q", "-p", "no:cacheprovider", f"--docs-results={results}"]
         subprocess.run([*command, *options], cwd=ROOT, env=env, check=False)
         return json.loads(results.read_text())

@@ -58,9 +58,13 @@ RESULTS = ROOT / "docs" / "bench" / "mutation.json"
 # A .txt holding Markdown, like results.txt: a .md under docs/ would be a page outside the
 # nav, which `mkdocs build --strict` rejects. Include it with --8<-- "bench/mutation.txt".
 TABLE = ROOT / "docs" / "bench" / "mutation.txt"
-SELF_TEST = "tests/test_mutate.py"  # never part of a scope: it would run this driver again
+SELF_TEST = (
+    "tests/harness/tools/test_mutate.py"  # never part of a scope: it would run this driver again
+)
 # Re-runs every page: the pages a mutant affects are already in its scope.
-DESELECTED = ("tests/test_alembic_cli.py::test_whole_pages_pass_with_alembic_as_subprocesses",)
+DESELECTED = (
+    "tests/harness/alembic_docs/test_alembic_cli.py::test_whole_pages_pass_with_alembic_as_subprocesses",
+)
 RUN_TIMEOUT = 900  # seconds for one pytest run
 
 # What the runner documents as varying between runs (normalised, never compared), and the
@@ -939,7 +943,7 @@ class Run:
 
 
 def test_files(files: list[str]) -> list[str]:
-    return [p for p in files if re.fullmatch(r"tests/test_\w+\.py", p) and p != SELF_TEST]
+    return [p for p in files if re.fullmatch(r"tests/(?:\w+/)*test_\w+\.py", p) and p != SELF_TEST]
 
 
 def read(path: str, root: Path) -> str:
@@ -949,7 +953,7 @@ def read(path: str, root: Path) -> str:
 def scope(path: str, files: list[str], root: Path = ROOT) -> tuple[Run, ...]:
     """The pytest runs a mutant of `path` must fail: the cheapest first."""
     if path.startswith("notebooks/"):
-        return (Run(("tests/test_notebooks.py", "-k", Path(path).name)),)
+        return (Run(("tests/site/notebooks/test_notebooks.py", "-k", Path(path).name)),)
     if path.startswith("docs/"):
         tests = [t for t in test_files(files) if path in read(t, root)]
         return (Run((path, *with_deselected(tests))),)
@@ -990,7 +994,10 @@ def example_scope(path: str, files: list[str], root: Path) -> tuple[Run, ...]:
         if p.startswith("notebooks/") and p.endswith(".py") and mention.search(read(p, root))
     ]
     runs = [Run((*pages, *with_deselected(tests)))] if pages or tests else []
-    runs += [Run(("tests/test_notebooks.py", "-k", Path(p).stem + ".ipynb")) for p in notebooks]
+    runs += [
+        Run(("tests/site/notebooks/test_notebooks.py", "-k", Path(p).stem + ".ipynb"))
+        for p in notebooks
+    ]
     return tuple(runs)
 
 

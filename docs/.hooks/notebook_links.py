@@ -1,7 +1,7 @@
 """The notebooks offered for download link to the published site.
 
 A notebook's links are relative to its page (`../../guides/data-migration/`): on the site
-they work, and tests/test_site.py checks them offline, but in a downloaded notebook they
+they work, and tests/site/test_site.py checks them offline, but in a downloaded notebook they
 lead nowhere. The copy the site offers for download gets them absolute, from `site_url`
 (SITE_URL, which the Pages workflow sets to the site's address). Without a site_url, as
 in local builds, nothing is known to point at: the links stay as they are.

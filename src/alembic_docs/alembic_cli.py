@@ -3,7 +3,7 @@ terminal.
 
 In-process is much faster than a subprocess per command (`nox -s bench` measures by how
 much). Byte identity with the CLI on a terminal is proven by running pages both ways
-(tests/test_alembic_cli.py). What it takes:
+(tests/harness/alembic_docs/test_alembic_cli.py). What it takes:
   - stdout and stderr captured into one buffer, in order (env.py's logging writes to the
     sys.stderr of the moment it runs);
   - `Config(stdout=...)` passed explicitly: its default is bound at import;

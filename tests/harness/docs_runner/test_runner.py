@@ -1,0 +1,712 @@
+"""The page runner on small pages of its own: each way a page could lie is caught at its line.
+
+Every test writes a page into a scratch pytest project (with a copy of examples/tutorial/)
+and runs pytest on it, in this process (a subprocess each would cost about 2 s of imports).
+"""
+
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from docs_runner import provenance
+from tests.scratch_pages import GOOD, MISMATCH, page, run, write
+from throwaway_pg.server import Server
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_a_passing_page_runs_every_block_in_order(project: pytest.Pytester) -> None:
+    result = project.runpytest_inprocess("docs/good.md")
+    result.assert_outcomes(passed=7, skipped=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*executed documentation*",
+            "docs/good.md: 5 blocks and 0 database checks passed, 0 failed, 1 opted out",
+            "    not run: an illustration",
+        ]
+    )
+
+
+def test_the_summary_lists_only_the_pages_that_ran(project: pytest.Pytester) -> None:
+    result = project.runpytest_inprocess("docs/mismatch.md")
+    assert "an illustration" not in result.stdout.str()
+
+
+def test_a_mismatch_fails_with_a_diff_naming_page_and_line(project: pytest.Pytester) -> None:
+    result = project.runpytest_inprocess("docs/mismatch.md")
+    result.assert_outcomes(failed=3, passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "docs/mismatch.md:8: `echo hello` printed something else than the page shows",
+            "--- docs/mismatch.md:8 (shown on the page)",
+            "-goodbye",
+            "+hello",
+            "Rewrite shown outputs from a real run with: pytest --update-docs",  # the default
+            "*not run: the block at line 7 failed first*",  # later blocks depend on earlier ones
+        ]
+    )
+    assert "recorded with other versions" not in result.stdout.str()  # the recorded ones
+
+
+def test_update_rewrites_the_shown_output_in_place(project: pytest.Pytester) -> None:
+    path = project.path / "docs/mismatch.md"
+    before = path.read_text()
+    project.runpytest_inprocess("docs/mismatch.md", "--update-docs")
+    assert path.read_text() == before.replace("    goodbye\n", "    hello\n")  # tab indent kept
+    project.runpytest_inprocess("docs/mismatch.md").assert_outcomes(passed=4)
+
+
+def test_a_block_neither_run_nor_opted_out_fails(project: pytest.Pytester, recorded: str) -> None:
+    result = run(project, "# Forgotten\n```bash\necho forgotten\n```\n", recorded)
+    result.assert_outcomes(failed=2, passed=1)
+    result.stdout.fnmatch_lines(["*a `bash` block is not executed: opt it out with*"])
+
+
+def test_an_opt_out_needs_a_reason(project: pytest.Pytester) -> None:
+    write(project, "good", "<!-- norun: -->\n```text\nx\n```\n")
+    result = project.runpytest_inprocess("docs/good.md")
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*<!-- norun: --> needs a reason*"])
+
+
+def test_an_opted_out_block_may_include_a_file(project: pytest.Pytester) -> None:
+    """The site shows the included file: that is what the opt-out accounts for."""
+    shown = '# Shown\n<!-- norun: shown only -->\n```text\n--8<-- "{}"\n```\n'
+    write(project, "shown", shown.format("note.txt"))  # runs nothing: no provenance line
+    project.runpytest_inprocess("docs/shown.md").assert_outcomes(passed=2, skipped=1)
+    write(project, "gone", shown.format("gone.txt"))
+    result = project.runpytest_inprocess("docs/gone.md")
+    result.stdout.fnmatch_lines(["*examples/gone.txt does not exist*"])
+    assert result.ret != 0
+
+
+def test_a_file_block_must_come_from_examples(project: pytest.Pytester, recorded: str) -> None:
+    result = run(project, '# A file\n```python title="env.py"\nprint(1)\n```\n', recorded)
+    result.stdout.fnmatch_lines(['*file block "env.py" must include its file from examples/*'])
+    assert result.ret != 0
+
+
+def test_pages_run_in_parallel_on_separate_workers(project: pytest.Pytester, recorded: str) -> None:
+    for n in range(4):
+        write(project, f"copy{n}", page(GOOD, recorded))
+    result = project.runpytest_inprocess(
+        "-n", "2", "--dist", "loadfile", "docs/good.md", *(f"docs/copy{n}.md" for n in range(4))
+    )
+    result.assert_outcomes(passed=35, skipped=5)
+
+
+# -- revision ids --------------------------------------------------------------------------
+
+IDS = """
+# Ids
+
+<!-- project: tutorial -->
+
+```console
+$ alembic revision -m "second"
+  Generating /path/to/project/migrations/versions/aaaaaaaaaaaa_second.py ...  done
+$ alembic heads
+aaaaaaaaaaaa (head)
+$ alembic history
+1975ea83b712 -> aaaaaaaaaaaa (head), second
+<base> -> 1975ea83b712, create users table
+$ cat migrations/versions/aaaaaaaaaaaa_second.py | sed -n 3,4p
+Revision ID: aaaaaaaaaaaa
+Revises: 1975ea83b712
+```
+"""
+
+
+def test_a_generated_id_is_shown_as_the_page_shows_it(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    run(project, IDS, recorded).assert_outcomes(passed=4)
+
+
+def test_a_fixed_id_changed_throughout_the_page_fails_at_its_line(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """Ids from examples/ are compared literally: only a generated id is mapped."""
+    result = run(project, IDS.replace("1975ea83b712", "1975ea83b799"), recorded)
+    result.stdout.fnmatch_lines(
+        ["docs/page.md:12: `alembic history` printed something else*", "-1975ea83b799 -> *"]
+    )
+
+
+def test_two_generated_ids_cannot_share_a_shown_id(project: pytest.Pytester, recorded: str) -> None:
+    twice = """
+    # Two revisions shown with one id
+
+    <!-- project: tutorial -->
+
+    ```console
+    $ alembic revision -m "b"
+      Generating /path/to/project/migrations/versions/bbbbbbbbbbbb_b.py ...  done
+    $ alembic revision -m "c"
+      Generating /path/to/project/migrations/versions/bbbbbbbbbbbb_c.py ...  done
+    ```
+    """
+    result = run(project, twice, recorded)
+    result.stdout.fnmatch_lines(["-*bbbbbbbbbbbb_c.py*", "+*_c.py ...  done"])
+    assert result.ret != 0
+
+
+# -- elisions ------------------------------------------------------------------------------
+
+TRACEBACK = """
+# A traceback
+
+```console
+$ python3 -c 'import json; json.loads("x")'  # fails (exit status 1)
+Traceback (most recent call last):
+...
+json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)
+```
+"""
+
+
+def test_a_traceback_s_frames_may_be_elided(project: pytest.Pytester, recorded: str) -> None:
+    run(project, TRACEBACK, recorded).assert_outcomes(passed=3)
+
+
+def test_an_elision_outside_a_traceback_fails(project: pytest.Pytester, recorded: str) -> None:
+    text = "# Elided\n```console\n$ printf 'a\\nb\\nc\\n'\na\n...\nc\n```\n"
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(["*`...` stands only for a traceback's frames*"])
+    assert result.ret != 0
+
+
+def test_the_traceback_header_is_always_compared(project: pytest.Pytester, recorded: str) -> None:
+    result = run(project, TRACEBACK.replace("Traceback (most recent call last):\n", ""), recorded)
+    result.stdout.fnmatch_lines(["*`...` stands only for a traceback's frames*"])
+
+
+def test_update_keeps_the_page_s_elisions(project: pytest.Pytester, recorded: str) -> None:
+    path = write(project, "page", page(TRACEBACK, recorded))
+    before = path.read_text()
+    path.write_text(before.replace("(char 0)", "(char 9)"))
+    project.runpytest_inprocess("docs/page.md", "--update-docs")
+    assert path.read_text() == before
+
+
+# -- exit statuses -------------------------------------------------------------------------
+
+
+def test_an_unannounced_failure_fails_the_page(project: pytest.Pytester, recorded: str) -> None:
+    result = run(project, "# Silent\n```console\n$ echo same; false\nsame\n```\n", recorded)
+    result.stdout.fnmatch_lines(
+        ["*`echo same; false` exited with status 1; the page does not mark it as failing"]
+    )
+
+
+def test_a_failure_the_page_announces_passes(project: pytest.Pytester, recorded: str) -> None:
+    text = "# Loud\n```console\n$ exit 3  # fails (exit status 3)\n```\n"
+    run(project, text, recorded).assert_outcomes(passed=3)
+    result = run(project, text.replace("status 3", "status 4"), recorded)
+    result.stdout.fnmatch_lines(["*exited with status 3; the page says it fails with 4"])
+
+
+def test_a_failing_pipeline_is_not_hidden_by_its_last_command(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    result = run(project, "# Piped\n```console\n$ false | cat\n```\n", recorded)
+    result.stdout.fnmatch_lines(["*`false | cat` exited with status 1*"])
+
+
+HALF_DONE = """
+# A migration that commits part of its work, then fails
+
+<!-- project: tutorial -->
+
+```python title="migrations/versions/b1_half.py"
+--8<-- "half.py"
+```
+
+```console
+$ alembic upgrade head{marker}
+$ psql "$DATABASE_URL" -tA -c 'SELECT count(*) FROM attempts'
+```
+"""
+HALF = """from alembic import op
+
+revision, down_revision, branch_labels, depends_on = "b1", "1975ea83b712", None, None
+
+
+def upgrade():
+    with op.get_context().autocommit_block():
+        op.execute("CREATE TABLE IF NOT EXISTS attempts (n int)")
+        op.execute("INSERT INTO attempts VALUES (1)")
+    op.execute("SELECT 1/0")
+"""
+
+
+@pytest.mark.parametrize("marker", ["  # fails (exit status 1)", ""])
+def test_a_failed_command_is_never_run_twice(
+    project: pytest.Pytester, recorded: str, marker: str
+) -> None:
+    """Marked as failing (run as the real CLI) or not (it raises in-process), a command
+    that committed part of its work before failing runs once: the page shows one attempt."""
+    (project.path / "examples/half.py").write_text(HALF)
+    run(project, HALF_DONE.format(marker=marker), recorded, "--update-docs")
+    shown = (project.path / "docs/page.md").read_text()
+    assert "  # fails (exit status 1)\n" in shown
+    assert shown.endswith("SELECT count(*) FROM attempts'\n1\n```\n")
+
+
+# -- shown files ---------------------------------------------------------------------------
+
+UNREAD = """
+# A file nobody reads
+
+```text title="notes/note.txt"
+--8<-- "note.txt"
+```
+
+```console
+$ echo done
+done
+```
+"""
+
+
+def test_a_shown_file_nothing_reads_fails(project: pytest.Pytester, recorded: str) -> None:
+    result = run(project, UNREAD, recorded)
+    result.stdout.fnmatch_lines(
+        ["docs/page.md:5: `notes/note.txt` was written here, but no later step read*"]
+    )
+    text = UNREAD.replace("$ echo done\ndone", "$ cat notes/note.txt\na note")
+    run(project, text, recorded).assert_outcomes(passed=4)
+
+
+def test_a_database_check_does_not_count_as_reading(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    project.makeconftest(
+        "from docs_runner import check\n"
+        "@check('reads-the-note')\n"
+        "def reads(run):\n"
+        "    (run.project / 'notes/note.txt').read_text()\n"
+    )
+    text = UNREAD.replace("```console", "<!-- check: reads-the-note -->\n\n```console")
+    run(project, text, recorded).stdout.fnmatch_lines(["*`notes/note.txt` was written here*"])
+
+
+HIGHLIGHTED = """
+# A changed file
+
+```text title="notes/note.txt"
+--8<-- "note.txt"
+```
+
+```text title="notes/note.txt" hl_lines="2"
+--8<-- "note-v2.txt"
+```
+
+```console
+$ cat notes/note.txt
+a note
+and a second line
+```
+"""
+
+
+def test_hl_lines_must_mark_exactly_the_changed_lines(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    (project.path / "examples/note-v2.txt").write_text("a note\nand a second line\n")
+    # The first note is replaced before anything read it.
+    result = run(project, HIGHLIGHTED, recorded)
+    result.stdout.fnmatch_lines(["docs/page.md:5: `notes/note.txt` was written here*"])
+    result = run(project, HIGHLIGHTED.replace('hl_lines="2"', 'hl_lines="1"'), recorded)
+    result.stdout.fnmatch_lines(
+        ['*hl_lines="1" does not mark the changed lines: unchanged but highlighted [[]1[]]*']
+    )
+
+
+def test_hl_lines_need_a_file_to_change(project: pytest.Pytester, recorded: str) -> None:
+    text = '# New\n```text title="n.txt" hl_lines="1"\n--8<-- "note.txt"\n```\n'
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(["*hl_lines marks changes, but there is no file here*"])
+
+
+# -- timestamps ----------------------------------------------------------------------------
+
+DATES = """
+# Dates
+
+<!-- project: tutorial -->
+
+```console
+$ alembic revision -m "new" --rev-id cccccccccccc | sed 's/^ *Gen.*/generated/'
+generated
+$ grep "Create Date" migrations/versions/cccccccccccc_new.py
+Create Date: 2020-01-01 00:00:00.000000
+$ grep "Create Date" migrations/versions/1975ea83b712_create_users_table.py
+Create Date: 2026-11-20 10:00:00.000000
+```
+"""
+
+
+def test_only_a_timestamp_this_run_produced_is_masked(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    committed = (ROOT / "examples/tutorial/migrations/versions").glob("1975*.py")
+    stamp = next(line for line in next(committed).read_text().splitlines() if "Create" in line)
+    text = DATES.replace("Create Date: 2026-11-20 10:00:00.000000", stamp)
+    run(project, text, recorded).assert_outcomes(passed=4)
+    result = run(project, DATES, recorded)  # a committed file's date is compared literally
+    result.stdout.fnmatch_lines(["-Create Date: 2026-11-20 10:00:00.000000"])
+
+
+# -- provenance ----------------------------------------------------------------------------
+
+
+def test_a_page_without_provenance_fails_and_update_adds_it(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    path = project.path / "docs/good.md"
+    path.write_text(textwrap.dedent(GOOD).lstrip())
+    result = project.runpytest_inprocess("docs/good.md")
+    result.stdout.fnmatch_lines(["*docs/good.md: no provenance line; `pytest --update-docs` adds*"])
+    project.runpytest_inprocess("docs/good.md", "--update-docs")
+    assert path.read_text().splitlines()[:3] == ["# A page that passes", "", recorded]
+    project.runpytest_inprocess("docs/good.md").assert_outcomes(passed=7, skipped=1)
+
+
+def test_on_other_versions_only_the_blocks_that_differ_fail(
+    project: pytest.Pytester, postgres_server: Server, pytestconfig: pytest.Config
+) -> None:
+    """A run on other versions (a reader's server, say) passes the pages that show what it
+    ran, fails each block that differs with what readers of those versions see, runs the
+    blocks after it, lists the pages, and never offers to rewrite them from that run (nor
+    holds them to the manifest, which describes the recorded versions' run)."""
+    used = provenance.versions(postgres_server.admin_url, pytestconfig.hook)
+    older = {**used, "Alembic": "0.9.1", "PostgreSQL": "15.18"}  # the others the same
+    for name, text in {"good": GOOD, "mismatch": MISMATCH}.items():
+        write(project, name, page(text, provenance.line(older)))
+    project.makeini(  # a manifest with no entries: no page's end fails for it
+        "[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest = docs/verification.json\n"
+    )
+    result = project.runpytest_inprocess("docs/good.md", "docs/mismatch.md")
+    other = (
+        f"this run used Alembic {used['Alembic']} and PostgreSQL {used['PostgreSQL']}; "
+        "the outputs were recorded with Alembic 0.9.1 and PostgreSQL 15.18"
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "docs/mismatch.md:8: `echo hello` printed something else than the page shows",
+            "+hello",
+            f"T{other[1:]}: a difference is what readers with those versions see.",
+            "*= recorded with other versions =*",
+            f"docs/good.md: {other}: every block passes",
+            f"docs/mismatch.md: {other}: other output at line 7",  # `echo after` ran too
+            "A difference is what readers with those versions see; the pages stay as recorded.",
+        ]
+    )
+    assert "--update-docs" not in result.stdout.str()
+    assert "ewrite" not in result.stdout.str()
+    result.assert_outcomes(failed=1, passed=10, skipped=1)
+
+
+def test_a_block_for_other_versions_runs_only_on_them(
+    project: pytest.Pytester, recorded: str, postgres_server: Server, pytestconfig: pytest.Config
+) -> None:
+    """`<!-- versions: ... -->` before a fence (in a content tab beside the recorded one):
+    checked on the versions it names, a skip saying so on others."""
+    psql = provenance.versions(postgres_server.admin_url, pytestconfig.hook)["psql"]
+    text = """
+    # Two tabs
+
+    === "This psql"
+
+        <!-- versions: psql==VERSION -->
+        ```console
+        $ echo this
+        this
+        ```
+
+    === "Older psql"
+
+        <!-- versions: psql<10 -->
+        ```console
+        $ echo this
+        what psql 9 would print
+        ```
+    """.replace("VERSION", psql)
+    result = run(project, text, recorded)
+    result.assert_outcomes(passed=3, skipped=1)
+    result.stdout.fnmatch_lines([f"    for psql<10; this run used psql {psql}"])
+    mistyped = run(project, text.replace("psql<10", "psql 9"), recorded)
+    mistyped.stdout.fnmatch_lines(["*<!-- versions: psql 9 -->: expected e.g. psql<18*"])
+
+
+def test_update_keeps_the_date_when_the_versions_are_the_same(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    path = project.path / "docs/good.md"
+    path.write_text(path.read_text().replace(recorded[20:30], "2020-01-02"))
+    before = path.read_text()
+    project.runpytest_inprocess("docs/good.md", "--update-docs")
+    assert path.read_text() == before
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "Outputs recorded on 2020-01-01 with Alembic 1.0.0, SQLAlchemy 1, psycopg2 1 and "
+        "PostgreSQL 9.6.",  # a second line
+        "Verified on 2020-01-01 with everything.",  # a line of another shape
+        "This page runs on PostgreSQL 16.2.",  # a free version claim
+        "Tested with Alembic 1.20.",
+    ],
+)
+def test_prose_makes_no_version_claim(project: pytest.Pytester, recorded: str, prose: str) -> None:
+    result = run(project, GOOD.replace('=== "A tab"', f'{prose}\n\n=== "A tab"'), recorded)
+    result.stdout.fnmatch_lines(["*docs/page.md: *"])
+    result.assert_outcomes(failed=1, passed=6, skipped=1)
+
+
+def test_pages_see_a_readers_terminal_even_on_ci(
+    project: pytest.Pytester, recorded: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI runners set CI, which makes pytest print un-shortened summaries: a page's nested
+    pytest would show what no reader sees. Pages get DATABASE_URL, never CI; nor
+    PYTHONDONTWRITEBYTECODE, without which `ls migrations/versions` shows `__pycache__`."""
+    text = """
+    # A page that looks at its environment
+
+    ```console
+    $ echo "CI=${CI-unset} ADDOPTS=${PYTEST_ADDOPTS-unset} URL=${DATABASE_URL:+set}"
+    CI=unset ADDOPTS=unset URL=set
+    $ echo "${PYTHONDONTWRITEBYTECODE-unset}"
+    unset
+    ```
+    """
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")  # set here; a reader's Python writes
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:cacheprovider")
+    run(project, text, recorded).assert_outcomes(passed=3)
+
+
+# -- what the site renders, and the manifest -----------------------------------------------
+
+
+def test_an_indented_code_block_fails(project: pytest.Pytester, recorded: str) -> None:
+    """The site renders it as code; no runner would ever see it."""
+    text = GOOD + "\nIn a terminal:\n\n    $ alembic current\n    1975ea83b712 (head)\n"
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(
+        ["*the site renders a code block the runner did not run or opt out (block 7*"]
+    )
+
+
+def test_an_include_outside_a_fence_fails(project: pytest.Pytester, recorded: str) -> None:
+    result = run(project, GOOD + '\n--8<-- "note.txt"\n', recorded)
+    result.stdout.fnmatch_lines(['*`--8<-- "note.txt"` outside a fence includes content*'])
+
+
+def test_a_page_must_agree_with_its_manifest_entry(project: pytest.Pytester, recorded: str) -> None:
+    project.makeini(
+        "[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest = docs/verification.json\n"
+    )
+    project.runpytest_inprocess("docs/good.md").stdout.fnmatch_lines(
+        ["*no entry for docs/good.md in verification.json*"]
+    )
+    project.runpytest_inprocess("docs/good.md", "--update-docs")
+    assert '"an illustration"' in (project.path / "docs/verification.json").read_text()
+    assert "| `docs/good.md` | 3 |" in (project.path / "docs/verification.txt").read_text()
+    project.runpytest_inprocess("docs/good.md").assert_outcomes(passed=7, skipped=1)
+    path = project.path / "docs/good.md"
+    committed = path.read_text()
+    path.write_text(committed.replace("an illustration", "too slow"))
+    result = project.runpytest_inprocess("docs/good.md")
+    result.stdout.fnmatch_lines(
+        ["*opt-outs: verification.json says *'an illustration'*, this run found *'too slow'*"]
+    )
+    path.write_text(committed.replace(recorded[20:30], "2020-01-02"))  # the date alone
+    result = project.runpytest_inprocess("docs/good.md")
+    result.stdout.fnmatch_lines(
+        ["*recorded: verification.json says *, this run found '2020-01-02'*"]
+    )
+
+
+def test_a_run_that_leaves_a_file_in_the_repository_fails(project: pytest.Pytester) -> None:
+    """Files that were there before the run, and ignored ones, are not its leftovers."""
+    subprocess.run(["git", "init", "-q"], cwd=project.path, check=True)
+    (project.path / ".gitignore").write_text("ignored/\n")
+    project.makepyfile(
+        test_writes="""
+        def test_writes(pytestconfig):
+            (pytestconfig.rootpath / "leftover.txt").write_text("")
+            (pytestconfig.rootpath / "ignored").mkdir(exist_ok=True)
+            (pytestconfig.rootpath / "ignored/file.txt").write_text("")
+        """
+    )
+    result = project.runpytest_inprocess("test_writes.py")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "*= files this run left in the repository =*",
+            "leftover.txt",
+            "Tests write in temporary directories, never in the repository.",
+        ]
+    )
+    assert "ignored/file.txt" not in result.stdout.str()
+    again = project.runpytest_inprocess("test_writes.py")  # leftover.txt was there before
+    assert again.ret == pytest.ExitCode.OK
+
+
+def test_where_pages_and_examples_live_and_the_update_command_are_settings(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """Another project's layout: pages in guide/, included files in files/, and its own
+    command for rewriting outputs in every hint."""
+    (project.path / "docs").rename(project.path / "guide")
+    (project.path / "examples").rename(project.path / "files")
+    site = project.path / "mkdocs.yml"  # where the site finds them too
+    layout = site.read_text().replace("base_path: [examples, docs]", "base_path: [files, guide]")
+    assert "[files, guide]" in layout
+    site.write_text(f"docs_dir: guide\n{layout}")
+    project.makeini(
+        "[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest =\ndocs_dir = guide\n"
+        "docs_examples = files\ndocs_update_command = make docs-update\n"
+    )
+    project.runpytest_inprocess("guide/good.md").assert_outcomes(passed=7, skipped=1)
+    result = project.runpytest_inprocess("guide/mismatch.md")
+    result.assert_outcomes(failed=3, passed=1)
+    result.stdout.fnmatch_lines(["Rewrite shown outputs from a real run with: make docs-update"])
+    assert project.runpytest_inprocess("docs/good.md").ret == pytest.ExitCode.USAGE_ERROR
+
+
+ANOTHER_DATABASE = """
+# Two databases
+
+<!-- database: REPORTING_DATABASE_URL -->
+
+```console
+$ psql "$REPORTING_DATABASE_URL" -Atc "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+0
+$ test "$REPORTING_DATABASE_URL" != "$DATABASE_URL" && echo another
+another
+$ psql "$REPORTING_DATABASE_URL" -c "CREATE TABLE events (id int)"
+CREATE TABLE
+$ false
+```
+"""
+
+
+def test_a_page_gets_another_database_dropped_with_its_own(
+    project: pytest.Pytester, recorded: str, postgres_server: Server
+) -> None:
+    """`<!-- database: VARIABLE -->`: a fresh database in that variable, gone after the page
+    (which fails at its last line here: teardown does not depend on the page passing)."""
+    before = scratch_databases(postgres_server)
+    result = run(project, ANOTHER_DATABASE, recorded)
+    result.assert_outcomes(failed=2, passed=2)  # the console block and the page's end
+    result.stdout.fnmatch_lines(["*`false` exited with status 1*"])
+    assert scratch_databases(postgres_server) == before
+    bad = run(
+        project, ANOTHER_DATABASE.replace("REPORTING_DATABASE_URL -->", "reporting -->"), recorded
+    )
+    bad.stdout.fnmatch_lines(["*<!-- database: reporting -->: expected a variable name*"])
+
+
+def scratch_databases(server: Server) -> set[str]:
+    from throwaway_pg import driver
+
+    with driver.connect(server.admin_url) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database")
+        return {name for (name,) in cursor.fetchall()}
+
+
+# -- executors -------------------------------------------------------------------------------
+
+
+TERMINAL = """
+# On a terminal
+
+```console
+$ test -t 0 && test -t 1 && stty size
+24 80
+$ printf 'a\\tb\\n'
+a       b
+$ printf '\\033[1;31mred\\033[0m\\n'
+red
+$ printf '50%%\\r100%%\\n'
+100%
+```
+"""
+
+
+@pytest.mark.parametrize("executor", ["terminal", "in-process"])
+def test_lines_run_on_a_terminal_as_a_reader_sees_it(
+    project: pytest.Pytester, recorded: str, executor: str
+) -> None:
+    """80 columns by 24 rows; tabs at their stops, no colour, a carriage return's overwrite."""
+    result = run(project, TERMINAL, recorded, f"--docs-executor={executor}")
+    result.assert_outcomes(passed=3)
+
+
+def test_a_line_that_runs_too_long_is_killed_and_fails_naming_itself(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    text = "# Slow\n\n```console\n$ echo started; sleep 30\nstarted\n```\n"
+    result = run(project, text, recorded, "-o", "docs_command_timeout=1")
+    result.assert_outcomes(failed=2, passed=1)  # the block, and the page's end after it
+    result.stdout.fnmatch_lines(
+        ["docs/page.md:6: `echo started; sleep 30` ran longer than 1 s; killed. It printed:"]
+    )
+    assert result.duration < 20
+
+
+def test_a_python_block_that_runs_too_long_is_killed_and_fails_naming_itself(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    text = "# Slow\n\n```python\nimport time\nprint('started')\ntime.sleep(30)\n```\n"
+    result = run(project, text, recorded, "-o", "docs_command_timeout=1")
+    result.assert_outcomes(failed=2, passed=1)  # the block, and the page's end after it
+    result.stdout.fnmatch_lines(
+        ["docs/page.md:5: the python block ran longer than 1 s; killed. It printed:", "started"]
+    )
+    assert result.duration < 20
+
+
+def test_a_python_block_that_raises_fails_with_its_traceback(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    text = "# Raises\n\n```python\nprint('before')\n1 / 0\n```\n"
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(
+        ["*docs/page.md:5: the python block raised:*", "before", "*ZeroDivisionError*"]
+    )
+
+
+def test_a_profile_adds_a_kind_of_block(project: pytest.Pytester, recorded: str) -> None:
+    project.makeconftest(
+        "from dataclasses import dataclass\n"
+        "from docs_runner.blocks.base import Block\n"
+        "from docs_runner import Failure\n"
+        "@dataclass\n"
+        "class Shout(Block):\n"
+        "    fence: object\n"
+        "    summary = 'block'\n"
+        "    columns = {'shouted': 'shouted'}\n"
+        "    @classmethod\n"
+        "    def claims(cls, fence): return fence.language == 'shout'\n"
+        "    @classmethod\n"
+        "    def from_fence(cls, fence): return cls(fence)\n"
+        "    def evaluate(self, run):\n"
+        "        run.record.shown(self.fence.source, ['shouted'])\n"
+        "        quiet = self.fence.source != self.fence.source.upper()\n"
+        "        return Failure('not shouted') if quiet else None\n"
+        "def pytest_docs_block_kinds():\n"
+        "    return [Shout]\n"
+    )
+    loud = run(project, "# Loud\n\n```shout\nHELLO\n```\n", recorded)
+    loud.assert_outcomes(passed=3)
+    loud.stdout.fnmatch_lines(["| Page | shouted |*", "| `docs/page.md` | 1 | 0 |*"])
+    run(project, "# Quiet\n\n```shout\nhello\n```\n", recorded).stdout.fnmatch_lines(
+        ["*not shouted*"]
+    )

@@ -1,0 +1,118 @@
+"""`nox -s db`: the throwaway server a reader follows the pages with, in their terminal."""
+
+import ast
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from tests.inner_run import interruptible, sigint_ignored
+from throwaway_pg.server import URL_VARIABLE, libpq_url
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def nox_db_command() -> list[str]:
+    """What `nox -s db` runs, before the reader's own arguments (`-- reporting`)."""
+    noxfile = ast.parse((ROOT / "noxfile.py").read_text())
+    [session] = [f for f in noxfile.body if isinstance(f, ast.FunctionDef) and f.name == "db"]
+    [run] = [
+        call
+        for call in ast.walk(session)
+        if isinstance(call, ast.Call) and getattr(call.func, "attr", "") == "run"
+    ]
+    *command, posargs = run.args
+    assert ast.unparse(posargs) == "*session.posargs"
+    return [ast.literal_eval(arg) for arg in command]
+
+
+def test_nox_db_runs_the_module_on_a_database_named_tutorial() -> None:
+    """The pages' `createdb tutorial` and `nox -s db` give readers the same database name."""
+    assert nox_db_command() == ["python", "-m", "throwaway_pg", "--database", "tutorial"]
+
+
+@pytest.mark.parametrize(
+    ("stop", "args", "more"),
+    [
+        (signal.SIGINT, nox_db_command()[3:], []),
+        (signal.SIGTERM, [*nox_db_command()[3:], "reporting"], ["reporting"]),
+        (signal.SIGINT, [], []),  # outside the site: a generic name
+    ],
+    ids=["nox-s-db", "nox-s-db-reporting", "default"],
+)
+def test_it_prints_what_to_paste_and_removes_the_server(
+    stop: signal.Signals, args: list[str], more: list[str]
+) -> None:
+    main_database = "tutorial" if args else "app"
+    with sigint_ignored():  # as in a suite started by nohup: Ctrl-C must still stop it
+        db = subprocess.Popen(
+            [sys.executable, "-m", "throwaway_pg", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={k: v for k, v in os.environ.items() if k != URL_VARIABLE},
+            preexec_fn=interruptible,
+        )
+    try:
+        lines = [db.stdout.readline() for _ in range(4 + len(more))]
+        assert lines[0].startswith("db: a throwaway PostgreSQL "), lines
+        url = lines[1].removeprefix("export DATABASE_URL='").removesuffix("'\n")
+        path = lines[2].removeprefix('export PATH="').removesuffix(':$PATH"\n')
+        databases = {main_database: url}
+        for name, line in zip(more, lines[3:], strict=False):
+            prefix = f"export {name.upper()}_DATABASE_URL='"
+            assert line.startswith(prefix), line
+            databases[name] = line.removeprefix(prefix).removesuffix("'\n")
+        assert lines[-1] == "db: Ctrl-C stops the server and removes it\n"
+        # What the reader pastes works: the databases are empty, and the psql on PATH runs.
+        for name, database_url in databases.items():
+            with psycopg2.connect(libpq_url(database_url)) as conn, conn.cursor() as cursor:
+                cursor.execute(
+                    "SELECT current_database(), count(*) FROM pg_tables WHERE schemaname = 'public'"
+                )
+                assert cursor.fetchone() == (name, 0)
+        psql = subprocess.run(
+            [Path(path) / "psql", url, "-tAc", "SELECT 1"], capture_output=True, text=True
+        )
+        assert psql.stdout == "1\n", psql.stderr
+        db.send_signal(stop)
+        output, _ = db.communicate(timeout=30)
+    finally:
+        db.kill()
+    assert db.returncode == 0
+    assert output == "db: server stopped, its files removed\n"
+    with pytest.raises(psycopg2.OperationalError):
+        psycopg2.connect(libpq_url(url), connect_timeout=2)
+    assert not Path(url.split("host=")[1]).exists()  # the socket's directory went with it
+
+
+def test_a_bad_database_name_is_one_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "throwaway_pg", "Reporting-DB"], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "python -m throwaway_pg: error: argument NAME: "
+        "'Reporting-DB': expected a lowercase name like reporting"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--database", "postgres"], "argument --database: 'postgres' is the server's own"),
+        (["--database", "tutorial", "tutorial"], "argument NAME: each database is named once"),
+        (["reporting", "reporting"], "argument NAME: each database is named once"),
+    ],
+)
+def test_a_database_name_it_cannot_create_is_one_line(args: list[str], error: str) -> None:
+    """Refused before any server starts, not a traceback from CREATE DATABASE."""
+    result = subprocess.run(
+        [sys.executable, "-m", "throwaway_pg", *args], capture_output=True, text=True
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines()[-1].startswith(f"python -m throwaway_pg: error: {error}")

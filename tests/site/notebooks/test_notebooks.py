@@ -1,0 +1,330 @@
+"""Every notebook runs on its own fresh database, shows its real outputs, and stays paired
+with its reviewable text file (jupytext)."""
+
+import datetime
+import os
+import shutil
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+from nbclient.exceptions import CellExecutionError
+from nbformat import NotebookNode
+
+from docs_runner import manifest, notebooks, provenance
+from docs_runner.pytest_plugin import manifest_path
+from docs_runner.rendered import code_blocks
+from docs_runner.shell import reader_env
+from tests.site_tree import nav_pages
+from tests.site_tree import notebooks as notebooks_in_the_tree
+
+ROOT = Path(__file__).resolve().parents[3]
+NOTEBOOKS = notebooks_in_the_tree()
+EXAMPLES = ROOT / "examples"
+
+
+def test_every_notebook_is_in_the_nav_and_tested_here() -> None:
+    in_nav = {page for page in nav_pages() if page.endswith(".ipynb")}
+    assert NOTEBOOKS and {f"notebooks/{path.name}" for path in NOTEBOOKS} == in_nav
+
+
+def first_code_cell(path: Path) -> str:
+    notebook = nbformat.read(path, as_version=4)
+    return next(cell.source for cell in notebook.cells if cell.cell_type == "code")
+
+
+def test_every_notebook_starts_with_the_same_setup_cell() -> None:
+    """Downloaded, a notebook sets itself up; the cell that does it is written once (the
+    test of downloaded notebooks runs it alone, for its errors)."""
+    first, *others = [first_code_cell(path) for path in NOTEBOOKS]
+    assert "import _scratch as scratch" in first  # notebooks/_scratch.py, beside them
+    assert all(other == first for other in others)
+
+
+@pytest.mark.parametrize("helper", [True, False], ids=["beside-it", "downloaded"])
+def test_the_first_cell_uses_the_helper_beside_the_notebook(
+    helper: bool, database_url: str, tmp_path: Path
+) -> None:
+    """From the repository, the helper (notebooks/_scratch.py) makes a new database on the
+    server DATABASE_URL names and enters a new project; without it, the cell uses the
+    database as it is. Either way the rest of the notebook runs the same: this tells them
+    apart."""
+    setup = nbformat.v4.new_code_cell(first_code_cell(NOTEBOOKS[0]))
+    check = nbformat.v4.new_code_cell(
+        f"assert (scratch is not None) is {helper}\n"
+        f"assert (os.environ['DATABASE_URL'] != {str(database_url)!r}) is {helper}\n"
+        "assert os.path.basename(os.getcwd()).startswith('alembic-notebook-')"
+    )
+    path = tmp_path / "notebook.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[setup, check]), path)
+    if helper:
+        shutil.copy(ROOT / "notebooks/_scratch.py", tmp_path)
+    notebooks.execute(path, reader_env(database_url))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_the_files_a_notebook_writes_are_the_examples(
+    path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A downloaded notebook carries the files it writes (`%%writefile` cells); examples/
+    stays their one source of truth: each copy is the file its `example` metadata names.
+    Edit the file in examples/, then `nox -s update` rewrites the copies."""
+    notebook = nbformat.read(path, as_version=4)
+    assert notebooks.copies(notebook), f"{path.name} writes no file from examples/"
+    if request.config.getoption("update_docs") and notebooks.copy_examples(notebook, EXAMPLES):
+        nbformat.write(notebook, path)  # before the run below, which records their outputs
+        jupytext.write(notebook, path.with_suffix(".py"), fmt="py:percent")
+    failures = notebooks.stale_copies(path.name, notebook, EXAMPLES)
+    assert not failures, "\n\n".join(failures) + "\nRewrite them with: nox -s update"
+
+
+def test_a_copy_that_differs_from_its_example_is_reported() -> None:
+    notebook = nbformat.read(ROOT / "notebooks/tutorial.ipynb", as_version=4)
+    copy = notebooks.copies(notebook)[0]
+    copy.cell.source = copy.cell.source.replace("psycopg2", "psycopg", 1)
+    [failure] = notebooks.stale_copies("tutorial.ipynb", notebook, EXAMPLES)
+    assert failure.startswith("tutorial.ipynb: the cell writing migrations/env.py:\n")
+    line = '    """DATABASE_URL, ready for SQLAlchemy with the psycopg2 driver."""'
+    assert f"\n-{line}\n+{line.replace('psycopg2', 'psycopg')}\n" in failure
+    assert notebooks.copy_examples(notebook, EXAMPLES)
+    assert notebooks.stale_copies("tutorial.ipynb", notebook, EXAMPLES) == []
+
+
+def test_a_cell_writing_a_file_must_name_its_example() -> None:
+    cell = nbformat.v4.new_code_cell("%%writefile migrations/env.py\nimport os")
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    assert notebooks.stale_copies("n.ipynb", notebook, EXAMPLES) == [
+        "n.ipynb: the cell writing migrations/env.py needs both `%%writefile PATH` and "
+        "`example` metadata"
+    ]
+    cell.metadata["example"] = "tutorial/migrations/nowhere.py"
+    [failure] = notebooks.stale_copies("n.ipynb", notebook, EXAMPLES)
+    assert failure.endswith("copies examples/tutorial/migrations/nowhere.py, which does not exist")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_notebook_is_paired_with_its_text_file(path: Path) -> None:
+    """Edit either file, then `jupytext --sync notebooks/*.ipynb` (or `nox -s update`)."""
+    text = jupytext.read(path.with_suffix(".py"))
+    notebook = nbformat.read(path, as_version=4)
+    assert [(c.cell_type, c.source) for c in text.cells] == [
+        (c.cell_type, c.source) for c in notebook.cells
+    ], f"{path.name} and {path.with_suffix('.py').name} are out of sync"
+
+
+def run_twice(path: Path, folder: Path, env: dict[str, str]) -> tuple[NotebookNode, ...]:
+    """The notebook run twice from the top in one kernel, as (first run, second run): a
+    reader re-runs a notebook without restarting its kernel. Each has the notebook's
+    metadata, so the first can be written back (update)."""
+    twice = nbformat.read(path, as_version=4)
+    once = len(twice.cells)
+    again = [nbformat.from_dict({**cell, "id": f"again-{n}"}) for n, cell in enumerate(twice.cells)]
+    twice.cells = twice.cells + again
+    copy = folder / path.name
+    nbformat.write(twice, copy)
+    shutil.copy(path.parent / "_scratch.py", folder)  # beside it, as in the repository
+    executed = notebooks.execute(copy, env)
+    halves = (executed.cells[:once], executed.cells[once:])
+    return tuple(nbformat.from_dict({**executed, "cells": cells}) for cells in halves)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_notebook_runs_and_its_outputs_are_current(
+    path: Path,
+    database_url: str,
+    request: pytest.FixtureRequest,
+    record_property,
+    tmp_path: Path,
+) -> None:
+    """A failing cell fails here with its source and error (nbclient's CellExecutionError).
+    Like a page, a notebook agrees with its manifest entry, and its prose holds no block
+    that nothing runs. Run again from the top in the same kernel, it starts clean and
+    prints the same (no update rewrites that)."""
+    name = str(path.relative_to(ROOT))
+    record_property("coverage_of", name)  # first: a cell that raises fails this notebook
+    executed, again = run_twice(path, tmp_path, reader_env(database_url))
+    committed = nbformat.read(path, as_version=4)
+    rerun = notebooks.differences(Path(name), executed, again, ("first run", "second run"))
+    differing = notebooks.differences(Path(name), committed, executed)
+    used = provenance.versions(database_url, request.config.hook)
+    prose = notebooks.markdown(committed)
+    other = provenance.other_versions(provenance.recorded(prose), used)
+    failures = differing + provenance.problems(prose, True, used)
+    if other and differing:  # first: it says what the differences below are
+        means = "a cell that differs shows what readers with these versions see"
+        failures.insert(0, f"{name}: {other}: {means}")
+    if code_blocks(ROOT, prose):
+        failures.append(f"{path.name}: a Markdown cell shows a code block that nothing runs")
+    update = request.config.getoption("update_docs")
+    record = notebooks.record(executed)
+    record.recorded = provenance.date(prose)
+    if update and provenance.recorded(prose) != used:  # write_outputs writes a new line
+        record.recorded = str(datetime.date.today())
+    entry = manifest.entry(record)
+    record_property("coverage", entry["lines"])
+    record_property("versions", used)
+    committed_manifest = manifest_path(request.config)
+    if update:
+        manifest.write(committed_manifest, name, entry)
+    elif not other:  # the entry describes the recorded versions' run
+        failures += manifest.differences(committed_manifest, name, entry)
+    assert not rerun, "\n\n".join(rerun)
+    if update and (failures or other):  # other versions: a new provenance line
+        notebooks.write_outputs(path, executed, used)
+        return
+    if other:  # the outputs are what readers with other versions see: not to be rewritten
+        fared = f"cells that differ: {len(differing)}" if differing else "every cell matches"
+        record_property("other_versions", f"{other}: {fared}")
+    cells = [f"cell {d.split(' cell ')[1].split()[0]}" for d in differing]
+    otherwise = len(failures) - len(differing) - bool(other and differing)
+    outcome = "fails" if otherwise else "differs" if cells else "holds"
+    record_property("notebook_outcome", {"outcome": outcome, "lines": cells})
+    if failures:  # the message alone: this test's source holds the hint for the recorded versions
+        hint = "" if other else "\nRewrite them with: nox -s update"
+        pytest.fail("\n\n".join(failures) + hint, pytrace=False)
+
+
+def test_a_failing_cell_fails_with_its_source_and_error(tmp_path: Path) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("assert x == 2, 'the users table is missing'"),
+    ]
+    path = tmp_path / "broken.ipynb"
+    nbformat.write(notebook, path)
+    with pytest.raises(CellExecutionError) as error:
+        notebooks.execute(path, dict(os.environ))
+    message = str(error.value)
+    assert "assert x == 2, 'the users table is missing'" in message
+    assert "AssertionError: the users table is missing" in message
+
+
+# -- outputs compared as displayed -----------------------------------------------------------
+
+
+def stdout(text: str) -> NotebookNode:
+    return nbformat.v4.new_output("stream", name="stdout", text=text)
+
+
+def stderr(text: str) -> NotebookNode:
+    return nbformat.v4.new_output("stream", name="stderr", text=text)
+
+
+def notebook_with(
+    *outputs: NotebookNode, source: str = "command.upgrade(config, 'head')"
+) -> NotebookNode:
+    cell = nbformat.v4.new_code_cell(source, outputs=list(outputs))
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title"), cell])
+
+
+LOG = "INFO  [alembic.runtime.migration] Context impl PostgresqlImpl.\n"
+ERROR = 'column "full_name" of relation "users" contains null values\n'
+REAL = notebook_with(stderr(LOG), stdout(ERROR))
+
+
+def test_outputs_displayed_as_committed_are_current() -> None:
+    assert notebooks.differences(Path("n.ipynb"), REAL, REAL) == []
+
+
+def test_stderr_and_stdout_in_the_wrong_order_are_reported() -> None:
+    swapped = notebook_with(stdout(ERROR), stderr(LOG))
+    assert notebooks.differences(Path("n.ipynb"), swapped, REAL) == [
+        "n.ipynb cell 2 `command.upgrade(config, 'head')`:\n"
+        "--- committed output\n"
+        "+++ real output\n"
+        "@@ -1,2 +1,2 @@\n"
+        "+[stderr] INFO  [alembic.runtime.migration] Context impl PostgresqlImpl.\n"
+        ' [stdout] column "full_name" of relation "users" contains null values\n'
+        "-[stderr] INFO  [alembic.runtime.migration] Context impl PostgresqlImpl."
+    ]
+
+
+def test_a_committed_notebook_with_its_streams_swapped_is_reported() -> None:
+    path = ROOT / "notebooks/data-migration.ipynb"
+    committed = nbformat.read(path, as_version=4)
+    edited = nbformat.read(path, as_version=4)
+    [(number, cell)] = [
+        (number, cell)
+        for number, cell in enumerate(edited.cells, start=1)
+        if [output.get("name") for output in cell.get("outputs", [])] == ["stderr", "stdout"]
+    ]
+    cell.outputs.reverse()
+    [failure] = notebooks.differences(Path("data-migration.ipynb"), edited, committed)
+    assert failure.startswith(f"data-migration.ipynb cell {number} `from sqlalchemy.exc import")
+
+
+def test_a_deleted_output_is_reported() -> None:
+    [failure] = notebooks.differences(Path("n.ipynb"), notebook_with(stdout(ERROR)), REAL)
+    assert "\n+[stderr] INFO" in failure
+
+
+def test_an_output_moved_within_its_stream_is_reported() -> None:
+    """Each stream's text is the same, but the reader would see `done` last."""
+    real = notebook_with(stdout("before\n"), stderr(LOG), stdout("done\n"))
+    moved = notebook_with(stdout("before\ndone\n"), stderr(LOG))
+    [failure] = notebooks.differences(Path("n.ipynb"), moved, real)
+    assert failure.endswith(
+        " [stdout] before\n"
+        "+[stderr] INFO  [alembic.runtime.migration] Context impl PostgresqlImpl.\n"
+        " [stdout] done\n"
+        "-[stderr] INFO  [alembic.runtime.migration] Context impl PostgresqlImpl."
+    )
+
+
+def test_text_moved_to_the_other_stream_is_reported() -> None:
+    moved = notebook_with(stderr(LOG + ERROR))
+    [failure] = notebooks.differences(Path("n.ipynb"), moved, REAL)
+    assert "\n-[stderr] column" in failure
+    assert "\n+[stdout] column" in failure
+
+
+def test_a_difference_invisible_line_by_line_is_shown_exactly() -> None:
+    """A `!command` writes on a terminal: its lines end with \\r\\n."""
+    committed = notebook_with(stdout("1975ea83b712\n"), source="!alembic current")
+    real = notebook_with(stdout("1975ea83b712\r\n"), source="!alembic current")
+    [failure] = notebooks.differences(Path("n.ipynb"), committed, real)
+    assert "\n-[stdout] '1975ea83b712\\n'\n+[stdout] '1975ea83b712\\r\\n'" in failure
+
+
+def test_chunks_of_one_stream_and_the_random_name_do_not_count() -> None:
+    """Where a `!command`'s output is cut into messages depends on timing; Jupyter joins
+    adjacent chunks of one stream, on screen and in the saved notebook."""
+    committed = notebook_with(stdout("Generating /tmp/alembic-notebook-XXXXXXXX/README\nok\n"))
+    chunked = notebook_with(
+        stdout("Generating /tmp/alembic-notebook-k2j4_9xa/READ"), stdout("ME\nok\n")
+    )
+    assert notebooks.differences(Path("n.ipynb"), committed, chunked) == []
+    assert notebooks.displayed(chunked.cells[1]) == [
+        notebooks.Shown(
+            "stream", "stdout", "Generating /tmp/alembic-notebook-XXXXXXXX/README\nok\n"
+        )
+    ]
+
+
+def test_written_outputs_are_the_displayed_ones_in_order(tmp_path: Path) -> None:
+    executed = notebook_with(stdout("a\n"), stdout("b\n"), stderr(LOG), stdout(ERROR))
+    path = tmp_path / "n.ipynb"
+    versions = {"Alembic": "1", "SQLAlchemy": "2", "psycopg2": "3", "PostgreSQL": "4"}
+    notebooks.write_outputs(path, executed, versions)
+    written = nbformat.read(path, as_version=4)
+    outputs = [(o.output_type, o.name, o.text) for o in written.cells[-1].outputs]
+    assert outputs == [
+        ("stream", "stdout", "a\nb\n"),
+        ("stream", "stderr", LOG),
+        ("stream", "stdout", ERROR),
+    ]
+
+
+def test_update_keeps_the_provenance_date_when_the_versions_are_the_same(tmp_path: Path) -> None:
+    """The date says when the versions last changed, not when outputs were last rewritten."""
+    versions = {"Alembic": "1", "SQLAlchemy": "2", "psycopg2": "3", "PostgreSQL": "4"}
+    executed = notebook_with(stdout("a\n"))
+    old = provenance.line(versions).replace(str(datetime.date.today()), "2020-01-02")
+    executed.cells.insert(1, nbformat.v4.new_markdown_cell(old))
+    path = tmp_path / "n.ipynb"
+    notebooks.write_outputs(path, executed, versions)
+    prose = notebooks.markdown(nbformat.read(path, as_version=4))
+    assert [m[0] for m in provenance.LINE.finditer(prose)] == [old]
+    notebooks.write_outputs(path, executed, {**versions, "Alembic": "9"})
+    assert "Alembic 9," in notebooks.markdown(nbformat.read(path, as_version=4))

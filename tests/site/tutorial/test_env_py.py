@@ -1,0 +1,133 @@
+"""The env.py readers copy, through the real `alembic` CLI: each production point tested."""
+
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg2
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.page_checks import assert_seed_schema
+from throwaway_pg.server import Server, with_database
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "tutorial"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(EXAMPLE, tmp_path, dirs_exist_ok=True)
+    return tmp_path
+
+
+def alembic(project: Path, database_url: str | None, *argv: str) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin"}
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "alembic"), *argv],
+        cwd=project,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        (None, "DATABASE_URL is not set, e.g. export DATABASE_URL=postgresql://"),
+        ("", "DATABASE_URL is not set"),
+        ("not a url", "DATABASE_URL is not a database URL, expected postgresql://"),
+    ],
+    ids=["unset", "empty", "malformed"],
+)
+def test_bad_database_url_is_one_clear_line(project: Path, url: str | None, message: str) -> None:
+    result = alembic(project, url, "upgrade", "head")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(message)
+    assert result.stderr.count("\n") == 1, result.stderr  # one line, no traceback
+
+
+def test_offline_mode_needs_no_database_url(project: Path) -> None:
+    """`--sql` never connects: without DATABASE_URL, env.py names only the dialect."""
+    result = alembic(project, None, "upgrade", "head", "--sql")
+    assert result.returncode == 0, result.stderr
+    assert "CREATE TABLE users (\n    id SERIAL NOT NULL," in result.stdout
+    assert result.stdout.rstrip().endswith("COMMIT;")
+
+
+def test_herokus_postgres_scheme_works(project: Path, database_url: str) -> None:
+    heroku_style = database_url.replace("postgresql://", "postgres://", 1)
+    result = alembic(project, heroku_style, "upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert_seed_schema(database_url, project)
+
+
+@pytest.fixture
+def role_with_awkward_password(postgres_server: Server):
+    """(role, password, database URL as postgres): a role whose password has %, @ and :,
+    owning a fresh database. Dropped afterwards, database first."""
+    name, password = f"alice_{uuid.uuid4().hex[:8]}", "p%ss@w:rd 100%"
+    admin(postgres_server, f"CREATE ROLE {name} LOGIN PASSWORD %s", password)
+    try:
+        with postgres_server.database() as url:
+            database = make_url(url).database
+            admin(postgres_server, f'ALTER DATABASE "{database}" OWNER TO {name}')
+            yield name, password, with_database(postgres_server.admin_url, database)
+    finally:
+        admin(postgres_server, f"DROP ROLE {name}")
+
+
+def admin(server: Server, sql: str, *params: str) -> None:
+    conn = psycopg2.connect(server.admin_url)
+    conn.autocommit = True
+    try:
+        conn.cursor().execute(sql, params)
+    finally:
+        conn.close()
+
+
+def url_as(database_url: str, user: str, password: str) -> str:
+    """The URL with credentials, percent-encoded as a URL must be."""
+    rest = database_url.split("://", 1)[1].split("@", 1)[1]
+    return f"postgresql://{quote(user)}:{quote(password, safe='')}@{rest}"
+
+
+def test_a_password_with_percent_works(project: Path, role_with_awkward_password) -> None:
+    user, password, database_url = role_with_awkward_password
+    result = alembic(project, url_as(database_url, user, password), "upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert_seed_schema(database_url, project)
+    conn = psycopg2.connect(database_url)
+    try:
+        owner = conn.cursor()
+        owner.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'users'")
+        assert owner.fetchone() == (user,)  # really connected as that role, with that password
+    finally:
+        conn.close()
+
+
+def test_the_password_is_never_printed(project: Path, role_with_awkward_password) -> None:
+    user, password, database_url = role_with_awkward_password
+    wrong = "wr0ng%secret"
+    result = alembic(project, url_as(database_url, user, wrong), "upgrade", "head")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "password authentication failed" in output
+    for secret in (wrong, quote(wrong, safe=""), password):
+        assert secret not in output
+
+
+def test_current_verbose_masks_the_password(project: Path, role_with_awkward_password) -> None:
+    """`alembic current --verbose` prints the URL: with the password masked."""
+    user, password, database_url = role_with_awkward_password
+    result = alembic(project, url_as(database_url, user, password), "current", "--verbose")
+    assert result.returncode == 0, result.stderr
+    assert f"{user}:***@" in result.stdout
+    assert password not in result.stdout and quote(password, safe="") not in result.stdout
