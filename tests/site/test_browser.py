@@ -6,12 +6,12 @@ import io
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.site_tree import build, nav_pages, notebooks, page_url
 
@@ -237,34 +237,45 @@ LAYOUT_PROBLEMS = """() => {
 }"""
 
 
+@pytest.fixture(scope="module")
+def tab(browser, site_url: str) -> Iterator[Callable[[str, str], tuple[Page, list[str]]]]:
+    """One browser tab per viewport and colour scheme, reused from page to page (a new
+    one costs about as much as loading a page), with the JavaScript errors it logs."""
+    opened: dict[tuple[str, str], tuple[Page, list[str]]] = {}
+
+    def open_tab(viewport: str, scheme: str) -> tuple[Page, list[str]]:
+        if (viewport, scheme) not in opened:
+            context = browser.new_context(
+                base_url=site_url, viewport=VIEWPORTS[viewport], color_scheme=scheme
+            )
+            page, errors = context.new_page(), []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            opened[viewport, scheme] = page, errors
+        return opened[viewport, scheme]
+
+    yield open_tab
+    for page, _ in opened.values():
+        page.context.close()
+
+
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("path", PAGES)
-def test_page_reads_well_and_is_screenshotted(
-    browser, site_url: str, path: str, viewport: str, scheme: str
-) -> None:
+def test_page_reads_well_and_is_screenshotted(tab, path: str, viewport: str, scheme: str) -> None:
     """Every page on a desktop and on a phone, light and dark: no JavaScript error, nothing
     in LAYOUT_PROBLEMS, and a full-page screenshot in test-artifacts/ (CI keeps them)."""
-    context = browser.new_context(
-        base_url=site_url, viewport=VIEWPORTS[viewport], color_scheme=scheme
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page, errors = tab(viewport, scheme)
+    errors.clear()
     response = page.goto(path)
     assert response.ok
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("networkidle")  # late requests' errors count too
     assert page.locator("body").get_attribute("data-md-color-scheme") == SCHEMES[scheme]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     name = path.strip("/").replace("/", "-") or "home"
     page.screenshot(path=ARTIFACTS / f"{name}-{viewport}-{scheme}.png", full_page=True)
-    problems = page.evaluate(LAYOUT_PROBLEMS)
-    context.close()
+    assert page.evaluate(LAYOUT_PROBLEMS) == []
     assert errors == []
-    assert problems == []
 
 
 def test_every_page_of_the_site_is_checked(site: Path) -> None:
