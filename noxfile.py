@@ -65,7 +65,8 @@ def rewrite_outputs(session: nox.Session, *args: str) -> None:
         "tests/site/test_docs_lint.py",
         "--update-docs",
         "--update-examples",  # pytest-examples formats the Python blocks
-        # What a reader's terminal shows, faster: tests/harness/docs_runner/test_executors.py proves it the same.
+        # What a reader's terminal shows, faster: the executors' tests prove it the same
+        # (tests/harness/docs_runner/test_executors.py).
         "--docs-executor=in-process",
         *args,
     )
@@ -133,7 +134,7 @@ def links(session: nox.Session) -> None:
     Internal links and anchors are checked offline by the tests (--strict and
     tests/site/test_site.py)."""
     session.install("-e", ".[docs]", "linkchecker==10.6.0")
-    session.run(*BUILD, "--strict", "--quiet")
+    session.run(*BUILD, "--strict")
     session.run("linkchecker", "--check-extern", "--verbose", "site/index.html")
 
 

@@ -13,14 +13,16 @@ from mkdocs.config import load_config
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def build(site: Path, site_url: str = "") -> subprocess.CompletedProcess[str]:
-    """`nox -s docs`' build into `site`, with SITE_URL as the Pages workflow sets it, or
-    unset. Nothing else of this environment's reaches it (NO_MKDOCS_2_WARNING, say)."""
+def build(site: Path, site_url: str = "", root: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """`nox -s docs`' build of the project at `root` into `site`, with SITE_URL as the Pages
+    workflow sets it, or unset. Nothing else of this environment's reaches it
+    (NO_MKDOCS_2_WARNING, say). Not --quiet: it drops the warnings --strict counts, and a
+    broken link or anchor passes."""
     env = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "NO_MKDOCS_2_WARNING")}
     command = [sys.executable, "-m", "properdocs", "build", "-f", "mkdocs.yml", "--strict"]
     return subprocess.run(
-        [*command, "--quiet", "--site-dir", str(site)],
-        cwd=ROOT,
+        [*command, "--site-dir", str(site)],
+        cwd=root,
         capture_output=True,
         text=True,
         env={**env, **({"SITE_URL": site_url} if site_url else {})},

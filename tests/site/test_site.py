@@ -48,10 +48,26 @@ def parse(page: Path) -> Links:
 
 
 def build(path: Path, site_url: str = "") -> Path:
-    """The site built, quietly: no warning, no banner, nothing on stderr at all."""
+    """The site built, quietly: no warning, no banner, nothing on stderr but INFO lines."""
     result = site_tree.build(path, site_url)
-    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    said = [line for line in result.stderr.splitlines() if not line.startswith("INFO ")]
+    assert (result.returncode, said) == (0, []), result.stderr
     return path
+
+
+def test_a_broken_link_or_anchor_fails_the_build(tmp_path: Path) -> None:
+    """--strict fails on them (a --quiet build passed both)."""
+    project = tmp_path / "project"
+    for part in ("docs", "examples"):
+        shutil.copytree(site_tree.ROOT / part, project / part)
+    shutil.copy(site_tree.ROOT / "mkdocs.yml", project)
+    page = project / "docs/guides/enums.md"
+    links = "[a page](no-such-page.md), [a section](deploying.md#no-such-section)\n\n"
+    page.write_text(links + page.read_text())
+    result = site_tree.build(tmp_path / "site", root=project)
+    assert result.returncode == 1
+    assert "contains a link 'no-such-page.md'" in result.stderr
+    assert "does not contain an anchor '#no-such-section'" in result.stderr
 
 
 @pytest.fixture(scope="module")
