@@ -39,10 +39,11 @@ class Results:
         result = self.pages.setdefault(page, {"outcome": "holds", "lines": []})
         expected = hasattr(report, "wasxfail")  # a difference the record already holds
         outcome = Outcome.DIFFERS.value if expected else properties.get("docs_outcome")
-        # Not counted: passes, the provenance line (other versions: what the record is
-        # for), and blocks not run because an earlier one failed (that one is counted).
+        # Not counted: passes, blocks the matrix does not count (the provenance line), and
+        # blocks not run because an earlier one failed (that one is counted).
         failed = expected or report.failed
-        if not failed or kind == "Provenance" or outcome == Outcome.NOT_RUN.value:
+        counted = properties.get("docs_in_matrix", True)
+        if not failed or not counted or outcome == Outcome.NOT_RUN.value:
             return
         if "notebook_outcome" in properties:  # the notebook test says how it fared
             result.update(properties["notebook_outcome"])

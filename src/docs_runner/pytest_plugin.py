@@ -355,6 +355,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         block = item.example.parsed
         item.user_properties.append(("docs_block", type(block).__name__))
         item.user_properties.append(("docs_summary", block.summary))
+        item.user_properties.append(("docs_in_matrix", block.in_matrix))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -22,6 +22,8 @@ class Block:
     summary: ClassVar[str | None] = None
     # The line classes it gives what it shows, each with its column in the coverage table.
     columns: ClassVar[dict[str, str]] = {}
+    # Whether the version matrix counts its failure against the page.
+    in_matrix: ClassVar[bool] = True
 
     @classmethod
     def claims(cls, fence: Fence) -> bool:

@@ -31,6 +31,7 @@ class Provenance(Block):
     start: int  # where the line is, or goes
     end: int
     independent = True
+    in_matrix = False  # on other versions, it fails by design: what the record is for
 
     @classmethod
     def of(cls, text: str, prose: str, runs: bool) -> tuple[Region, Block]:

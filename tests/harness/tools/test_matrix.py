@@ -3,6 +3,7 @@ and what the Versions page and each page say of it."""
 
 import json
 import re
+import textwrap
 from importlib import metadata
 from pathlib import Path
 
@@ -49,6 +50,19 @@ def test_a_run_records_what_each_page_did_on_its_versions(
         "docs/good.md": {"outcome": "holds", "lines": []},
         "docs/mismatch.md": {"outcome": "differs", "lines": [7]},
         "docs/failing.md": {"outcome": "fails", "lines": []},
+    }
+
+
+def test_the_provenance_line_is_not_counted_against_the_page(
+    project: pytest.Pytester,  # noqa: F811
+) -> None:
+    """Its failure (here: no line at all) is about the record, not how the page fares."""
+    write(project, "good", textwrap.dedent(GOOD).lstrip())
+    results = project.path / "results.json"
+    outcome = project.runpytest_inprocess("docs/good.md", f"--docs-results={results}")
+    outcome.stdout.fnmatch_lines(["*0 provenance lines*"])
+    assert json.loads(results.read_text())["pages"] == {
+        "docs/good.md": {"outcome": "holds", "lines": []}
     }
 
 
