@@ -31,7 +31,10 @@ class VenvError(RuntimeError):
 
 def cached(python: str, packages: Sequence[str], pip_options: Sequence[str] = ()) -> Path:
     """A virtualenv of `python` holding `packages` (pip requirements, pinned), installed with
-    `pip_options`: built on first use, then reused by every run asking for the same."""
+    `pip_options`: built on first use, then reused by every run asking for the same.
+    `python` may be another virtualenv's: what counts is the interpreter its link leads to,
+    so each clone's own nox virtualenv (CI's, a newcomer's) shares the cache."""
+    python = str(Path(python).resolve())
     parts = [FORMAT, python, *pip_options, *sorted(packages)]
     key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
     folder = home()
