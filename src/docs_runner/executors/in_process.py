@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import signal
+import threading
 import traceback
+from collections.abc import Iterator
 from typing import Any
 
 from docs_runner import shell
@@ -19,6 +22,31 @@ from docs_runner.executors.terminal import Terminal
 
 class _Capture(io.StringIO):
     encoding = "utf-8"  # what a terminal takes (some writers encode with `stream.encoding`)
+
+
+class _Expired(BaseException):
+    """The block's time is up (a BaseException: the block's own `except Exception` lets it
+    through)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the Python code run in the block after `seconds` (a C call that blocks, when
+    it returns); only the main thread gets signals, so elsewhere there is no limit."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise _Expired
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class InProcess(Terminal):
@@ -30,7 +58,15 @@ class InProcess(Terminal):
 
     def console(self, line: str, argv: list[str], fails: bool) -> tuple[int, str]:
         if self.hook is not None:
-            result = self.hook.pytest_docs_run_command(executor=self, argv=argv, fails=fails)
+            try:
+                with _time_limit(self.shell.timeout):
+                    result = self.hook.pytest_docs_run_command(
+                        executor=self, argv=argv, fails=fails
+                    )
+            except _Expired:
+                raise shell.CommandTimeout(
+                    f"`{line}` ran longer than {self.shell.timeout:g} s; stopped."
+                ) from None
             if result is not None:
                 return result
         return super().console(line, argv, fails)
@@ -44,7 +80,13 @@ class InProcess(Terminal):
             contextlib.redirect_stderr(out),  # a reader's terminal shows both
         ):
             try:
-                exec(compile(source, filename, "exec"), self.namespace)
+                with _time_limit(self.shell.timeout):
+                    exec(compile(source, filename, "exec"), self.namespace)
+            except _Expired:
+                raise shell.CommandTimeout(
+                    f"the python block ran longer than {self.shell.timeout:g} s; stopped. "
+                    f"It printed:\n{out.getvalue()}"
+                ) from None
             except Exception as error:  # printed as the interpreter prints it, not our frame
                 error.__traceback__ = error.__traceback__ and error.__traceback__.tb_next
                 traceback.print_exception(error)

@@ -661,15 +661,34 @@ def test_a_line_that_runs_too_long_is_killed_and_fails_naming_itself(
     assert result.duration < 20
 
 
-def test_a_python_block_that_runs_too_long_is_killed_and_fails_naming_itself(
-    project: pytest.Pytester, recorded: str
+@pytest.mark.parametrize("executor", ["terminal", "in-process"])
+def test_a_python_block_that_runs_too_long_is_stopped_and_fails_naming_itself(
+    project: pytest.Pytester, recorded: str, executor: str
 ) -> None:
     text = "# Slow\n\n```python\nimport time\nprint('started')\ntime.sleep(30)\n```\n"
-    result = run(project, text, recorded, "-o", "docs_command_timeout=1")
+    options = ("-o", "docs_command_timeout=1", f"--docs-executor={executor}")
+    result = run(project, text, recorded, *options)
     result.assert_outcomes(failed=2, passed=1)  # the block, and the page's end after it
     result.stdout.fnmatch_lines(
-        ["docs/page.md:5: the python block ran longer than 1 s; killed. It printed:", "started"]
+        ["docs/page.md:5: the python block ran longer than 1 s; *. It printed:", "started"]
     )
+    assert result.duration < 20
+
+
+def test_a_profile_s_command_in_process_that_runs_too_long_is_stopped(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    project.makeconftest(
+        "import time\n"
+        "def pytest_docs_run_command(executor, argv, fails):\n"
+        "    if argv[:1] == ['slowtool']:\n"
+        "        time.sleep(30)\n"
+    )
+    text = "# Slow\n\n```console\n$ slowtool\n```\n"
+    options = ("-o", "docs_command_timeout=1", "--docs-executor=in-process")
+    result = run(project, text, recorded, *options)
+    result.assert_outcomes(failed=2, passed=1)
+    result.stdout.fnmatch_lines(["docs/page.md:6: `slowtool` ran longer than 1 s; stopped."])
     assert result.duration < 20
 
 
