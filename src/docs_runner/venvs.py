@@ -39,7 +39,7 @@ def cached(python: str, packages: Sequence[str], pip_options: Sequence[str] = ()
     key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
     folder = home()
     venv = folder / f"venv-{key}"
-    with locked(folder / f"venv-{key}.lock"):  # two workers, or two runs, build it once
+    with locked(_lock_of(venv)):  # two workers, or two runs, build it once
         ready = venv / "ready"
         if not ready.is_file():
             _prune(folder)
@@ -59,8 +59,12 @@ def _prune(folder: Path) -> None:
     cutoff = time.time() - UNUSED_DAYS * 86400
     for ready in folder.glob("venv-*/ready"):
         if ready.stat().st_mtime < cutoff:
-            with locked(ready.parent.with_name(ready.parent.name + ".lock")):
+            with locked(_lock_of(ready.parent)):
                 shutil.rmtree(ready.parent, ignore_errors=True)
+
+
+def _lock_of(venv: Path) -> Path:
+    return venv.with_name(venv.name + ".lock")
 
 
 def home() -> Path:

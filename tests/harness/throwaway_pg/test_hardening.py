@@ -128,18 +128,11 @@ def test_nobody_gets_the_scratch_role_of_a_root_runs_server_never_its_admin() ->
         assert schema.rows(server.admin_url, "SELECT current_user") == [("postgres",)]
         with server.database() as url:
             rights = "SELECT current_user, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles"
-            who = run_as(
-                pwd.getpwnam("nobody"), rows, url, f"{rights} WHERE rolname = current_user"
-            )
+            query = f"{rights} WHERE rolname = current_user"
+            who = run_as(pwd.getpwnam("nobody"), schema.rows, url, query)
             assert who == [("scratch", False, True, False)]  # CREATEDB, as a developer has
     finally:
         server.close()
-
-
-def rows(url: str, query: str) -> list[tuple]:
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(query)
-        return cur.fetchall()
 
 
 def connect(url: str) -> None:
