@@ -22,6 +22,11 @@ def upgrade() -> None:
     """Upgrade schema."""
     # CONCURRENTLY cannot run in a transaction: commit what came before, run it alone
     with op.get_context().autocommit_block():
+        # A deploy killed during the build leaves the index behind, unrecorded: drop it
+        op.drop_index(
+            "ix_users_last_name", table_name="users", postgresql_concurrently=True,
+            if_exists=True,
+        )
         op.create_index(
             "ix_users_last_name", "users", ["last_name"], postgresql_concurrently=True
         )

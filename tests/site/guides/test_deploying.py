@@ -11,6 +11,7 @@ a second process reaches that gate too (it runs the same revision: the race) or 
 process has been refused the lock since that commit (the lock held).
 """
 
+import re
 import shutil
 import subprocess
 import sys
@@ -122,10 +123,12 @@ def until(condition, what: str) -> None:
         time.sleep(0.05)
 
 
-def upgrade(project: Path, url: str, *options: str, **urls: str) -> subprocess.Popen:
+def upgrade(
+    project: Path, url: str, *options: str, to: str = "head", **urls: str
+) -> subprocess.Popen:
     alembic = Path(sys.executable).parent / "alembic"
     return subprocess.Popen(
-        [alembic, *options, "upgrade", "head"],
+        [alembic, *options, "upgrade", to],
         cwd=project,
         env={"DATABASE_URL": url, **urls},
         stdout=subprocess.PIPE,
@@ -352,3 +355,72 @@ def test_async_deploys_take_turns(tmp_path: Path, database_url: str, count: int)
     assert [status for status, _ in results] == [0] * count, results
     assert sorted(revisions_run(results).values()) == [1, 1]
     assert schema.alembic_versions(database_url) == ["d8f2a61c4b07"]
+
+
+INDEX_MIGRATION = EXAMPLES / "postgres/9c8d7e6f5a4b_index_users_last_name.py"
+DROP_LEFTOVER = re.compile(r"\n *# A deploy killed.*?\n *op\.drop_index\(.*?\)\n", re.DOTALL)
+BUILDING = "SELECT pid FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY%%'"
+
+
+def index_project(tmp_path: Path, drops_leftover: bool) -> Path:
+    """The tutorial's project, the deploy env.py, and the index migration right after it:
+    as shown, or without the drop of a leftover that comes first in its block."""
+    project = project_with(tmp_path, EXAMPLES / "deploying/env.py")
+    for name in CHAIN:
+        (project / "migrations/versions" / name).unlink()
+    text = INDEX_MIGRATION.read_text().replace("6b5a4c3d2e1f", "1975ea83b712")
+    if not drops_leftover:
+        text, found = DROP_LEFTOVER.subn("\n", text)
+        assert found == 1
+    (project / "migrations/versions" / INDEX_MIGRATION.name).write_text(text)
+    return project
+
+
+def kill_mid_index(project: Path, url: str, build_stops: bool) -> None:
+    """A deploy killed while its CREATE INDEX CONCURRENTLY waits for the app's open
+    transaction. Its server process goes on alone: it builds the index once the app's
+    transaction ends, or, stopped (a cancel, a restart), leaves it INVALID."""
+    assert result(upgrade(project, url, to="1975ea83b712"))[0] == 0
+    app = psycopg2.connect(libpq_url(url))
+    app.cursor().execute("INSERT INTO users (id) VALUES (1000)")  # left open
+    admin = psycopg2.connect(libpq_url(url))
+    admin.autocommit = True
+    try:
+        deploy = upgrade(project, url)
+        waiting = BUILDING + " AND wait_event_type = 'Lock'"
+        until(lambda: scalar(admin, f"SELECT count(*) FROM ({waiting}) w") == 1, "the build")
+        deploy.kill()
+        assert result(deploy)[0] == -9
+        if build_stops:
+            scalar(admin, f"SELECT pg_cancel_backend(pid) FROM ({BUILDING}) b")
+        app.rollback()
+        until(lambda: scalar(admin, f"SELECT count(*) FROM ({BUILDING}) b") == 0, "its end")
+    finally:
+        app.close()
+        admin.close()
+
+
+@pytest.mark.parametrize("build_stops", [False, True], ids=["built", "invalid"])
+def test_a_deploy_killed_mid_index_is_recovered_by_the_next(
+    tmp_path: Path, database_url: str, build_stops: bool
+) -> None:
+    """deploying.md's killed deploy, with either leftover: the migration as shown drops it
+    and builds the index again; without that drop, the next deploy fails on it."""
+    leftover = (
+        "SELECT indexrelid::regclass::text, indisvalid FROM pg_index"
+        " WHERE indrelid = 'users'::regclass AND NOT indisprimary"
+    )
+    project = index_project(tmp_path / "shown", drops_leftover=True)
+    kill_mid_index(project, database_url, build_stops)
+    assert schema.rows(database_url, leftover) == [("ix_users_last_name", not build_stops)]
+    assert schema.alembic_versions(database_url) == ["1975ea83b712"]
+
+    control = index_project(tmp_path / "control", drops_leftover=False)
+    status, output = result(upgrade(control, database_url))
+    assert status == 1
+    assert 'DuplicateTable) relation "ix_users_last_name" already exists' in output
+
+    status, output = result(upgrade(project, database_url))
+    assert status == 0, output
+    assert schema.rows(database_url, leftover) == [("ix_users_last_name", True)]
+    assert schema.alembic_versions(database_url) == ["9c8d7e6f5a4b"]
