@@ -48,9 +48,10 @@ COMBINATIONS = {
     "postgresql-15": Combination((), "/usr/lib/postgresql/15"),  # Debian's postgresql-15
     "postgresql-15-users-server": Combination((), "/usr/lib/postgresql/15", users_server=True),
     "sqlalchemy-2.0": Combination(("sqlalchemy==2.0.58",)),  # the latest 2.0
-    # An older Alembic than the pins, the oldest the pages run on. 1.15.2 generates another env.py
-    # (the tutorial's hl_lines would mark the wrong lines), lacks the pyproject templates,
-    # and has no CommandLine._inis_from_config, which in-process alembic uses.
+    # An older Alembic than the pins (the record says which pages hold on it). 1.15.2
+    # generates another env.py (the tutorial's hl_lines would mark the wrong lines), lacks
+    # the pyproject templates, and has no CommandLine._inis_from_config, which in-process
+    # alembic uses.
     "alembic-1.16": Combination(("alembic==1.16.5",)),
     # psycopg 3 instead of psycopg2: the harness connects with it too (throwaway_pg.driver).
     "psycopg-3": Combination(("psycopg[binary]==3.3.9",), removes=("psycopg2-binary",)),

@@ -546,6 +546,68 @@ def norun_and_alter(target: Target, rng: random.Random) -> list[Mutant]:
     return found
 
 
+@operator("directives")
+def misspell_directive(target: Target, rng: random.Random) -> list[Mutant]:
+    """`<!-- check: -->` as `<!-- chek: -->`: a directive the runner would not read."""
+    page = Page.of(target)
+    return [
+        edit(misspell_directive, target, page.lines, n, line.replace("<!-- check:", "<!-- chek:"))
+        for n in page.outside_fences()
+        if _is_check(line := page.lines[n])
+    ]
+
+
+@operator("directives")
+def comment_a_command(target: Target, rng: random.Random) -> list[Mutant]:
+    """A comment after a `$` command: a claim nothing checks."""
+    page, found = Page.of(target), []
+    for _, command in page.commands():
+        n = command.lines[-1]
+        if grammar.FAILS.search(page.lines[n]) is None:
+            found.append(edit(comment_a_command, target, page.lines, n, page.lines[n] + "  # fast"))
+    return found
+
+
+# -- version tabs -------------------------------------------------------------------------
+
+VERSIONS_MARKER = re.compile(r"<!-- versions: (?P<name>[A-Za-z][\w.-]*)(?P<specifier>[^>]*?) -->")
+
+
+def version_tabs(page: Page) -> list[tuple[int, int]]:
+    """(tab line, marker line) of each versions marker that opens a content tab."""
+    found = []
+    for n in page.outside_fences():
+        if VERSIONS_MARKER.search(page.lines[n]):
+            tab = next((t for t in range(n - 1, -1, -1) if page.lines[t].strip()), None)
+            if tab is not None and page.lines[tab].lstrip().startswith("==="):
+                found.append((tab, n))
+    return found
+
+
+@operator("version tabs")
+def relabel_version_tab(target: Target, rng: random.Random) -> list[Mutant]:
+    """A tab's label saying other versions than its marker."""
+    page = Page.of(target)
+    return [
+        edit(relabel_version_tab, target, page.lines, tab, re.sub(r"\d+(?=\D*\"$)", "12", line))
+        for tab, _ in version_tabs(page)
+        if re.search(r"\d", line := page.lines[tab])
+    ]
+
+
+@operator("version tabs")
+def empty_versions_marker(target: Target, rng: random.Random) -> list[Mutant]:
+    """A marker no recorded versions match (`psql<10`): its block is never checked."""
+    page, found = Page.of(target), []
+    for tab, n in version_tabs(page):
+        match = VERSIONS_MARKER.search(line := page.lines[n])
+        new = line[: match.start("specifier")] + "<0.1" + line[match.end("specifier") :]
+        lines = page.edited(n, new)
+        lines[tab] = re.sub(r'"[^"]*"$', f'"{match["name"]} before 0.1"', lines[tab])
+        found.append(mutant(empty_versions_marker, target, lines, change(line, new)))
+    return found
+
+
 # -- insertions ---------------------------------------------------------------------------
 
 
@@ -669,6 +731,44 @@ def alter_example_command(target: Target, rng: random.Random) -> list[Mutant]:
         for new in command_variants(line, rng):
             found.append(edit(alter_example_command, target, lines, n, new))
     return found
+
+
+SAFETY = [  # a shown script's safety switch, and the same line with it off
+    (re.compile(r"\bset -e"), "set +e"),
+    (re.compile(r"ON_ERROR_STOP=1"), "ON_ERROR_STOP=0"),
+    (re.compile(r"o pipefail\b"), ""),
+]
+
+
+def loosened(line: str) -> list[str]:
+    return [pattern.sub(loose, line) for pattern, loose in SAFETY if pattern.search(line)]
+
+
+@operator("file blocks", "examples")
+def loosen_safety_line(target: Target, rng: random.Random) -> list[Mutant]:
+    """`set -e`, `ON_ERROR_STOP=1`, `pipefail` switched off: the same output while nothing
+    fails, so only a run against a failing step tells."""
+    if not is_script(target.path):
+        return []
+    lines = target.text.splitlines()
+    return [
+        edit(loosen_safety_line, target, lines, n, new)
+        for n, line in enumerate(lines)
+        if not line.lstrip().startswith("#")
+        for new in loosened(line)
+    ]
+
+
+@operator("commands")
+def loosen_safety_option(target: Target, rng: random.Random) -> list[Mutant]:
+    """The same switches off on a page's `$` line (`psql -v ON_ERROR_STOP=1`)."""
+    page = Page.of(target)
+    return [
+        edit(loosen_safety_option, target, page.lines, n, new)
+        for _, command in page.commands()
+        for n in command.lines
+        for new in loosened(page.lines[n])
+    ]
 
 
 @operator("file blocks", "examples")

@@ -1,5 +1,4 @@
 # A deploy killed while CREATE INDEX CONCURRENTLY waits for the app's open transaction
-set -eu
 sql() { psql "$DATABASE_URL" -Atqc "$1"; }
 valid="SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_users_last_name'::regclass"
 building="SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY%'"

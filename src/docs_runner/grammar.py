@@ -9,6 +9,7 @@ names, never their own copies:
                  and two that mark the fence right after them: <!-- norun: REASON -->,
                  <!-- versions: NAME<SPEC -->
   generated      a `--8<-- "file"` outside any fence (only files a generator writes)
+  tabs           `=== "Label"` content tabs: a versions marker in one makes its label
 """
 
 from __future__ import annotations
@@ -29,9 +30,19 @@ SNIPPET_LINE = re.compile(r'^\s*--8<--\s+"(?P<path>[^"]+)"', re.MULTILINE)  # an
 # Directives standing alone, and those that mark the next fence.
 STANDALONE = ("project", "database", "check")
 MARKERS = ("norun", "versions")
+TAB = re.compile(r'^(?P<indent>[ \t]*)===[+!]? "(?P<label>[^"]*)"', re.MULTILINE)
+ANY_DIRECTIVE = re.compile(r"<!--\s*(?P<name>[A-Za-z][\w-]*):")  # a known name or a typo
 DIRECTIVE = re.compile(
     rf"<!--\s*(?P<name>{'|'.join(STANDALONE + MARKERS)}):\s*(?P<argument>.*?)\s*-->"
 )
+
+
+class PageError(ValueError):
+    """A page the grammar cannot read: it fails at `line`, with one line saying why."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.line, self.message = line, message
 
 
 @dataclass
@@ -54,3 +65,70 @@ def directives(text: str, name: str) -> list[str]:
 def included(text: str) -> set[str]:
     """The files under examples/ a page shows (`--8<--`), wherever they stand."""
     return {m["path"] for m in SNIPPET_LINE.finditer(text)}
+
+
+@dataclass(frozen=True)
+class Tab:
+    """A content tab: its label (and where it stands, between the quotes) and the end of
+    its body, the lines indented under it."""
+
+    label: str
+    start: int
+    end: int
+    body_end: int
+
+    def line(self, text: str) -> int:
+        return text.count("\n", 0, self.start) + 1
+
+
+def tabs(text: str) -> list[Tab]:
+    """Every content tab (`=== "Label"`) of a page, in order."""
+    found = []
+    for match in TAB.finditer(text):
+        indent, body_end = len(match["indent"]), len(text)
+        offset = text.find("\n", match.end()) + 1 or len(text)
+        for line in text[offset:].splitlines(keepends=True):
+            if line.strip() and len(line) - len(line.lstrip()) <= indent:
+                body_end = offset
+                break
+            offset += len(line)
+        found.append(Tab(match["label"], match.start("label"), match.end("label"), body_end))
+    return found
+
+
+def enclosing_tab(text: str, offset: int) -> Tab | None:
+    """The innermost content tab whose body holds `offset`, if any."""
+    inside = [tab for tab in tabs(text) if tab.end < offset < tab.body_end]
+    return inside[-1] if inside else None
+
+
+def shell_comment(command: str) -> str | None:
+    """The comment a shell line ends with (bash's rule: a `#` starting a word, outside
+    quotes), or None."""
+    quote, escaped, previous = "", False, " "
+    for i, char in enumerate(command):
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and previous.isspace():
+            return command[i:]
+        previous = char
+    return None
+
+
+def unclosed_fence(text: str) -> int | None:
+    """The line of a fence that is never closed (the page ends inside it), if any."""
+    opened: tuple[int, int] | None = None  # (its backticks, its line)
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if opened is None:
+            if match := FENCE_LINE.match(line):
+                opened = (len(match["ticks"]), number)
+        elif stripped.startswith("`" * opened[0]) and not stripped.strip("`"):
+            opened = None
+    return opened[1] if opened else None

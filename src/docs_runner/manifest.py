@@ -39,16 +39,27 @@ def load(path: Path) -> dict[str, dict]:
     return json.loads(text) if text.strip() else {}
 
 
-def differences(path: Path, key: str, new: dict) -> list[str]:
-    """How the committed entry for `key` differs from this run's."""
+def differences(path: Path, key: str, new: dict, update_command: str | None = None) -> list[str]:
+    """How the committed entry for `key` differs from this run's, each with what to do: a
+    lost check or a new opt-out is lost coverage, put back rather than recorded."""
     old = load(path).get(key)
     if old is None:
         return [f"no entry for {key} in {path.name}"]
-    return [
-        f"{name}: {path.name} says {old.get(name)!r}, this run found {value!r}"
-        for name, value in new.items()
-        if old.get(name) != value
-    ]
+    problems = []
+    for name, value in new.items():
+        if old.get(name) == value:
+            continue
+        problem = f"{name}: {path.name} says {old.get(name)!r}, this run found {value!r}"
+        lost = {"checks": set(old.get(name) or ()) - set(value)}.get(name)
+        gained = {"opt-outs": set(value) - set(old.get(name) or ())}.get(name)
+        if lost:
+            problem += f" (lost: {sorted(lost)}; put the check back on the page)"
+        elif gained:
+            problem += f" (new: {sorted(gained)}; coverage given up, for a reviewer to accept)"
+        elif update_command:
+            problem += f" (review, then record it with: {update_command})"
+        problems.append(problem)
+    return problems
 
 
 def write(path: Path, key: str, new: dict) -> None:

@@ -62,6 +62,13 @@ class Results:
         self.path.write_text(json.dumps(results, indent=1) + "\n")
 
 
+def recorded_versions(record: Path) -> list[dict[str, str]]:
+    """The versions of each combination the record holds (none without a record)."""
+    if not record.is_file():
+        return []
+    return [c["versions"] for c in json.loads(record.read_text())["combinations"].values()]
+
+
 def known_differences(record: Path | None, page: str, versions: dict[str, str]) -> dict[int, str]:
     """The blocks of `page` (by line) that the record says show other output on exactly
     these versions, each with the combination's name; none on versions it does not hold."""

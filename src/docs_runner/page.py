@@ -9,22 +9,36 @@ from __future__ import annotations
 
 import unittest
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 from sybil import Document, Example, Region
 
 from docs_runner import blocks
 from docs_runner.blocks.base import Block
+from docs_runner.grammar import PageError
 from docs_runner.outcome import Failure, Outcome
 from docs_runner.run import DIFFERS, PageRun
 
 
 def parse(document: Document) -> list[Region]:
-    """The Sybil parser: one region per block, each evaluated by its kind."""
-    return [
-        Region(region.start, region.end, block, _evaluator(block))
-        for region, block in blocks.lex(document)
-    ]
+    """The Sybil parser: one region per block, each evaluated by its kind; a page the
+    grammar cannot read is one failing region, at the line it names."""
+    try:
+        pairs = blocks.lex(document)
+    except PageError as error:
+        start = sum(len(line) for line in document.text.splitlines(True)[: error.line - 1])
+        pairs = [(Region(start, start), Unreadable(error.line, error.message))]
+    return [Region(region.start, region.end, block, _evaluator(block)) for region, block in pairs]
+
+
+@dataclass
+class Unreadable(Block):
+    line: int
+    message: str
+
+    def evaluate(self, run: PageRun) -> Failure:
+        return Failure(f"{run.page}:{self.line}: {self.message}")
 
 
 def _evaluator(block: Block) -> Callable[[Example], str | None]:

@@ -206,6 +206,7 @@ def page_run(
         if record := config.getini("docs_versions_record"):
             known = matrix.known_differences(config.rootpath / record, str(run.page), run.versions)
             run.known_differences = known
+            run.recorded_versions = matrix.recorded_versions(config.rootpath / record)
         try:
             yield run
         finally:

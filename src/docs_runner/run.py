@@ -50,6 +50,7 @@ class PageRun:
     update: bool = False
     update_command: str = "pytest --update-docs"  # what rewrites shown outputs (ini setting)
     known_differences: dict[int, str] = field(default_factory=dict)  # the versions record's
+    recorded_versions: list[dict[str, str]] = field(default_factory=list)  # and its combinations'
     # Files pages include outside a fence (as Markdown): only generated ones, each on the
     # one page it belongs to (the `docs_generated` setting).
     generated: dict[str, str] = field(default_factory=dict)  # file -> page

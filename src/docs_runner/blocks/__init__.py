@@ -17,7 +17,6 @@ Directives:
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from sybil import Document, Region
 from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFencedCodeBlockLexer
@@ -29,7 +28,7 @@ from docs_runner.blocks.directives import Check, Database, ForVersions, OptOut, 
 from docs_runner.blocks.files import File
 from docs_runner.blocks.python import Output, Python
 from docs_runner.blocks.whole_page import PageEnd, Provenance
-from docs_runner.grammar import ATTRIBUTE, FENCE_INFO, Fence
+from docs_runner.grammar import ATTRIBUTE, FENCE_INFO, Fence, PageError
 
 __all__ = ["Block", "KINDS", "classify", "columns", "lex", "register"]
 
@@ -71,18 +70,27 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
         for comment in DirectiveInHTMLCommentLexer(NAMES)(document)
         if not any(fence.start < comment.start < fence.end for fence in fences)
     ]
+    if (line := grammar.unclosed_fence(document.text)) is not None:
+        raise PageError(line, "this fence is never closed")
+    for match in grammar.ANY_DIRECTIVE.finditer(document.text):
+        inside = any(fence.start < match.start() < fence.end for fence in fences)
+        if not inside and match["name"] not in grammar.STANDALONE + grammar.MARKERS:
+            known = ", ".join(grammar.STANDALONE + grammar.MARKERS)
+            message = f"<!-- {match['name']}: --> is no directive (the runner reads {known})"
+            raise PageError(_line(document, match.start()), message)
     opted_out: dict[int, str] = {}
-    for_versions: dict[int, str] = {}
+    for_versions: dict[int, tuple[str, grammar.Tab | None]] = {}
     pairs: list[tuple[Region, Block]] = []
     for comment in comments:
         name, argument = comment.lexemes["directive"], comment.lexemes["arguments"].strip()
         if name == "norun":
             target = _fence_after(document, comment, fences)
             if not argument:
-                raise ValueError(f"{_where(document, comment)}: <!-- norun: --> needs a reason")
+                raise PageError(_line(document, comment.start), "<!-- norun: --> needs a reason")
             opted_out[target.start] = argument
         elif name == "versions":
-            for_versions[_fence_after(document, comment, fences).start] = argument
+            tab = grammar.enclosing_tab(document.text, comment.start)
+            for_versions[_fence_after(document, comment, fences).start] = (argument, tab)
         else:
             pairs.append((comment, DIRECTIVES[name](argument)))
     for region in fences:
@@ -96,13 +104,20 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
         )
         reason = opted_out.get(region.start)
         block = OptOut(fence, reason) if reason else classify(fence)
-        if requirement := for_versions.get(region.start):
-            block = ForVersions.parse(block, fence, requirement)
+        if marker := for_versions.get(region.start):
+            block = ForVersions.parse(block, fence, *marker)
         pairs.append((region, block))
     runs_something = any(not isinstance(block, OptOut) for _, block in pairs)
     prose = _prose(document.text, fences)
     pairs.append(Provenance.of(document.text, prose, runs_something))
-    pairs.append((Region(len(document.text), len(document.text)), PageEnd(prose)))
+    marked = {tab for _, tab in for_versions.values()}
+    in_fences = [(f.start, f.end) for f in fences]
+    tabs = [
+        (tab.line(document.text), tab.label, tab in marked)
+        for tab in grammar.tabs(document.text)
+        if not any(start < tab.start < end for start, end in in_fences)
+    ]
+    pairs.append((Region(len(document.text), len(document.text)), PageEnd(prose, tabs)))
     pairs.sort(key=lambda pair: pair[0].start)
     return pairs
 
@@ -119,14 +134,9 @@ def _fence_after(document: Document, comment: Region, fences: list[Region]) -> R
     target = next((f for f in fences if f.start >= after), None)
     if target is None or document.text[after : target.start].strip():
         name = comment.lexemes["directive"]
-        raise ValueError(
-            f"{_where(document, comment)}: <!-- {name}: --> must come right before a fence"
-        )
+        message = f"<!-- {name}: --> must come right before a fence"
+        raise PageError(_line(document, comment.start), message)
     return target
-
-
-def _where(document: Document, region: Region) -> str:
-    return f"{Path(document.path)}:{_line(document, region.start)}"
 
 
 def _line(document: Document, position: int) -> int:

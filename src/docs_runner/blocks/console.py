@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from docs_runner.blocks.base import Block
-from docs_runner.grammar import FAILS, PROMPT, Fence
+from docs_runner.grammar import FAILS, PROMPT, Fence, PageError, shell_comment
 from docs_runner.normalise import COMPARED
 from docs_runner.outcome import Failure
 from docs_runner.shell import CommandTimeout
@@ -106,7 +106,7 @@ def parse(fence: Fence) -> list[Command]:
     i = 0
     while i < len(lines):
         if not lines[i].startswith(PROMPT):
-            raise ValueError(f"line {fence.line + 1 + i}: console blocks start with '$ '")
+            raise PageError(fence.line + 1 + i, "console blocks start with '$ '")
         start, command = i, lines[i][len(PROMPT) :]
         while command.endswith("\\") and i + 1 < len(lines):
             i += 1
@@ -117,6 +117,12 @@ def parse(fence: Fence) -> list[Command]:
             i += 1
         expected = "\n".join(lines[output_start:i])
         commands.append(Command(command, expected, fence.line + 1 + start))
+        if comment := shell_comment(commands[-1].bare):
+            raise PageError(
+                fence.line + 1 + start,
+                f"`{comment}`: nothing checks a comment on a `$` line; only "
+                "`# fails (exit status N)` may follow a command",
+            )
     return commands
 
 

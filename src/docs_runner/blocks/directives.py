@@ -12,7 +12,7 @@ from packaging.specifiers import SpecifierSet
 
 from docs_runner.blocks.base import Block
 from docs_runner.checks import CHECKS
-from docs_runner.grammar import SNIPPET, Fence
+from docs_runner.grammar import SNIPPET, Fence, PageError, Tab
 from docs_runner.outcome import Failure
 
 VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -95,28 +95,86 @@ class OptOut(Block):
 class ForVersions(Block):
     """A fence after `<!-- versions: psql<18 -->`: what readers with those versions see (in
     a content tab, beside the recorded one). It runs when this run's versions match, and is
-    a skip saying so otherwise."""
+    a skip saying so otherwise, listed among the page's opt-outs. The tab's label is made
+    from the specifier (update mode writes it), and the specifier must match versions the
+    record holds."""
 
     block: Block
     fence: Fence
     name: str
     specifier: SpecifierSet
+    tab: Tab | None = None  # the content tab the fence is in
     columns = {"other versions": "for other versions"}
 
     @classmethod
-    def parse(cls, block: Block, fence: Fence, requirement: str) -> ForVersions:
+    def parse(cls, block: Block, fence: Fence, requirement: str, tab: Tab | None) -> ForVersions:
         match = REQUIREMENT.fullmatch(requirement)
         if match is None:
-            raise ValueError(f"<!-- versions: {requirement} -->: expected e.g. psql<18")
-        return cls(block, fence, match["name"], SpecifierSet(match["specifier"]))
+            raise PageError(
+                fence.line - 1, f"<!-- versions: {requirement} -->: expected e.g. psql<18"
+            )
+        return cls(block, fence, match["name"], SpecifierSet(match["specifier"]), tab)
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.name}{self.specifier}"
 
     def evaluate(self, run: PageRun) -> Failure | None:
+        problems = [Failure(p) for p in (self._label(run), self._matched(run)) if p]
         used = run.versions.get(self.name)
         if used is not None and self.specifier.contains(used):
-            return self.block.evaluate(run)
+            return Failure.of([*problems, *filter(None, [self.block.evaluate(run)])])
+        run.record.opt_outs.append(f"for {self.requirement}")
         run.record.shown(
             self.fence.source, ["other versions"] * len(self.fence.source.splitlines())
         )
-        raise unittest.SkipTest(
-            f"for {self.name}{self.specifier}; this run used {self.name} {used or '(none)'}"
+        if problems:
+            return Failure.of(problems)
+        used = used or "(none)"
+        raise unittest.SkipTest(f"for {self.requirement}; this run used {self.name} {used}")
+
+    def _label(self, run: PageRun) -> str | None:
+        """The tab's label says what the marker says, in words (update mode writes it)."""
+        wanted = tab_label(self.name, self.specifier)
+        if self.tab is None or self.tab.label == wanted:
+            return None
+        if run.update:
+            rewrite = (self.tab.start, self.tab.end, wanted)
+            if rewrite not in run.record.rewrites:  # a tab may hold several such fences
+                run.record.rewrites.append(rewrite)
+            return None
+        return (
+            f"{run.page}:{self.tab.line(run.text)}: the tab says {self.tab.label!r}; its "
+            f"<!-- versions: {self.requirement} --> says {wanted!r} (`{run.update_command}` "
+            "writes it)"
         )
+
+    def _matched(self, run: PageRun) -> str | None:
+        """A specifier no recorded combination matches marks a block no run ever checks."""
+        held = sorted({v[self.name] for v in run.recorded_versions if self.name in v})
+        if not held or any(self.specifier.contains(version) for version in held):
+            return None
+        return (
+            f"{run.page}:{self.fence.line}: <!-- versions: {self.requirement} --> matches "
+            f"none of the {self.name} versions the versions record holds ({', '.join(held)})"
+        )
+
+
+_BOUNDS = {
+    ">=": "{} and later",
+    ">": "after {}",
+    "==": "{}",
+    "~=": "{} and compatible",
+    "!=": "not {}",
+    "<=": "{} and earlier",
+    "<": "before {}",
+}
+
+
+def tab_label(name: str, specifier: SpecifierSet) -> str:
+    """A content tab's label for a versions marker: `Alembic<1.17` is "Alembic before 1.17",
+    `SQLAlchemy>=2.1` "SQLAlchemy 2.1 and later"."""
+    order = list(_BOUNDS)
+    bounds = sorted(specifier, key=lambda s: order.index(s.operator))
+    words = [_BOUNDS[s.operator].format(s.version.removesuffix(".*")) for s in bounds]
+    return f"{name} {', '.join(words)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -73,9 +74,11 @@ class PageEnd(Block):
     accounted for line by line, and the page agrees with its manifest entry."""
 
     prose: str
+    tabs: list[tuple[int, str, bool]]  # content tabs: line, label, holds a versions marker
 
     def evaluate(self, run: PageRun) -> Failure | None:
-        problems = [
+        problems = _unmarked_version_tabs(run, self.tabs)
+        problems += [
             f"{run.page}:{line}: `{path.relative_to(run.project)}` was written here, but no "
             "later step read, imported or ran it: add a step that uses it, or opt the block "
             "out with <!-- norun: reason -->"
@@ -92,6 +95,18 @@ class PageEnd(Block):
         if not problems:
             problems += _manifest(run)
         return Failure("\n".join(problems)) if problems else None
+
+
+def _unmarked_version_tabs(run: PageRun, tabs: list[tuple[int, str, bool]]) -> list[str]:
+    """A tab labelled with a version of what the run names holds a versions marker, which
+    makes its label: else nothing checks that the label is true."""
+    names = re.compile(rf"\b(?:{'|'.join(map(re.escape, run.versions))})\b.*\d", re.I)
+    return [
+        f"{run.page}:{line}: the tab {label!r} names a version but holds no "
+        "<!-- versions: NAME<SPEC --> marker, which would make its label"
+        for line, label, marked in tabs
+        if not marked and names.search(label)
+    ]
 
 
 def _unaccounted(run: PageRun) -> list[str]:
@@ -119,11 +134,8 @@ def _manifest(run: PageRun) -> list[str]:
         return []
     if run.other_versions:  # the entry describes the recorded versions' run
         return []
-    then = f"(review, then record it with: {run.update_command})"
-    return [
-        f"{run.page}: {problem} {then}"
-        for problem in manifest.differences(run.manifest, str(run.page), entry)
-    ]
+    problems = manifest.differences(run.manifest, str(run.page), entry, run.update_command)
+    return [f"{run.page}: {problem}" for problem in problems]
 
 
 def _plain(text: str) -> str:

@@ -24,3 +24,18 @@ def test_every_page_and_notebook_has_an_entry_and_no_other() -> None:
 def test_no_shown_line_is_left_unclassified() -> None:
     for key, entry in manifest.load(COMMITTED).items():
         assert "unclassified" not in entry["lines"], key
+
+
+def test_a_lost_check_or_a_new_opt_out_is_not_sent_to_update(tmp_path: Path) -> None:
+    """Recording lost coverage is a reviewer's decision: the message says what was lost,
+    and names the update command only for other differences."""
+    path = tmp_path / "verification.json"
+    committed = {"recorded": "2026-01-01", "opt-outs": [], "checks": ["a", "b"], "lines": {}}
+    manifest.write(path, "docs/page.md", committed)
+    now = {**committed, "opt-outs": ["too slow"], "checks": ["a"], "recorded": "2026-01-02"}
+    problems = manifest.differences(path, "docs/page.md", now, "nox -s update")
+    assert [p.split(": ")[0] for p in problems] == ["recorded", "opt-outs", "checks"]
+    recorded, opt_outs, checks = problems
+    assert recorded.endswith("(review, then record it with: nox -s update)")
+    assert "new: ['too slow']" in opt_outs and "update" not in opt_outs
+    assert "lost: ['b']; put the check back on the page" in checks and "update" not in checks

@@ -4,6 +4,7 @@ Every test writes a page into a scratch pytest project (with a copy of examples/
 and runs pytest on it, in this process (a subprocess each would cost about 2 s of imports).
 """
 
+import json
 import subprocess
 import textwrap
 from pathlib import Path
@@ -67,8 +68,9 @@ def test_a_block_neither_run_nor_opted_out_fails(project: pytest.Pytester, recor
 def test_an_opt_out_needs_a_reason(project: pytest.Pytester) -> None:
     write(project, "good", "<!-- norun: -->\n```text\nx\n```\n")
     result = project.runpytest_inprocess("docs/good.md")
-    assert result.ret != 0
-    result.stdout.fnmatch_lines(["*<!-- norun: --> needs a reason*"])
+    result.assert_outcomes(failed=1)  # one line, at the marker: no traceback
+    result.stdout.fnmatch_lines(["docs/good.md:1: <!-- norun: --> needs a reason"])
+    assert "Traceback" not in result.stdout.str()
 
 
 def test_an_opted_out_block_may_include_a_file(project: pytest.Pytester) -> None:
@@ -410,36 +412,105 @@ def test_on_other_versions_only_the_blocks_that_differ_fail(
     result.assert_outcomes(failed=1, passed=10, skipped=1)
 
 
+VERSION_TABS = """
+# Two tabs
+
+=== "psql MAJOR and later"
+
+    <!-- versions: psql>=MAJOR -->
+    ```console
+    $ echo this
+    this
+    ```
+
+=== "psql before 10"
+
+    <!-- versions: psql<10 -->
+    ```console
+    $ echo this
+    what psql 9 would print
+    ```
+"""
+
+
+@pytest.fixture
+def version_tabs(postgres_server: Server, pytestconfig: pytest.Config) -> tuple[str, str]:
+    """A page with a tab for this run's psql and one for psql 9, and that psql version."""
+    psql = provenance.versions(postgres_server.admin_url, pytestconfig.hook)["psql"]
+    return VERSION_TABS.replace("MAJOR", psql.split(".")[0]), psql
+
+
 def test_a_block_for_other_versions_runs_only_on_them(
-    project: pytest.Pytester, recorded: str, postgres_server: Server, pytestconfig: pytest.Config
+    project: pytest.Pytester, recorded: str, version_tabs: tuple[str, str]
 ) -> None:
     """`<!-- versions: ... -->` before a fence (in a content tab beside the recorded one):
-    checked on the versions it names, a skip saying so on others."""
-    psql = provenance.versions(postgres_server.admin_url, pytestconfig.hook)["psql"]
-    text = """
-    # Two tabs
-
-    === "This psql"
-
-        <!-- versions: psql==VERSION -->
-        ```console
-        $ echo this
-        this
-        ```
-
-    === "Older psql"
-
-        <!-- versions: psql<10 -->
-        ```console
-        $ echo this
-        what psql 9 would print
-        ```
-    """.replace("VERSION", psql)
+    checked on the versions it names, a skip saying so on others, and an opt-out."""
+    text, psql = version_tabs
     result = run(project, text, recorded)
     result.assert_outcomes(passed=3, skipped=1)
     result.stdout.fnmatch_lines([f"    for psql<10; this run used psql {psql}"])
+    project.makeini(
+        "[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest = docs/verification.json\n"
+    )
+    project.runpytest_inprocess("docs/page.md", "--update-docs")
+    manifest = json.loads((project.path / "docs/verification.json").read_text())
+    assert manifest["docs/page.md"]["opt-outs"] == ["for psql<10"]
     mistyped = run(project, text.replace("psql<10", "psql 9"), recorded)
     mistyped.stdout.fnmatch_lines(["*<!-- versions: psql 9 -->: expected e.g. psql<18*"])
+
+
+def test_a_tab_s_label_is_made_from_its_versions_marker(
+    project: pytest.Pytester, recorded: str, version_tabs: tuple[str, str]
+) -> None:
+    """A label that says other than the marker fails at the tab's line; update writes it."""
+    text, _ = version_tabs
+    wrong = text.replace('"psql before 10"', '"psql 12 to 17"')
+    result = run(project, wrong, recorded)
+    result.assert_outcomes(passed=2, failed=2)  # the tab's block, and the page's end
+    result.stdout.fnmatch_lines(
+        [
+            "*docs/page.md:*: the tab says 'psql 12 to 17'; its <!-- versions: psql<10 --> "
+            "says 'psql before 10'*"
+        ]
+    )
+    project.runpytest_inprocess("docs/page.md", "--update-docs")
+    assert '=== "psql before 10"' in (project.path / "docs/page.md").read_text()
+
+
+def test_a_tab_labelled_with_a_version_holds_a_marker(
+    project: pytest.Pytester, recorded: str, version_tabs: tuple[str, str]
+) -> None:
+    text, _ = version_tabs
+    unmarked = text.replace("<!-- versions: psql<10 -->", "").replace(
+        "what psql 9 would print", "this"
+    )
+    result = run(project, unmarked, recorded)
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*docs/page.md:*: the tab 'psql before 10' names a version but holds no *"]
+    )
+
+
+def test_a_versions_marker_matches_a_version_the_record_holds(
+    project: pytest.Pytester, recorded: str, version_tabs: tuple[str, str]
+) -> None:
+    """A specifier no combination of the versions record matches marks a block that no
+    run checks: it fails, naming the versions the record holds."""
+    text, psql = version_tabs
+    record = {"combinations": {"pinned": {"versions": {"psql": psql}, "pages": {}}}}
+    (project.path / "versions.json").write_text(json.dumps(record))
+    project.makeini(
+        "[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest =\n"
+        "docs_versions_record = versions.json\n"
+    )
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(
+        [
+            f"*docs/page.md:*: <!-- versions: psql<10 --> matches none of the psql versions the "
+            f"versions record holds ({psql})"
+        ]
+    )
+    result.assert_outcomes(passed=2, failed=2)
 
 
 def test_update_keeps_the_date_when_the_versions_are_the_same(
@@ -729,3 +800,41 @@ def test_a_profile_adds_a_kind_of_block(project: pytest.Pytester, recorded: str)
     run(project, "# Quiet\n\n```shout\nhello\n```\n", recorded).stdout.fnmatch_lines(
         ["*not shouted*"]
     )
+
+
+def test_a_comment_on_a_command_line_fails(project: pytest.Pytester, recorded: str) -> None:
+    """Only the failure marker may follow a command: any other comment is a claim nothing
+    checks. A `#` inside quotes or a word is no comment."""
+    text = """
+    # Comments
+
+    ```console
+    $ echo 'a # b' a#b  # prints a # b
+    a # b a#b
+    ```
+    """
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(
+        ["docs/page.md:6: `# prints a # b`: nothing checks a comment on a `$` line; only*"]
+    )
+    run(project, text.replace("  # prints a # b", ""), recorded).assert_outcomes(passed=3)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("<!-- chek: users-table-created -->\n", "<!-- chek: --> is no directive (the runner*"),
+        ("<!-- no-run: too slow -->\n```text\nx\n```\n", "<!-- no-run: --> is no directive*"),
+        ("```console\n$ echo never closed\nnever closed\n", "this fence is never closed"),
+    ],
+    ids=["a-typo", "a-near-miss", "an-unclosed-fence"],
+)
+def test_what_the_grammar_cannot_read_fails_with_one_line(
+    project: pytest.Pytester, text: str, message: str
+) -> None:
+    """Misspelt directives and unclosed fences fail at their line, not as a silent no-op
+    or an output diff."""
+    write(project, "good", "# A page\n\n" + text)
+    result = project.runpytest_inprocess("docs/good.md")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"docs/good.md:3: {message}"])
