@@ -189,3 +189,45 @@ def test_a_replacement_must_name_an_object_of_the_same_name(
     with pytest.raises(ValueError, match=message):
         command.upgrade(project, SECOND)
     assert schema.alembic_versions(database_url) == [FIRST]
+
+
+PAGE = EXAMPLES.parent / "docs/guides/replaceable-objects.md"
+SHOWN = {"AccessExclusiveLock": "ACCESS EXCLUSIVE", "AccessShareLock": "ACCESS SHARE"}
+# What a mode means for the relation's readers and writers, as the table's cells say it.
+EFFECTS = {
+    "ACCESS EXCLUSIVE": {"reads and writes wait", "its readers wait"},
+    "ACCESS SHARE": {"reads and writes go on"},
+}
+
+
+def lock_table() -> dict[tuple[str, str], dict[str, str]]:
+    """The page's table of locks: (revision, up or down) -> relation -> cell."""
+    lines = [line for line in PAGE.read_text().splitlines() if line.startswith("| `")]
+    rows = [[cell.strip() for cell in line.strip("| ").split("|")] for line in lines]
+    header = ["Revision", "users", "adult_users"]
+    table = {}
+    for revision, *cells in rows:
+        name, direction = revision.split()
+        table[(name.strip("`"), f"{direction}grade")] = dict(zip(header[1:], cells, strict=True))
+    return table
+
+
+@pytest.mark.parametrize(
+    ("revision", "direction"),
+    [(FIRST, "upgrade"), (SECOND, "upgrade"), (SECOND, "downgrade"), (FIRST, "downgrade")],
+)
+def test_the_page_s_table_shows_the_locks_each_revision_takes(
+    project: Config, database_url: str, revision: str, direction: str
+) -> None:
+    """Each cell's mode is the strongest the revision holds on that relation (on the
+    view: on the one it replaces or drops too), and what it says readers meet follows."""
+    script = ScriptDirectory.from_config(project)
+    start = revision if direction == "downgrade" else script.get_revision(revision).down_revision
+    command.upgrade(project, start)
+    held = strongest_locks(project, database_url, revision, direction)
+    on_view = [held[name] for name in ("adult_users", "a dropped view") if name in held]
+    observed = {"users": held["users"], "adult_users": max(on_view, key=MODES.index)}
+    for relation, cell in lock_table()[(revision, direction)].items():
+        mode, _, effect = cell.partition(": ")
+        assert mode.split("`")[1] == SHOWN[observed[relation]], (relation, cell)
+        assert not effect or effect in EFFECTS[SHOWN[observed[relation]]], (relation, cell)

@@ -328,3 +328,38 @@ def test_update_keeps_the_provenance_date_when_the_versions_are_the_same(tmp_pat
     assert [m[0] for m in provenance.LINE.finditer(prose)] == [old]
     notebooks.write_outputs(path, executed, {**versions, "Alembic": "9"})
     assert "Alembic 9," in notebooks.markdown(nbformat.read(path, as_version=4))
+
+
+KEPT_METADATA = {"example", "lines_to_next_cell"}  # ours (a copied file), and jupytext's
+
+
+def shape_problems(notebook: NotebookNode) -> list[str]:
+    """What a notebook may hold that no run checks: raw cells (the site renders them as
+    they are), metadata that hides a cell or its output, and outputs other than text."""
+    problems = []
+    for number, cell in enumerate(notebook.cells, 1):
+        if cell.cell_type not in ("markdown", "code"):
+            problems.append(f"cell {number} is a {cell.cell_type} cell")
+        if hidden := sorted(set(cell.metadata) - KEPT_METADATA):
+            problems.append(f"cell {number} has metadata {hidden}")
+        for output in cell.get("outputs", []):
+            if other := sorted(set(output.get("data", {})) - {"text/plain"}):
+                problems.append(f"cell {number} has an output of {other}")
+    return problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_a_notebook_holds_only_what_runs_and_shows(path: Path) -> None:
+    assert shape_problems(nbformat.read(path, as_version=4)) == []
+
+
+def test_a_raw_cell_hidden_output_or_html_is_found() -> None:
+    notebook = nbformat.v4.new_notebook()
+    shown = nbformat.v4.new_code_cell("1 + 1", metadata={"jupyter": {"outputs_hidden": True}})
+    shown.outputs = [nbformat.v4.new_output("display_data", {"text/html": "<b>2</b>"})]
+    notebook.cells = [nbformat.v4.new_raw_cell("3ce9a6a8f4b1 (head)"), shown]
+    assert shape_problems(notebook) == [
+        "cell 1 is a raw cell",
+        "cell 2 has metadata ['jupyter']",
+        "cell 2 has an output of ['text/html']",
+    ]

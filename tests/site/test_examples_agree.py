@@ -1,0 +1,64 @@
+"""The examples agree with themselves: what a migration's docstring says of it, and the
+safety switch of every script a page runs with psql."""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS = sorted(
+    path
+    for path in (ROOT / "examples").rglob("*.py")
+    if re.search(r"^down_revision\b", path.read_text(), re.MULTILINE)
+)
+
+
+def assigned(tree: ast.Module, name: str) -> object:
+    for node in tree.body:
+        targets = [node.target] if isinstance(node, ast.AnnAssign) else getattr(node, "targets", [])
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"no {name} =")
+
+
+def header(docstring: str, field: str) -> str:
+    match = re.search(rf"^{field}:[ \t]*(.*)$", docstring, re.MULTILINE)
+    assert match, f"no {field}: line"
+    return match[1].strip()
+
+
+def test_the_migrations_are_found() -> None:
+    assert len(MIGRATIONS) >= 30
+
+
+@pytest.mark.parametrize("path", MIGRATIONS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_migration_s_header_says_what_its_code_does(path: Path) -> None:
+    """`Revision ID:` and `Revises:` as Alembic's template writes them from `revision` and
+    `down_revision` (a merge's parents comma-separated, nothing for the first)."""
+    tree = ast.parse(path.read_text())
+    docstring = ast.get_docstring(tree) or ""
+    down = assigned(tree, "down_revision")
+    parents = ", ".join(down) if isinstance(down, tuple | list) else (down or "")
+    assert header(docstring, "Revision ID") == assigned(tree, "revision")
+    assert header(docstring, "Revises") == parents
+
+
+PSQL_SCRIPT = re.compile(r"\bpsql\b[^\n]*\s(?:-f|--file)\s")
+# The one line that runs a script without the switch, to show what it changes.
+WITHOUT_IT = ("docs/guides/offline-sql.md", '$ psql "$DATABASE_URL" --quiet -f upgrade.sql')
+
+
+def test_every_psql_script_stops_at_its_first_error() -> None:
+    """A script run with `psql -f` goes on after an error and exits 0 unless ON_ERROR_STOP
+    is set: offline-sql.md shows both."""
+    shown = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "examples").rglob("*")]
+    loose = [
+        (str(path.relative_to(ROOT)), line.strip())
+        for path in shown
+        if path.is_file() and path.suffix in (".md", ".sh", ".yml", "")
+        for line in path.read_text().splitlines()
+        if PSQL_SCRIPT.search(line) and "ON_ERROR_STOP=1" not in line
+    ]
+    assert loose == [WITHOUT_IT]
