@@ -19,7 +19,7 @@
 # Add a required (`NOT NULL`) column to a table that already has rows. The one-step
 # migration fails and leaves the rows as they were; add, fill, then require works; the
 # downgrade keeps the rows. The migrations are the ones the
-# [guide](../../guides/data-migration/) shows, on the project of the
+# [Data migrations](../../guides/data-migration/) guide shows, on the project of the
 # [tutorial](../tutorial/).
 #
 # **Downloaded**, it runs in Jupyter on your own PostgreSQL:

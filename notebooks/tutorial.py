@@ -19,7 +19,7 @@
 # The whole tutorial, one cell at a time: create the migration environment, read the
 # database URL from `DATABASE_URL`, write the `users` migration, upgrade, look at the
 # table from Python, downgrade. The files it writes are the ones the
-# [tutorial's pages](../../tutorial/first-migration/) show.
+# tutorial's pages show, from [Your first migration](../../tutorial/first-migration/) on.
 #
 # **Downloaded**, it runs in Jupyter on your own PostgreSQL:
 #
@@ -101,7 +101,8 @@ command.init(config, "migrations", template="generic")
 # Replace the generated `env.py` with the tutorial's: the cell writes its text to
 # `migrations/env.py` (`%%writefile`). Its `database_url()` accepts Heroku's
 # `postgres://`, names the psycopg2 driver, and `%` is escaped for the `.ini` parser
-# ([why](../../tutorial/first-migration/#the-production-version)):
+# ([the production version](../../tutorial/first-migration/#the-production-version) says
+# why):
 
 # %% example="tutorial/migrations/env.py"
 # %%writefile migrations/env.py

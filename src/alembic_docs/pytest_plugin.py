@@ -21,6 +21,16 @@ def pytest_configure(config: pytest.Config) -> None:
     alembic_cli.as_on_a_terminal()  # python blocks that call alembic.command, in-process
 
 
+# What Alembic pages state of PostgreSQL: lock modes (longest first), errors by SQLSTATE name.
+MODES = ["ACCESS EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE ROW EXCLUSIVE", "ROW EXCLUSIVE"]
+MODES += ["ACCESS SHARE", "ROW SHARE", "EXCLUSIVE", "SHARE"]
+SQLSTATE = "Duplicate|Undefined|Unique|ForeignKey|NotNull|Check|Invalid|Active|Lock|Deadlock"
+CLAIMS = {
+    "a lock mode": rf"\b(?:{'|'.join(MODES)})\b",
+    "a server error": rf"\b(?:{SQLSTATE})[A-Z][A-Za-z]+\b",
+}
+
+
 class AlembicProfile:
     def pytest_docs_run_command(
         self, executor: Executor, argv: list[str], fails: bool
@@ -45,6 +55,9 @@ class AlembicProfile:
 
     def pytest_docs_versions(self) -> dict[str, str]:
         return libraries()
+
+    def pytest_docs_claim_patterns(self) -> dict[str, str]:
+        return CLAIMS
 
 
 def libraries() -> dict[str, str]:

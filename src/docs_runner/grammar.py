@@ -30,6 +30,7 @@ SNIPPET_LINE = re.compile(r'^\s*--8<--\s+"(?P<path>[^"]+)"', re.MULTILINE)  # an
 # Directives standing alone, and those that mark the next fence.
 STANDALONE = ("project", "database", "check")
 MARKERS = ("norun", "versions")
+PROSE = ("evidence",)  # read by docs_runner.claims: the test behind a paragraph's facts
 TAB = re.compile(r'^(?P<indent>[ \t]*)===[+!]? "(?P<label>[^"]*)"', re.MULTILINE)
 ANY_DIRECTIVE = re.compile(r"<!--\s*(?P<name>[A-Za-z][\w-]*):")  # a known name or a typo
 DIRECTIVE = re.compile(
@@ -100,6 +101,12 @@ def enclosing_tab(text: str, offset: int) -> Tab | None:
     """The innermost content tab whose body holds `offset`, if any."""
     inside = [tab for tab in tabs(text) if tab.end < offset < tab.body_end]
     return inside[-1] if inside else None
+
+
+def in_inline_code(text: str, offset: int) -> bool:
+    """Whether `offset` is inside an inline code span (`...`) of its line: an example."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("`", line_start, offset) % 2 == 1
 
 
 def shell_comment(command: str) -> str | None:

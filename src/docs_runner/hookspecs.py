@@ -47,3 +47,10 @@ def pytest_docs_block_kinds() -> list[type[Block]] | None:
 def pytest_docs_versions() -> dict[str, str] | None:
     """The libraries a page's outputs depend on, by the name the provenance line gives
     them, in its order: {"Alembic": "1.20.1"}. The server's PostgreSQL comes last."""
+
+
+@hookspec
+def pytest_docs_claim_patterns() -> dict[str, str] | None:
+    """Facts your tool's pages state in prose, beyond exit statuses, error names and
+    durations (docs_runner.claims): {"a lock mode": regex}. Each must be shown beside its
+    paragraph, by a page it links to, or backed by <!-- evidence: TEST -->."""

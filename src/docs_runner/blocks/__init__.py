@@ -74,8 +74,10 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
         raise PageError(line, "this fence is never closed")
     for match in grammar.ANY_DIRECTIVE.finditer(document.text):
         inside = any(fence.start < match.start() < fence.end for fence in fences)
-        if not inside and match["name"] not in grammar.STANDALONE + grammar.MARKERS:
-            known = ", ".join(grammar.STANDALONE + grammar.MARKERS)
+        inside |= grammar.in_inline_code(document.text, match.start())
+        known_names = grammar.STANDALONE + grammar.MARKERS + grammar.PROSE
+        if not inside and match["name"] not in known_names:
+            known = ", ".join(known_names)
             message = f"<!-- {match['name']}: --> is no directive (the runner reads {known})"
             raise PageError(_line(document, match.start()), message)
     opted_out: dict[int, str] = {}

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sybil import Region
 
-from docs_runner import manifest, provenance
+from docs_runner import claims, manifest, provenance
 from docs_runner.blocks.base import Block
 from docs_runner.grammar import SNIPPET_LINE
 from docs_runner.outcome import Failure
@@ -91,6 +91,7 @@ class PageEnd(Block):
             for m in SNIPPET_LINE.finditer(self.prose)
             if run.generated.get(m["path"]) != str(run.page)
         ]
+        problems += _unbacked_claims(run)
         problems += _unaccounted(run)
         if not problems:
             problems += _manifest(run)
@@ -107,6 +108,15 @@ def _unmarked_version_tabs(run: PageRun, tabs: list[tuple[int, str, bool]]) -> l
         for line, label, marked in tabs
         if not marked and names.search(label)
     ]
+
+
+def _unbacked_claims(run: PageRun) -> list[str]:
+    patterns = dict(claims.GENERIC)
+    if hook := run.executor.hook:
+        for found in hook.pytest_docs_claim_patterns():
+            patterns.update(found or {})
+    found = claims.unbound(run.root / run.page, run.examples, run.root, patterns)
+    return [f"{run.page}:{problem}" for problem in found]
 
 
 def _unaccounted(run: PageRun) -> list[str]:

@@ -1,0 +1,89 @@
+"""Facts in prose are backed (docs_runner.claims): by the block beside them, a page they
+link to, or evidence; a falsified one of each kind is found at its line."""
+
+from pathlib import Path
+
+import pytest
+
+from alembic_docs.pytest_plugin import CLAIMS
+from docs_runner import claims
+from tests.scratch_pages import run
+
+PATTERNS = {**claims.GENERIC, **CLAIMS}
+PAGE = """# A page
+
+```console
+$ alembic upgrade head  # fails (exit status 255)
+psycopg2.errors.DuplicateTable: relation "ix" already exists
+```
+
+The upgrade exits 255 on `DuplicateTable`, after 2 s under an `ACCESS EXCLUSIVE` lock.
+
+```python title="migrations/env.py"
+--8<-- "env.py"
+```
+"""
+ENV_PY = "op.execute(\"SET lock_timeout = '2s'\")  # AccessExclusiveLock\n"
+
+
+def unbound(tmp_path: Path, text: str, files: dict[str, str] | None = None) -> list[str]:
+    (tmp_path / "docs").mkdir(exist_ok=True)
+    (tmp_path / "examples").mkdir(exist_ok=True)
+    (tmp_path / "examples/env.py").write_text(ENV_PY)
+    for name, content in (files or {}).items():
+        (tmp_path / name).write_text(content)
+    (tmp_path / "docs/page.md").write_text(text)
+    return claims.unbound(tmp_path / "docs/page.md", tmp_path / "examples", tmp_path, PATTERNS)
+
+
+def test_facts_shown_beside_their_paragraph_are_backed(tmp_path: Path) -> None:
+    assert unbound(tmp_path, PAGE) == []
+
+
+@pytest.mark.parametrize(
+    ("true", "false", "kind"),
+    [
+        ("exits 255", "exits 1", "an exit status"),
+        ("`DuplicateTable`", "`UndefinedTable`", "a server error"),
+        ("after 2 s", "after 20 s", "a duration"),
+        ("`ACCESS EXCLUSIVE`", "`ROW EXCLUSIVE`", "a lock mode"),
+    ],
+)
+def test_a_falsified_fact_is_found_at_its_line(
+    tmp_path: Path, true: str, false: str, kind: str
+) -> None:
+    [problem] = unbound(tmp_path, PAGE.replace(true, false))
+    assert problem.startswith("8: '") and f"' states {kind} that no block" in problem
+
+
+def test_evidence_backs_a_paragraph_and_must_exist(tmp_path: Path) -> None:
+    falsified = PAGE.replace("exits 255", "exits 1")
+    test = "tests/test_x.py::test_it"
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests/test_x.py").write_text("def test_it():\n    pass\n")
+    backed = falsified.replace(" lock.", f" lock.<!-- evidence: {test} -->")
+    assert unbound(tmp_path, backed) == []
+    missing = backed.replace("test_it -->", "test_gone -->")
+    assert unbound(tmp_path, missing)[0] == f"8: evidence {test[:-2]}gone names no test"
+
+
+def test_a_file_as_evidence_must_say_it(tmp_path: Path) -> None:
+    text = "# A page\n\nEach waits 2 s. <!-- evidence: examples/env.py -->\n"
+    assert unbound(tmp_path, text) == []
+    assert "'20 s' states a duration" in unbound(tmp_path, text.replace("2 s", "20 s"))[0]
+
+
+def test_a_linked_page_backs_what_it_shows(tmp_path: Path) -> None:
+    text = "# A page\n\nIt exits 255 ([Other](other.md)).\n"
+    assert unbound(tmp_path, text, {"docs/other.md": PAGE}) == []
+    assert unbound(tmp_path, text.replace("other.md", "none.md")) != []
+
+
+def test_the_page_grammar_in_inline_code_is_no_claim(tmp_path: Path) -> None:
+    assert unbound(tmp_path, "# A page\n\nWrite `$ x  # fails (exit status 3)`.\n") == []
+
+
+def test_a_page_with_a_fact_nothing_backs_fails(project: pytest.Pytester, recorded: str) -> None:
+    text = "# Claims\n\n```console\n$ echo hi\nhi\n```\n\nThe echo took 5 s.\n"
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(["*docs/page.md:*: '5 s' states a duration that no block*"])
