@@ -608,6 +608,89 @@ def empty_versions_marker(target: Target, rng: random.Random) -> list[Mutant]:
     return found
 
 
+# -- prose: facts, table cells, links -----------------------------------------------------
+
+OTHER_MODE = {"ACCESS EXCLUSIVE": "ROW EXCLUSIVE", "ACCESS SHARE": "ACCESS EXCLUSIVE"}
+
+
+def falsified(kind: str, token: str) -> str:
+    """The same fact, false: another status, ten times the duration, another mode or error."""
+    if kind == "an exit status":
+        number = re.search(r"\d+", token)[0]
+        return token.replace(number, "1" if number == "0" else "0")
+    if kind == "a duration":
+        number = re.search(r"\d+(?:\.\d+)?", token)[0]
+        return token.replace(number, number + "0", 1)
+    if kind == "a lock mode":
+        return OTHER_MODE.get(token, "ACCESS EXCLUSIVE")
+    return (
+        "Undefined" + re.sub(r"^[A-Z][a-z]+", "", token)
+        if token[:9] != "Undefined"
+        else ("Duplicate" + token[9:])
+    )
+
+
+@operator("prose")
+def falsify_prose_fact(target: Target, rng: random.Random) -> list[Mutant]:
+    """A fact in a sentence (exit status, duration, lock mode, error name) made false."""
+    from alembic_docs.pytest_plugin import CLAIMS
+    from docs_runner.claims import GENERIC
+
+    page, found = Page.of(target), []
+    for n in page.outside_fences():
+        line = page.lines[n]
+        if line.lstrip().startswith(("<!--", "#", "|")) or PROVENANCE.match(line):
+            continue
+        for kind, pattern in {**GENERIC, **CLAIMS}.items():
+            for match in re.finditer(pattern, line):
+                new = line[: match.start()] + falsified(kind, match[0]) + line[match.end() :]
+                if new != line:
+                    found.append(edit(falsify_prose_fact, target, page.lines, n, new))
+    return found
+
+
+@operator("prose")
+def swap_table_cells(target: Target, rng: random.Random) -> list[Mutant]:
+    """Two cells of a table row (not its first, the row's name) in each other's place."""
+    page, found = Page.of(target), []
+    for n in page.outside_fences():
+        line = page.lines[n]
+        cells = line.strip().strip("|").split("|")
+        if not line.startswith("|") or set(line) <= set("|-: ") or len(cells) < 3:
+            continue
+        if n + 1 < len(page.lines) and set(page.lines[n + 1]) <= set("|-: "):
+            continue  # the header
+        i, j = 1, 2
+        if cells[i].strip() != cells[j].strip():
+            cells[i], cells[j] = cells[j], cells[i]
+            found.append(edit(swap_table_cells, target, page.lines, n, "|" + "|".join(cells) + "|"))
+    return found
+
+
+MD_LINK = re.compile(r"\]\((?P<target>[^)\s]+)\)")
+
+
+@operator("prose")
+def retarget_link(target: Target, rng: random.Random) -> list[Mutant]:
+    """A link led to another page or section the page links to."""
+    page = Page.of(target)
+    links = [
+        (n, m)
+        for n in page.outside_fences()
+        for m in MD_LINK.finditer(page.lines[n])
+        if not m["target"].startswith(("http", "mailto"))
+    ]
+    targets = sorted({m["target"] for _, m in links})
+    found = []
+    for n, match in links:
+        others = [t for t in targets if t != match["target"]]
+        if others:
+            line, other = page.lines[n], rng.choice(others)
+            new = line[: match.start("target")] + other + line[match.end("target") :]
+            found.append(edit(retarget_link, target, page.lines, n, new))
+    return found
+
+
 # -- insertions ---------------------------------------------------------------------------
 
 
@@ -731,6 +814,17 @@ def alter_example_command(target: Target, rng: random.Random) -> list[Mutant]:
         for new in command_variants(line, rng):
             found.append(edit(alter_example_command, target, lines, n, new))
     return found
+
+
+@operator("file blocks", "examples")
+def change_revises_header(target: Target, rng: random.Random) -> list[Mutant]:
+    """A migration's docstring says it revises another revision than its code does."""
+    lines = target.text.splitlines()
+    return [
+        edit(change_revises_header, target, lines, n, f"Revises: {new_id(rng, set())}")
+        for n, line in enumerate(lines)
+        if line.startswith("Revises: ") and target.path.endswith(".py")
+    ]
 
 
 SAFETY = [  # a shown script's safety switch, and the same line with it off
@@ -906,6 +1000,15 @@ def alter_notebook_output(target: Target, rng: random.Random) -> list[Mutant]:
             what = f"cell {number}: {change(chunk, new)}"
             found.append(notebook_mutant(alter_notebook_output, target, notebook, what))
     return found
+
+
+@operator("notebooks", "notebooks")
+def add_raw_cell(target: Target, rng: random.Random) -> list[Mutant]:
+    """A raw cell holding a made-up output, which the site renders as it is."""
+    notebook = json.loads(target.text)
+    cell = {"cell_type": "raw", "id": "mutant", "metadata": {}, "source": ["1975ea83b712 (head)"]}
+    notebook["cells"].insert(len(notebook["cells"]) // 2, cell)
+    return [notebook_mutant(add_raw_cell, target, notebook, "insert a raw cell")]
 
 
 @operator("notebooks", "notebooks")
