@@ -1159,8 +1159,13 @@ def scope(path: str, files: list[str], root: Path = ROOT) -> tuple[Run, ...]:
         return (Run(("tests/site/notebooks/test_notebooks.py", "-k", Path(path).name)),)
     if path.startswith("docs/"):
         tests = [t for t in test_files(files) if path in read(t, root)]
-        return (Run((path, *with_deselected(tests))),)
-    return example_scope(path, files, root)
+        return (Run((path, *with_deselected(tests), *EVERY_PAGE)),)
+    return (*example_scope(path, files, root), Run(EVERY_EXAMPLE))
+
+
+# Tests that read every page, or every example, without naming it.
+EVERY_PAGE = ("tests/site/test_links.py", "tests/site/test_examples_agree.py")
+EVERY_EXAMPLE = ("tests/site/test_examples_agree.py",)
 
 
 def with_deselected(tests: list[str]) -> list[str]:

@@ -4,10 +4,11 @@ A factual token in prose (an exit status, an error's name, a duration, and what 
 add: PostgreSQL's lock modes, say) must be shown by a block beside its paragraph (the
 nearest fence before or after it, with the file it includes) or by a page the paragraph
 links to; or the paragraph names the test that proves it, `<!-- evidence: tests/x.py::
-test_name -->` anywhere in it (a table right after such a paragraph is covered too; the
-suite runs that test, the runner checks that it exists), or the file whose code says it
-(`<!-- evidence: DIR/x.py -->`: the token must be in that file). Examples of the
-page grammar in inline code (`$ ...`, `# fails (exit status 1)`) are no claims.
+test_name -->` anywhere in it (a table right after such a paragraph too), or the file that
+says it (`<!-- evidence: DIR/x.py -->`). The token must appear in what backs it, that
+test's source included (the suite runs the test; an exit status it asserts in its own
+words). Examples of the page grammar in inline code (`$ ...`, `# fails (exit status 1)`)
+are no claims.
 """
 
 from __future__ import annotations
@@ -65,33 +66,29 @@ def unbound(page: Path, examples: Path, root: Path, patterns: dict[str, str]) ->
     problems, found = [], parts(page.read_text(), examples)
     for index, part in enumerate(found):
         evidence = [m["test"] for m in _evidence(part.text)]
-        tests = [item for item in evidence if "::" in item]
-        files = [root / item for item in evidence if "::" not in item]
-        problems += [
-            f"{part.line}: evidence {t} names no test" for t in tests if not _exists(root, t)
-        ]
-        problems += [f"{part.line}: evidence {f} is no file" for f in files if not f.is_file()]
-        if (
-            part.fence
-            or tests
-            or (index and part.text.startswith("|") and _tested(found[index - 1]))
-        ):
+        problems += [f"{part.line}: {p}" for p in map(_missing(root), evidence) if p]
+        if part.fence:
             continue
+        if index and part.text.startswith("|"):  # a table: the paragraph before backs it
+            evidence += [m["test"] for m in _evidence(found[index - 1].text) if "::" in m["test"]]
+        tested = any("::" in item for item in evidence)
         shown = _first_fence(reversed(found[:index])) + _first_fence(found[index + 1 :])
         linked = [page.parent / m["path"] if m["path"] else page for m in LINK.finditer(part.text)]
         shown += [_linked(path, examples) for path in linked]
-        shown += [f.read_text() for f in files if f.is_file()]
+        shown += [_source(root / item.split("::")[0]) for item in evidence]
         near = "\n".join(shown)
         prose = EVIDENCE.sub("", GRAMMAR_EXAMPLE.sub("", part.text))
         for kind, pattern in patterns.items():
             for match in re.finditer(pattern, prose):
-                if not _shown(match, near):
-                    line = part.line + prose.count("\n", 0, match.start())
-                    problems.append(
-                        f"{line}: {match[0]!r} states {kind} that no block beside it or page it "
-                        "links to shows: show it, or name the test that proves it "
-                        "(<!-- evidence: TEST -->)"
-                    )
+                # A test states an exit status in its own words (`status == 0`).
+                if (tested and "status" in match.groupdict()) or _shown(match, near):
+                    continue
+                line = part.line + prose.count("\n", 0, match.start())
+                problems.append(
+                    f"{line}: {match[0]!r} states {kind} that no block beside it, page it links "
+                    "to or evidence it names shows: show it, or name the test or file that "
+                    "proves it (<!-- evidence: TEST -->)"
+                )
     return problems
 
 
@@ -100,9 +97,17 @@ def _evidence(text: str) -> list[re.Match]:
     return [m for m in EVIDENCE.finditer(text) if not grammar.in_inline_code(text, m.start())]
 
 
-def _tested(part: Part) -> bool:
-    """A paragraph backed by a test (whose evidence covers the table after it)."""
-    return any("::" in m["test"] for m in _evidence(part.text))
+def _missing(root: Path):
+    def problem(item: str) -> str | None:
+        if "::" in item:
+            return None if _exists(root, item) else f"evidence {item} names no test"
+        return None if (root / item).is_file() else f"evidence {item} is no file"
+
+    return problem
+
+
+def _source(path: Path) -> str:
+    return path.read_text() if path.is_file() else ""
 
 
 def _last_line(part: Part) -> int:
