@@ -68,18 +68,9 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
     comments = [  # a directive shown inside a fence is an example, not a directive
         comment
         for comment in DirectiveInHTMLCommentLexer(NAMES)(document)
-        if not any(fence.start < comment.start < fence.end for fence in fences)
+        if not _in_fence(comment.start, fences)
     ]
-    if (line := grammar.unclosed_fence(document.text)) is not None:
-        raise PageError(line, "this fence is never closed")
-    for match in grammar.ANY_DIRECTIVE.finditer(document.text):
-        inside = any(fence.start < match.start() < fence.end for fence in fences)
-        inside |= grammar.in_inline_code(document.text, match.start())
-        known_names = grammar.STANDALONE + grammar.MARKERS + grammar.PROSE
-        if not inside and match["name"] not in known_names:
-            known = ", ".join(known_names)
-            message = f"<!-- {match['name']}: --> is no directive (the runner reads {known})"
-            raise PageError(_line(document, match.start()), message)
+    _readable(document, fences)
     opted_out: dict[int, str] = {}
     for_versions: dict[int, tuple[str, grammar.Tab | None]] = {}
     pairs: list[tuple[Region, Block]] = []
@@ -113,15 +104,34 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
     prose = _prose(document.text, fences)
     pairs.append(Provenance.of(document.text, prose, runs_something))
     marked = {tab for _, tab in for_versions.values()}
-    in_fences = [(f.start, f.end) for f in fences]
     tabs = [
         (tab.line(document.text), tab.label, tab in marked)
         for tab in grammar.tabs(document.text)
-        if not any(start < tab.start < end for start, end in in_fences)
+        if not _in_fence(tab.start, fences)
     ]
     pairs.append((Region(len(document.text), len(document.text)), PageEnd(prose, tabs)))
     pairs.sort(key=lambda pair: pair[0].start)
     return pairs
+
+
+def _readable(document: Document, fences: list[Region]) -> None:
+    """Raise at the first line the grammar cannot read: an unclosed fence, a directive
+    with a name the runner does not know (a typo would be ignored silently)."""
+    if (line := grammar.unclosed_fence(document.text)) is not None:
+        raise PageError(line, "this fence is never closed")
+    known = grammar.STANDALONE + grammar.MARKERS + grammar.PROSE
+    for match in grammar.ANY_DIRECTIVE.finditer(document.text):
+        example = _in_fence(match.start(), fences)
+        example |= grammar.in_inline_code(document.text, match.start())
+        if not example and match["name"] not in known:
+            message = (
+                f"<!-- {match['name']}: --> is no directive (the runner reads {', '.join(known)})"
+            )
+            raise PageError(_line(document, match.start()), message)
+
+
+def _in_fence(offset: int, fences: list[Region]) -> bool:
+    return any(fence.start < offset < fence.end for fence in fences)
 
 
 def _prose(text: str, fences: list[Region]) -> str:
