@@ -39,24 +39,21 @@ class Part:
 
 def parts(text: str, examples: Path) -> list[Part]:
     """The page as paragraphs of prose and fences (a fence's text with what it includes)."""
-    found: list[Part] = []
-    opened: int | None = None
-    body: list[str] = []
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if opened is None and (match := grammar.FENCE_LINE.match(line)):
-            opened, body = len(match["ticks"]), []
-            found.append(Part(number, "", True))
-        elif opened is not None:
-            if stripped.startswith("`" * opened) and not stripped.strip("`"):
-                found[-1].text = _with_include("\n".join(body), examples)
-                opened = None
+    lines, found = text.splitlines(), []
+    spans = dict(grammar.fence_spans(text)[0])  # opening line -> closing line
+    number = 1
+    while number <= len(lines):
+        if closing := spans.get(number):
+            body = "\n".join(lines[number : closing - 1])
+            found.append(Part(number, _with_include(body, examples), True))
+            number = closing
+        elif lines[number - 1].strip():
+            line = lines[number - 1]
+            if found and not found[-1].fence and _last_line(found[-1]) == number - 1:
+                found[-1].text += "\n" + line
             else:
-                body.append(line)
-        elif stripped and found and not found[-1].fence and _last_line(found[-1]) == number - 1:
-            found[-1].text += "\n" + line
-        elif stripped:
-            found.append(Part(number, line, False))
+                found.append(Part(number, line, False))
+        number += 1
     return found
 
 

@@ -128,8 +128,10 @@ def shell_comment(command: str) -> str | None:
     return None
 
 
-def unclosed_fence(text: str) -> int | None:
-    """The line of a fence that is never closed (the page ends inside it), if any."""
+def fence_spans(text: str) -> tuple[list[tuple[int, int]], int | None]:
+    """Each fence's opening and closing line (1-based), and the line of a fence that is
+    never closed (the page ends inside it), if any."""
+    spans: list[tuple[int, int]] = []
     opened: tuple[int, int] | None = None  # (its backticks, its line)
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
@@ -137,5 +139,6 @@ def unclosed_fence(text: str) -> int | None:
             if match := FENCE_LINE.match(line):
                 opened = (len(match["ticks"]), number)
         elif stripped.startswith("`" * opened[0]) and not stripped.strip("`"):
+            spans.append((opened[1], number))
             opened = None
-    return opened[1] if opened else None
+    return spans, opened[1] if opened else None

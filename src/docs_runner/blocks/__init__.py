@@ -117,7 +117,7 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
 def _readable(document: Document, fences: list[Region]) -> None:
     """Raise at the first line the grammar cannot read: an unclosed fence, a directive
     with a name the runner does not know (a typo would be ignored silently)."""
-    if (line := grammar.unclosed_fence(document.text)) is not None:
+    if (line := grammar.fence_spans(document.text)[1]) is not None:
         raise PageError(line, "this fence is never closed")
     known = grammar.STANDALONE + grammar.MARKERS + grammar.PROSE
     for match in grammar.ANY_DIRECTIVE.finditer(document.text):
