@@ -147,6 +147,11 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
             f"{source} is not a PostgreSQL URL ({reason}); expected "
             "postgresql://user:password@host:5432/dbname"
         ) from None
+    if elsewhere := _elsewhere(admin_url):
+        raise PostgresError(
+            f"{source} names {elsewhere}: scratch databases are made beside the database "
+            "its path names, and such a parameter would move them onto another; remove it"
+        )
     try:  # a host that drops packets would otherwise hold the run for TCP's minutes
         driver.connect(admin_url, connect_timeout=CONNECT_TIMEOUT).close()
     except driver.Error as exc:
@@ -156,3 +161,16 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
             "throwaway server is used"
         ) from None
     return Server(admin_url)
+
+
+def _elsewhere(url: str) -> str | None:
+    """A query parameter that would take a scratch URL to another database than its path
+    (libpq and SQLAlchemy let `dbname` win over it, a service file names its own), or to
+    another host than the URL's own."""
+    parsed = make_url(url)
+    for name in ("dbname", "service", "servicefile"):
+        if name in parsed.query:
+            return f"`{name}=` in its query"
+    if parsed.host and {"host", "hostaddr"} & set(parsed.query):
+        return "a host twice (before the path and as `host=`)"
+    return None

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg2
 import pytest
@@ -212,6 +213,35 @@ def test_a_url_that_is_not_postgresqls_is_one_line(url: str, reason: str) -> Non
     message = str(error.value)
     assert message.startswith("THROWAWAY_PG_URL is not a PostgreSQL URL") and reason in message
     assert "pw" not in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("host=/sock&dbname=precious", "`dbname=` in its query"),
+        ("service=prod", "`service=` in its query"),
+        ("host=/sock&servicefile=/etc/pg_service.conf", "`servicefile=` in its query"),
+    ],
+)
+def test_a_url_whose_query_names_another_database_is_refused(
+    postgres_server: Server, query: str, named: str
+) -> None:
+    """Every scratch URL is made by rewriting the path, and libpq lets `dbname=` (or a
+    service) win over the path: such a URL would put the pages' migrations in the user's
+    real database. Refused before anything connects, in one line."""
+    with pytest.raises(PostgresError) as error:
+        open_server(f"postgresql://u:pw@/postgres?{query}", "THROWAWAY_PG_URL")
+    message = str(error.value)
+    assert message.startswith(f"THROWAWAY_PG_URL names {named}: scratch databases are made")
+    assert "pw" not in message and "\n" not in message
+    socket_only = urlsplit(postgres_server.owner_url).query  # host=DIR: allowed, as always
+    open_server(f"{postgres_server.owner_url.split('?')[0]}?{socket_only}").close()
+
+
+def test_a_url_with_two_hosts_is_refused() -> None:
+    with pytest.raises(PostgresError) as error:
+        open_server("postgresql://u@db.example.com/app?host=other.example.com", "a test")
+    assert str(error.value).startswith("a test names a host twice (before the path and as `host=`)")
 
 
 def test_a_host_that_does_not_resolve_is_one_line() -> None:
