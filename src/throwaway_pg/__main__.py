@@ -10,6 +10,7 @@ runs and from which install: $THROWAWAY_PG_DIR, $THROWAWAY_PG_INSTALL.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import signal
 import sys
@@ -56,14 +57,16 @@ def main(argv: list[str] | None = None) -> int:
             postgres.create_database(cluster.url(), name)
             print(f"export {name.upper()}_DATABASE_URL='{with_database(cluster.url(), name)}'")
         print("db: Ctrl-C stops the server and removes it", flush=True)
-        signal.signal(signal.SIGTERM, _interrupt)
+        for stop in (signal.SIGTERM, signal.SIGHUP):  # SIGHUP: its terminal was closed
+            signal.signal(stop, _interrupt)
         while True:
             signal.pause()
     except KeyboardInterrupt:
         pass
     finally:
         cluster.stop()
-        print("db: server stopped, its files removed", flush=True)
+        with contextlib.suppress(OSError):  # a closed terminal takes no more lines
+            print("db: server stopped, its files removed", flush=True)
     return 0
 
 

@@ -41,8 +41,9 @@ def test_nox_db_runs_the_module_on_a_database_named_tutorial() -> None:
         (signal.SIGINT, nox_db_command()[3:], []),
         (signal.SIGTERM, [*nox_db_command()[3:], "reporting"], ["reporting"]),
         (signal.SIGINT, [], []),  # outside the site: a generic name
+        (signal.SIGHUP, [], []),  # its terminal closed
     ],
-    ids=["nox-s-db", "nox-s-db-reporting", "default"],
+    ids=["nox-s-db", "nox-s-db-reporting", "default", "terminal-closed"],
 )
 def test_it_prints_what_to_paste_and_removes_the_server(
     stop: signal.Signals, args: list[str], more: list[str]
