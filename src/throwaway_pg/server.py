@@ -24,6 +24,9 @@ from throwaway_pg.postgres import PostgresError
 
 URL_VARIABLE = "THROWAWAY_PG_URL"
 CONNECT_TIMEOUT = 10  # seconds to wait for a user's server before saying it does not answer
+MAY_CREATE = (
+    "SELECT current_user, rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user"
+)
 
 
 class MaskedURL(str):
@@ -153,13 +156,21 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
             "its path names, and such a parameter would move them onto another; remove it"
         )
     try:  # a host that drops packets would otherwise hold the run for TCP's minutes
-        driver.connect(admin_url, connect_timeout=CONNECT_TIMEOUT).close()
+        connection = driver.connect(admin_url, connect_timeout=CONNECT_TIMEOUT)
     except driver.Error as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PostgresError(
             f"cannot connect to {shown(admin_url)} ({source}): {reason}; without it, a "
             "throwaway server is used"
         ) from None
+    with contextlib.closing(connection), contextlib.closing(connection.cursor()) as cursor:
+        cursor.execute(MAY_CREATE)
+        role, may_create = cursor.fetchone()
+    if not may_create:
+        raise PostgresError(
+            f"the role {role} of {shown(admin_url)} ({source}) may not create databases: "
+            "each page and test gets a scratch database of its own; grant it CREATEDB"
+        )
     return Server(admin_url)
 
 

@@ -252,6 +252,24 @@ def test_a_host_that_does_not_resolve_is_one_line() -> None:
     assert "could not translate host name" in message and "\n" not in message
 
 
+def test_a_role_that_may_not_create_databases_is_one_line(
+    postgres_server: Server, role_url: tuple[str, str]
+) -> None:
+    url, password = role_url
+    role = make_url(url).username
+    with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+        cur.execute(f"ALTER ROLE {role} NOCREATEDB")
+    with pytest.raises(PostgresError) as error:
+        open_server(url, "THROWAWAY_PG_URL")
+    message = str(error.value)
+    assert message.startswith(f"the role {role} of postgresql://{role}:***@")
+    assert message.endswith(
+        "may not create databases: each page and test gets a scratch "
+        "database of its own; grant it CREATEDB"
+    )
+    assert password not in message and "\n" not in message
+
+
 def test_a_wrong_password_is_one_line(role_url: tuple[str, str]) -> None:
     url, password = role_url
     with pytest.raises(PostgresError) as error:
