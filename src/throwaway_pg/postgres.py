@@ -53,6 +53,11 @@ def base_dir() -> Path:
     shm = Path("/dev/shm")
     if os.environ.get(DIR_VARIABLE):
         parent = Path(os.environ[DIR_VARIABLE]).absolute()
+        if not parent.is_dir():
+            problem = "is not a directory" if parent.exists() else "does not exist"
+            raise PostgresError(
+                f"the base directory {parent} {problem} ({DIR_VARIABLE}, --postgres-base-dir)"
+            )
     elif shm.is_dir() and os.access(shm, os.W_OK):
         parent = shm
     else:

@@ -129,3 +129,15 @@ def test_a_relative_base_directory_in_an_ini_file_is_beside_that_file(
     base = where / "config/clusters" / f"{postgres.PREFIX}-{os.getuid()}"
     assert Path(lines[0]).parent == base
     assert not (where / "clusters").exists()
+
+
+@pytest.mark.parametrize("kind", ["missing", "a file"])
+def test_a_base_directory_that_is_not_one_is_one_line(kind: str, tmp_path: Path) -> None:
+    base = tmp_path / "clusters"
+    if kind == "a file":
+        base.write_text("")
+    status, output, _ = run_with(tmp_path, "base_dir", {"option": str(base)})
+    problem = "does not exist" if kind == "missing" else "is not a directory"
+    assert status != 0
+    assert f"the base directory {base} {problem} (THROWAWAY_PG_DIR, --postgres-base-dir)" in output
+    assert "Traceback" not in output
