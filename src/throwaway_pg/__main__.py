@@ -64,9 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        cluster.stop()
+        kept = cluster.stop()
         with contextlib.suppress(OSError):  # a closed terminal takes no more lines
             print("db: server stopped, its files removed", flush=True)
+            if kept:
+                print(f"db: it had stopped on its own before; its log is in {kept}", flush=True)
     return 0
 
 

@@ -233,13 +233,24 @@ class Cluster:
         _wait_ready(self)
         return time.perf_counter() - started
 
-    def stop(self) -> None:
+    def stop(self) -> Path | None:
+        """Stop the server and remove its files. A server that had stopped on its own (a
+        crash, a full disk) keeps its log, beside the clusters; returns where."""
         if self._stopped:
-            return
+            return None
         self._stopped = True
+        kept = self._keep_log() if self.process.poll() is not None else None
         _stop_process(self.process)
         os.close(self.lock)
         shutil.rmtree(self.path, ignore_errors=True)
+        return kept
+
+    def _keep_log(self) -> Path | None:
+        kept = base_dir() / f"{self.path.name}.server.log"
+        with contextlib.suppress(OSError):
+            shutil.copyfile(self.path / "server.log", kept)
+            return kept
+        return None
 
 
 def start_cluster() -> Cluster:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,7 +150,12 @@ def server_for(config: pytest.Config) -> Iterator[Server]:
     try:
         yield server
     finally:
-        server.close()
+        if kept := server.close():
+            said = f"throwaway_pg: the server had stopped on its own; its log is in {kept}"
+            if reporter := config.pluginmanager.get_plugin("terminalreporter"):
+                reporter.write_line(said)
+            else:
+                print(said, file=sys.stderr)
 
 
 def _open_or_fail(config: pytest.Config) -> Server:

@@ -14,6 +14,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
@@ -125,9 +126,9 @@ class Server:
         finally:
             self.drop_database(url)
 
-    def close(self) -> None:
-        if self.cluster:
-            self.cluster.stop()
+    def close(self) -> Path | None:
+        """Stop the server if it is ours; where its log was kept, if it had stopped on its own."""
+        return self.cluster.stop() if self.cluster else None
 
 
 def configured_url() -> str | None:

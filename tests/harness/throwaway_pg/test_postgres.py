@@ -83,6 +83,24 @@ def test_stop_leaves_no_process_and_no_directory() -> None:
     assert not postgres_processes(cluster.path)
 
 
+def test_a_server_that_stopped_on_its_own_keeps_its_log() -> None:
+    """A crash (here SIGKILL; a full disk ends the same way) is explained in the server's
+    log, which stop() would delete with the rest: it is kept beside the clusters."""
+    cluster = postgres.start_cluster()
+    cluster.process.kill()
+    cluster.process.wait()
+    kept = cluster.stop()
+    try:
+        assert kept is not None and kept.parent == postgres.base_dir()
+        assert "database system is ready to accept connections" in kept.read_text()
+        assert not cluster.path.exists()
+    finally:
+        if kept:
+            kept.unlink()
+    quiet = postgres.start_cluster()
+    assert quiet.stop() is None  # stopped by us: nothing is kept
+
+
 def test_an_orphan_whose_owner_died_is_swept() -> None:
     """A cluster whose owner is gone (its lock released) is stopped and removed."""
     cluster = postgres.start_cluster()
