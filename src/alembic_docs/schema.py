@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
+from throwaway_pg import driver
 from throwaway_pg.server import sqlalchemy_url
 
 
@@ -19,7 +20,7 @@ class Column:
 
 
 def _engine(url: str):
-    return create_engine(sqlalchemy_url(url), poolclass=NullPool)
+    return create_engine(sqlalchemy_url(url), poolclass=NullPool, connect_args=driver.TIMEOUTS)
 
 
 def tables(url: str) -> set[str]:

@@ -14,14 +14,18 @@ except ImportError:
 
     NAME = "psycopg"
 
-__all__ = ["NAME", "Error", "connect", "sql", "version"]
+__all__ = ["NAME", "TIMEOUTS", "Error", "connect", "sql", "version"]
 
 Error = dbapi.Error
+# Every connection of the harness's own: a server that stops answering, or a statement
+# stuck behind a lock, fails the run in one line instead of holding it for ever.
+TIMEOUTS = {"connect_timeout": 10, "options": "-c statement_timeout=60s"}
 
 
 def connect(url: str, **options: object):  # noqa: ANN201 - either driver's connection
-    """A connection to `url` (a libpq URL, no SQLAlchemy driver suffix)."""
-    return dbapi.connect(url, **options)
+    """A connection to `url` (a libpq URL, no SQLAlchemy driver suffix), with the harness's
+    timeouts unless `options` say otherwise."""
+    return dbapi.connect(url, **{**TIMEOUTS, **options})
 
 
 def version() -> str:

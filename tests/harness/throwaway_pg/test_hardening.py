@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from alembic_docs import schema
 from tests.as_user import run_as
-from throwaway_pg import postgres
+from throwaway_pg import driver, postgres
 from throwaway_pg.postgres import PostgresError
 from throwaway_pg.server import MaskedURL, Server, open_server
 
@@ -310,3 +310,19 @@ def test_a_server_that_exits_silently_still_gets_a_message(tmp_path: Path) -> No
     assert str(error.value) == (
         f"postgres exited at start (exit status 1), with nothing in {tmp_path}/server.log"
     )
+
+
+def test_the_harness_s_own_connections_time_out(database_url: str, monkeypatch) -> None:
+    """A statement stuck behind a lock, or a server gone silent, fails the run instead of
+    holding it: every connection of the harness's own has a statement timeout (60 s;
+    shortened here) and a connect timeout."""
+    monkeypatch.setitem(driver.TIMEOUTS, "options", "-c statement_timeout=50ms")
+    with (
+        pytest.raises(driver.Error, match="statement timeout"),
+        postgres.admin_connection(database_url) as conn,
+        conn.cursor() as cur,
+    ):
+        cur.execute("SELECT pg_sleep(5)")
+    with pytest.raises(Exception, match="statement timeout"):
+        schema.rows(database_url, "SELECT pg_sleep(5)")
+    assert driver.TIMEOUTS["connect_timeout"] == 10
