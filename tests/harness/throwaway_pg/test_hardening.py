@@ -6,6 +6,8 @@ import pwd
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -326,3 +328,26 @@ def test_the_harness_s_own_connections_time_out(database_url: str, monkeypatch) 
     with pytest.raises(Exception, match="statement timeout"):
         schema.rows(database_url, "SELECT pg_sleep(5)")
     assert driver.TIMEOUTS["connect_timeout"] == 10
+
+
+@pytest.mark.parametrize("trap", ["fifo", "link-to-dev-zero", "huge"])
+def test_a_trap_in_the_server_users_directory_never_hangs_root(trap: str) -> None:
+    """postmaster.pid lives in a directory the server user (nobody) owns: a FIFO there
+    would block a plain read for ever (holding the registry lock, so every later run
+    hangs), a link to /dev/zero would read without end. An orphan cluster holding one is
+    swept at once."""
+    orphan = Path(tempfile.mkdtemp(prefix="cluster-", dir=postgres.base_dir()))
+    (orphan / "owner.lock").touch()  # nobody holds it: an orphan
+    (orphan / "data").mkdir()
+    pidfile = orphan / "data/postmaster.pid"
+    if trap == "fifo":
+        os.mkfifo(pidfile)
+    elif trap == "link-to-dev-zero":
+        pidfile.symlink_to("/dev/zero")
+    else:
+        pidfile.write_text("1" * 10_000_000)
+    sweep = threading.Thread(target=postgres.sweep_orphans, daemon=True)
+    sweep.start()
+    sweep.join(timeout=10)
+    assert not sweep.is_alive(), "the sweep hung on the trap"
+    assert not orphan.exists()
