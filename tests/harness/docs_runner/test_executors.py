@@ -6,10 +6,12 @@ import datetime
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from docs_runner.executors import EXECUTORS
 from tests.site_tree import nav_pages
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -31,3 +33,21 @@ def test_a_page_passes_in_process_as_on_the_terminal(page: str, postgres_server)
         [*command, *options], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_contributing_s_table_of_executors_says_who_uses_which() -> None:
+    """docs/contributing.md's table: one row per executor the runner has, the suite on the
+    one pyproject.toml names, update and watch on the one they pass."""
+    rows = [
+        [cell.strip() for cell in line.strip("| ").split("|")]
+        for line in (ROOT / "docs/contributing.md").read_text().splitlines()
+        if line.startswith("| `") and line.count("|") == 4
+    ]
+    used_by = {name.strip("`"): users for name, _, users in rows if name.strip("`") in EXECUTORS}
+    assert set(used_by) == set(EXECUTORS)
+    ini = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert used_by[ini["docs_executor"]].startswith("the suite")
+    for session, source in (("update", "noxfile.py"), ("watch", "src/docs_runner/watch.py")):
+        text = (ROOT / source).read_text()
+        [name] = [name for name in EXECUTORS if f"--docs-executor={name}" in text]
+        assert f"`nox -s {session}`" in used_by[name]
