@@ -57,8 +57,9 @@ def main(argv: list[str] | None = None) -> int:
             postgres.create_database(cluster.url(), name)
             print(f"export {name.upper()}_DATABASE_URL='{with_database(cluster.url(), name)}'")
         print("db: Ctrl-C stops the server and removes it", flush=True)
-        for stop in (signal.SIGTERM, signal.SIGHUP):  # SIGHUP: its terminal was closed
-            signal.signal(stop, _interrupt)
+        signal.signal(signal.SIGTERM, _interrupt)
+        if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:  # as nohup asks
+            signal.signal(signal.SIGHUP, _interrupt)  # its terminal was closed
         while True:
             signal.pause()
     except KeyboardInterrupt:

@@ -117,3 +117,27 @@ def test_a_database_name_it_cannot_create_is_one_line(args: list[str], error: st
     )
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines()[-1].startswith(f"python -m throwaway_pg: error: {error}")
+
+
+def test_under_nohup_a_closed_terminal_does_not_stop_it() -> None:
+    """SIGHUP stops it (its terminal closed), unless it was started ignoring SIGHUP, as
+    `nohup` starts it: then only SIGTERM or Ctrl-C does."""
+    db = subprocess.Popen(
+        [sys.executable, "-m", "throwaway_pg"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != URL_VARIABLE},
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
+    )
+    try:
+        lines = [db.stdout.readline() for _ in range(4)]
+        assert lines[-1] == "db: Ctrl-C stops the server and removes it\n", lines
+        db.send_signal(signal.SIGHUP)
+        with pytest.raises(subprocess.TimeoutExpired):
+            db.wait(timeout=2)
+        db.send_signal(signal.SIGTERM)
+        output, _ = db.communicate(timeout=30)
+    finally:
+        db.kill()
+    assert (db.returncode, output) == (0, "db: server stopped, its files removed\n")
