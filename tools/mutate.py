@@ -623,11 +623,8 @@ def falsified(kind: str, token: str) -> str:
         return token.replace(number, number + "0", 1)
     if kind == "a lock mode":
         return OTHER_MODE.get(token, "ACCESS EXCLUSIVE")
-    return (
-        "Undefined" + re.sub(r"^[A-Z][a-z]+", "", token)
-        if token[:9] != "Undefined"
-        else ("Duplicate" + token[9:])
-    )
+    prefix = "Duplicate" if token.startswith("Undefined") else "Undefined"
+    return prefix + re.sub(r"^[A-Z][a-z]+", "", token)  # another error of the same kind
 
 
 @operator("prose")

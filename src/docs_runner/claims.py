@@ -63,7 +63,7 @@ def unbound(page: Path, examples: Path, root: Path, patterns: dict[str, str]) ->
     problems, found = [], parts(page.read_text(), examples)
     for index, part in enumerate(found):
         evidence = [m["test"] for m in _evidence(part.text)]
-        problems += [f"{part.line}: {p}" for p in map(_missing(root), evidence) if p]
+        problems += [f"{part.line}: {p}" for item in evidence if (p := _missing(root, item))]
         if part.fence:
             continue
         if index and part.text.startswith("|"):  # a table: the paragraph before backs it
@@ -94,13 +94,11 @@ def _evidence(text: str) -> list[re.Match]:
     return [m for m in EVIDENCE.finditer(text) if not grammar.in_inline_code(text, m.start())]
 
 
-def _missing(root: Path):
-    def problem(item: str) -> str | None:
-        if "::" in item:
-            return None if _exists(root, item) else f"evidence {item} names no test"
-        return None if (root / item).is_file() else f"evidence {item} is no file"
-
-    return problem
+def _missing(root: Path, item: str) -> str | None:
+    """What is wrong with an evidence's test or file, if anything."""
+    if "::" in item:
+        return None if _exists(root, item) else f"evidence {item} names no test"
+    return None if (root / item).is_file() else f"evidence {item} is no file"
 
 
 def _source(path: Path) -> str:

@@ -97,9 +97,9 @@ def tabs(text: str) -> list[Tab]:
     return found
 
 
-def enclosing_tab(text: str, offset: int) -> Tab | None:
-    """The innermost content tab whose body holds `offset`, if any."""
-    inside = [tab for tab in tabs(text) if tab.end < offset < tab.body_end]
+def enclosing_tab(tabs: list[Tab], offset: int) -> Tab | None:
+    """The innermost of a page's content tabs whose body holds `offset`, if any."""
+    inside = [tab for tab in tabs if tab.end < offset < tab.body_end]
     return inside[-1] if inside else None
 
 

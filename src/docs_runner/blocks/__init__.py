@@ -71,6 +71,7 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
         if not _in_fence(comment.start, fences)
     ]
     _readable(document, fences)
+    page_tabs = grammar.tabs(document.text)
     opted_out: dict[int, str] = {}
     for_versions: dict[int, tuple[str, grammar.Tab | None]] = {}
     pairs: list[tuple[Region, Block]] = []
@@ -82,7 +83,7 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
                 raise PageError(_line(document, comment.start), "<!-- norun: --> needs a reason")
             opted_out[target.start] = argument
         elif name == "versions":
-            tab = grammar.enclosing_tab(document.text, comment.start)
+            tab = grammar.enclosing_tab(page_tabs, comment.start)
             for_versions[_fence_after(document, comment, fences).start] = (argument, tab)
         else:
             pairs.append((comment, DIRECTIVES[name](argument)))
@@ -106,7 +107,7 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
     marked = {tab for _, tab in for_versions.values()}
     tabs = [
         (tab.line(document.text), tab.label, tab in marked)
-        for tab in grammar.tabs(document.text)
+        for tab in page_tabs
         if not _in_fence(tab.start, fences)
     ]
     pairs.append((Region(len(document.text), len(document.text)), PageEnd(prose, tabs)))
