@@ -72,6 +72,7 @@ def users_rows(url: str, columns: str = "id, age, first_name, last_name") -> lis
 
 @check("users-rows-unchanged")
 def users_rows_unchanged(run: PageRun) -> None:
+    """The failed data migration rolled back: the rows as they were, and no full_name."""
     assert users_rows(run.database_url) == USERS
     assert "full_name" not in [column.name for column in schema.columns(run.database_url, "users")]
 
@@ -107,7 +108,8 @@ def users_last_name_index(run: PageRun) -> None:
 
 @check("nothing-after-failed-upgrade")
 def nothing_after_failed_upgrade(run: PageRun) -> None:
-    """Three revisions in one transaction: the third failed, and the first two are gone."""
+    """Three revisions in one transaction: the third failed, and the first two rolled back
+    with it."""
     assert schema.tables(run.database_url) == {"alembic_version"}  # downgrade base kept it
     assert schema.alembic_versions(run.database_url) == []
     assert enum_types(run.database_url) == []
@@ -369,6 +371,7 @@ def plan_default(url: str) -> list[tuple]:
 
 @check("plan-free-and-pro")
 def plan_free_and_pro(run: PageRun) -> None:
+    """The upgrade that added a value and used it rolled back: the type has two values."""
     assert plan_values(run.database_url) == ["free", "pro"]
     assert plans(run.database_url) == [(1, "free"), (2, "pro")]
     assert schema.alembic_versions(run.database_url) == ["7a1b2c3d4e5f"]
@@ -601,6 +604,8 @@ def assert_first_definitions(url: str) -> None:
 
 @check("adult-users-created")
 def adult_users_created(run: PageRun) -> None:
+    """The first revision's view and function, also after the second's upgrade that
+    `CREATE OR REPLACE VIEW` refused rolled back."""
     url = run.database_url
     assert_first_definitions(url)
     assert "updated_at" in [column.name for column in schema.columns(url, "users")]
@@ -612,7 +617,8 @@ def adult_users_created(run: PageRun) -> None:
 @check("adult-users-replaced")
 def adult_users_replaced(run: PageRun) -> None:
     """Revision 7e9a1c3b5d2f's view and function, in place: the view built on adult_users
-    and the grant on it are still there, and so is the trigger."""
+    and the grant on it are still there, and so is the trigger (also after a downgrade that
+    dropping the view it reads stopped, and which rolled back)."""
     url = run.database_url
     assert view_columns(url, "adult_users") == ["id", "first_name", "age", "updated_at"]
     (source,) = set_updated_at_sources(url)
@@ -625,8 +631,8 @@ def adult_users_replaced(run: PageRun) -> None:
 
 @check("adult-users-restored")
 def adult_users_restored(run: PageRun) -> None:
-    """The downgrade made the view again from the first revision's definition: without
-    the grant, which went with the view it dropped."""
+    """The downgrade made the view again from the first revision's definition, three
+    columns (id, first_name, age): without the grant, which went with the view it dropped."""
     url = run.database_url
     assert_first_definitions(url)
     assert "adult_first_names" not in [name for (name,) in schema.rows(url, VIEWS)]
@@ -679,7 +685,7 @@ def generated_as_shown(run: PageRun, name: str) -> None:
 
 @check("review-points-still-text")
 def review_points_still_text(run: PageRun) -> None:
-    """The failed upgrade left nothing: the column, its values and the version."""
+    """The failed upgrade rolled back: the column, its values and the version as they were."""
     assert points_column(run.database_url) == [("character varying", 20, None, None)]
     assert points(run.database_url) == [(1, "120"), (2, "75")]
     assert schema.alembic_versions(run.database_url) == ["3f1b5d7a9c2e"]

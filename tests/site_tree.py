@@ -13,6 +13,20 @@ from mkdocs.config import load_config
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def markdown_table(text: str, first: int = 0) -> dict[str, dict[str, str]]:
+    """The Markdown table starting at or after line index `first` of `text`: its first
+    column -> header -> cell."""
+    lines = text.splitlines()[first:]
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    header, body = rows[0], rows[2:]
+    return {row[0]: dict(zip(header[1:], row[1:], strict=True)) for row in body}
+
+
 def build(site: Path, site_url: str = "", root: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """`nox -s docs`' build of the project at `root` into `site`, with SITE_URL as the Pages
     workflow sets it, or unset. Nothing else of this environment's reaches it

@@ -611,6 +611,11 @@ def empty_versions_marker(target: Target, rng: random.Random) -> list[Mutant]:
 # -- prose: facts, table cells, links -----------------------------------------------------
 
 OTHER_MODE = {"ACCESS EXCLUSIVE": "ROW EXCLUSIVE", "ACCESS SHARE": "ACCESS EXCLUSIVE"}
+OTHER_WORD = {
+    "an outcome": {"rolled back": "committed", "committed": "rolled back"},
+    "a stream": {"stderr": "stdout", "stdout": "stderr"},
+}
+NUMBER_WORDS = ["two", "three", "four", "five", "six", "seven", "eight"]
 
 
 def falsified(kind: str, token: str) -> str:
@@ -623,20 +628,34 @@ def falsified(kind: str, token: str) -> str:
         return token.replace(number, number + "0", 1)
     if kind == "a lock mode":
         return OTHER_MODE.get(token, "ACCESS EXCLUSIVE")
+    if kind in OTHER_WORD:
+        return re.sub("|".join(OTHER_WORD[kind]), lambda m: OTHER_WORD[kind][m[0]], token, count=1)
+    if kind == "a count":  # twice as many
+        if number := re.match(r"[\d,]+", token):
+            return f"{int(number[0].replace(',', '')) * 2:,}" + token[number.end() :]
+        word = token.split()[0]
+        other = NUMBER_WORDS[(NUMBER_WORDS.index(word.lower()) + 1) % len(NUMBER_WORDS)]
+        return token.replace(word, other.capitalize() if word.istitle() else other, 1)
+    if kind == "a version boundary":  # a release earlier
+        number = re.search(r"\d+$", token)
+        return token[: number.start()] + str(int(number[0]) - 1)
+    if kind == "a quoted path":
+        return re.sub(r"([^/`]+)(/?`)$", r"old_\1\2", token)
     prefix = "Duplicate" if token.startswith("Undefined") else "Undefined"
     return prefix + re.sub(r"^[A-Z][a-z]+", "", token)  # another error of the same kind
 
 
 @operator("prose")
 def falsify_prose_fact(target: Target, rng: random.Random) -> list[Mutant]:
-    """A fact in a sentence (exit status, duration, lock mode, error name) made false."""
+    """A fact in a sentence or heading (exit status, duration, lock mode, error name, count,
+    outcome, stream, version boundary, quoted path) made false."""
     from alembic_docs.pytest_plugin import CLAIMS
     from docs_runner.claims import GENERIC
 
     page, found = Page.of(target), []
     for n in page.outside_fences():
         line = page.lines[n]
-        if line.lstrip().startswith(("<!--", "#", "|")) or PROVENANCE.match(line):
+        if line.lstrip().startswith(("<!--", "|")) or PROVENANCE.match(line):
             continue
         for kind, pattern in {**GENERIC, **CLAIMS}.items():
             for match in re.finditer(pattern, line):

@@ -13,20 +13,38 @@ are no claims.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from itertools import takewhile
 from pathlib import Path
 
 from docs_runner import grammar
+from docs_runner.checks import CHECKS
 
+NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+NUMBER = rf"{'|'.join(NUMBERS)}|\d{{1,3}}(?:,\d{{3}})+|\d+"  # 20,000 too
+NOUNS = "files|tables|revisions|rows|columns|steps"
+PRODUCTS = "PostgreSQL|Alembic|SQLAlchemy|psycopg|psql"
+DOMAIN = r"[\w-]+\.(?:me|com|org|io)/"  # `sqlalche.me/e/20/`: an address, no path
+FILE_TYPES = "py|ini|sql|toml|json|mako|sh|cfg|txt"
 GENERIC = {
     "an exit status": r"\bexit(?:s| status| code)? (?P<status>\d+)\b",
     "an error's name": r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)*(?:Error|Exception)\b",
     "a duration": r"\b\d+(?:\.\d+)? ?(?:ms|s|seconds?|minutes?)\b",
+    "a count": rf"(?<![\d,.])\b(?P<count>(?i:{NUMBER})) (?:{NOUNS})\b",
+    "an outcome": r"\b(?:(?<!to be )rolled back|(?<!un)committed(?! (?:files?|outputs?|one\b|`)))",
+    "a stream": r"\b(?:stdout|stderr)\b",
+    "a version boundary": rf"\b(?:since|before|until) \[?(?:{PRODUCTS}) (?P<version>\d+(?:\.\d+)*)",
+    "a quoted path": rf"`(?!{DOMAIN})(?P<path>[\w.-]*/[\w./-]+|[\w-]+\.(?:{FILE_TYPES}))`",
 }
+# What shows a transaction's outcome: the word, or the code or SQL that ends it so.
+OUTCOMES = {"rolledback": r"roll(?:ed|s)?[ _]?back", "committed": r"commit"}
 EVIDENCE = re.compile(r"<!--\s*evidence:\s*(?P<test>\S+?)\s*-->")
 GRAMMAR_EXAMPLE = re.compile(r"`(?:\$ [^`]*|[^`]*# fails \([^`]*)`")
+CHECK = re.compile(r"<!--\s*check:\s*(?P<name>\S+?)\s*-->")
 LINK = re.compile(r"\]\((?P<path>[^)#\s]+\.md)?(?:#[^)\s]*)?\)")  # none: this page
 
 
@@ -60,7 +78,8 @@ def parts(text: str, examples: Path) -> list[Part]:
 def unbound(page: Path, examples: Path, root: Path, patterns: dict[str, str]) -> list[str]:
     """Each factual token of `page` that nothing backs, and each evidence naming no test,
     as `LINE: message`."""
-    problems, found = [], parts(page.read_text(), examples)
+    text = page.read_text()
+    problems, found = [], parts(text, examples)
     for index, part in enumerate(found):
         evidence = [m["test"] for m in _evidence(part.text)]
         problems += [f"{part.line}: {p}" for item in evidence if (p := _missing(root, item))]
@@ -68,17 +87,18 @@ def unbound(page: Path, examples: Path, root: Path, patterns: dict[str, str]) ->
             continue
         if index and part.text.startswith("|"):  # a table: the paragraph before backs it
             evidence += [m["test"] for m in _evidence(found[index - 1].text) if "::" in m["test"]]
-        tested = any("::" in item for item in evidence)
-        shown = _first_fence(reversed(found[:index])) + _first_fence(found[index + 1 :])
-        linked = [page.parent / m["path"] if m["path"] else page for m in LINK.finditer(part.text)]
-        shown += [_linked(path, examples) for path in linked]
-        shown += [_source(root / item.split("::")[0]) for item in evidence]
-        near = "\n".join(shown)
+        backing = Backing(
+            near=_near(page, examples, root, found, index, evidence),
+            tested=any("::" in item for item in evidence),
+            paragraph=part.text,
+            counted=_counted(found, index),
+            page=text,
+            root=root,
+        )
         prose = EVIDENCE.sub("", GRAMMAR_EXAMPLE.sub("", part.text))
         for kind, pattern in patterns.items():
             for match in re.finditer(pattern, prose):
-                # A test states an exit status in its own words (`status == 0`).
-                if (tested and "status" in match.groupdict()) or _shown(match, near):
+                if backing.shows(match):
                     continue
                 line = part.line + prose.count("\n", 0, match.start())
                 problems.append(
@@ -87,6 +107,144 @@ def unbound(page: Path, examples: Path, root: Path, patterns: dict[str, str]) ->
                     "proves it (<!-- evidence: TEST -->)"
                 )
     return problems
+
+
+def _near(
+    page: Path, examples: Path, root: Path, found: list[Part], index: int, evidence: list[str]
+) -> str:
+    """What backs the paragraph `found[index]`: the nearest fence before and after it, the
+    pages it links to, the tests and files its evidence names, its section's checks."""
+    shown = _first_fence(reversed(found[:index])) + _first_fence(found[index + 1 :])
+    text = found[index].text
+    linked = [page.parent / m["path"] if m["path"] else page for m in LINK.finditer(text)]
+    shown += [_linked(path, examples) for path in linked]
+    shown += [_source(root / item.split("::")[0]) for item in evidence]
+    shown += [_check_source(name) for name in _section_checks(found, index)]
+    return "\n".join(shown)
+
+
+def _section_checks(found: list[Part], index: int) -> list[str]:
+    """The checks run in the section (between two headings) that holds `found[index]`."""
+    heading = [i for i, part in enumerate(found) if not part.fence and part.text[:1] == "#"]
+    start = max([i for i in heading if i <= index], default=0)
+    end = min([i for i in heading if i > index], default=len(found))
+    return [
+        m["name"] for part in found[start:end] if not part.fence for m in CHECK.finditer(part.text)
+    ]
+
+
+def _check_source(name: str) -> str:
+    """A check's code: its assertions and the docstring that says what they prove."""
+    check = CHECKS.get(name)
+    return inspect.getsource(check) if check else ""
+
+
+@dataclass
+class Backing:
+    """What backs one paragraph's claims, and how each kind of claim is held to it."""
+
+    near: str
+    tested: bool  # a test's evidence: it asserts exit statuses in its own words
+    paragraph: str
+    counted: list[int]  # how many things the paragraph introduces, counted each way
+    page: str
+    root: Path
+
+    def shows(self, match: re.Match) -> bool:
+        groups = match.groupdict()
+        if "status" in groups:
+            return self.tested or _status_shown(int(groups["status"]), self.near)
+        if "count" in groups:
+            return self._count_shown(_number(groups["count"]), match[0])
+        if "version" in groups:
+            return self._boundary_shown(match, groups["version"])
+        if "path" in groups:
+            return self._path_shown(groups["path"])
+        if outcome := OUTCOMES.get(_normal(match[0])):
+            return re.search(outcome, self.near, re.IGNORECASE) is not None
+        return _normal(match[0]) in _normal(self.near)
+
+    def _count_shown(self, count: int, claim: str) -> bool:
+        """Said in what backs it (`(2 rows)`), or counted: what it lists inline (`three
+        steps: a, b, then c`), or the block, table or list it introduces has that many
+        lines."""
+        said = re.sub(r"^\S+", str(count), claim) if count < 10 else str(count)  # 20,000
+        if re.search(rf"(?<![\d.]){_normal(said)}", _normal(_numbers_as_digits(self.near))):
+            return True
+        after = self.paragraph.split(claim, 1)[1]
+        if inline := re.match(r"\s*:\s*([^.]+)", after):
+            return len(re.split(r",\s*(?:then\s+|and\s+)?|\s+and\s+", inline[1])) == count
+        return count in self.counted
+
+    def _boundary_shown(self, match: re.Match, version: str) -> bool:
+        """`since PostgreSQL 11`: a link in the paragraph to that release's notes, or a
+        versions marker on the page at that boundary."""
+        product = match[0].split()[-2]
+        urls = re.findall(r"\]\((https?://[^)\s]+)\)", self.paragraph)
+        cited = any(re.search(rf"\b{re.escape(version)}(?:\.0)?\b", url) for url in urls)
+        marker = rf"versions:\s*{re.escape(product)}\s*[<>=!~]+\s*{re.escape(version)}\b"
+        return cited or re.search(marker, self.page, re.IGNORECASE) is not None
+
+    def _path_shown(self, path: str) -> bool:
+        """A quoted path is a file of the project (or of the reader's, shown on the page)."""
+        if path in self.page.replace(f"`{path}`", "") or path in self.near:
+            return True
+        return any(
+            known == path.rstrip("/") or known.endswith("/" + path.rstrip("/"))
+            for known in _project_paths(self.root)
+        )
+
+
+def _number(word: str) -> int:
+    return NUMBERS.get(word.lower()) or int(word.replace(",", ""))
+
+
+def _numbers_as_digits(text: str) -> str:
+    """`three` as `3`, `20_000` and `20,000` as `20000`."""
+    text = re.sub(r"(?<=\d)[_,](?=\d{3})", "", text)
+    return re.sub(rf"\b(?:{'|'.join(NUMBERS)})\b", lambda m: str(NUMBERS[m[0]]), text)
+
+
+def _counted(found: list[Part], index: int) -> list[int]:
+    """What a count in `found[index]` may count: the lines of the block, rows of the table
+    or items of the list that follows it (past headings), the files that the blocks right
+    after it include, and a heading's: the files its section's blocks include."""
+    after = [part for part in found[index + 1 :] if part.fence or part.text[:1] != "#"]
+    counted = [_items(after[0])] if after else []
+    counted.append(len(list(takewhile(_includes, found[index + 1 :]))))
+    if found[index].text.startswith("#"):
+        section = takewhile(lambda part: part.fence or part.text[:1] != "#", found[index + 1 :])
+        counted.append(len([part for part in section if _includes(part)]))
+    return counted
+
+
+def _includes(part: Part) -> bool:
+    """A block that shows one file of the project (`--8<-- "file"`)."""
+    return part.fence and grammar.SNIPPET.match(part.text.split("\n", 1)[0]) is not None
+
+
+def _items(part: Part) -> int:
+    """How many lines a block outputs (after its last command), rows a table has, or items
+    a list."""
+    lines = [line for line in part.text.splitlines() if line.strip()]
+    if not part.fence:
+        if part.text.startswith("|"):
+            return len(lines) - 2
+        return len([line for line in lines if re.match(r"(?:\d+\.|[-*]) ", line)]) or -1
+    commands = [i for i, line in enumerate(lines) if line.startswith(grammar.PROMPT)]
+    return len(lines) - (commands[-1] + 1 if commands else 0)
+
+
+@cache
+def _project_paths(root: Path) -> frozenset[str]:
+    """The project's files and folders, as paths from its root."""
+    skip = {".git", ".nox", "node_modules", "__pycache__", ".venv"}
+    found = set()
+    for path in root.rglob("*"):
+        relative = path.relative_to(root)
+        if skip.isdisjoint(relative.parts) and relative.parts[0] != "site":  # the built site
+            found.add(relative.as_posix())
+    return frozenset(found)
 
 
 def _evidence(text: str) -> list[re.Match]:
@@ -135,11 +293,8 @@ def _normal(text: str) -> str:
     return re.sub(r"[^a-z0-9.]|lock\b", "", text)
 
 
-def _shown(match: re.Match, near: str) -> bool:
-    status = match.groupdict().get("status")
-    if status is None:
-        return _normal(match[0]) in _normal(near)
-    if int(status):
+def _status_shown(status: int, near: str) -> bool:
+    if status:
         return f"# fails (exit status {status})" in near
     # exit 0: a command shown beside it, which the runner checks exits 0
     commands = [line for line in near.splitlines() if line.lstrip().startswith(grammar.PROMPT)]

@@ -106,7 +106,10 @@ def enclosing_tab(tabs: list[Tab], offset: int) -> Tab | None:
 def in_inline_code(text: str, offset: int) -> bool:
     """Whether `offset` is inside an inline code span (`...`) of its line: an example."""
     line_start = text.rfind("\n", 0, offset) + 1
-    return text.count("`", line_start, offset) % 2 == 1
+    opened = ""  # CommonMark: a span closes on a run of as many backticks as opened it
+    for run in re.findall(r"`+", text[line_start:offset]):
+        opened = "" if run == opened else opened or run
+    return bool(opened)
 
 
 def shell_comment(command: str) -> str | None:

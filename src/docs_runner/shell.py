@@ -29,7 +29,7 @@ from pathlib import Path
 
 from docs_runner.normalise import PATHS
 
-COLUMNS, ROWS = 80, 24  # a new terminal window's size
+COLUMNS, ROWS = 80, 24  # a new terminal window's size: 80 columns, 24 rows
 TERM = "xterm-256color"  # what terminal emulators set
 
 # After the reader's line: keep its exit status, dump the environment and the directory.

@@ -87,3 +87,50 @@ def test_a_page_with_a_fact_nothing_backs_fails(project: pytest.Pytester, record
     text = "# Claims\n\n```console\n$ echo hi\nhi\n```\n\nThe echo took 5 s.\n"
     result = run(project, text, recorded)
     result.stdout.fnmatch_lines(["*docs/page.md:*: '5 s' states a duration that no block*"])
+
+
+KINDS = """# A page
+
+It created four files:
+
+```console
+$ ls
+a
+b
+c
+d
+```
+
+Three steps: a, b, then c. It rolled back, its log went to stderr
+(since [PostgreSQL 11](https://www.postgresql.org/docs/release/11.0/)), as `examples/env.py`
+says.<!-- evidence: tests/test_x.py::test_it -->
+"""
+TEST_X = 'def test_it():\n    """It rolled back; the log goes to stderr."""\n'
+
+
+@pytest.mark.parametrize(
+    ("true", "false", "kind", "line"),
+    [
+        ("four files", "five files", "a count", 3),
+        ("Three steps", "Two steps", "a count", 13),
+        ("rolled back", "committed", "an outcome", 13),
+        ("stderr", "stdout", "a stream", 13),
+        ("PostgreSQL 11]", "PostgreSQL 10]", "a version boundary", 14),
+        ("`examples/env.py`", "`examples/old_env.py`", "a quoted path", 14),
+    ],
+)
+def test_each_kind_of_claim_is_held_to_what_backs_it(
+    tmp_path: Path, true: str, false: str, kind: str, line: int
+) -> None:
+    (tmp_path / "tests").mkdir()
+    files = {"tests/test_x.py": TEST_X}
+    assert unbound(tmp_path, KINDS, files) == []
+    [problem] = unbound(tmp_path, KINDS.replace(true, false), files)
+    assert problem.startswith(f"{line}: ") and f"' states {kind} that no block" in problem
+
+
+def test_a_span_of_two_backticks_holds_one() -> None:
+    from docs_runner.grammar import in_inline_code
+
+    text = "| `` `x` `` | after"
+    assert in_inline_code(text, text.index("x")) and not in_inline_code(text, text.index("after"))

@@ -12,6 +12,7 @@ import psycopg2
 import pytest
 
 from alembic_docs import schema
+from tests.site_tree import markdown_table
 from throwaway_pg.server import libpq_url
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -91,21 +92,10 @@ def scalar(cursor, query: str, *values: int) -> int:
     return cursor.fetchone()[0]
 
 
-def table(text: str) -> dict[str, dict[str, str]]:
-    """The page's one Markdown table: row -> column -> cell."""
-    rows = [
-        [cell.strip() for cell in line.strip().strip("|").split("|")]
-        for line in text.splitlines()
-        if line.startswith("|")
-    ]
-    header, body = rows[0], rows[2:]
-    return {row[0]: dict(zip(header[1:], row[1:], strict=True)) for row in body}
-
-
 @pytest.mark.parametrize("column", ENV_PY)
 def test_the_table_says_what_each_env_py_does(
     tmp_path: Path, database_url: str, column: str
 ) -> None:
     found = observe(tmp_path / "project", ENV_PY[column], database_url)
-    shown = table(PAGE.read_text())
+    shown = markdown_table(PAGE.read_text())
     assert {row: shown[row][column] for row in found} == found

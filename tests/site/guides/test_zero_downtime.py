@@ -19,6 +19,7 @@ import pytest
 
 from alembic_docs import schema
 from alembic_docs.alembic_cli import run_in_process
+from tests.site_tree import ROOT, markdown_table
 from throwaway_pg.server import libpq_url
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -85,6 +86,8 @@ def until(condition, what: str):
 def test_a_backfill_stopped_halfway_keeps_its_finished_batches(
     tmp_path: Path, database_url: str, in_one_transaction: bool, committed: int
 ) -> None:
+    """Nothing an autocommit block ran is rolled back when the migration stops: its
+    finished batches stay. In one transaction, none do."""
     path = project(tmp_path, database_url, in_one_transaction)
     holder = psycopg2.connect(libpq_url(database_url))  # a transaction holds one row
     admin = psycopg2.connect(libpq_url(database_url))
@@ -118,3 +121,20 @@ def test_a_backfill_stopped_halfway_keeps_its_finished_batches(
     assert "ids 40001 to 60000: 20000 rows" in output
     assert schema.rows(database_url, FILLED) == [(ROWS,)]
     assert schema.alembic_versions(database_url) == ["5d1f7b9c3e42"]
+
+
+def test_the_plan_s_table_is_the_rollout_the_example_tests() -> None:
+    """The page's plan, row by row, is test_rollout.py's ROLLOUT, which the page runs: the
+    tutorial's revision, then the rename's three revisions, and which code runs at each."""
+    sys.path.insert(0, str(EXAMPLES / "zero-downtime"))
+    try:
+        from test_rollout import ROLLOUT  # the example the page shows and runs
+    finally:
+        sys.path.pop(0)
+    page = (ROOT / "docs/guides/zero-downtime.md").read_text()
+    shown = markdown_table(page)
+    assert [revision.strip("`") for revision in shown] == [rev for rev, _ in ROLLOUT]
+    assert len(ROLLOUT) - 1 == 3  # the rename's three revisions, after the tutorial's
+    for (_, apps), cells in zip(ROLLOUT, shown.values(), strict=True):
+        runs = [cells[column] == "runs" for column in list(cells)[1:]]
+        assert runs == [name in [app.__name__ for app in apps] for name in ("app_v1", "app_v2")]

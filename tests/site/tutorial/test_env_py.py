@@ -62,6 +62,17 @@ def test_offline_mode_needs_no_database_url(project: Path) -> None:
     assert result.stdout.rstrip().endswith("COMMIT;")
 
 
+def test_info_lines_go_to_stderr_the_rest_to_stdout(project: Path) -> None:
+    """Alembic's log (`INFO` lines, set up from alembic.ini) goes to stderr; what a command
+    prints (the SQL of `--sql`) to stdout: a redirected script holds only SQL."""
+    result = alembic(project, None, "upgrade", "head", "--sql")
+    assert result.returncode == 0, result.stderr
+    assert "INFO  [alembic.runtime.migration] Context impl PostgresqlImpl." in result.stderr
+    assert "INFO" not in result.stdout and "CREATE TABLE users" in result.stdout
+    history = alembic(project, None, "history")
+    assert "-> 1975ea83b712 (head), create users table" in history.stdout
+
+
 def test_herokus_postgres_scheme_works(project: Path, database_url: str) -> None:
     heroku_style = database_url.replace("postgresql://", "postgres://", 1)
     result = alembic(project, heroku_style, "upgrade", "head")
