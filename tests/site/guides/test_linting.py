@@ -31,6 +31,8 @@ import pytest
 from alembic import command
 from alembic.config import Config
 
+from tests.site_tree import markdown_table
+
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples"
 ACKNOWLEDGED = EXAMPLES / "squawk-acknowledged.toml"
@@ -458,3 +460,23 @@ def test_the_workflow_lints_what_a_pull_request_adds(tmp_path: Path) -> None:
     result = lint_step()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "a1c3e5f7b9d2 -> b2d4f6a8c0e1" in result.stderr
+
+
+def words(text: str) -> set[str]:
+    """A text's words of four letters or more, by their first five: `rewritten` is
+    `rewrite`'s."""
+    return {word[:5] for word in re.findall(r"[a-z]{4,}", text.lower())}
+
+
+def test_the_page_s_rule_table_is_what_squawk_reported() -> None:
+    """One row per finding of the page's squawk run, in its order, each row closer in words
+    to its own rule's message than to any other's: two rows' texts swapped fail."""
+    page = (ROOT / "docs/guides/linting.md").read_text()
+    found = dict(re.findall(r"^stdin:\d+:\d+: warning: (\S+) (.*)$", page, re.MULTILINE))
+    rows = markdown_table(page, page[: page.index("| Rule |")].count("\n"))
+    assert [rule.strip("`") for rule in rows] == list(found)
+    for rule, cells in rows.items():
+        [said] = cells.values()
+        overlap = {other: len(words(said) & words(f"{other} {found[other]}")) for other in found}
+        best = max(overlap.values())
+        assert [other for other in found if overlap[other] == best] == [rule.strip("`")], overlap
