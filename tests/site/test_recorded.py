@@ -1,7 +1,9 @@
 """Recorded dates agree with the repository's history: a page cannot say its outputs were
-recorded before the versions its provenance line names were pinned, nor after today."""
+recorded before the versions its provenance line names were pinned, nor after today; nor
+can the bench say so of its figures."""
 
 import datetime
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -39,3 +41,10 @@ def test_no_page_was_recorded_before_its_versions_were_pinned_or_after_today() -
     }
     assert len(recorded) >= 25
     assert {key: str(day) for key, day in recorded.items() if not since <= day <= today} == {}
+
+
+def test_the_bench_did_not_measure_before_its_versions_were_pinned_or_after_today() -> None:
+    since = pinned_on((ROOT / "pyproject.toml").read_text())
+    results = json.loads((ROOT / "docs/bench/results.json").read_text())
+    measured = datetime.date.fromisoformat(results["measured"]["date"])
+    assert since <= measured <= datetime.date.today()

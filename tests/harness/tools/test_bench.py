@@ -32,7 +32,21 @@ def test_the_committed_table_is_what_the_bench_wrote() -> None:
     for the committed figures, with where and with what they were measured."""
     results = json.loads((bench.OUT / "results.json").read_text())
     assert (bench.OUT / "results.txt").read_text() == bench.table(results)
+    assert (bench.OUT / "revisions.svg").read_text() == bench.chart(results)
     assert {"date", "machine", "python", "postgresql"} <= set(results["measured"])
+
+
+def test_the_committed_figures_were_measured_with_the_pinned_versions(
+    postgres_server: Server,
+) -> None:
+    """A pin moved without a new bench run fails: the figures are those versions'."""
+    from alembic_docs.pytest_plugin import libraries
+    from throwaway_pg.postgres import server_version
+
+    measured = json.loads((bench.OUT / "results.json").read_text())["measured"]
+    installed = {name.lower(): version for name, version in libraries().items()}
+    installed["postgresql"] = server_version(postgres_server.admin_url)
+    assert {name: measured.get(name) for name in installed} == installed
 
 
 def test_the_watch_measure_runs(postgres_server: Server) -> None:
