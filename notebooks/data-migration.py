@@ -330,7 +330,8 @@ else:
     raise AssertionError("the one-step migration should have failed")
 
 # %% [markdown]
-# The transaction is rolled back: no `full_name` column, no new revision, the same rows.
+# The upgrade failed and left nothing behind: no `full_name` column, no new revision, the
+# same rows.
 
 # %%
 assert "full_name" not in columns()

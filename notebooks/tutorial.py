@@ -84,6 +84,7 @@ else:  # a new empty project directory, on the database DATABASE_URL names, as i
 # Each `alembic` command has a function in `alembic.command`; this notebook uses both,
 # the function where a path would wrap at the terminal's 80 columns. In a terminal:
 # `alembic init --template generic migrations`.
+# <!-- evidence: src/docs_runner/shell.py -->
 
 # %%
 from alembic import command
@@ -296,7 +297,7 @@ for column in columns:
     print(f"{column['name']:<12}{column['type']!s:<15}{null}")
 
 # %% [markdown]
-# The notebook checks what it shows: the four columns the [setup guide](../../setup-guide/)
+# The notebook checks what it shows: the columns the [setup guide](../../setup-guide/)
 # asks for, `id` the primary key.
 
 # %%

@@ -75,10 +75,12 @@ def parts(text: str, examples: Path) -> list[Part]:
     return found
 
 
-def unbound(page: Path, examples: Path, root: Path, patterns: dict[str, str]) -> list[str]:
-    """Each factual token of `page` that nothing backs, and each evidence naming no test,
-    as `LINE: message`."""
-    text = page.read_text()
+def unbound(
+    page: Path, examples: Path, root: Path, patterns: dict[str, str], text: str | None = None
+) -> list[str]:
+    """Each factual token of `page` (or of `text`, read as if it were there) that nothing
+    backs, and each evidence naming no test, as `LINE: message`."""
+    text = page.read_text() if text is None else text
     problems, found = [], parts(text, examples)
     for index, part in enumerate(found):
         evidence = [m["test"] for m in _evidence(part.text)]

@@ -12,7 +12,7 @@ import pytest
 from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
 
-from docs_runner import manifest, notebooks, provenance
+from docs_runner import claims, manifest, notebooks, provenance
 from docs_runner.pytest_plugin import manifest_path
 from docs_runner.rendered import code_blocks
 from docs_runner.shell import reader_env
@@ -363,3 +363,29 @@ def test_a_raw_cell_hidden_output_or_html_is_found() -> None:
         "cell 2 has metadata ['jupyter']",
         "cell 2 has an output of ['text/html']",
     ]
+
+
+def as_page(notebook: NotebookNode) -> str:
+    """A notebook as the claims lint reads a page: its Markdown cells as prose, each code
+    cell and its text outputs as blocks."""
+    parts = []
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            parts.append(cell.source)
+            continue
+        parts.append(f"```python\n{cell.source}\n```")
+        shown = "".join(output.get("text", "") for output in cell.get("outputs", []))
+        shown += "".join(o.get("data", {}).get("text/plain", "") for o in cell.get("outputs", []))
+        if shown:
+            parts.append(f"```text\n{shown.rstrip()}\n```")
+    return "\n\n".join(parts) + "\n"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_a_notebook_s_prose_claims_what_it_shows(path: Path) -> None:
+    """Its sentences are held as a page's are (docs_runner.claims), by what its cells show."""
+    from alembic_docs.pytest_plugin import CLAIMS
+
+    text = as_page(nbformat.read(path, as_version=4))
+    patterns = {**claims.GENERIC, **CLAIMS}
+    assert claims.unbound(path.with_suffix(".md"), EXAMPLES, ROOT, patterns, text) == []
