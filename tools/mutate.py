@@ -650,15 +650,18 @@ def falsify_prose_fact(target: Target, rng: random.Random) -> list[Mutant]:
     """A fact in a sentence or heading (exit status, duration, lock mode, error name, count,
     outcome, stream, version boundary, quoted path) made false."""
     from alembic_docs.pytest_plugin import CLAIMS
-    from docs_runner.claims import GENERIC
+    from docs_runner.claims import GENERIC, GRAMMAR_EXAMPLE
 
     page, found = Page.of(target), []
     for n in page.outside_fences():
         line = page.lines[n]
         if line.lstrip().startswith(("<!--", "|")) or PROVENANCE.match(line):
             continue
+        examples = [m.span() for m in GRAMMAR_EXAMPLE.finditer(line)]  # no claims there
         for kind, pattern in {**GENERIC, **CLAIMS}.items():
             for match in re.finditer(pattern, line):
+                if any(start <= match.start() < end for start, end in examples):
+                    continue
                 new = line[: match.start()] + falsified(kind, match[0]) + line[match.end() :]
                 if new != line:
                     found.append(edit(falsify_prose_fact, target, page.lines, n, new))

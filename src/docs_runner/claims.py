@@ -13,8 +13,10 @@ are no claims.
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
+import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -36,7 +38,7 @@ GENERIC = {
     "a duration": r"\b\d+(?:\.\d+)? ?(?:ms|s|seconds?|minutes?)\b",
     "a count": rf"(?<![\d,.])\b(?P<count>(?i:{NUMBER})) (?:{NOUNS})\b",
     "an outcome": r"\b(?:(?<!to be )rolled back|(?<!un)committed(?! (?:files?|outputs?|one\b|`)))",
-    "a stream": r"\b(?:stdout|stderr)\b",
+    "a stream": r"\b(?:(?P<verb>[a-z]+) to )?(?:stdout|stderr)\b",
     "a version boundary": rf"\b(?:since|before|until) \[?(?:{PRODUCTS}) (?P<version>\d+(?:\.\d+)*)",
     "a quoted path": rf"`(?!{DOMAIN})(?P<path>[\w.-]*/[\w./-]+|[\w-]+\.(?:{FILE_TYPES}))`",
 }
@@ -45,7 +47,7 @@ OUTCOMES = {"rolledback": r"roll(?:ed|s)?[ _]?back", "committed": r"commit"}
 EVIDENCE = re.compile(r"<!--\s*evidence:\s*(?P<test>\S+?)\s*-->")
 GRAMMAR_EXAMPLE = re.compile(r"`(?:\$ [^`]*|[^`]*# fails \([^`]*)`")
 CHECK = re.compile(r"<!--\s*check:\s*(?P<name>\S+?)\s*-->")
-LINK = re.compile(r"\]\((?P<path>[^)#\s]+\.md)?(?:#[^)\s]*)?\)")  # none: this page
+LINK = re.compile(r"\]\((?P<path>[^)#\s]+\.md)?(?:#(?P<anchor>[^)\s]*))?\)")  # none: this page
 
 
 @dataclass
@@ -92,6 +94,7 @@ def unbound(
         backing = Backing(
             near=_near(page, examples, root, found, index, evidence),
             tested=any("::" in item for item in evidence),
+            commands=_commands(found, index, _linked(part.text, page, examples)),
             paragraph=part.text,
             counted=_counted(found, index),
             page=text,
@@ -118,9 +121,8 @@ def _near(
     pages it links to, the tests and files its evidence names, its section's checks."""
     shown = _first_fence(reversed(found[:index])) + _first_fence(found[index + 1 :])
     text = found[index].text
-    linked = [page.parent / m["path"] if m["path"] else page for m in LINK.finditer(text)]
-    shown += [_linked(path, examples) for path in linked]
-    shown += [_source(root / item.split("::")[0]) for item in evidence]
+    shown += _linked(text, page, examples)
+    shown += [_source(root, item) for item in evidence]
     shown += [_check_source(name) for name in _section_checks(found, index)]
     return "\n".join(shown)
 
@@ -147,6 +149,7 @@ class Backing:
 
     near: str
     tested: bool  # a test's evidence: it asserts exit statuses in its own words
+    commands: list[list[str]]  # the `$` lines of each block an exit status may be about
     paragraph: str
     counted: list[int]  # how many things the paragraph introduces, counted each way
     page: str
@@ -155,13 +158,20 @@ class Backing:
     def shows(self, match: re.Match) -> bool:
         groups = match.groupdict()
         if "status" in groups:
-            return self.tested or _status_shown(int(groups["status"]), self.near)
+            status = int(groups["status"])
+            asserted = rf"\b(?:status|returncode|code)\s*==\s*{status}\b"  # a test's words
+            return _status_shown(status, self.commands) or (
+                self.tested and re.search(asserted, self.near) is not None
+            )
         if "count" in groups:
             return self._count_shown(_number(groups["count"]), match[0])
         if "version" in groups:
             return self._boundary_shown(match, groups["version"])
         if "path" in groups:
             return self._path_shown(groups["path"])
+        if groups.get("verb"):  # `goes to stderr`: what goes there, said so (`go to stderr`)
+            verb, stream = re.sub(r"(?:es|s)$", "", groups["verb"]), match[0].split()[-1]
+            return re.search(rf"\b{verb}(?:es|s)?\s+to\s+{stream}\b", self.near) is not None
         if outcome := OUTCOMES.get(_normal(match[0])):
             return re.search(outcome, self.near, re.IGNORECASE) is not None
         return _normal(match[0]) in _normal(self.near)
@@ -239,14 +249,20 @@ def _items(part: Part) -> int:
 
 @cache
 def _project_paths(root: Path) -> frozenset[str]:
-    """The project's files and folders, as paths from its root."""
-    skip = {".git", ".nox", "node_modules", "__pycache__", ".venv"}
-    found = set()
-    for path in root.rglob("*"):
-        relative = path.relative_to(root)
-        if skip.isdisjoint(relative.parts) and relative.parts[0] != "site":  # the built site
-            found.add(relative.as_posix())
-    return frozenset(found)
+    """The project's files and folders, as paths from its root: those git tracks (what a
+    fresh clone has), or in a copy without git, those there."""
+    listed = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True)
+    if listed.returncode == 0:
+        files = listed.stdout.splitlines()
+    else:
+        files = [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]
+    return frozenset(f for path in files for f in [path, *_folders(path)])
+
+
+def _folders(path: str) -> list[str]:
+    """`a/b/c.py`'s folders: `a`, `a/b`."""
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
 def _evidence(text: str) -> list[re.Match]:
@@ -261,8 +277,21 @@ def _missing(root: Path, item: str) -> str | None:
     return None if (root / item).is_file() else f"evidence {item} is no file"
 
 
-def _source(path: Path) -> str:
-    return path.read_text() if path.is_file() else ""
+def _source(root: Path, item: str) -> str:
+    """What an evidence names: a file's text, or a test's own source (`path::test_name`)
+    with its module's constants, not its other tests."""
+    path, _, name = item.partition("::")
+    source = (root / path).read_text() if (root / path).is_file() else ""
+    if not name or not source:
+        return source
+    module = ast.parse(source)
+    kept = [
+        node
+        for node in module.body
+        if isinstance(node, ast.Assign | ast.AnnAssign)
+        or (isinstance(node, ast.FunctionDef) and node.name == name.split("[")[0])
+    ]
+    return "\n".join(ast.get_source_segment(source, node) or "" for node in kept)
 
 
 def _last_line(part: Part) -> int:
@@ -281,11 +310,44 @@ def _first_fence(parts: Iterable[Part]) -> list[str]:
     return next(([part.text] for part in parts if part.fence), [])
 
 
-def _linked(page: Path, examples: Path) -> str:
-    """What a linked page's fences show."""
-    if not page.is_file():
-        return ""
-    return "\n".join(part.text for part in parts(page.read_text(), examples) if part.fence)
+def _linked(text: str, page: Path, examples: Path) -> list[str]:
+    """What the fences of each page `text` links to (from `page`) show: of the section a
+    link names (`#anchor`), else of the whole page."""
+    shown = []
+    for link in LINK.finditer(text):
+        path = page.parent / link["path"] if link["path"] else page
+        if path.is_file():
+            found = _section(parts(path.read_text(), examples), link["anchor"])
+            shown += [part.text for part in found if part.fence]
+    return shown
+
+
+def _section(found: list[Part], anchor: str | None) -> list[Part]:
+    """The parts under the heading whose anchor (Python-Markdown's slug) is `anchor`, up to
+    the next heading of its level or higher; all of them if no heading has it."""
+    for i, part in enumerate(found):
+        level = _heading_level(part)
+        if not level or _slug(part.text[level:]) != anchor:
+            continue
+        end = next(
+            (
+                j
+                for j in range(i + 1, len(found))
+                if _heading_level(found[j]) in range(1, level + 1)
+            ),
+            len(found),
+        )
+        return found[i:end]
+    return found
+
+
+def _heading_level(part: Part) -> int:
+    return 0 if part.fence else len(part.text) - len(part.text.lstrip("#"))
+
+
+def _slug(heading: str) -> str:
+    text = re.sub(r"[^\w\s-]", "", heading.strip()).strip().lower()
+    return re.sub(r"[-\s]+", "-", text)
 
 
 def _normal(text: str) -> str:
@@ -295,12 +357,25 @@ def _normal(text: str) -> str:
     return re.sub(r"[^a-z0-9.]|lock\b", "", text)
 
 
-def _status_shown(status: int, near: str) -> bool:
+def _status_shown(status: int, blocks: list[list[str]]) -> bool:
+    """A block shows a command failing with that status; or, for 0, only commands that the
+    runner checks exit 0."""
     if status:
-        return f"# fails (exit status {status})" in near
-    # exit 0: a command shown beside it, which the runner checks exits 0
-    commands = [line for line in near.splitlines() if line.lstrip().startswith(grammar.PROMPT)]
-    return any(grammar.FAILS.search(line) is None for line in commands)
+        return any(f"# fails (exit status {status})" in line for lines in blocks for line in lines)
+    return any(lines and not any(grammar.FAILS.search(line) for line in lines) for lines in blocks)
+
+
+def _commands(found: list[Part], index: int, linked: list[str]) -> list[list[str]]:
+    """The `$` lines of each block a paragraph's exit status may be about: the block it
+    introduces (it ends with `:`), else the nearest before and after it too; and those of
+    the pages it links to."""
+    blocks = _first_fence(found[index + 1 :])
+    if not found[index].text.rstrip().endswith(":"):
+        blocks += _first_fence(reversed(found[:index]))
+    return [
+        [line for line in block.splitlines() if line.lstrip().startswith(grammar.PROMPT)]
+        for block in blocks + linked
+    ]
 
 
 def _exists(root: Path, test: str) -> bool:

@@ -264,7 +264,8 @@ def tab(browser, site_url: str) -> Iterator[Callable[[str, str], tuple[Page, lis
 @pytest.mark.parametrize("path", PAGES)
 def test_page_reads_well_and_is_screenshotted(tab, path: str, viewport: str, scheme: str) -> None:
     """Every page on a desktop and on a phone, light and dark: no JavaScript error, nothing
-    in LAYOUT_PROBLEMS, and a full-page screenshot in test-artifacts/ (CI keeps them)."""
+    in LAYOUT_PROBLEMS, and a full-page screenshot in test-artifacts/screenshots/ (CI keeps
+    them)."""
     page, errors = tab(viewport, scheme)
     errors.clear()
     response = page.goto(path)

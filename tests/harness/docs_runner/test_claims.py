@@ -60,9 +60,10 @@ def test_evidence_backs_a_paragraph_and_must_exist(tmp_path: Path) -> None:
     falsified = PAGE.replace("exits 255", "exits 1")
     test = "tests/test_x.py::test_it"
     (tmp_path / "tests").mkdir()
-    (tmp_path / "tests/test_x.py").write_text("def test_it():\n    pass\n")
+    (tmp_path / "tests/test_x.py").write_text("def test_it():\n    assert status == 1\n")
     backed = falsified.replace(" lock.", f" lock.<!-- evidence: {test} -->")
     assert unbound(tmp_path, backed) == []
+    assert "'exits 2' states an exit status" in unbound(tmp_path, backed.replace("s 1", "s 2"))[0]
     missing = backed.replace("test_it -->", "test_gone -->")
     assert unbound(tmp_path, missing)[0] == f"8: evidence {test[:-2]}gone names no test"
 
@@ -101,11 +102,11 @@ c
 d
 ```
 
-Three steps: a, b, then c. It rolled back, its log went to stderr
+Three steps: a, b, then c. It rolled back, its log goes to stderr
 (since [PostgreSQL 11](https://www.postgresql.org/docs/release/11.0/)), as `examples/env.py`
 says.<!-- evidence: tests/test_x.py::test_it -->
 """
-TEST_X = 'def test_it():\n    """It rolled back; the log goes to stderr."""\n'
+TEST_X = 'def test_it():\n    """It rolled back; the log goes to stderr, the rest to stdout."""\n'
 
 
 @pytest.mark.parametrize(
@@ -134,3 +135,10 @@ def test_a_span_of_two_backticks_holds_one() -> None:
 
     text = "| `` `x` `` | after"
     assert in_inline_code(text, text.index("x")) and not in_inline_code(text, text.index("after"))
+
+
+def test_an_exit_status_is_about_the_block_a_paragraph_introduces(tmp_path: Path) -> None:
+    failing = "```console\n$ false  # fails (exit status 1)\n```\n"
+    text = f"# A page\n\n```console\n$ true\n```\n\nIt exits 0:\n\n{failing}"
+    assert "'exits 0' states an exit status" in unbound(tmp_path, text)[0]
+    assert unbound(tmp_path, text.replace("exits 0", "exits 1")) == []

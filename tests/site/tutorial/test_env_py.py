@@ -63,8 +63,8 @@ def test_offline_mode_needs_no_database_url(project: Path) -> None:
 
 
 def test_info_lines_go_to_stderr_the_rest_to_stdout(project: Path) -> None:
-    """Alembic's log (`INFO` lines, set up from alembic.ini) goes to stderr; what a command
-    prints (the SQL of `--sql`) to stdout: a redirected script holds only SQL."""
+    """Alembic's log (`INFO` lines, set up from alembic.ini) goes to stderr, the rest to
+    stdout (the SQL of `--sql`): a redirected script holds only SQL."""
     result = alembic(project, None, "upgrade", "head", "--sql")
     assert result.returncode == 0, result.stderr
     assert "INFO  [alembic.runtime.migration] Context impl PostgresqlImpl." in result.stderr
