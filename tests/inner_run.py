@@ -103,10 +103,12 @@ def start_inner_run(
 
 
 def interruptible() -> None:
-    """In a child, before exec: Ctrl-C interrupts it even when this suite was started with
-    SIGINT ignored (nohup, a background job of a script), which children inherit and Python
-    then keeps: it installs its KeyboardInterrupt handler only over the default action."""
+    """In a child, before exec: Ctrl-C interrupts it, and closing its terminal (SIGHUP)
+    reaches it, as from a terminal's shell, even when this suite was started with them
+    ignored (nohup, a background job of a script), which children inherit and Python then
+    keeps: it installs its KeyboardInterrupt handler only over the default action."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 @contextlib.contextmanager
