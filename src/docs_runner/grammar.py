@@ -6,8 +6,8 @@ names, never their own copies:
                  holding `--8<-- "dir/file"` (the include a file block shows)
   console        `$ command` lines, a trailing `  # fails (exit status N)` on a failing one
   directives     <!-- project: NAME -->, <!-- database: VARIABLE -->, <!-- check: NAME -->,
-                 and two that mark the fence right after them: <!-- norun: REASON -->,
-                 <!-- versions: NAME<SPEC -->
+                 and three that mark the fence right after them: <!-- norun: REASON -->,
+                 <!-- versions: NAME<SPEC -->, <!-- timeout: SECONDS -->
   generated      a `--8<-- "file"` outside any fence (only files a generator writes)
   tabs           `=== "Label"` content tabs: a versions marker in one makes its label
 """
@@ -29,7 +29,7 @@ SNIPPET = re.compile(r'^--8<-- "(?P<path>[^"]+)"\s*$')  # a fence's whole conten
 SNIPPET_LINE = re.compile(r'^\s*--8<--\s+"(?P<path>[^"]+)"', re.MULTILINE)  # anywhere
 # Directives standing alone, and those that mark the next fence.
 STANDALONE = ("project", "database", "check")
-MARKERS = ("norun", "versions")
+MARKERS = ("norun", "versions", "timeout")
 PROSE = ("evidence",)  # read by docs_runner.claims: the test behind a paragraph's facts
 TAB = re.compile(r'^(?P<indent>[ \t]*)===[+!]? "(?P<label>[^"]*)"', re.MULTILINE)
 ANY_DIRECTIVE = re.compile(r"<!--\s*(?P<name>[A-Za-z][\w-]*):")  # a known name or a typo

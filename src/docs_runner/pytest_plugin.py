@@ -93,7 +93,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         "docs_command_timeout",
         help="seconds a page's console line or python block may run before it is killed "
-        f"and fails (default {DEFAULT_TIMEOUT:g})",
+        f"and fails (default {DEFAULT_TIMEOUT:g}); <!-- timeout: SECONDS --> before a "
+        "block sets its own",
         default=str(DEFAULT_TIMEOUT),
     )
     parser.addini(

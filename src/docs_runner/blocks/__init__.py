@@ -24,7 +24,14 @@ from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFenced
 from docs_runner import grammar
 from docs_runner.blocks.base import Block, Unclassified
 from docs_runner.blocks.console import Console
-from docs_runner.blocks.directives import Check, Database, ForVersions, OptOut, Project
+from docs_runner.blocks.directives import (
+    Check,
+    Database,
+    ForVersions,
+    OptOut,
+    Project,
+    Timed,
+)
 from docs_runner.blocks.files import File
 from docs_runner.blocks.python import Output, Python
 from docs_runner.blocks.whole_page import PageEnd, Provenance
@@ -74,6 +81,7 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
     page_tabs = grammar.tabs(document.text)
     opted_out: dict[int, str] = {}
     for_versions: dict[int, tuple[str, grammar.Tab | None]] = {}
+    timeouts: dict[int, float] = {}
     pairs: list[tuple[Region, Block]] = []
     for comment in comments:
         name, argument = comment.lexemes["directive"], comment.lexemes["arguments"].strip()
@@ -85,6 +93,9 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
         elif name == "versions":
             tab = grammar.enclosing_tab(page_tabs, comment.start)
             for_versions[_fence_after(document, comment, fences).start] = (argument, tab)
+        elif name == "timeout":
+            seconds = Timed.seconds_in(argument, _line(document, comment.start))
+            timeouts[_fence_after(document, comment, fences).start] = seconds
         else:
             pairs.append((comment, DIRECTIVES[name](argument)))
     for region in fences:
@@ -100,6 +111,8 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
         block = OptOut(fence, reason) if reason else classify(fence)
         if marker := for_versions.get(region.start):
             block = ForVersions.parse(block, fence, *marker)
+        if seconds := timeouts.get(region.start):
+            block = Timed(block, seconds)
         pairs.append((region, block))
     runs_something = any(not isinstance(block, OptOut) for _, block in pairs)
     prose = _prose(document.text, fences)

@@ -1,5 +1,5 @@
 """HTML-comment directives: a starting project, another database, a database check, an
-opt-out, a block for other versions."""
+opt-out, a block for other versions, a block's own timeout."""
 
 from __future__ import annotations
 
@@ -178,3 +178,33 @@ def tab_label(name: str, specifier: SpecifierSet) -> str:
     bounds = sorted(specifier, key=lambda s: order.index(s.operator))
     words = [_BOUNDS[s.operator].format(s.version.removesuffix(".*")) for s in bounds]
     return f"{name} {', '.join(words)}"
+
+
+@dataclass
+class Timed(Block):
+    """A fence after `<!-- timeout: 900 -->`: each of its commands, or its Python, may run
+    that many seconds instead of the `docs_command_timeout` setting's."""
+
+    block: Block
+    seconds: float
+
+    def __post_init__(self) -> None:  # counted, classed and ordered as the block it marks
+        for name in ("independent", "summary", "columns", "in_matrix"):
+            setattr(self, name, getattr(self.block, name))
+
+    @staticmethod
+    def seconds_in(argument: str, line: int) -> float:
+        try:
+            seconds = float(argument)
+        except ValueError:
+            seconds = 0.0
+        if not 0 < seconds < float("inf"):
+            raise PageError(line, f"<!-- timeout: {argument} -->: expected seconds, e.g. 900")
+        return seconds
+
+    def evaluate(self, run: PageRun) -> Failure | None:
+        setting, run.shell.timeout = run.shell.timeout, self.seconds
+        try:
+            return self.block.evaluate(run)
+        finally:
+            run.shell.timeout = setting

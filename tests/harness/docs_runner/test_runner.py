@@ -4,9 +4,13 @@ Every test writes a page into a scratch pytest project (with a copy of examples/
 and runs pytest on it, in this process (a subprocess each would cost about 2 s of imports).
 """
 
+import contextlib
 import json
+import signal
 import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -730,6 +734,74 @@ def test_a_line_that_runs_too_long_is_killed_and_fails_naming_itself(
         ["docs/page.md:6: `echo started; sleep 30` ran longer than 1 s; killed. It printed:"]
     )
     assert result.duration < 20
+
+
+@pytest.mark.parametrize("executor", ["terminal", "in-process"])
+def test_a_block_s_own_timeout_replaces_the_setting(
+    project: pytest.Pytester, recorded: str, executor: str
+) -> None:
+    text = (
+        "# Timed\n\n<!-- timeout: 30 -->\n```console\n$ sleep 2; echo slept\nslept\n```\n\n"
+        "<!-- timeout: 1 -->\n```python\nimport time\ntime.sleep(30)\n```\n"
+    )
+    options = ("-o", "docs_command_timeout=1.5", f"--docs-executor={executor}")
+    result = run(project, text, recorded, *options)
+    result.assert_outcomes(failed=2, passed=2)  # the first block; the second, the page's end
+    result.stdout.fnmatch_lines(["docs/page.md:12: the python block ran longer than 1 s; *"])
+    assert result.duration < 20
+
+
+def sleeping(seconds: str) -> list[int]:
+    """The processes running `sleep SECONDS`."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            if cmdline.read_bytes().split(b"\0")[:2] == [b"sleep", seconds.encode()]:
+                found.append(int(cmdline.parent.name))
+    return found
+
+
+@pytest.mark.parametrize("executor", ["terminal", "in-process"])
+def test_a_cancelled_run_kills_the_commands_it_was_running(
+    project: pytest.Pytester, recorded: str, executor: str
+) -> None:
+    """A CI cancel (SIGTERM) ends the run as Ctrl-C does: the line's whole process group,
+    what it left in the background too, is killed, and the run ends interrupted, its
+    block not passed."""
+    seconds = "1047"  # no other process sleeps that long
+    write(
+        project,
+        "page",
+        page(f"# Long\n\n```console\n$ sleep {seconds} & sleep {seconds}\n```\n", recorded),
+    )
+    command = [sys.executable, "-m", "pytest", "docs/page.md", f"--docs-executor={executor}"]
+    process = project.popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(sleeping(seconds)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(sleeping(seconds)) == 2
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=60)[0].decode()
+    finally:
+        process.kill()
+    assert sleeping(seconds) == []
+    assert process.returncode == pytest.ExitCode.INTERRUPTED, output
+    assert "KeyboardInterrupt: signal 15" in output  # said as a Ctrl-C is
+    assert "docs/page.md: 0 blocks and 0 database checks passed" in output
+
+
+@pytest.mark.parametrize("seconds", ["soon", "0", "-1", "inf"])
+def test_a_timeout_that_is_no_number_of_seconds_fails_at_its_line(
+    project: pytest.Pytester, recorded: str, seconds: str
+) -> None:
+    text = f"# Timed\n\n<!-- timeout: {seconds} -->\n```console\n$ true\n```\n"
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(
+        [f"*docs/page.md:5: <!-- timeout: {seconds} -->: expected seconds, e.g. 900*"]
+    )
 
 
 @pytest.mark.parametrize("executor", ["terminal", "in-process"])
