@@ -6,6 +6,7 @@ and runs pytest on it, in this process (a subprocess each would cost about 2 s o
 
 import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -768,7 +769,7 @@ def test_a_cancelled_run_kills_the_commands_it_was_running(
     """A CI cancel (SIGTERM) ends the run as Ctrl-C does: the line's whole process group,
     what it left in the background too, is killed, and the run ends interrupted, its
     block not passed."""
-    seconds = "1047"  # no other process sleeps that long
+    seconds = str(10**6 + os.getpid())  # no other process, other runs' included, sleeps so
     write(
         project,
         "page",
