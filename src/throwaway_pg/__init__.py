@@ -18,7 +18,6 @@ from throwaway_pg.postgres import (
 )
 from throwaway_pg.server import (
     URL_VARIABLE,
-    MaskedURL,
     Server,
     libpq_url,
     open_server,
@@ -30,7 +29,6 @@ __all__ = [
     "INSTALL_VARIABLE",
     "URL_VARIABLE",
     "Cluster",
-    "MaskedURL",
     "PostgresError",
     "Server",
     "libpq_url",

