@@ -13,9 +13,9 @@ from mkdocs.config import load_config
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def markdown_table(text: str, first: int = 0) -> dict[str, dict[str, str]]:
-    """The Markdown table starting at or after line index `first` of `text`: its first
-    column -> header -> cell."""
+def markdown_rows(text: str, first: int = 0) -> list[dict[str, str]]:
+    """The rows of the Markdown table starting at or after line index `first` of `text`,
+    each as header -> cell."""
     lines = text.splitlines()[first:]
     start = next(i for i, line in enumerate(lines) if line.startswith("|"))
     rows = []
@@ -24,7 +24,16 @@ def markdown_table(text: str, first: int = 0) -> dict[str, dict[str, str]]:
             break
         rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
     header, body = rows[0], rows[2:]
-    return {row[0]: dict(zip(header[1:], row[1:], strict=True)) for row in body}
+    return [dict(zip(header, row, strict=True)) for row in body]
+
+
+def markdown_table(text: str, first: int = 0) -> dict[str, dict[str, str]]:
+    """The same table keyed by its first column: that column -> header -> cell."""
+    table = {}
+    for row in markdown_rows(text, first):
+        name, *cells = row.items()
+        table[name[1]] = dict(cells)
+    return table
 
 
 def build(site: Path, site_url: str = "", root: Path = ROOT) -> subprocess.CompletedProcess[str]:
