@@ -138,9 +138,14 @@ def server_for(config: pytest.Config) -> Iterator[Server]:
     """The server this run's options name, else a throwaway one; stopped after (if ours).
     Not found: one line saying what to install or set, no traceback."""
     server = _open_or_fail(config)
+    given = os.environ.get(URL_VARIABLE)
+    if server.passfile and given and configured(config, URL) == (given, URL_VARIABLE):
+        os.environ[URL_VARIABLE] = server.admin_url  # what the run starts gets no password
     try:
         yield server
     finally:
+        if given is not None:
+            os.environ[URL_VARIABLE] = given
         if kept := server.close():
             said = f"throwaway_pg: the server had stopped on its own; its log is in {kept}"
             if reporter := config.pluginmanager.get_plugin("terminalreporter"):

@@ -207,8 +207,6 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
         )
     named = f"{shown(admin_url)} ({source})"  # `:***@` says a password was given
     admin_url, passfile = Passfile.taking(admin_url)
-    if source == URL_VARIABLE and passfile:  # what this process starts gets no password
-        os.environ[URL_VARIABLE] = admin_url
     try:
         _may_create(admin_url, named)
     except PostgresError:
