@@ -1,14 +1,15 @@
 """Facts stated in a page's prose, and what backs each.
 
-A factual token in prose (an exit status, an error's name, a duration, and what profiles
-add: PostgreSQL's lock modes, say) must be shown by a block beside its paragraph (the
-nearest fence before or after it, with the file it includes) or by a page the paragraph
-links to; or the paragraph names the test that proves it, `<!-- evidence: tests/x.py::
-test_name -->` anywhere in it (a table right after such a paragraph too), or the file that
-says it (`<!-- evidence: DIR/x.py -->`). The token must appear in what backs it, that
-test's source included (the suite runs the test; an exit status it asserts in its own
-words). Examples of the page grammar in inline code (`$ ...`, `# fails (exit status 1)`)
-are no claims.
+A factual token in prose (an exit status, an error's name, a duration, a count, committed
+or rolled back, a stream, a version boundary, a quoted path, and what profiles add:
+PostgreSQL's lock modes, say) must be shown by what backs its paragraph: the nearest
+fence before or after it (with the file it includes), the section a link of it leads to,
+the checks of its section, or the test or file its `<!-- evidence: tests/x.py::test -->`
+names (a table right after such a paragraph is backed by that test too). Each kind has
+its own rule (Backing.shows): an exit status is about the block the paragraph introduces,
+a count may count what it introduces, a version boundary may link to that release's
+notes, a quoted path may name a file of the project. Examples of the page grammar in
+inline code (`$ ...`, `# fails (exit status 1)`) are no claims.
 """
 
 from __future__ import annotations
