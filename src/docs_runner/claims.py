@@ -92,10 +92,11 @@ def unbound(
             continue
         if index and part.text.startswith("|"):  # a table: the paragraph before backs it
             evidence += [m["test"] for m in _evidence(found[index - 1].text) if "::" in m["test"]]
+        linked = _linked(part.text, page, examples)
         backing = Backing(
-            near=_near(page, examples, root, found, index, evidence),
+            near=_near(root, found, index, evidence, linked),
             tested=any("::" in item for item in evidence),
-            commands=_commands(found, index, _linked(part.text, page, examples)),
+            commands=_commands(found, index, linked),
             paragraph=part.text,
             counted=_counted(found, index),
             page=text,
@@ -115,14 +116,11 @@ def unbound(
     return problems
 
 
-def _near(
-    page: Path, examples: Path, root: Path, found: list[Part], index: int, evidence: list[str]
-) -> str:
+def _near(root: Path, found: list[Part], index: int, evidence: list[str], linked: list[str]) -> str:
     """What backs the paragraph `found[index]`: the nearest fence before and after it, the
-    pages it links to, the tests and files its evidence names, its section's checks."""
-    shown = _first_fence(reversed(found[:index])) + _first_fence(found[index + 1 :])
-    text = found[index].text
-    shown += _linked(text, page, examples)
+    blocks of what it links to, the tests and files its evidence names, its section's
+    checks."""
+    shown = _first_fence(reversed(found[:index])) + _first_fence(found[index + 1 :]) + linked
     shown += [_source(root, item) for item in evidence]
     shown += [_check_source(name) for name in _section_checks(found, index)]
     return "\n".join(shown)
@@ -130,7 +128,7 @@ def _near(
 
 def _section_checks(found: list[Part], index: int) -> list[str]:
     """The checks run in the section (between two headings) that holds `found[index]`."""
-    heading = [i for i, part in enumerate(found) if not part.fence and part.text[:1] == "#"]
+    heading = [i for i, part in enumerate(found) if _heading_level(part)]
     start = max([i for i in heading if i <= index], default=0)
     end = min([i for i in heading if i > index], default=len(found))
     return [
@@ -222,11 +220,11 @@ def _counted(found: list[Part], index: int) -> list[int]:
     """What a count in `found[index]` may count: the lines of the block, rows of the table
     or items of the list that follows it (past headings), the files that the blocks right
     after it include, and a heading's: the files its section's blocks include."""
-    after = [part for part in found[index + 1 :] if part.fence or part.text[:1] != "#"]
+    after = [part for part in found[index + 1 :] if not _heading_level(part)]
     counted = [_items(after[0])] if after else []
     counted.append(len(list(takewhile(_includes, found[index + 1 :]))))
-    if found[index].text.startswith("#"):
-        section = takewhile(lambda part: part.fence or part.text[:1] != "#", found[index + 1 :])
+    if _heading_level(found[index]):
+        section = takewhile(lambda part: not _heading_level(part), found[index + 1 :])
         counted.append(len([part for part in section if _includes(part)]))
     return counted
 
