@@ -87,6 +87,7 @@ class Passfile:
 
     directory: Path
     lock: int
+    before: str | None  # the PGPASSFILE this process had, put back at the end
 
     @classmethod
     def taking(cls, url: str) -> tuple[str, Passfile | None]:
@@ -103,12 +104,16 @@ class Passfile:
         if reader := postgres.server_user():  # pages' commands run as nobody when we are root
             os.chown(path, reader.pw_uid, -1)
             directory.chmod(0o711)
+        before = os.environ.get(PASSFILE_VARIABLE)
         os.environ[PASSFILE_VARIABLE] = str(path)
-        return _without_password(url), cls(directory, lock)
+        return _without_password(url), cls(directory, lock, before)
 
     def remove(self) -> None:
         if os.environ.get(PASSFILE_VARIABLE, "").startswith(f"{self.directory}/"):
-            del os.environ[PASSFILE_VARIABLE]
+            if self.before is None:
+                del os.environ[PASSFILE_VARIABLE]
+            else:
+                os.environ[PASSFILE_VARIABLE] = self.before
         shutil.rmtree(self.directory, ignore_errors=True)
         os.close(self.lock)
 

@@ -243,13 +243,14 @@ def test_a_raw_at_sign_in_the_user_part_is_one_line_without_the_url() -> None:
 def test_a_password_moves_to_its_file_as_libpq_reads_it(
     url: str, stripped: str, line: str, monkeypatch
 ) -> None:
-    monkeypatch.delenv("PGPASSFILE", raising=False)
+    monkeypatch.setenv("PGPASSFILE", "/home/someone/.pgpass")  # a developer's own
     without, passfile = Passfile.taking(url)
     try:
         assert without == stripped
         assert (passfile.directory / "pgpass").read_text() == line + "\n"
     finally:
         passfile.remove()
+    assert os.environ["PGPASSFILE"] == "/home/someone/.pgpass"
 
 
 @pytest.mark.parametrize(
