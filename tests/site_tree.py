@@ -13,24 +13,24 @@ from mkdocs.config import load_config
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def markdown_rows(text: str, first: int = 0) -> list[dict[str, str]]:
-    """The rows of the Markdown table starting at or after line index `first` of `text`,
-    each as header -> cell."""
-    lines = text.splitlines()[first:]
-    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+def markdown_rows(text: str, header: str = "|") -> list[dict[str, str]]:
+    """The rows of the Markdown table in `text` whose header line starts with `header` (by
+    default the first table), each as header -> cell."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
     rows = []
     for line in lines[start:]:
         if not line.startswith("|"):
             break
         rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
-    header, body = rows[0], rows[2:]
-    return [dict(zip(header, row, strict=True)) for row in body]
+    names, body = rows[0], rows[2:]
+    return [dict(zip(names, row, strict=True)) for row in body]
 
 
-def markdown_table(text: str, first: int = 0) -> dict[str, dict[str, str]]:
+def markdown_table(text: str, header: str = "|") -> dict[str, dict[str, str]]:
     """The same table keyed by its first column: that column -> header -> cell."""
     table = {}
-    for row in markdown_rows(text, first):
+    for row in markdown_rows(text, header):
         name, *cells = row.items()
         table[name[1]] = dict(cells)
     return table

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from docs_runner.executors import EXECUTORS
-from tests.site_tree import nav_pages
+from tests.site_tree import markdown_table, nav_pages
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = 3
@@ -38,12 +38,8 @@ def test_a_page_passes_in_process_as_on_the_terminal(page: str, postgres_server)
 def test_contributing_s_table_of_executors_says_who_uses_which() -> None:
     """docs/contributing.md's table: one row per executor the runner has, the suite on the
     one pyproject.toml names, update and watch on the one they pass."""
-    rows = [
-        [cell.strip() for cell in line.strip("| ").split("|")]
-        for line in (ROOT / "docs/contributing.md").read_text().splitlines()
-        if line.startswith("| `") and line.count("|") == 4
-    ]
-    used_by = {name.strip("`"): users for name, _, users in rows if name.strip("`") in EXECUTORS}
+    table = markdown_table((ROOT / "docs/contributing.md").read_text(), "| Executor |")
+    used_by = {name.strip("`"): cells["Used by"] for name, cells in table.items()}
     assert set(used_by) == set(EXECUTORS)
     ini = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
     assert used_by[ini["docs_executor"]].startswith("the suite")
