@@ -28,7 +28,8 @@ def lint_code(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Lint, then every test and every docs block, against a throwaway PostgreSQL."""
+    """Ruff, then every test and every docs block, against a throwaway PostgreSQL: what CI
+    runs."""
     session.install("-e", ".[test,docs]")
     lint_code(session)
     session.run("pytest", "-n", "auto", *session.posargs)
@@ -42,16 +43,18 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check."""
+    """`ruff check` and `ruff format --check`."""
     session.install("ruff==0.17.6")
     lint_code(session)
 
 
 @nox.session
 def update(session: nox.Session) -> None:
-    """Rewrite every shown output (pages and notebooks), failure marker, provenance line,
-    the notebooks' copies of examples/ and the verification manifest from a real run;
-    review the diff. Pages are rendered as the site renders them, hence the docs extra."""
+    """Rewrites every output shown on the pages and notebooks, their failure markers and
+    provenance lines, the notebooks' copies of `examples/` and the manifest, from a real
+    run; review the diff.
+
+    Pages are rendered as the site renders them, hence the docs extra."""
     session.install("-e", ".[test,docs]")
     rewrite_outputs(session, *session.posargs)
 
@@ -74,8 +77,8 @@ def rewrite_outputs(session: nox.Session, *args: str) -> None:
 
 @nox.session
 def bump(session: nox.Session) -> None:
-    """Move a pinned library to a new version (`-- alembic==1.21.0`): its pins everywhere,
-    then every shown output and the version matrix, rerun. Review the diff."""
+    """Moves a pinned library to a new version (`-- alembic==1.21.0`) everywhere it is
+    pinned, then rewrites every output and reruns the matrix; review the diff."""
     if len(session.posargs) != 1:
         session.error("bump: name one pin, e.g. nox -s bump -- alembic==1.21.0")
     session.run("python", "tools/bump.py", *session.posargs)
@@ -89,8 +92,8 @@ def bump(session: nox.Session) -> None:
 
 @nox.session
 def lab(session: nox.Session) -> None:
-    """Jupyter Lab on notebooks/, with DATABASE_URL set (on a throwaway PostgreSQL, or the
-    server THROWAWAY_PG_URL names)."""
+    """Jupyter Lab on `notebooks/`, with `DATABASE_URL` set to a database on a throwaway
+    PostgreSQL, or on the server `THROWAWAY_PG_URL` names."""
     session.install("-e", ".[test,lab]")
     session.run("python", "tools/lab.py", *session.posargs)
 
@@ -98,38 +101,39 @@ def lab(session: nox.Session) -> None:
 @nox.session
 def db(session: nox.Session) -> None:
     """A throwaway PostgreSQL for following the pages in your own terminal: prints the
-    DATABASE_URL of a database `tutorial` (and PATH, for its psql) to paste, removes the
-    server at Ctrl-C. `-- reporting` also makes a database `reporting`, in
-    REPORTING_DATABASE_URL."""
+    `DATABASE_URL` of a database `tutorial` (and `PATH`, for its `psql`) to paste, removes
+    the server at Ctrl-C; `-- reporting` also makes a database `reporting`, in
+    `REPORTING_DATABASE_URL`."""
     session.install("-e", ".")
     session.run("python", "-m", "throwaway_pg", "--database", "tutorial", *session.posargs)
 
 
 @nox.session
 def watch(session: nox.Session) -> None:
-    """Re-verify a page each time it, or an examples/ file it shows, is saved (beside
-    `nox -s serve`, a failing page says so at its top)."""
+    """Re-verifies a page each time it, or an `examples/` file it shows, is saved, and prints
+    the diff; beside `serve`, a failing page says so at its top."""
     session.install("-e", ".[test,docs]")
     session.run("python", "-m", "docs_runner.watch")
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Build the site into site/, failing on any warning."""
+    """`properdocs build --strict` (ProperDocs, the maintained fork of MkDocs 1.6): the
+    site into `site/`, failing on any warning."""
     session.install("-e", ".[docs]")
     session.run(*BUILD, "--strict", *session.posargs)
 
 
 @nox.session
 def serve(session: nox.Session) -> None:
-    """Serve the site on http://127.0.0.1:8000 with live reload."""
+    """The site on <http://127.0.0.1:8000>, reloaded as you edit."""
     session.install("-e", ".[docs]")
     session.run(*SERVE, *session.posargs)
 
 
 @nox.session
 def links(session: nox.Session) -> None:
-    """Check the site's external links too (needs the network: not part of the tests).
+    """The site's external links too (needs the network; not part of the tests).
 
     Internal links and anchors are checked offline by the tests (--strict and
     tests/site/test_site.py)."""
@@ -140,14 +144,17 @@ def links(session: nox.Session) -> None:
 
 @nox.session
 def mutate(session: nox.Session) -> None:
-    """Mutation test of the docs (`-- --count N --seed S --jobs J`); writes docs/bench/mutation.*"""
+    """The docs' mutation test: changes a page, an example or a notebook, one small change
+    at a time, and reports what the tests miss (`-- --count N --seed S --jobs J`), into the
+    table on How it works."""
     session.install("-e", ".[test,docs]")
     session.run("python", "tools/mutate.py", *session.posargs)
 
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Measure the harness (`-- --quick` for fewer runs); writes docs/bench/."""
+    """The harness's speed on this machine (`-- --quick` for fewer runs), into the table on
+    How it works."""
     session.install("-e", ".[test,docs]")
     session.run("python", "tools/bench.py", *session.posargs)
 
@@ -155,10 +162,9 @@ def bench(session: nox.Session) -> None:
 @nox.session
 @nox.parametrize("combination", list(matrix_tool.COMBINATIONS))
 def matrix(session: nox.Session, combination: str) -> None:
-    """Every page and notebook on one combination of versions (all of them: `nox -s
-    matrix`); records each page's result in docs/versions.json and the table
-    docs/versions.txt. Review the diff. `-- --check` writes nothing, and fails where a page
-    fares otherwise than the record says (CI)."""
+    """Every page and notebook on one combination of versions (`nox -s matrix`: all of
+    them), recorded for the Versions page in `docs/versions.json`; `-- --check` writes
+    nothing and fails where a page fares otherwise than the record says (CI)."""
     session.install("-e", ".[test,docs]")
     chosen = matrix_tool.COMBINATIONS[combination]
     if chosen.removes:
