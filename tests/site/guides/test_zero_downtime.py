@@ -8,6 +8,7 @@ stay, alembic_version still names the expand, and a second run fills only the re
 """
 
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -145,3 +146,35 @@ def test_the_plan_s_table_is_the_rollout_the_example_tests() -> None:
     for (_, apps), cells in zip(plan, shown.values(), strict=True):
         runs = [cells[column] == "runs" for column in list(cells)[1:]]
         assert runs == [name in apps for name in ("app_v1", "app_v2")]
+
+
+# What the plan's words say a revision's upgrade() does, and what in its source does it.
+DOES = {
+    "adds": r"op\.add_column\(",
+    "drops": r"op\.drop_column\(|DROP ",
+    "trigger": r"TRIGGER",
+    "backfills": r"\bUPDATE \w+ SET\b",
+    "batches": r"for .* in range\(.*BATCH_SIZE",
+    "table": r"op\.create_table\(",
+}
+
+
+def upgrade_source(revision: str) -> str:
+    [path] = [p for p in EXAMPLES.glob(f"*/**/{revision}_*.py") if "naive" not in p.parts]
+    tree = ast.parse(path.read_text())
+    [upgrade] = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "upgrade"]
+    return ast.get_source_segment(path.read_text(), upgrade)
+
+
+@pytest.mark.parametrize("revision", [revision for revision, _ in rollout()])
+def test_the_plan_says_what_each_revision_s_upgrade_does(revision: str) -> None:
+    """Each verb of its "What it does" cell is done by the revision's upgrade(), on the
+    names the cell quotes, and the cell leaves out none of what upgrade() does."""
+    page = (ROOT / "docs/guides/zero-downtime.md").read_text()
+    cell = markdown_table(page)[f"`{revision}`"]["What it does"]
+    source = upgrade_source(revision)
+    said = {word for word in DOES if re.search(rf"\b{word}\b", cell)}
+    done = {word for word, pattern in DOES.items() if re.search(pattern, source)}
+    assert said == done, f"{revision}: the page says {sorted(said)}, upgrade() {sorted(done)}"
+    for name in re.findall(r"`(\w+)`", cell):
+        assert re.search(rf"\b{name}\b", source), f"{revision}'s upgrade() never names {name}"
