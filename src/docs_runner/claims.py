@@ -310,12 +310,13 @@ def _first_fence(parts: Iterable[Part]) -> list[str]:
 
 
 def _linked(text: str, page: Path, examples: Path) -> list[str]:
-    """What the fences of each page `text` links to (from `page`) show: of the section a
-    link names (`#anchor`), else of the whole page."""
+    """What the fences of the section each link of `text` names (`page.md#anchor`, or
+    `#anchor` on `page`) show. A link to a whole page backs nothing: a page shows too much
+    (a lock table's every mode) for a token found on it to prove a sentence."""
     shown = []
     for link in LINK.finditer(text):
         path = page.parent / link["path"] if link["path"] else page
-        if path.is_file():
+        if path.is_file() and link["anchor"]:
             found = _section(parts(path.read_text(), examples), link["anchor"])
             shown += [part.text for part in found if part.fence]
     return shown

@@ -74,10 +74,19 @@ def test_a_file_as_evidence_must_say_it(tmp_path: Path) -> None:
     assert "'20 s' states a duration" in unbound(tmp_path, text.replace("2 s", "20 s"))[0]
 
 
-def test_a_linked_page_backs_what_it_shows(tmp_path: Path) -> None:
-    text = "# A page\n\nIt exits 255 ([Other](other.md)).\n"
-    assert unbound(tmp_path, text, {"docs/other.md": PAGE}) == []
+def test_a_linked_section_backs_what_it_shows(tmp_path: Path) -> None:
+    other = PAGE.replace("# A page\n", "# Other\n\n## Exits\n", 1) + "\n## Next\n\nNone.\n"
+    text = "# A page\n\nIt exits 255 ([Other](other.md#exits)).\n"
+    assert unbound(tmp_path, text, {"docs/other.md": other}) == []
+    assert unbound(tmp_path, text.replace("#exits", "#next"), {"docs/other.md": other}) != []
     assert unbound(tmp_path, text.replace("other.md", "none.md")) != []
+
+
+def test_a_link_to_a_whole_page_backs_nothing(tmp_path: Path) -> None:
+    """A page shows too much (every mode of a lock table) for a token on it to prove."""
+    text = "# A page\n\nIt exits 255 ([Other](other.md)).\n"
+    [problem] = unbound(tmp_path, text, {"docs/other.md": PAGE})
+    assert "'exits 255' states an exit status" in problem
 
 
 def test_the_page_grammar_in_inline_code_is_no_claim(tmp_path: Path) -> None:
