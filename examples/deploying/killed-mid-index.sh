@@ -1,7 +1,7 @@
 # A deploy killed while CREATE INDEX CONCURRENTLY waits for the app's open transaction
 sql() { psql "$DATABASE_URL" -Atqc "$1"; }
 valid="SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_users_last_name'::regclass"
-building="SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY%'"
+building="SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'CREATE INDEX CONCURRENTLY%'"
 
 # The app: a transaction that has written to users, open for 3 s
 psql "$DATABASE_URL" -q -c "BEGIN" -c "INSERT INTO users (id) VALUES (1000)" \

@@ -62,3 +62,21 @@ def test_every_psql_script_stops_at_its_first_error() -> None:
         if PSQL_SCRIPT.search(line) and "ON_ERROR_STOP=1" not in line
     ]
     assert loose == [WITHOUT_IT]
+
+
+SERVER_WIDE = re.compile(r"\bFROM (pg_stat_activity|pg_locks)\b")
+KEPT_HERE = re.compile(r"current_database\(\)|_HERE\b|pg_backend_pid\(\)|\bpid = ")
+
+
+def test_what_reads_the_whole_server_keeps_to_its_own_database() -> None:
+    """pg_stat_activity and pg_locks list every database's sessions: a shown script or a
+    test that waits on them, on a server others use too (a reader's team, pytest-xdist's
+    workers), must look only at its database, or at given processes."""
+    unscoped = []
+    for path in [*ROOT.glob("examples/**/*.*"), *ROOT.glob("tests/**/*.py")]:
+        lines = path.read_text(errors="replace").splitlines()
+        for n, line in enumerate(lines):
+            near = "\n".join(lines[max(0, n - 3) : n + 5])
+            if SERVER_WIDE.search(line) and not KEPT_HERE.search(near):
+                unscoped.append(f"{path.relative_to(ROOT)}:{n + 1}: {line.strip()}")
+    assert unscoped == []

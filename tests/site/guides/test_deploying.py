@@ -25,6 +25,7 @@ from alembic.script import ScriptDirectory
 
 from alembic_docs import schema
 from tests import chains
+from tests.shared_server import LOCKS_HERE, SESSIONS_HERE
 from throwaway_pg.server import libpq_url
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -81,25 +82,20 @@ def scalar(admin, query: str, **values: int) -> int:
         return cursor.fetchone()[0]
 
 
-# Advisory locks belong to a database: a page or test migrating another database of the
-# same server (pytest-xdist, the mutation test) takes the same keys there.
-THIS_DATABASE = " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-
-
 def at(admin, gate: int) -> int:
     """Processes waiting at a gate."""
     query = "SELECT count(*) FROM pg_locks WHERE NOT granted AND classid = 0 AND objid = %(g)s"
-    return scalar(admin, query + THIS_DATABASE, g=gate)
+    return scalar(admin, query + LOCKS_HERE, g=gate)
 
 
 BLOCKED = (  # waiting inside PostgreSQL for the lock (the transaction-scoped lock)
     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-    " AND classid = 0 AND objid = %(key)s" + THIS_DATABASE
+    " AND classid = 0 AND objid = %(key)s" + LOCKS_HERE
 )
 REFUSED = (  # refused by pg_try_advisory_lock since `since` (the session lock's retries)
     "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%%pg_try_advisory_lock%%'"
-    " AND datname = current_database()"
-    " AND pid <> pg_backend_pid() AND query_start > to_timestamp(%(since)s)"
+    + SESSIONS_HERE
+    + " AND pid <> pg_backend_pid() AND query_start > to_timestamp(%(since)s)"
     " AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
     " AND classid = 0 AND objid = %(key)s)"
 )
@@ -359,7 +355,10 @@ def test_async_deploys_take_turns(tmp_path: Path, database_url: str, count: int)
 
 INDEX_MIGRATION = EXAMPLES / "postgres/9c8d7e6f5a4b_index_users_last_name.py"
 DROP_LEFTOVER = re.compile(r"\n *# A deploy killed.*?\n *op\.drop_index\(.*?\)\n", re.DOTALL)
-BUILDING = "SELECT pid FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY%%'"
+BUILDING = (
+    "SELECT pid FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY%%'"
+    + SESSIONS_HERE
+)
 
 
 def index_project(tmp_path: Path, drops_leftover: bool) -> Path:

@@ -12,6 +12,7 @@ import psycopg2
 import pytest
 
 from alembic_docs import schema
+from tests.shared_server import LOCKS_HERE
 from tests.site_tree import markdown_table
 from throwaway_pg.server import libpq_url
 
@@ -67,14 +68,16 @@ def observe(tmp_path: Path, env_py: Path, url: str) -> dict[str, str]:
     try:
         deadline = time.monotonic() + 30
         while not scalar(
-            cursor, "SELECT count(*) FROM pg_locks WHERE NOT granted AND objid = %s", GATE
+            cursor,
+            "SELECT count(*) FROM pg_locks WHERE NOT granted AND objid = %s" + LOCKS_HERE,
+            GATE,
         ):
             assert time.monotonic() < deadline and process.poll() is None, "c2 never waited"
             time.sleep(0.05)
         held = scalar(
             cursor,
             "SELECT count(*) FROM pg_locks WHERE relation = 'users'::regclass AND granted"
-            " AND mode = 'AccessExclusiveLock' AND pid <> pg_backend_pid()",
+            " AND mode = 'AccessExclusiveLock' AND pid <> pg_backend_pid()" + LOCKS_HERE,
         )
     except BaseException:
         process.kill()

@@ -21,6 +21,7 @@ import pytest
 
 from alembic_docs import schema
 from alembic_docs.alembic_cli import run_in_process
+from tests.shared_server import SESSIONS_HERE
 from tests.site_tree import ROOT, markdown_table
 from throwaway_pg.server import libpq_url
 
@@ -34,7 +35,7 @@ WAIT = 30  # seconds: every wait is bounded
 
 WAITING_UPDATE = (
     "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-    " AND query LIKE 'UPDATE users SET family_name%%'"
+    " AND query LIKE 'UPDATE users SET family_name%%'" + SESSIONS_HERE
 )
 FILLED = "SELECT count(*) FROM users WHERE family_name IS NOT NULL"
 

@@ -1,0 +1,7 @@
+"""pg_locks and pg_stat_activity show the whole server: a test that reads them keeps to
+its own database, since other runs may migrate theirs on the same server at the same time
+(pytest-xdist's workers, the mutation test's, whoever else uses a server given by
+THROWAWAY_PG_URL). Append one of these to the query's WHERE."""
+
+LOCKS_HERE = " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+SESSIONS_HERE = " AND datname = current_database()"
