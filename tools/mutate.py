@@ -1156,7 +1156,7 @@ def sample(pool: dict[str, list[Mutant]], count: int, seed: int) -> list[Mutant]
 
 @dataclass(frozen=True)
 class Run:
-    """One pytest invocation (after `pytest -n 0 -q -x`)."""
+    """One pytest invocation (after `pytest -n 0 -q -x -p no:randomly`)."""
 
     args: tuple[str, ...]
 
@@ -1256,7 +1256,8 @@ CHILDREN = Children()
 
 def run_pytest(run: Run, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
     """(exit status, output tail). Own session: a Ctrl-C reaches the driver, which ends it."""
-    argv = [sys.executable, "-m", "pytest", "-n", "0", "-q", "-x", *run.args]
+    # In file order: a mutant killed by one order and not another would not be reproducible.
+    argv = [sys.executable, "-m", "pytest", "-n", "0", "-q", "-x", "-p", "no:randomly", *run.args]
     with CHILDREN.lock:
         if CHILDREN.stopping:
             raise KeyboardInterrupt
@@ -1377,7 +1378,8 @@ def baseline(runs: set[Run], pool: Pool) -> dict[Run, str]:
     for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
         run, (status, tail) = futures[future], future.result()
         progress(f"baseline {done}/{len(futures)} {'pass' if passed(status) else 'FAIL'} {run}")
-        if not passed(status):
+        if not passed(status):  # why, now: the summary comes an hour later
+            progress("  " + "\n  ".join(tail.strip().splitlines()[-12:]))
             failing[run] = tail
     return failing
 
