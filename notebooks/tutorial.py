@@ -61,10 +61,14 @@ else:  # a new empty project directory, on the database DATABASE_URL names, as i
         raise RuntimeError(
             "DATABASE_URL is not set: set it first, e.g. %env DATABASE_URL=postgresql://user:password@localhost:5432/scratch"
         )
-    from sqlalchemy import create_engine, inspect
+    from importlib.util import find_spec
 
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.engine import make_url
+
+    driver = next((d for d in ("psycopg2", "psycopg", "pg8000") if find_spec(d)), "psycopg2")
     check = create_engine(
-        os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg2://", 1)
+        make_url(os.environ["DATABASE_URL"]).set(drivername=f"postgresql+{driver}")
     )
     tables = sorted(set(inspect(check).get_table_names()) - {"alembic_version"})
     check.dispose()
@@ -101,7 +105,7 @@ command.init(config, "migrations", template="generic")
 #
 # Replace the generated `env.py` with the tutorial's: the cell writes its text to
 # `migrations/env.py` (`%%writefile`). Its `database_url()` accepts Heroku's
-# `postgres://`, names the psycopg2 driver, and `%` is escaped for the `.ini` parser
+# `postgres://`, names the driver installed, and `%` is escaped for the `.ini` parser
 # ([the production version](../../tutorial/first-migration/#the-production-version) says
 # why):
 
@@ -109,6 +113,7 @@ command.init(config, "migrations", template="generic")
 # %%writefile migrations/env.py
 import os
 import sys
+from importlib.util import find_spec
 from logging.config import fileConfig
 
 from sqlalchemy import engine_from_config
@@ -129,7 +134,7 @@ if config.config_file_name is not None:
 
 
 def database_url() -> str:
-    """DATABASE_URL, ready for SQLAlchemy with the psycopg2 driver."""
+    """DATABASE_URL, ready for SQLAlchemy with the driver installed."""
     raw = os.environ.get("DATABASE_URL", "")
     if not raw and context.is_offline_mode():
         # --sql prints the SQL and never connects: naming the dialect is enough.
@@ -143,9 +148,10 @@ def database_url() -> str:
         sys.exit("DATABASE_URL is not a database URL, expected "
                  "postgresql://user:password@host:5432/dbname")
     # Heroku says postgres://, which SQLAlchemy rejects; and SQLAlchemy 2.1
-    # maps a bare postgresql:// to psycopg 3. Name the psycopg2 driver.
+    # maps a bare postgresql:// to psycopg 3. Name the driver installed.
     if url.drivername in ("postgres", "postgresql"):
-        url = url.set(drivername="postgresql+psycopg2")
+        driver = next((d for d in ("psycopg2", "psycopg", "pg8000") if find_spec(d)), "psycopg2")
+        url = url.set(drivername=f"postgresql+{driver}")
     return url.render_as_string(hide_password=False)
 
 
@@ -282,14 +288,18 @@ def downgrade() -> None:
 
 # %% [markdown]
 # The table, as PostgreSQL reports it through SQLAlchemy's inspector. A bare
-# `postgresql://` URL means psycopg 3 to SQLAlchemy 2.1, so name the psycopg2 driver:
+# `postgresql://` URL means psycopg 3 to SQLAlchemy 2.1, so name the driver installed, as
+# `env.py` does:
 
 # %%
 import os
+from importlib.util import find_spec
 
 from sqlalchemy import create_engine, inspect
+from sqlalchemy.engine import make_url
 
-url = os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg2://", 1)
+driver = next((d for d in ("psycopg2", "psycopg", "pg8000") if find_spec(d)), "psycopg2")
+url = make_url(os.environ["DATABASE_URL"]).set(drivername=f"postgresql+{driver}")
 engine = create_engine(url)
 columns = inspect(engine).get_columns("users")
 for column in columns:

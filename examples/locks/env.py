@@ -1,5 +1,6 @@
 import os
 import sys
+from importlib.util import find_spec
 from logging.config import fileConfig
 
 from sqlalchemy import engine_from_config
@@ -20,7 +21,7 @@ if config.config_file_name is not None:
 
 
 def database_url() -> str:
-    """DATABASE_URL, ready for SQLAlchemy with the psycopg2 driver."""
+    """DATABASE_URL, ready for SQLAlchemy with the driver installed."""
     raw = os.environ.get("DATABASE_URL", "")
     if not raw and context.is_offline_mode():
         # --sql prints the SQL and never connects: naming the dialect is enough.
@@ -34,9 +35,10 @@ def database_url() -> str:
         sys.exit("DATABASE_URL is not a database URL, expected "
                  "postgresql://user:password@host:5432/dbname")
     # Heroku says postgres://, which SQLAlchemy rejects; and SQLAlchemy 2.1
-    # maps a bare postgresql:// to psycopg 3. Name the psycopg2 driver.
+    # maps a bare postgresql:// to psycopg 3. Name the driver installed.
     if url.drivername in ("postgres", "postgresql"):
-        url = url.set(drivername="postgresql+psycopg2")
+        driver = next((d for d in ("psycopg2", "psycopg", "pg8000") if find_spec(d)), "psycopg2")
+        url = url.set(drivername=f"postgresql+{driver}")
     return url.render_as_string(hide_password=False)
 
 

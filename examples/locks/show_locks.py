@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from importlib.util import find_spec
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,7 +37,9 @@ WRITES = {
     "teams": "INSERT INTO teams DEFAULT VALUES",
 }
 
-url = make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql+psycopg2")
+# The driver installed (psycopg2 as pinned), as the tutorial's env.py names it.
+driver = next((d for d in ("psycopg2", "psycopg", "pg8000") if find_spec(d)), "psycopg2")
+url = make_url(os.environ["DATABASE_URL"]).set(drivername=f"postgresql+{driver}")
 engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
 
 

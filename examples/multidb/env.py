@@ -2,6 +2,7 @@ import logging
 import os
 import sys
 import time
+from importlib.util import find_spec
 from logging.config import fileConfig
 import re
 
@@ -35,7 +36,7 @@ URL_VARIABLES = {"app": "DATABASE_URL", "reporting": "REPORTING_DATABASE_URL"}
 
 
 def database_url(name: str) -> str:
-    """The database's URL, ready for SQLAlchemy with the psycopg2 driver."""
+    """The database's URL, ready for SQLAlchemy with the driver installed."""
     variable = URL_VARIABLES.get(name)
     if variable is None:
         sys.exit(f"alembic.ini names a database {name!r} that URL_VARIABLES in env.py lacks")
@@ -51,7 +52,8 @@ def database_url(name: str) -> str:
         sys.exit(f"{variable} is not a database URL, expected "
                  "postgresql://user:password@host:5432/dbname")
     if url.drivername in ("postgres", "postgresql"):
-        url = url.set(drivername="postgresql+psycopg2")
+        driver = next((d for d in ("psycopg2", "psycopg", "pg8000") if find_spec(d)), "psycopg2")
+        url = url.set(drivername=f"postgresql+{driver}")
     return url.render_as_string(hide_password=False)
 
 

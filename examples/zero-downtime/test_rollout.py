@@ -4,6 +4,7 @@ with DATABASE_URL set to a throwaway database: it downgrades it to base."""
 
 import os
 from collections.abc import Iterator
+from importlib.util import find_spec
 from types import ModuleType
 
 import app_v1
@@ -33,7 +34,9 @@ def config() -> Iterator[Config]:
 
 @pytest.fixture
 def engine() -> Iterator[Engine]:
-    url = make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql+psycopg2")
+    # The driver installed (psycopg2 as pinned), as env.py names it.
+    driver = next((d for d in ("psycopg2", "psycopg", "pg8000") if find_spec(d)), "psycopg2")
+    url = make_url(os.environ["DATABASE_URL"]).set(drivername=f"postgresql+{driver}")
     engine = create_engine(url)
     yield engine
     engine.dispose()

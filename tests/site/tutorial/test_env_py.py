@@ -1,15 +1,19 @@
 """The env.py readers copy, through the real `alembic` CLI: each production point tested."""
 
+import ast
+import os
 import shutil
 import subprocess
 import sys
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote
 
 import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from tests.page_checks import assert_seed_schema
 from throwaway_pg.server import Server, with_database
@@ -145,3 +149,36 @@ def test_current_verbose_masks_the_password(project: Path, role_with_awkward_pas
     assert result.returncode == 0, result.stderr
     assert f"{user}:***@" in result.stdout
     assert password not in result.stdout and quote(password, safe="") not in result.stdout
+
+
+def database_url_with(installed: set[str]):
+    """env.py's database_url(), run where only the drivers `installed` can be imported."""
+    source = (EXAMPLE / "migrations/env.py").read_text()
+    [function] = [
+        node
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef) and node.name == "database_url"
+    ]
+    online = SimpleNamespace(is_offline_mode=lambda: False)
+    namespace = {"os": os, "sys": sys, "make_url": make_url, "ArgumentError": ArgumentError}
+    namespace |= {"context": online, "find_spec": lambda name: name in installed or None}
+    exec(compile(ast.Module([function], []), "env.py", "exec"), namespace)
+    return namespace["database_url"]
+
+
+@pytest.mark.parametrize(
+    "installed, driver",
+    [
+        ({"psycopg2", "psycopg", "pg8000"}, "psycopg2"),
+        ({"psycopg", "pg8000"}, "psycopg"),
+        ({"pg8000"}, "pg8000"),
+        (set(), "psycopg2"),  # none: the error names the pinned one
+    ],
+)
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_the_url_names_the_driver_installed(
+    installed: set[str], driver: str, scheme: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"{scheme}://alice:secret@db.example.com/app")
+    url = make_url(database_url_with(installed)())
+    assert (url.drivername, url.password) == (f"postgresql+{driver}", "secret")
