@@ -211,3 +211,13 @@ def test_no_search_entry_ends_in_a_pilcrow(site: Path) -> None:
     notebook_titles = [d["title"] for d in index["docs"] if d["location"].startswith("notebooks/")]
     assert "Clean up" in notebook_titles
     assert [d["title"] for d in index["docs"] if "¶" in d["title"]] == []
+
+
+def test_the_tutorial_comes_first_in_the_nav() -> None:
+    """A newcomer's first click after Home is the tutorial's first page, in order; the
+    setup guide, which says what the tutorial changed from a team's guide, comes after."""
+    pages = site_tree.nav_pages()
+    tutorial = [page for page in pages if page.startswith("tutorial/")]
+    assert pages[1 : 1 + len(tutorial)] == tutorial
+    assert tutorial[0] == "tutorial/database-url.md"
+    assert pages.index("setup-guide.md") > pages.index(tutorial[-1])
