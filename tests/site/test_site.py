@@ -104,7 +104,12 @@ def test_the_notebooks_helper_is_not_published(site: Path) -> None:
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_every_notebook_page_has_a_download_link(site: Path, name: str) -> None:
     page = site / f"notebooks/{name}/index.html"
-    assert f'href="{name}.ipynb" title="Download the notebook"' in page.read_text()
+    link = re.search(
+        rf'<a href="{name}.ipynb" title="Download the notebook".*?</a>', page.read_text(), re.S
+    )
+    assert (
+        link and "<span>Download the notebook (.ipynb)</span>" in link[0]
+    )  # a label, not an icon alone
     assert (page.parent / f"{name}.ipynb").is_file()
 
 
