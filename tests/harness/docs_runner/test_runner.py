@@ -7,6 +7,7 @@ and runs pytest on it, in this process (a subprocess each would cost about 2 s o
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -668,7 +669,7 @@ $ test "$REPORTING_DATABASE_URL" != "$DATABASE_URL" && echo another
 another
 $ psql "$REPORTING_DATABASE_URL" -c "CREATE TABLE events (id int)"
 CREATE TABLE
-$ false
+$ for url in "$DATABASE_URL" "$REPORTING_DATABASE_URL"; do psql "$url" -Atc "$NAME"; done
 ```
 """
 
@@ -677,12 +678,15 @@ def test_a_page_gets_another_database_dropped_with_its_own(
     project: pytest.Pytester, recorded: str, postgres_server: Server
 ) -> None:
     """`<!-- database: VARIABLE -->`: a fresh database in that variable, gone after the page
-    (which fails at its last line here: teardown does not depend on the page passing)."""
-    before = scratch_databases(postgres_server)
-    result = run(project, ANOTHER_DATABASE, recorded)
+    (which fails at its last line here: teardown does not depend on the page passing). Its
+    databases are named by the page itself: others on the server are other runs'."""
+    page = ANOTHER_DATABASE.replace("$NAME", "SELECT current_database()")
+    result = run(project, page, recorded)
     result.assert_outcomes(failed=2, passed=2)  # the console block and the page's end
-    result.stdout.fnmatch_lines(["*`false` exited with status 1*"])
-    assert scratch_databases(postgres_server) == before
+    # The last line shows no output: the diff that fails the page shows what it printed.
+    page_databases = set(re.findall(r"^\+(t_[0-9a-f]{12})$", result.stdout.str(), re.M))
+    assert len(page_databases) == 2
+    assert not page_databases & scratch_databases(postgres_server)
     bad = run(
         project, ANOTHER_DATABASE.replace("REPORTING_DATABASE_URL -->", "reporting -->"), recorded
     )
