@@ -2,6 +2,7 @@
 workflow: read from mkdocs.yml's nav and from the tree, so that adding one needs no second
 edit here."""
 
+import ast
 import os
 import subprocess
 import sys
@@ -11,6 +12,13 @@ from pathlib import Path
 from mkdocs.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def top_level_function(path: Path, name: str) -> ast.FunctionDef:
+    """The function `name` defined at the top of the module at `path`."""
+    body = ast.parse(path.read_text()).body
+    [found] = [node for node in body if isinstance(node, ast.FunctionDef) and node.name == name]
+    return found
 
 
 def markdown_rows(text: str, header: str = "|") -> list[dict[str, str]]:

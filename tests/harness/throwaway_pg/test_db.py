@@ -11,6 +11,7 @@ import psycopg2
 import pytest
 
 from tests.inner_run import interruptible, sigint_ignored
+from tests.site_tree import top_level_function
 from throwaway_pg.server import URL_VARIABLE, libpq_url
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -18,8 +19,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def nox_db_command() -> list[str]:
     """What `nox -s db` runs, before the reader's own arguments (`-- reporting`)."""
-    noxfile = ast.parse((ROOT / "noxfile.py").read_text())
-    [session] = [f for f in noxfile.body if isinstance(f, ast.FunctionDef) and f.name == "db"]
+    session = top_level_function(ROOT / "noxfile.py", "db")
     [run] = [
         call
         for call in ast.walk(session)

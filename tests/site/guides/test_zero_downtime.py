@@ -22,7 +22,7 @@ import pytest
 from alembic_docs import schema
 from alembic_docs.alembic_cli import run_in_process
 from tests.shared_server import SESSIONS_HERE
-from tests.site_tree import ROOT, markdown_table
+from tests.site_tree import ROOT, markdown_table, top_level_function
 from throwaway_pg.server import libpq_url
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -162,9 +162,7 @@ DOES = {
 
 def upgrade_source(revision: str) -> str:
     [path] = [p for p in EXAMPLES.glob(f"*/**/{revision}_*.py") if "naive" not in p.parts]
-    tree = ast.parse(path.read_text())
-    [upgrade] = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "upgrade"]
-    return ast.get_source_segment(path.read_text(), upgrade)
+    return ast.unparse(top_level_function(path, "upgrade"))
 
 
 @pytest.mark.parametrize("revision", [revision for revision, _ in rollout()])

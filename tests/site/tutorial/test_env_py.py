@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from tests.page_checks import assert_seed_schema
+from tests.site_tree import top_level_function
 from throwaway_pg.server import Server, with_database
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "tutorial"
@@ -153,12 +154,7 @@ def test_current_verbose_masks_the_password(project: Path, role_with_awkward_pas
 
 def database_url_with(installed: set[str]):
     """env.py's database_url(), run where only the drivers `installed` can be imported."""
-    source = (EXAMPLE / "migrations/env.py").read_text()
-    [function] = [
-        node
-        for node in ast.parse(source).body
-        if isinstance(node, ast.FunctionDef) and node.name == "database_url"
-    ]
+    function = top_level_function(EXAMPLE / "migrations/env.py", "database_url")
     online = SimpleNamespace(is_offline_mode=lambda: False)
     namespace = {"os": os, "sys": sys, "make_url": make_url, "ArgumentError": ArgumentError}
     namespace |= {"context": online, "find_spec": lambda name: name in installed or None}
