@@ -58,15 +58,16 @@ class Part:
     fence: bool
 
 
-def parts(text: str, examples: Path) -> list[Part]:
-    """The page as paragraphs of prose and fences (a fence's text with what it includes)."""
+def parts(text: str, examples: Path | None) -> list[Part]:
+    """The page as paragraphs of prose and fences (a fence's text with what it includes
+    from `examples`; without, a fence's own lines)."""
     lines, found = text.splitlines(), []
     spans = dict(grammar.fence_spans(text)[0])  # opening line -> closing line
     number = 1
     while number <= len(lines):
         if closing := spans.get(number):
             body = "\n".join(lines[number : closing - 1])
-            found.append(Part(number, _with_include(body, examples), True))
+            found.append(Part(number, _with_include(body, examples) if examples else body, True))
             number = closing
         elif lines[number - 1].strip():
             line = lines[number - 1]
@@ -92,7 +93,7 @@ def unbound(
             continue
         if index and part.text.startswith("|"):  # a table: the paragraph before backs it
             evidence += [m["test"] for m in _evidence(found[index - 1].text) if "::" in m["test"]]
-        linked = _linked(part.text, page, examples)
+        linked = _linked(part.text, page)
         backing = Backing(
             near=_near(root, found, index, evidence, linked),
             tested=any("::" in item for item in evidence),
@@ -173,7 +174,28 @@ class Backing:
             return re.search(rf"\b{verb}(?:es|s)?\s+to\s+{stream}\b", self.near) is not None
         if outcome := OUTCOMES.get(_normal(match[0])):
             return re.search(outcome, self.near, re.IGNORECASE) is not None
-        return _normal(match[0]) in _normal(self.near)
+        return _normal(match[0]) in {_normal(m[0]) for m in match.re.finditer(self._rows(match))}
+
+    def _rows(self, match: re.Match) -> str:
+        """What backs the token `match` found, spelt both ways (`_spelt`). A sentence that
+        quotes a row's label (`SET NOT NULL`) is about that row: the lines of what backs it
+        that hold the label (`set_not_null` too) and a token of the kind, and the labels
+        it quotes that are such a token (`AccessExclusiveLock` is ...). Any line, if none
+        is."""
+        sentence = _sentence(match.string, match.start())
+        labels = [
+            label
+            for label in re.findall(r"`([^`]+)`", sentence)
+            if label != match[0] and _normal(label)
+        ]
+        lines = [_spelt(line) for line in self.near.splitlines() + labels]
+        rows = [
+            line
+            for line in lines
+            if match.re.search(line)
+            and any(_normal(label.split(" ...")[0]) in _normal(line) for label in labels)
+        ]
+        return "\n".join(rows or lines)
 
     def _count_shown(self, count: int, claim: str) -> bool:
         """Said in what backs it (`(2 rows)`), or counted: what it lists inline (`three
@@ -309,15 +331,17 @@ def _first_fence(parts: Iterable[Part]) -> list[str]:
     return next(([part.text] for part in parts if part.fence), [])
 
 
-def _linked(text: str, page: Path, examples: Path) -> list[str]:
+def _linked(text: str, page: Path) -> list[str]:
     """What the fences of the section each link of `text` names (`page.md#anchor`, or
-    `#anchor` on `page`) show. A link to a whole page backs nothing: a page shows too much
-    (a lock table's every mode) for a token found on it to prove a sentence."""
+    `#anchor` on `page`) show, without the files they include. A link to a whole page backs
+    nothing, and neither does the code a section includes: both hold too much (a lock
+    table's every mode, the script's list of them) for a token found in them to prove a
+    sentence."""
     shown = []
     for link in LINK.finditer(text):
         path = page.parent / link["path"] if link["path"] else page
         if path.is_file() and link["anchor"]:
-            found = _section(parts(path.read_text(), examples), link["anchor"])
+            found = _section(parts(path.read_text(), None), link["anchor"])
             shown += [part.text for part in found if part.fence]
     return shown
 
@@ -348,6 +372,23 @@ def _heading_level(part: Part) -> int:
 def _slug(heading: str) -> str:
     text = re.sub(r"[^\w\s-]", "", heading.strip()).strip().lower()
     return re.sub(r"[-\s]+", "-", text)
+
+
+def _sentence(text: str, at: int) -> str:
+    """The sentence (list item, table cell) of `text` that holds the position `at`."""
+    stops = re.finditer(r"[.;:!?](?=\s)|\n(?=\s*[-*] )|\|", text)
+    ends = [m.end() for m in stops if not grammar.in_inline_code(text, m.start())]
+    start = max([end for end in ends if end <= at], default=0)
+    return text[start : min([end for end in ends if end > at], default=len(text))]
+
+
+def _spelt(text: str) -> str:
+    """`text`, then again with each CamelCase name spelt as words in capitals: the same
+    pattern finds `ROW EXCLUSIVE` in `RowExclusiveLock`, but not inside
+    `ShareRowExclusiveLock`, whose whole token is `SHARE ROW EXCLUSIVE`."""
+    camel = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)+\b")
+    words = camel.sub(lambda m: " ".join(re.findall(r"[A-Z][a-z]+", m[0])), text)
+    return text + "\n" + words.upper()
 
 
 def _normal(text: str) -> str:

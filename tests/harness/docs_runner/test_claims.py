@@ -89,6 +89,34 @@ def test_a_link_to_a_whole_page_backs_nothing(tmp_path: Path) -> None:
     assert "'exits 255' states an exit status" in problem
 
 
+LOCKS = """# Locks
+
+```console
+$ python show_locks.py
+ALTER COLUMN TYPE    AccessExclusiveLock
+ADD FOREIGN KEY      ShareRowExclusiveLock
+```
+"""
+
+
+@pytest.mark.parametrize(
+    ("sentence", "backed"),
+    [
+        ("`ALTER COLUMN ... TYPE` takes `ACCESS EXCLUSIVE`.", True),
+        ("`ADD FOREIGN KEY` takes `ACCESS EXCLUSIVE`.", False),  # another row's mode
+        ("`ADD FOREIGN KEY` takes `ROW EXCLUSIVE`.", False),  # inside a row's whole token
+        ("`ADD FOREIGN KEY` takes `SHARE ROW EXCLUSIVE`.", True),
+        ("`ShareRowExclusiveLock` is the `ACCESS EXCLUSIVE` mode.", False),
+        ("`ShareRowExclusiveLock` is the `SHARE ROW EXCLUSIVE` mode.", True),
+    ],
+)
+def test_a_sentence_naming_a_row_is_held_to_that_row(
+    tmp_path: Path, sentence: str, backed: bool
+) -> None:
+    """Where what backs a sentence shows several lock modes, the row it names decides."""
+    assert (unbound(tmp_path, LOCKS + "\n" + sentence + "\n") == []) is backed
+
+
 def test_the_page_grammar_in_inline_code_is_no_claim(tmp_path: Path) -> None:
     assert unbound(tmp_path, "# A page\n\nWrite `$ x  # fails (exit status 3)`.\n") == []
 

@@ -144,18 +144,18 @@ def test_the_trigger_and_its_function_alone(project: Config, database_url: str) 
     """CREATE TRIGGER lets users be read (writes wait); DROP TRIGGER does not; replacing
     the function locks no table."""
     command.upgrade(project, FIRST)
-    drop = "DROP TRIGGER users_set_updated_at ON users"
-    assert locks_of(database_url, drop) == {"users": "AccessExclusiveLock"}
-    create = (
+    drop_trigger = "DROP TRIGGER users_set_updated_at ON users"
+    assert locks_of(database_url, drop_trigger) == {"users": "AccessExclusiveLock"}
+    create_trigger = (
         "CREATE TRIGGER users_set_updated_at_2 BEFORE INSERT OR UPDATE ON users "
         "FOR EACH ROW EXECUTE FUNCTION set_updated_at()"
     )
-    assert locks_of(database_url, create) == {"users": "ShareRowExclusiveLock"}
-    replace = (
+    assert locks_of(database_url, create_trigger) == {"users": "ShareRowExclusiveLock"}
+    create_or_replace_function = (
         "CREATE OR REPLACE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql "
         "AS $$ BEGIN RETURN NEW; END $$"
     )
-    assert locks_of(database_url, replace) == {}
+    assert locks_of(database_url, create_or_replace_function) == {}
 
 
 def test_a_function_with_other_argument_types_is_another_function(database_url: str) -> None:
