@@ -18,7 +18,8 @@ SERVE = ("properdocs", "serve", "-f", "mkdocs.yml")
 
 nox.options.sessions = ["tests"]
 nox.options.reuse_venv = "yes"
-nox.options.default_venv_backend = "venv"
+# virtualenv seeds pip itself: Debian's Python has no ensurepip without python3-venv.
+nox.options.default_venv_backend = "virtualenv"
 
 
 def lint_code(session: nox.Session) -> None:

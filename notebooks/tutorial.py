@@ -34,7 +34,7 @@
 # the end (Alembic's `alembic_version` table stays, empty). It stops at its first cell if
 # the database has other tables.
 #
-# **From a clone of the repository**, `python3 -m nox -s lab` opens it in Jupyter Lab
+# **From a clone of the repository**, `python3 dev.py lab` opens it in Jupyter Lab
 # on a throwaway PostgreSQL (or on the server `THROWAWAY_PG_URL` names), with a new,
 # empty database for each run.
 #

@@ -15,9 +15,16 @@ ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture(scope="module")
-def recorded(postgres_server: Server, pytestconfig: pytest.Config) -> str:
-    """The provenance line of this run's versions."""
-    return provenance.line(provenance.versions(postgres_server.admin_url, pytestconfig.hook))
+def run_versions(postgres_server: Server, pytestconfig: pytest.Config) -> dict[str, str]:
+    """The versions this run uses (asked of the server once a module)."""
+    return provenance.versions(postgres_server.admin_url, pytestconfig.hook)
+
+
+@pytest.fixture
+def recorded(run_versions: dict[str, str]) -> str:
+    """The provenance line of this run's versions, dated as a run of this test would date
+    it: a module-wide date went stale when a run crossed midnight."""
+    return provenance.line(run_versions)
 
 
 @pytest.fixture
