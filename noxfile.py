@@ -1,6 +1,7 @@
 """Every command a contributor needs. `nox -s tests` is what CI runs."""
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -31,6 +32,12 @@ def lint_code(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Ruff, then every test and every docs block, against a throwaway PostgreSQL: what CI
     runs."""
+    if not session.posargs and not (shutil.which("chromium") or shutil.which("chromium-browser")):
+        session.error(  # one line, not a hundred skipped tests at the end
+            "the browser tests need Chromium: apt-get install chromium (Debian, Ubuntu) or "
+            "brew install --cask chromium (macOS), or run without them "
+            "(python3 dev.py tests --ignore=tests/site/test_browser.py)"
+        )
     session.install("-e", ".[test,docs]")
     lint_code(session)
     session.run("pytest", "-n", "auto", *session.posargs)

@@ -55,8 +55,9 @@ ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 def execute(
     path: Path, env: dict[str, str], kernel: AsyncKernelManager | None = None
 ) -> NotebookNode:
-    """Run every cell in a new kernel (cwd: the notebook's folder); stop at the first error.
-    The kernel is this Python's, unless `kernel` says which one to start."""
+    """Run every cell in a new kernel (cwd: the notebook's folder, temporary files in /tmp);
+    stop at the first error. The kernel is this Python's, unless `kernel` says which one to
+    start."""
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,
@@ -67,7 +68,10 @@ def execute(
         record_timing=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
-    with environment(env):  # the kernel inherits it: DATABASE_URL, PATH with alembic
+    # The kernel inherits it: DATABASE_URL, PATH with alembic. Its temporary folder is
+    # /tmp, as the outputs show it: another TMPDIR (macOS's) is longer, and alembic wraps
+    # its paths at 80 columns.
+    with environment({**env, "TMPDIR": "/tmp"}):
         try:
             client.execute()
         except CellExecutionError as error:  # the cell's source and traceback, uncoloured

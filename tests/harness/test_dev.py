@@ -1,5 +1,6 @@
 """dev.py, the README's commands: nox from a virtualenv of its own, with only Python."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +57,21 @@ def test_no_session_is_one_line_of_usage() -> None:
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr.startswith("dev.py: usage: python3 dev.py SESSION")
     assert result.stderr.count("\n") == 1
+
+
+def test_without_chromium_the_tests_session_says_in_one_line_what_to_install(
+    tmp_path: Path,
+) -> None:
+    """Not a hundred skipped browser tests at the end of a ten-minute run."""
+    env = {**os.environ, "PATH": str(tmp_path)}  # no chromium on it
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "dev.py"), "tests"], env=env, capture_output=True, text=True
+    )
+    said = [line for line in result.stderr.splitlines() if "Chromium" in line]
+    assert result.returncode == 1
+    assert said == [
+        "nox > Session tests aborted: the browser tests need Chromium: apt-get install chromium "
+        "(Debian, Ubuntu) or "
+        "brew install --cask chromium (macOS), or run without them "
+        "(python3 dev.py tests --ignore=tests/site/test_browser.py)."
+    ]

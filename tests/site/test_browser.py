@@ -172,7 +172,8 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "mobile": {"width": 390,
 SCHEMES = {"light": "default", "dark": "slate"}  # the reader's preference -> Material's
 
 # What a reader would see as broken, as sentences: the page wider than the screen, a code
-# block whose lines wrap, text blocks on top of each other, a copy button over code.
+# block whose lines wrap, text blocks on top of each other, a copy button over code, a first
+# screen without the page's first sentence.
 LAYOUT_PROBLEMS = """() => {
   const problems = [];
   const describe = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
@@ -232,6 +233,12 @@ LAYOUT_PROBLEMS = """() => {
     if (code && textRects(code).some(r => overlap(box, r))) {
       problems.push(`a copy button covers the code of ${describe(code)}`);
     }
+  }
+  // The first screen is the page's own: its first sentence shows, not the provenance.
+  const first = [...document.querySelectorAll('.md-content .md-typeset > p')].find(shown);
+  if (first && (first.textContent.startsWith('Outputs recorded')
+      || first.getBoundingClientRect().top + window.scrollY + 24 > window.innerHeight)) {
+    problems.push(`the first screen does not show the page's first sentence: ${describe(first)}`);
   }
   return problems;
 }"""

@@ -132,10 +132,10 @@ def test_the_versions_page_shows_the_record() -> None:
 
 def test_each_page_says_where_it_holds_and_where_it_differs() -> None:
     """docs/.hooks/versions.py: combinations with the same differences are named together,
-    and a difference is the block's first line, as a reader finds it."""
+    and a differing block is named by its section, as a reader finds it."""
     hook = load_hook("versions")
-    page = ["# A page", "", "```console", "$ psql -c '\\dt'", "```"]
-    holds, differs = {"outcome": "holds", "lines": []}, {"outcome": "differs", "lines": [3]}
+    page = ["# A page", "", "## Tables", "", "```console", "# not a heading", "$ psql", "```"]
+    holds, differs = {"outcome": "holds", "lines": []}, {"outcome": "differs", "lines": [6]}
 
     def combination(label: str | None, result: dict) -> dict:
         return {"label": label, "versions": {}, "pages": {"docs/a.md": result}}
@@ -151,7 +151,7 @@ def test_each_page_says_where_it_holds_and_where_it_differs() -> None:
     }
     assert hook.fared(record, "docs/a.md", page) == (
         "Also holds with SQLAlchemy 2.0.58. With PostgreSQL 15.18 and PostgreSQL 17.10, "
-        "`$ psql -c '\\dt'` shows other output. With Alembic 1.9.4, a block fails."
+        "the block under “Tables” shows other output. With Alembic 1.9.4, a block fails."
     )
     assert hook.fared(record, "docs/b.md", page) == ""  # not in the record: nothing said
 
@@ -170,3 +170,16 @@ def test_bump_moves_a_pin_everywhere_and_nothing_else(tmp_path: Path) -> None:
         bump.repin([page], "psycopg==3.3.9")
     with pytest.raises(SystemExit, match="not an exact pin"):
         bump.repin([page], "alembic>=1.21")
+
+
+def test_the_provenance_paragraph_is_folded_under_its_date_and_postgresql() -> None:
+    """docs/.hooks/versions.py: the page's first screen is its own; search skips the fold."""
+    hook = load_hook("versions")
+    line = "Outputs recorded on 2026-11-26 with Alembic 1.20.1 and PostgreSQL 18.6."
+    paragraph = f"<p>{line} Also holds with <code>PostgreSQL 15.20</code>.</p>"
+    html = hook.on_page_content(f"<h1>A page</h1>\n{paragraph}\n<p>Its own.</p>", None, {}, [])
+    assert html == (
+        '<h1>A page</h1>\n<details class="provenance" data-search-exclude>\n'
+        f"<summary>Recorded 2026-11-26, PostgreSQL 18.6</summary>\n{paragraph}\n</details>\n"
+        "<p>Its own.</p>"
+    )
