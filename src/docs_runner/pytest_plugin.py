@@ -8,6 +8,7 @@ Pages must run on one worker: use `--dist loadfile` with xdist.
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import tempfile
 from collections import Counter
@@ -358,6 +359,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         item.user_properties.append(("docs_block", type(block).__name__))
         item.user_properties.append(("docs_summary", block.summary))
         item.user_properties.append(("docs_in_matrix", block.in_matrix))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
+    """A skipped block is reported at its page's line (`-rs`), not at unittest's."""
+    report = yield
+    if isinstance(item, SybilItem) and report.skipped and isinstance(report.longrepr, tuple):
+        page = os.path.relpath(item.example.path, item.config.rootpath)
+        report.longrepr = (page, item.example.line, report.longrepr[2])
+    return report
 
 
 @pytest.hookimpl(wrapper=True)

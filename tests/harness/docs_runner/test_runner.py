@@ -83,7 +83,10 @@ def test_an_opted_out_block_may_include_a_file(project: pytest.Pytester) -> None
     """The site shows the included file: that is what the opt-out accounts for."""
     shown = '# Shown\n<!-- norun: shown only -->\n```text\n--8<-- "{}"\n```\n'
     write(project, "shown", shown.format("note.txt"))  # runs nothing: no provenance line
-    project.runpytest_inprocess("docs/shown.md").assert_outcomes(passed=2, skipped=1)
+    result = project.runpytest_inprocess("docs/shown.md", "-rs")
+    result.assert_outcomes(passed=2, skipped=1)
+    # The skip is reported at the block, with its reason.
+    result.stdout.fnmatch_lines(["SKIPPED [1] docs/shown.md:3: not run: shown only"])
     write(project, "gone", shown.format("gone.txt"))
     result = project.runpytest_inprocess("docs/gone.md")
     result.stdout.fnmatch_lines(["*examples/gone.txt does not exist*"])
