@@ -14,6 +14,7 @@ import datetime
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -172,28 +173,50 @@ def label(versions: dict[str, str], pinned: dict[str, str]) -> str:
     return f"{first} with {' and '.join(rest)}" if rest else first
 
 
-def table(record: dict) -> str:
-    """The record as the Versions page shows it: a column per combination, headed by what
-    it runs that the pinned versions do not."""
+def table(record: dict, docs: Path = ROOT / "docs") -> str:
+    """The record as the Versions page shows it, narrow enough for a phone: a row per page,
+    by its title, naming the combinations where it shows other output or fails (with how
+    many blocks differ); an empty cell: it holds on all of them."""
     combinations = record["combinations"]
     pinned = combinations[PINNED]["versions"]
-    names = [PINNED, *sorted(set(combinations) - {PINNED})]
-    heads = ["the pinned versions"] + [
-        label(combinations[n]["versions"], pinned) for n in names[1:]
-    ]
-    pages = sorted({page for name in names for page in combinations[name]["pages"]})
+    names = sorted(set(combinations) - {PINNED})
+    labels = {n: label(combinations[n]["versions"], pinned) for n in names}
+    pages = sorted({page for n in combinations for page in combinations[n]["pages"]})
     lines = [
         f"Recorded on {record['date']} by `nox -s matrix`. The pinned versions: "
         + ", ".join(f"{k} {v}" for k, v in pinned.items())
+        + ". The other combinations: "
+        + "; ".join(labels[n] for n in names)
         + ".",
         "",
-        "| Page | " + " | ".join(heads) + " |",
-        "| --- |" + " --- |" * len(names),
+        "| Page | Other output with | A block fails with |",
+        "| --- | --- | --- |",
     ]
     for page in pages:
-        cells = [fared(combinations[name]["pages"].get(page)) for name in names]
-        lines.append(f"| `{page}` | " + " | ".join(cells) + " |")
+        differs, fails = [], []
+        for n in names:
+            result = combinations[n]["pages"].get(page) or {"outcome": "not run", "lines": []}
+            if result["outcome"] == "differs":
+                count = len(result["lines"])
+                differs.append(f"{labels[n]} ({count} block{'s' if count > 1 else ''})")
+            elif result["outcome"] != "holds":
+                fails.append(labels[n] + (" (not run)" if result["outcome"] == "not run" else ""))
+        link = (
+            f"[{title(docs.parent / page)}]({page.removeprefix('docs/')})"  # notebooks/: there too
+        )
+        lines.append(f"| {link} | {'; '.join(differs)} | {'; '.join(fails)} |")
     return "\n".join(lines) + "\n"
+
+
+def title(path: Path) -> str:
+    """A page's title: its first heading (a notebook's first Markdown cell's)."""
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text())["cells"]
+        text = "".join(next(c["source"] for c in cells if c["cell_type"] == "markdown"))
+    else:
+        text = path.read_text()
+    found = re.search(r"^# (.+)$", text, re.M)
+    return found[1].strip() if found else path.stem
 
 
 def fared(result: dict | None) -> str:

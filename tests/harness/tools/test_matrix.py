@@ -183,3 +183,26 @@ def test_the_provenance_paragraph_is_folded_under_its_date_and_postgresql() -> N
         f"<summary>Recorded 2026-11-26, PostgreSQL 18.6</summary>\n{paragraph}\n</details>\n"
         "<p>Its own.</p>"
     )
+
+
+def test_the_versions_table_names_pages_by_title_in_three_columns(tmp_path: Path) -> None:
+    """Readable on a phone: a page's title, where it differs (how many blocks), where it
+    fails; nothing where it holds."""
+    (tmp_path / "docs/guides").mkdir(parents=True)
+    (tmp_path / "docs/guides/a.md").write_text("# Locks\n\nText.\n")
+    versions = {"PostgreSQL": "18.6"}
+
+    def combination(result: dict, postgres: str = "18.6") -> dict:
+        return {"versions": {"PostgreSQL": postgres}, "pages": {"docs/guides/a.md": result}}
+
+    record = {
+        "date": "2026-12-06",
+        "combinations": {
+            matrix.PINNED: {"versions": versions, "pages": {}},
+            "pg15": combination({"outcome": "differs", "lines": [3, 9]}, "15.20"),
+            "pg16": combination({"outcome": "fails", "lines": []}, "16.14"),
+        },
+    }
+    [*_, header, _, row] = matrix.table(record, tmp_path / "docs").splitlines()
+    assert header == "| Page | Other output with | A block fails with |"
+    assert row == "| [Locks](guides/a.md) | PostgreSQL 15.20 (2 blocks) | PostgreSQL 16.14 |"
