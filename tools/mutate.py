@@ -1281,7 +1281,7 @@ def run_pytest(run: Run, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
     finally:
         with CHILDREN.lock:
             CHILDREN.running.discard(process)
-    return process.returncode, output[-2000:]
+    return process.returncode, output[-20000:]
 
 
 def passed(status: int) -> bool:
@@ -1367,6 +1367,12 @@ def progress(message: str) -> None:
     print(f"mutate: {message}", file=sys.stderr, flush=True)
 
 
+def why(tail: str) -> list[str]:
+    """What a failing run's output says of its failure: pytest's `E` lines and summary."""
+    lines = tail.strip().splitlines()
+    return [line for line in lines if line.startswith("E ")][:20] + lines[-3:]
+
+
 def baseline(runs: set[Run], pool: Pool) -> dict[Run, str]:
     """The unmutated runs that fail already (and their output tail)."""
 
@@ -1379,7 +1385,7 @@ def baseline(runs: set[Run], pool: Pool) -> dict[Run, str]:
         run, (status, tail) = futures[future], future.result()
         progress(f"baseline {done}/{len(futures)} {'pass' if passed(status) else 'FAIL'} {run}")
         if not passed(status):  # why, now: the summary comes an hour later
-            progress("  " + "\n  ".join(tail.strip().splitlines()[-12:]))
+            progress("  " + "\n  ".join(why(tail)))
             failing[run] = tail
     return failing
 
