@@ -34,6 +34,18 @@ def test_uses_the_server(postgres_server, database_url, n):
         time.sleep(60)
     if mode == "overlap":
         time.sleep(2)  # long enough for a second run to start beside this one
+    if mode == "fill":  # writes until the disk is full
+        from throwaway_pg import driver
+
+        connection = driver.connect(database_url)
+        connection.autocommit = True  # commits write WAL: the server itself runs out
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE t (x text)")
+            for _ in range(1000):
+                cursor.execute(
+                    "INSERT INTO t SELECT repeat(md5(random()::text), 30) "
+                    "FROM generate_series(1, 20000)"
+                )
     if mode == "failing-migration":
         project = Path(os.environ["PROJECT"])
         status, output = alembic_cli.run_cli(

@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.suppress(OSError):  # a closed terminal takes no more lines
             print("db: server stopped, its files removed", flush=True)
             if kept:
-                print(f"db: it had stopped on its own before; its log is in {kept}", flush=True)
+                why = postgres.why_stopped(kept)
+                print(f"db: it had crashed before: {why}; its log is {kept}", flush=True)
     return 0
 
 

@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import os
 import pwd
+import re
 import shutil
 import signal
 import stat
@@ -160,8 +161,7 @@ def runnable_install(
             shutil.rmtree(staging, ignore_errors=True)
             reason = "No space left on device" if "[Errno 28]" in str(error) else str(error)
             raise PostgresError(
-                f"cannot copy the PostgreSQL binaries to {cache}: {reason[:200]} "
-                f"(free space there, or set {DIR_VARIABLE} to a directory with room)"
+                f"cannot copy the PostgreSQL binaries to {cache}: {reason[:200]} ({ROOM})"
             ) from None
         staging.chmod(0o755)
         with contextlib.suppress(OSError):  # a concurrent run won the race: use its copy
@@ -234,23 +234,48 @@ class Cluster:
         return time.perf_counter() - started
 
     def stop(self) -> Path | None:
-        """Stop the server and remove its files. A server that had stopped on its own (a
-        crash, a full disk) keeps its log, beside the clusters; returns where."""
+        """Stop the server and remove its files. A server that had stopped or crashed on its
+        own (a full disk) keeps its log, beside the clusters; returns where."""
         if self._stopped:
             return None
         self._stopped = True
-        kept = self._keep_log() if self.process.poll() is not None else None
+        kept = self._keep_log() if self.process.poll() is not None or self._crashed() else None
         _stop_process(self.process)
         os.close(self.lock)
         shutil.rmtree(self.path, ignore_errors=True)
         return kept
 
+    def _crashed(self) -> bool:
+        """A server process died (a full disk's PANIC, a kill): the server may have
+        restarted since, but its log tells what the tests saw as a lost connection."""
+        with contextlib.suppress(OSError), open(self.path / "server.log", "rb") as log:
+            return any(b"PANIC:" in line or b"terminated by signal" in line for line in log)
+        return False
+
     def _keep_log(self) -> Path | None:
-        kept = base_dir() / f"{self.path.name}.server.log"
-        with contextlib.suppress(OSError):
-            shutil.copyfile(self.path / "server.log", kept)
-            return kept
+        """Beside the clusters, else (that disk full) in the temporary directory."""
+        for folder in (base_dir(), Path(tempfile.gettempdir())):
+            kept = folder / f"{self.path.name}.server.log"
+            with contextlib.suppress(OSError):
+                shutil.copyfile(self.path / "server.log", kept)
+                return kept
+            kept.unlink(missing_ok=True)  # a partial copy
         return None
+
+
+ROOM = f"free space there, or set {DIR_VARIABLE} to a directory with room"
+
+
+def why_stopped(log: Path) -> str:
+    """What a kept server log says stopped the server, as one line: a full disk (with what
+    to do), else its first PANIC or FATAL, else where to look."""
+    lines = log.read_text(errors="replace").splitlines() if log.is_file() else []
+    said = [re.sub(r"^.*?\] (?:PANIC|FATAL|ERROR|LOG): +", "", line) for line in lines]
+    if full := next((line for line in said if "No space left on device" in line), None):
+        return f"{full} ({ROOM})"
+    levels = (f"] {level}:" for level in ("PANIC", "FATAL"))
+    found = (said[n] for level in levels for n, line in enumerate(lines) if level in line)
+    return next(found, "see its log")
 
 
 def start_cluster() -> Cluster:
@@ -362,7 +387,7 @@ def _run(cmd: list, as_user: dict, log) -> None:
         tail = Path(log.name).read_text(errors="replace").strip().splitlines()[-3:]
         hint = ""
         if "No space left on device" in "".join(tail):
-            hint = f" (free space there, or set {DIR_VARIABLE} to a directory with room)"
+            hint = f" ({ROOM})"
         raise PostgresError(
             f"{Path(cmd[0]).name} failed in {base_dir()}{hint}: " + " | ".join(tail)
         )

@@ -147,7 +147,8 @@ def server_for(config: pytest.Config) -> Iterator[Server]:
         if given is not None:
             os.environ[URL_VARIABLE] = given
         if kept := server.close():
-            said = f"throwaway_pg: the server had stopped on its own; its log is in {kept}"
+            why = postgres.why_stopped(kept)
+            said = f"throwaway_pg: the server crashed during the run: {why}; its log is {kept}"
             if reporter := config.pluginmanager.get_plugin("terminalreporter"):
                 reporter.write_line(said)
             else:

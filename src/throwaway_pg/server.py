@@ -174,7 +174,7 @@ class Server:
             self.drop_database(url)
 
     def close(self) -> Path | None:
-        """Stop the server if it is ours; where its log was kept, if it had stopped on its own."""
+        """Stop the server if it is ours; where its log was kept, if it had crashed."""
         if self.passfile:
             self.passfile.remove()
         return self.cluster.stop() if self.cluster else None

@@ -173,6 +173,30 @@ def test_no_space_left_says_what_to_set(tmp_path: Path) -> None:
     assert "No space left on device" in line and "set THROWAWAY_PG_DIR" in line
 
 
+@pytest.mark.skipif(not can_mount(), reason="mounts an 80 MB tmpfs: needs root and unshare -m")
+def test_a_disk_that_fills_during_the_run_is_named_at_its_end(tmp_path: Path) -> None:
+    """Not only `server closed the connection unexpectedly`: the server's log is kept, and
+    the run's last lines say why it stopped and what to do."""
+    roomy = Path(tempfile.mkdtemp(prefix="roomy-"))  # reachable by the server user
+    roomy.chmod(0o755)
+    mount = ["unshare", "-m", "sh", "-c", f'mount -t tmpfs -o size=80m tmpfs {roomy} && exec "$@"']
+    process, _ = start_inner_run(
+        tmp_path, "fill", env={"THROWAWAY_PG_DIR": str(roomy)}, prefix=[*mount, "-"]
+    )
+    try:
+        output = finish(process)
+    finally:
+        shutil.rmtree(roomy)
+    [said] = [line for line in output.splitlines() if line.startswith("throwaway_pg: ")]
+    kept = Path(said.rsplit("; its log is ", 1)[1])
+    try:
+        assert said.startswith("throwaway_pg: the server crashed during the run: "), output
+        assert "No space left on device (free space there, or set THROWAWAY_PG_DIR" in said
+        assert "No space left on device" in kept.read_text()
+    finally:
+        kept.unlink()
+
+
 def start_and_stop() -> None:
     cluster = postgres.start_cluster()
     assert postgres_processes(cluster.path)
