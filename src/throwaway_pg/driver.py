@@ -14,7 +14,7 @@ except ImportError:
 
     NAME = "psycopg"
 
-__all__ = ["NAME", "TIMEOUTS", "Error", "connect", "sql", "version"]
+__all__ = ["NAME", "TIMEOUTS", "Error", "connect", "sql", "sqlstate", "version"]
 
 Error = dbapi.Error
 # Every connection of the harness's own: a server that stops answering, or a statement
@@ -26,6 +26,11 @@ def connect(url: str, **options: object):  # noqa: ANN201 - either driver's conn
     """A connection to `url` (a libpq URL, no SQLAlchemy driver suffix), with the harness's
     timeouts unless `options` say otherwise."""
     return dbapi.connect(url, **{**TIMEOUTS, **options})
+
+
+def sqlstate(error: Error) -> str | None:
+    """The error's SQLSTATE code (`42501`), as either driver names it."""
+    return getattr(error, "pgcode", None) or getattr(error, "sqlstate", None)
 
 
 def version() -> str:

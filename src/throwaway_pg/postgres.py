@@ -562,10 +562,28 @@ def create_database(
         cur.execute(query)
 
 
+INSUFFICIENT_PRIVILEGE = "42501"
+
+
 def drop_database(admin_url: str, name: str) -> None:
-    query = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+    """Drop it, ending the sessions still in it. A role that is no superuser (a user's
+    server) may not end an autovacuum worker's: it ends its own, and a plain DROP DATABASE
+    stops autovacuum there itself."""
+    drop = sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name))
     with admin_connection(admin_url) as conn, conn.cursor() as cur:
-        cur.execute(query)
+        try:
+            cur.execute(drop + sql.SQL(" WITH (FORCE)"))
+        except driver.Error as error:
+            if driver.sqlstate(error) != INSUFFICIENT_PRIVILEGE:
+                raise
+            cur.execute(OWN_SESSIONS_ENDED, (name,))
+            cur.execute(drop)
+
+
+OWN_SESSIONS_ENDED = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+    " WHERE datname = %s AND usename = current_user AND pid <> pg_backend_pid()"
+)
 
 
 def psql_version() -> str:

@@ -410,3 +410,32 @@ def test_a_trap_in_the_server_users_directory_never_hangs_root(trap: str) -> Non
     sweep.join(timeout=10)
     assert not sweep.is_alive(), "the sweep hung on the trap"
     assert not orphan.exists()
+
+
+def test_a_role_that_may_not_end_another_s_session_drops_its_database_without_force(
+    role_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """On a user's server the role is no superuser: `WITH (FORCE)` may not end another
+    role's session (autovacuum's, which a plain DROP DATABASE stops by itself). The drop
+    then ends its own role's sessions and drops without FORCE; a session it may not end
+    still refuses it, saying so."""
+    url, _ = role_url
+    server = open_server(url, "a test")
+
+    def in_database(admin_url: str):  # noqa: ANN202 - a psycopg2 connection
+        return psycopg2.connect(make_url(admin_url).set(database=name).render_as_string(False))
+
+    try:
+        name = make_url(server.create_database()).database
+        own, superuser = in_database(server.admin_url), in_database(postgres_server.admin_url)
+        with pytest.raises(psycopg2.errors.ObjectInUse, match="being accessed by other users"):
+            postgres.drop_database(server.admin_url, name)  # not 42501: the plain DROP ran
+        with pytest.raises(psycopg2.OperationalError):  # its own session was ended
+            own.cursor().execute("SELECT 1")
+        superuser.close()
+        postgres.drop_database(server.admin_url, name)
+        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_database WHERE datname = %s", (name,))
+            assert cur.fetchone() == (0,)
+    finally:
+        server.close()
