@@ -172,8 +172,8 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "mobile": {"width": 390,
 SCHEMES = {"light": "default", "dark": "slate"}  # the reader's preference -> Material's
 
 # What a reader would see as broken, as sentences: the page wider than the screen, a code
-# block whose lines wrap, text blocks on top of each other, a copy button over code, a first
-# screen without the page's first sentence.
+# block whose lines wrap, text blocks on top of each other, a copy button over code, a tab
+# label cut at the screen's edge, a first screen without the page's first sentence.
 LAYOUT_PROBLEMS = """() => {
   const problems = [];
   const describe = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
@@ -232,6 +232,28 @@ LAYOUT_PROBLEMS = """() => {
     const box = button.getBoundingClientRect();
     if (code && textRects(code).some(r => overlap(box, r))) {
       problems.push(`a copy button covers the code of ${describe(code)}`);
+    }
+  }
+  // Every tab label in view, not cut at the screen's edge.
+  for (const labels of document.querySelectorAll('.md-content .tabbed-labels')) {
+    if (!shown(labels)) continue;
+    const box = labels.getBoundingClientRect();
+    for (const label of labels.children) {
+      const r = label.getBoundingClientRect();
+      if (r.right > box.right + 1 || r.left < box.left - 1) problems.push(`${describe(label)} is cut`);
+    }
+  }
+  // A copy button over code that no scrolling moves out from under it (the end of the
+  // longest line, or of a block that does not scroll).
+  for (const button of document.querySelectorAll('.md-content .md-code__button')) {
+    const pre = button.closest('pre');
+    const code = pre && pre.querySelector('code');
+    if (!code || !shown(button)) continue;
+    const box = button.getBoundingClientRect();
+    const left = code.getBoundingClientRect().left - code.scrollLeft;
+    const hidden = r => overlap(box, r) && code.scrollWidth - (r.right - left) < box.width;
+    if (textRects(code).some(hidden)) {
+      problems.push(`a copy button covers the code of ${describe(pre)}`);
     }
   }
   // The first screen is the page's own: its first sentence shows, not the provenance.
