@@ -240,7 +240,8 @@ LAYOUT_PROBLEMS = """() => {
     const box = labels.getBoundingClientRect();
     for (const label of labels.children) {
       const r = label.getBoundingClientRect();
-      if (r.right > box.right + 1 || r.left < box.left - 1) problems.push(`${describe(label)} is cut`);
+      const cut = r.right > box.right + 1 || r.left < box.left - 1;
+      if (cut) problems.push(`${describe(label)} is cut`);
     }
   }
   // A copy button over code that no scrolling moves out from under it (the end of the
