@@ -268,14 +268,15 @@ ROOM = f"free space there, or set {DIR_VARIABLE} to a directory with room"
 
 def why_stopped(log: Path) -> str:
     """What a kept server log says stopped the server, as one line: a full disk (with what
-    to do), else its first PANIC or FATAL, else where to look."""
+    to do), else its first PANIC or FATAL line, else where to look."""
     lines = log.read_text(errors="replace").splitlines() if log.is_file() else []
     said = [re.sub(r"^.*?\] (?:PANIC|FATAL|ERROR|LOG): +", "", line) for line in lines]
     if full := next((line for line in said if "No space left on device" in line), None):
         return f"{full} ({ROOM})"
-    levels = (f"] {level}:" for level in ("PANIC", "FATAL"))
-    found = (said[n] for level in levels for n, line in enumerate(lines) if level in line)
-    return next(found, "see its log")
+    pairs = zip(lines, said, strict=True)
+    return next(
+        (text for line, text in pairs if re.search(r"\] (?:PANIC|FATAL):", line)), "see its log"
+    )
 
 
 def start_cluster() -> Cluster:

@@ -244,3 +244,15 @@ def test_throwaway_servers_start_from_the_install_named(
         postgres.PostgresError, match="^THROWAWAY_PG_INSTALL=.* has no bin/postgres$"
     ):
         postgres.start_cluster()
+
+
+def test_a_kept_log_says_in_one_line_why_the_server_stopped(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    log.write_text("UTC [1] LOG:  ready\nUTC [2] FATAL:  in recovery\nUTC [3] PANIC:  boom\n")
+    assert postgres.why_stopped(log) == "in recovery"
+    log.write_text(
+        "UTC [1] LOG:  ready\nUTC [2] ERROR:  could not extend: No space left on device\n"
+    )
+    assert postgres.why_stopped(log).startswith("could not extend: No space left on device (free")
+    log.write_text("UTC [1] LOG:  ready\n")
+    assert postgres.why_stopped(log) == "see its log"
