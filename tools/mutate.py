@@ -61,6 +61,8 @@ TABLE = ROOT / "docs" / "bench" / "mutation.txt"
 SELF_TEST = (
     "tests/harness/tools/test_mutate.py"  # never part of a scope: it would run this driver again
 )
+# Never part of a scope either: runs a page only as a load (for what a run leaves behind).
+LOADS = ("tests/site/test_leftovers.py",)
 # Re-runs every page: the pages a mutant affects are already in its scope.
 DESELECTED = (
     "tests/harness/alembic_docs/test_alembic_cli.py::test_whole_pages_pass_with_alembic_as_subprocesses",
@@ -1165,7 +1167,11 @@ class Run:
 
 
 def test_files(files: list[str]) -> list[str]:
-    return [p for p in files if re.fullmatch(r"tests/(?:\w+/)*test_\w+\.py", p) and p != SELF_TEST]
+    return [
+        p
+        for p in files
+        if re.fullmatch(r"tests/(?:\w+/)*test_\w+\.py", p) and p not in (SELF_TEST, *LOADS)
+    ]
 
 
 def read(path: str, root: Path) -> str:
