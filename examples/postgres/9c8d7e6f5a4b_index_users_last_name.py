@@ -2,7 +2,7 @@
 
 Revision ID: 9c8d7e6f5a4b
 Revises: 6b5a4c3d2e1f
-Create Date: 2026-11-25 23:16:39.203456
+Create Date: 2026-11-25 23:16:41.203456
 
 """
 from typing import Sequence, Union

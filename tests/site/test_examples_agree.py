@@ -45,6 +45,30 @@ def test_a_migration_s_header_says_what_its_code_does(path: Path) -> None:
     assert header(docstring, "Revises") == parents
 
 
+def created(path: Path) -> tuple[str, str, list[str]]:
+    """A migration's (revision, Create Date, the revisions it revises)."""
+    tree = ast.parse(path.read_text())
+    down = assigned(tree, "down_revision")
+    parents = list(down) if isinstance(down, tuple | list) else [down] if down else []
+    return assigned(tree, "revision"), header(ast.get_docstring(tree) or "", "Create Date"), parents
+
+
+def test_a_migration_was_created_after_those_it_revises() -> None:
+    """`Create Date:` as `alembic revision` writes it: never before its parent's (of the
+    same id in another folder, the earliest)."""
+    dates: dict[str, str] = {}
+    for revision, date, _ in map(created, MIGRATIONS):
+        dates[revision] = min(date, dates.get(revision, date))
+    before = [
+        f"{path.relative_to(ROOT)}: {date} is before {parent}'s {dates[parent]}"
+        for path in MIGRATIONS
+        for _, date, parents in [created(path)]
+        for parent in parents
+        if parent in dates and date < dates[parent]
+    ]
+    assert before == []
+
+
 PSQL_SCRIPT = re.compile(r"\bpsql\b[^\n]*\s(?:-f|--file)\s")
 # The one line that runs a script without the switch, to show what it changes.
 WITHOUT_IT = ("docs/guides/offline-sql.md", '$ psql "$DATABASE_URL" --quiet -f upgrade.sql')

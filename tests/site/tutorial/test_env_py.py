@@ -20,6 +20,7 @@ from tests.site_tree import top_level_function
 from throwaway_pg.server import Server, with_database
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "tutorial"
+ASYNC_ENV_PY = EXAMPLE.parent / "async/migrations/env.py"
 
 
 @pytest.fixture
@@ -152,9 +153,9 @@ def test_current_verbose_masks_the_password(project: Path, role_with_awkward_pas
     assert password not in result.stdout and quote(password, safe="") not in result.stdout
 
 
-def database_url_with(installed: set[str]):
+def database_url_with(installed: set[str], env_py: Path = EXAMPLE / "migrations/env.py"):
     """env.py's database_url(), run where only the drivers `installed` can be imported."""
-    function = top_level_function(EXAMPLE / "migrations/env.py", "database_url")
+    function = top_level_function(env_py, "database_url")
     online = SimpleNamespace(is_offline_mode=lambda: False)
     namespace = {"os": os, "sys": sys, "make_url": make_url, "ArgumentError": ArgumentError}
     namespace |= {"context": online, "find_spec": lambda name: name in installed or None}
@@ -178,3 +179,21 @@ def test_the_url_names_the_driver_installed(
     monkeypatch.setenv("DATABASE_URL", f"{scheme}://alice:secret@db.example.com/app")
     url = make_url(database_url_with(installed)())
     assert (url.drivername, url.password) == (f"postgresql+{driver}", "secret")
+
+
+@pytest.mark.parametrize("url", [None, "not a url"], ids=["unset", "malformed"])
+def test_the_async_env_py_says_a_bad_url_as_the_tutorial_s_does(
+    url: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The async guide's env.py has its own database_url() (asyncpg): its one-line errors
+    are the tutorial's, word for word."""
+    said = []
+    for env_py in (EXAMPLE / "migrations/env.py", ASYNC_ENV_PY):
+        if url is None:
+            monkeypatch.delenv("DATABASE_URL", raising=False)
+        else:
+            monkeypatch.setenv("DATABASE_URL", url)
+        with pytest.raises(SystemExit) as exit:
+            database_url_with({"psycopg2"}, env_py)()
+        said.append(exit.value.code)
+    assert said[0] == said[1] and said[0].startswith("DATABASE_URL is not")
