@@ -403,6 +403,15 @@ def test_the_workflow_is_valid() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+# GitHub's hosted Linux runners; the workflow schema allows any label (a self-hosted one),
+# and a label no runner has leaves the job queued for ever.
+GITHUB_HOSTED = {"ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04"}
+
+
+def test_the_workflow_runs_on_a_runner_github_hosts() -> None:
+    assert workflow()["jobs"]["squawk"]["runs-on"] in GITHUB_HOSTED
+
+
 def test_the_workflow_pins_the_squawk_this_site_runs() -> None:
     pinned = re.search(r'"(squawk-cli==[^"]+)"', (ROOT / "pyproject.toml").read_text())
     assert pinned
