@@ -21,6 +21,7 @@ from throwaway_pg.server import Server, with_database
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "tutorial"
 ASYNC_ENV_PY = EXAMPLE.parent / "async/migrations/env.py"
+MULTIDB_ENV_PY = EXAMPLE.parent / "multidb/env.py"
 
 
 @pytest.fixture
@@ -181,19 +182,28 @@ def test_the_url_names_the_driver_installed(
     assert (url.drivername, url.password) == (f"postgresql+{driver}", "secret")
 
 
+def exit_message(env_py: Path, *args: str) -> str:
+    """What env.py's database_url(*args) exits with (a multidb env.py reads `app`'s URL
+    from DATABASE_URL)."""
+    function = database_url_with({"psycopg2"}, env_py)
+    function.__globals__["URL_VARIABLES"] = {"app": "DATABASE_URL"}
+    with pytest.raises(SystemExit) as exit:
+        function(*args)
+    return exit.value.code
+
+
 @pytest.mark.parametrize("url", [None, "not a url"], ids=["unset", "malformed"])
-def test_the_async_env_py_says_a_bad_url_as_the_tutorial_s_does(
+def test_the_other_env_py_say_a_bad_url_as_the_tutorial_s_does(
     url: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The async guide's env.py has its own database_url() (asyncpg): its one-line errors
-    are the tutorial's, word for word."""
-    said = []
-    for env_py in (EXAMPLE / "migrations/env.py", ASYNC_ENV_PY):
-        if url is None:
-            monkeypatch.delenv("DATABASE_URL", raising=False)
-        else:
-            monkeypatch.setenv("DATABASE_URL", url)
-        with pytest.raises(SystemExit) as exit:
-            database_url_with({"psycopg2"}, env_py)()
-        said.append(exit.value.code)
-    assert said[0] == said[1] and said[0].startswith("DATABASE_URL is not")
+    """The async and multidb guides' env.py have their own database_url() (asyncpg; a URL
+    per database): their one-line errors are the tutorial's, word for word (multidb's
+    example URL names its database)."""
+    if url is None:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("DATABASE_URL", url)
+    tutorial = exit_message(EXAMPLE / "migrations/env.py")
+    assert tutorial.startswith("DATABASE_URL is not")
+    assert exit_message(ASYNC_ENV_PY) == tutorial
+    assert exit_message(MULTIDB_ENV_PY, "app") == tutorial.replace("/mydb", "/app")
