@@ -69,6 +69,22 @@ def test_a_migration_was_created_after_those_it_revises() -> None:
     assert before == []
 
 
+def test_every_copy_picks_the_driver_as_the_tutorial_s_env_py_does() -> None:
+    """The line that names the driver installed (psycopg2, else psycopg 3, else pg8000) is
+    tested in the tutorial's env.py; every other file and notebook has the same line."""
+    tutorial = ROOT / "examples/tutorial/migrations/env.py"
+    [line] = [line.strip() for line in tutorial.read_text().splitlines() if "find_spec(d)" in line]
+    files = [*(ROOT / "examples").rglob("*.py"), *(ROOT / "notebooks").glob("*.py")]
+    copies = {
+        f"{path.relative_to(ROOT)}: {text.strip()}"
+        for path in files
+        for text in path.read_text().splitlines()
+        if "find_spec(d)" in text and text.strip() != line
+    }
+    assert copies == set()
+    assert sum("find_spec(d)" in path.read_text() for path in files) >= 15
+
+
 PSQL_SCRIPT = re.compile(r"\bpsql\b[^\n]*\s(?:-f|--file)\s")
 # The one line that runs a script without the switch, to show what it changes.
 WITHOUT_IT = ("docs/guides/offline-sql.md", '$ psql "$DATABASE_URL" --quiet -f upgrade.sql')
