@@ -66,6 +66,11 @@ def test_a_page_line(page_run):
 
 def postgres_processes(path: Path) -> list[int]:
     """PIDs of postgres processes started on a cluster directory."""
+    return processes_naming(path)
+
+
+def processes_naming(path: Path) -> list[int]:
+    """PIDs of the running processes whose command line names `path`."""
     pids = []
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():

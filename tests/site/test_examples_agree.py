@@ -56,13 +56,13 @@ def created(path: Path) -> tuple[str, str, list[str]]:
 def test_a_migration_was_created_after_those_it_revises() -> None:
     """`Create Date:` as `alembic revision` writes it: never before its parent's (of the
     same id in another folder, the earliest)."""
+    found = {path: created(path) for path in MIGRATIONS}
     dates: dict[str, str] = {}
-    for revision, date, _ in map(created, MIGRATIONS):
+    for revision, date, _ in found.values():
         dates[revision] = min(date, dates.get(revision, date))
     before = [
         f"{path.relative_to(ROOT)}: {date} is before {parent}'s {dates[parent]}"
-        for path in MIGRATIONS
-        for _, date, parents in [created(path)]
+        for path, (_, date, parents) in found.items()
         for parent in parents
         if parent in dates and date < dates[parent]
     ]

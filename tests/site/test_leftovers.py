@@ -10,6 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tests.inner_run import processes_naming
 from throwaway_pg import postgres
 from throwaway_pg.server import URL_VARIABLE
 
@@ -20,20 +21,6 @@ WHAT_MAKES_THEM = [
     "tests/site/notebooks/test_downloaded_notebooks.py::"
     "test_a_downloaded_notebook_runs_twice_and_shows_what_the_site_shows[tutorial.ipynb]",
 ]
-
-
-def kernels_using(runtime: Path) -> list[str]:
-    """Command lines of running processes that name a file in `runtime` (a kernel's
-    connection file)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:  # gone meanwhile
-            continue
-        if proc.name.isdigit() and str(runtime) in command:
-            found.append(command)
-    return found
 
 
 def test_a_run_leaves_nothing_behind(tmp_path: Path) -> None:
@@ -57,7 +44,7 @@ def test_a_run_leaves_nothing_behind(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert " passed" in result.stdout.splitlines()[-1]
-    assert kernels_using(runtime) == []
+    assert processes_naming(runtime) == []  # a kernel, by its connection file
     assert list(runtime.iterdir()) == []
     try:
         # Only the per-user folder's empty lock file stays, which runs beside each other
