@@ -36,7 +36,7 @@ def tests(session: nox.Session) -> None:
         session.error(  # one line, not a hundred skipped tests at the end
             "the browser tests need Chromium: apt-get install chromium (Debian, Ubuntu) or "
             "brew install --cask chromium (macOS), or run without them "
-            "(python3 dev.py tests --ignore=tests/site/test_browser.py)"
+            "(python3 dev.py tests --ignore-glob='*browser.py')"
         )
     session.install("-e", ".[test,docs]")
     lint_code(session)

@@ -24,12 +24,15 @@ FENCE_LINE = re.compile(
 FENCE_INFO = re.compile(r"(?P<language>[\w+-]*)[ \t]*(?P<attributes>[^\n]*)$\n", re.MULTILINE)
 ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 PROMPT = "$ "
+SHELL_SPECIALS = set("|&;<>$`\\*?")  # a console line only bash can read, not an argv
 FAILS = re.compile(r"\s+# fails \(exit status (?P<status>\d+)\)$")
 SNIPPET = re.compile(r'^--8<-- "(?P<path>[^"]+)"\s*$')  # a fence's whole content
 SNIPPET_LINE = re.compile(r'^\s*--8<--\s+"(?P<path>[^"]+)"', re.MULTILINE)  # anywhere
 # Directives standing alone, and those that mark the next fence.
 STANDALONE = ("project", "database", "check")
-MARKERS = ("norun", "versions", "timeout")
+# `browser`: what the next fence prints otherwise in a reader's browser, and why (read by
+# in_browser.steps; the runner checks only that a fence follows).
+MARKERS = ("norun", "versions", "timeout", "browser")
 PROSE = ("evidence",)  # read by docs_runner.claims: the test behind a paragraph's facts
 TAB = re.compile(r'^(?P<indent>[ \t]*)===[+!]? "(?P<label>[^"]*)"', re.MULTILINE)
 ANY_DIRECTIVE = re.compile(r"<!--\s*(?P<name>[A-Za-z][\w-]*):")  # a known name or a typo

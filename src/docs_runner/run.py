@@ -19,7 +19,7 @@ from pathlib import Path
 from docs_runner import provenance, shell
 from docs_runner.executors import Executor
 from docs_runner.exercised import FileWatch, forget_stale_caches
-from docs_runner.grammar import Fence
+from docs_runner.grammar import SHELL_SPECIALS, Fence
 from docs_runner.normalise import (
     Context,
     ElisionError,
@@ -33,7 +33,6 @@ from docs_runner.normalise import (
 from docs_runner.outcome import Failure, Outcome
 from docs_runner.record import PageRecord
 
-SHELL_SPECIALS = set("|&;<>$`\\*?")
 DIFFERS = "printed something else than the page shows"
 
 

@@ -73,5 +73,5 @@ def test_without_chromium_the_tests_session_says_in_one_line_what_to_install(
         "nox > Session tests aborted: the browser tests need Chromium: apt-get install chromium "
         "(Debian, Ubuntu) or "
         "brew install --cask chromium (macOS), or run without them "
-        "(python3 dev.py tests --ignore=tests/site/test_browser.py)."
+        "(python3 dev.py tests --ignore-glob='*browser.py')."
     ]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-PACKAGES = ["throwaway_pg", "docs_runner", "alembic_docs"]
+PACKAGES = ["throwaway_pg", "docs_runner", "alembic_docs", "in_browser"]
 
 
 def module_name(path: Path) -> str:

@@ -2,37 +2,20 @@
 buttons, search, the notebook's outputs, dark mode, no JavaScript errors, screenshots."""
 
 import functools
-import io
-import os
-import shutil
 import threading
 from collections.abc import Callable, Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.site.served import QuietHandler, chromium
 from tests.site_tree import build, nav_pages, notebooks, page_url
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# No background traffic: this machine (like CI) has no network but the package registries.
-CHROMIUM_ARGS = [
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PAGES = [page_url(page) for page in nav_pages()]  # every page in mkdocs.yml's nav
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -54,56 +37,10 @@ def site_url(site: Path) -> Iterator[str]:
     server.shutdown()
 
 
-class ProjectPages(QuietHandler):
-    """GitHub Pages for a project: the site under /<repository>/, and its 404.html, with
-    status 404, for any path that is not a file of the site."""
-
-    prefix = "/alembic-tutorial/"
-
-    def send_head(self):
-        path = self.path.split("?")[0]
-        if path.startswith(self.prefix):
-            self.path = "/" + self.path[len(self.prefix) :]
-            local = Path(self.translate_path(self.path))
-            if local.is_file() or (local / "index.html").is_file():
-                return super().send_head()
-        body = (Path(self.directory) / "404.html").read_bytes()
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        return io.BytesIO(body)
-
-
-@pytest.fixture(scope="module")
-def project_pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The site built as the Pages workflow builds it for a project, and served so."""
-    site = tmp_path_factory.mktemp("published")
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(ProjectPages, directory=str(site))
-    )
-    address = f"http://127.0.0.1:{server.server_port}{ProjectPages.prefix}"
-    result = build(site, site_url=address)
-    assert result.returncode == 0, result.stderr
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield address
-    server.shutdown()
-
-
 @pytest.fixture(scope="module")
 def browser():
-    if CHROMIUM is None:
-        message = "Chromium is not installed (Debian: apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)  # CI installs it (.ci/run): never skip there
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

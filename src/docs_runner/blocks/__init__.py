@@ -93,6 +93,8 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
         elif name == "versions":
             tab = grammar.enclosing_tab(page_tabs, comment.start)
             for_versions[_fence_after(document, comment, fences).start] = (argument, tab)
+        elif name == "browser":
+            _fence_after(document, comment, fences)  # the browser's business (in_browser)
         elif name == "timeout":
             seconds = Timed.seconds_in(argument, _line(document, comment.start))
             timeouts[_fence_after(document, comment, fences).start] = seconds

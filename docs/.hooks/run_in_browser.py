@@ -1,0 +1,39 @@
+"""The "Run in your browser" control on the pages mkdocs.yml's `extra.run_in_browser` lists:
+each page's steps (in_browser.steps) ride along as JSON, each code block is marked with its
+line on the page, and the runtime (in_browser.runtime: pinned, hash-checked, cached) goes
+into the site's browser/ folder."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import escape
+from pathlib import Path
+
+from in_browser import runtime
+from in_browser.steps import page_steps
+
+BLOCK = re.compile(r'<div class="highlight">')
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    pages = list(config["extra"].get("run_in_browser", {}).items())
+    if page.file.src_uri not in dict(pages):
+        return html
+    source = Path(page.file.abs_src_path)
+    steps = page_steps(source, Path(config["docs_dir"]).parent / "examples")
+    lines = [step["line"] for step in steps if "line" in step]
+    found = len(BLOCK.findall(html))
+    if found != len(lines):  # each result must go under its own block
+        raise ValueError(f"{page.file.src_uri}: {found} code blocks rendered, {len(lines)} lexed")
+    marked = iter(lines)
+    html = BLOCK.sub(lambda _: f'<div class="highlight" data-line="{next(marked)}">', html)
+    order = [uri for uri, _ in pages].index(page.file.src_uri)
+    script = {"project": pages[order][1], "order": order, "steps": steps}
+    # Not a <script>: instant navigation runs those again, JSON or not.
+    data = escape(json.dumps(script), quote=True)
+    return f'{html}\n<div id="in-browser-steps" hidden data-page="{data}"></div>\n'
+
+
+def on_post_build(config) -> None:
+    runtime.assemble(Path(config["site_dir"]) / "browser")
