@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import gzip
 import io
 import json
 import os
@@ -20,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +34,7 @@ from throwaway_pg import postgres
 from throwaway_pg.server import URL_VARIABLE, Server, open_server
 
 ROOT = Path(__file__).resolve().parents[1]
+BUILD = [sys.executable, "-m", "properdocs", "build", "-f", "mkdocs.yml"]
 OUT = ROOT / "docs" / "bench"
 EXAMPLES = ROOT / "examples"
 CHAINS = (10, 100, 300)
@@ -260,6 +263,111 @@ def site_build() -> float:
         )
 
 
+# -- "Run in your browser" ---------------------------------------------------------------
+
+BROWSER_PAGE = "tutorial/first-migration/"  # its first block is `alembic init`
+
+
+def in_browser(runs: int) -> dict[str, float]:
+    """ "Run in your browser" in headless Chromium, each run a new browser (nothing cached):
+    seconds from the click to the first block's output; a typed `alembic current` once
+    warm; bytes fetched (raw, and as gzip would send them); the worker's WebAssembly
+    memory."""
+    from http.server import ThreadingHTTPServer
+
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT))  # the tests' Chromium, launched as they launch it
+    from tests.site.served import CHROMIUM, CHROMIUM_ARGS, QuietHandler
+
+    fetched: list[str] = []
+
+    class Recording(QuietHandler):
+        def send_head(self):
+            fetched.append(self.translate_path(self.path))
+            return super().send_head()
+
+    firsts, typed, memory = [], [], {}
+    with tempfile.TemporaryDirectory() as site, sync_playwright() as playwright:
+        subprocess.run([*BUILD, "--quiet", "--site-dir", site], cwd=ROOT, check=True)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), lambda *a: Recording(*a, directory=site))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        for _ in range(runs):
+            fetched.clear()
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{server.server_port}/{BROWSER_PAGE}")
+            page.click("button.in-browser-run")
+            page.wait_for_function(FINISHED, timeout=600_000)
+            firsts.append(page.evaluate(FIRST_OUTPUT) / 1000)
+            typed += [timed(lambda p=page: _typed(p, "alembic current")) for _ in range(runs * 3)]
+            memory = page.evaluate("inBrowser.ask({type: 'memory'})")
+            browser.close()
+        server.shutdown()
+        files = [Path(path) for path in set(fetched) if Path(path).is_file()]  # the last run's
+        raw = sum(f.stat().st_size for f in files)
+        compressed = sum(len(gzip.compress(f.read_bytes(), 6)) for f in files)
+    return {
+        "first_output_s": statistics.median(firsts),
+        "typed_command_s": statistics.median(typed),
+        "fetched_mib": raw / 2**20,
+        "fetched_gzip_mib": compressed / 2**20,
+        "python_memory_mib": (memory["python"] or 0) / 2**20,
+        "postgres_memory_mib": (memory["postgres"] or 0) / 2**20,
+    }
+
+
+FINISHED = "document.querySelector('.in-browser-status').textContent.match(/^(Done|Stopped)/)"
+FIRST_OUTPUT = (
+    "performance.getEntriesByName('in-browser-first-output')[0].startTime"
+    " - performance.getEntriesByName('in-browser-run')[0].startTime"
+)
+
+
+def _typed(page, line: str) -> None:
+    page.evaluate("document.querySelector('.in-browser-typed').replaceChildren()")
+    page.fill(".in-browser-own input", line)
+    page.click(".in-browser-own button[type=submit]")
+    page.wait_for_selector(".in-browser-typed > *")
+
+
+def browser_table(r: dict) -> str:
+    m = r["measured"]
+    rows = [
+        (
+            "From the click to the first output (nothing cached)",
+            f"{r['first_output_s']:.1f} s",
+            "target ≤ 10 s",
+        ),  # noqa: E501
+        (
+            "A typed `alembic current`, once started",
+            f"{r['typed_command_s'] * 1000:.0f} ms",
+            "target ≤ 300 ms",
+        ),  # noqa: E501
+        ("Fetched from the site", f"{r['fetched_mib']:.1f} MiB", ""),
+        ("The same, gzip-compressed", f"{r['fetched_gzip_mib']:.1f} MiB", "target ≤ 16 MiB"),
+        (
+            "The worker's memory: Python (Pyodide)",
+            f"{r['python_memory_mib']:.0f} MiB",
+            "its WebAssembly memory",
+        ),  # noqa: E501
+        (
+            "The worker's memory: PostgreSQL (PGlite)",
+            f"{r['postgres_memory_mib']:.0f} MiB",
+            "its WebAssembly memory",
+        ),  # noqa: E501
+    ]
+    lines = [
+        f"Measured on {m['date']} on {m['machine']}, in headless Chromium {m['chromium']}, on "
+        f"`{BROWSER_PAGE}`:",
+        "",
+        "| Measure | Median | Note |",
+        "| --- | ---: | --- |",
+    ]
+    lines += [f"| {what} | {value} | {note} |" for what, value, note in rows]
+    return "\n".join(lines) + "\n"
+
+
 # -- how time grows with the number of revisions ----------------------------------------
 
 
@@ -342,7 +450,6 @@ def measured_on() -> dict[str, str]:
     """Where and with what the figures were measured: they mean little without it."""
     from alembic_docs.pytest_plugin import libraries
 
-    memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
     server = open_server()
     try:
         with server.database() as url:
@@ -350,10 +457,17 @@ def measured_on() -> dict[str, str]:
     finally:
         server.close()
     return {
-        "date": str(datetime.date.today()),
-        "machine": f"{os.cpu_count()} cores, {memory_kb / 2**20:.0f} GiB",
+        **machine(),
         "python": platform.python_version(),
         **{name.lower(): version for name, version in used.items()},
+    }
+
+
+def machine() -> dict[str, str]:
+    memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    return {
+        "date": str(datetime.date.today()),
+        "machine": f"{os.cpu_count()} cores, {memory_kb / 2**20:.0f} GiB",
     }
 
 
@@ -436,7 +550,23 @@ def chart(r: dict) -> str:
     )
 
 
-if __name__ == "__main__":
+def browser_main(quick: bool) -> dict:
+    """`nox -s bench -- --browser`: the browser's figures alone, into browser.json/.txt."""
+    progress("Run in your browser, in headless Chromium")
+    results: dict = in_browser(runs=1 if quick else 3)
+    from tests.site.served import CHROMIUM  # on the path once in_browser ran
+
+    version = subprocess.run([CHROMIUM or "chromium", "--version"], capture_output=True, text=True)
+    results["measured"] = {**machine(), "chromium": version.stdout.split()[1]}
+    return results
+
+
+if __name__ == "__main__" and "--browser" in sys.argv:
+    results = browser_main(quick="--quick" in sys.argv)
+    (OUT / "browser.json").write_text(json.dumps(results, indent=2) + "\n")
+    (OUT / "browser.txt").write_text(browser_table(results))
+    print(browser_table(results))
+elif __name__ == "__main__":
     results = main(quick="--quick" in sys.argv)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")

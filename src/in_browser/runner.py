@@ -60,6 +60,8 @@ SCREEN = Screen()
 def handle(session: Session, kind: str, payload: str) -> str:
     """The worker's one entry point: JSON in, JSON out (no proxies to free)."""
     argument = json.loads(payload)
+    if kind == "connects":
+        return json.dumps(connects(argument))
     if kind == "reset":
         session.reset()
         return "{}"
@@ -160,6 +162,27 @@ def alembic_argv(line: str) -> tuple[dict[str, str | None], list[str]] | None:
         name, _, value = words.pop(0).partition("=")
         env[name] = value
     return (env, words) if words[:1] == ["alembic"] else None
+
+
+# Subcommands that only read or write scripts, unless an option asks the database: they
+# run before PostgreSQL has started.
+SCRIPTS_ONLY = {"init", "list_templates", "revision", "merge", "history", "heads", "show"}
+ASKS_THE_DATABASE = {"--autogenerate", "-i", "--indicate-current"}
+
+
+def connects(step: dict) -> bool:
+    """Whether a step may open a connection: the worker waits for PostgreSQL first."""
+    if step["kind"] == "console":
+        return any(_connects(command["line"]) for command in step["commands"])
+    return step["kind"] == "python"
+
+
+def _connects(line: str) -> bool:
+    runnable = alembic_argv(line)
+    if runnable is None:
+        return False  # the terminal's
+    argv = runnable[1]
+    return argv[1:2] != [] and (argv[1] not in SCRIPTS_ONLY or bool(ASKS_THE_DATABASE & {*argv}))
 
 
 SQL_WORDS = {"select", "with", "table", "values", "show", "explain", "insert", "update",

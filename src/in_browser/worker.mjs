@@ -7,18 +7,23 @@ import { PGlite } from "./pglite/index.js";
 const base = new URL("./", import.meta.url);
 let session = null;
 
+// Python first, PostgreSQL after the first step: both compute on this one thread, and a
+// page's first blocks (`alembic init`, `revision`) need no database, so they show their
+// output without waiting for initdb. A step that may connect waits for it.
 async function start() {
   const started = performance.now();
-  postMessage({ status: "Starting PostgreSQL and Python" });
-  // Side by side: the two downloads and compilations overlap.
-  const [db, pyodide] = await Promise.all([PGlite.create(), loadPyodide({
+  postMessage({ status: "Starting Python" });
+  let db = null;
+  let postgres = null;
+  const startPostgres = () => (postgres ??= PGlite.create().then((created) => (db = created)));
+  const pyodide = await loadPyodide({
     indexURL: new URL("pyodide/", base).href,
     lockFileURL: new URL("wheels/pyodide-lock.json", base).href,
     packageBaseUrl: new URL("wheels/", base).href,
     env: { HOME: "/home/pyodide", COLUMNS: "80" },
     stdout: () => {},
     stderr: () => {},
-  })]);
+  });
   postMessage({ status: "Loading Alembic" });
   await pyodide.loadPackage(["alembic", "pg8000"], { messageCallback: () => {} });
   const files = await (await fetch(new URL("python/files.json", base))).json();
@@ -29,9 +34,23 @@ async function start() {
   }
   pyodide.runPython("import sys; sys.path.insert(0, '/lib/browser')");
   const runner = pyodide.pyimport("in_browser.runner");
-  runner.connect_to((bytes) => db.execProtocolRawSync(bytes));
-  const version = db.query ? (await db.query("SHOW server_version")).rows[0].server_version : "";
-  return { handle: runner.handle, db, session: runner.Session(), version, seconds: (performance.now() - started) / 1000 };
+  runner.connect_to((bytes) => {
+    if (!db) throw new Error("PostgreSQL is still starting");
+    return db.execProtocolRawSync(bytes);
+  });
+  const session = runner.Session();
+  const ask = (kind, argument) => JSON.parse(runner.handle(session, kind, JSON.stringify(argument)));
+  const ready = async () => {
+    await startPostgres();
+    return { version: (await db.query("SHOW server_version")).rows[0].server_version, seconds: (performance.now() - started) / 1000 };
+  };
+  return { ask, pyodide, startPostgres, ready, get db() { return db; } };
+}
+
+// The worker's WebAssembly memories, in bytes: Python's and PostgreSQL's (null if unknown).
+function memory(s) {
+  const size = (module) => module?.HEAPU8?.buffer?.byteLength ?? null;
+  return { python: size(s.pyodide._module), postgres: size(s.db.Module) };
 }
 
 onmessage = async ({ data }) => {
@@ -39,8 +58,15 @@ onmessage = async ({ data }) => {
     session ??= start();
     const s = (session = await session);
     let result;
-    if (data.type === "hello") result = { version: s.version, seconds: s.seconds };
-    else result = JSON.parse(s.handle(s.session, data.type, JSON.stringify(data.step ?? data.line)));
+    if (data.type === "hello") result = { started: true };
+    else if (data.type === "ready") result = await s.ready();
+    else if (data.type === "memory") result = memory(s);
+    else {
+      const argument = data.step ?? data.line;
+      if (data.type !== "step" || s.ask("connects", argument)) await s.startPostgres();
+      result = s.ask(data.type, argument);
+      s.startPostgres(); // in the background, once the first output is out
+    }
     postMessage({ id: data.id, result });
   } catch (error) {
     postMessage({ id: data.id, error: String(error && error.message ? error.message : error) });

@@ -3,7 +3,7 @@ pg8000's bytes to PGlite (a stand-in records what would reach it)."""
 
 import pytest
 
-from in_browser.runner import PGliteSocket, alembic_argv
+from in_browser.runner import PGliteSocket, alembic_argv, connects
 
 
 @pytest.mark.parametrize(
@@ -82,3 +82,25 @@ def test_an_idle_connection_closes_without_a_word() -> None:
     sock.flush()
     sock.close()
     assert pglite.handed == [message(b"Q", b"SELECT 1\0")]
+
+
+@pytest.mark.parametrize(
+    ("lines", "waits"),
+    [
+        (["alembic init --template generic migrations"], False),
+        (['alembic revision -m "create users table"', "alembic history"], False),
+        (["alembic history --indicate-current"], True),
+        (["alembic revision --autogenerate -m x"], True),
+        (["alembic upgrade head"], True),
+        (["alembic current"], True),
+        (["psql \"$DATABASE_URL\" -c 'SELECT 1'"], False),  # the terminal's
+    ],
+)
+def test_a_block_waits_for_postgresql_only_if_it_may_connect(lines: list[str], waits: bool) -> None:
+    step = {"kind": "console", "commands": [{"line": line} for line in lines]}
+    assert connects(step) is waits
+
+
+def test_python_blocks_wait_and_files_do_not() -> None:
+    assert connects({"kind": "python"})
+    assert not connects({"kind": "file"})
