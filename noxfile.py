@@ -162,7 +162,7 @@ def mutate(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """The harness's speed on this machine (`-- --quick` for fewer runs), into the table on
-    How it works."""
+    How it works; `-- --browser`: "Run in your browser"'s figures alone, into theirs."""
     session.install("-e", ".[test,docs]")
     session.run("python", "tools/bench.py", *session.posargs)
 

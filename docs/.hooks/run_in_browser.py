@@ -6,14 +6,35 @@ into the site's browser/ folder."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from html import escape
 from pathlib import Path
 
 from in_browser import runtime
-from in_browser.steps import page_steps
+from in_browser.steps import page_steps, tally
 
 BLOCK = re.compile(r'<div class="highlight">')
+TALLY = "<!-- run-in-browser-tally -->"  # where a page wants the table of what runs where
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    """The tally, counted from the pages as the worker counts (in_browser.steps.tally)."""
+    if TALLY not in markdown:
+        return markdown
+    docs = Path(config["docs_dir"])
+    rows = [
+        "| Page | `$` lines run in the browser | `$` lines left to the terminal "
+        "| File and Python blocks run in the browser |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for uri in config["extra"].get("run_in_browser", {}):
+        counts = tally(page_steps(docs / uri, docs.parent / "examples"))
+        title = (docs / uri).read_text().splitlines()[0].removeprefix("# ")
+        link = os.path.relpath(uri, os.path.dirname(page.file.src_uri))
+        rows.append(f"| [{title}]({link}) | {counts['runs']} | {counts['terminal']} "
+                    f"| {counts['blocks']} |")  # fmt: skip
+    return markdown.replace(TALLY, "\n".join(rows))
 
 
 def on_page_content(html: str, page, config, files) -> str:

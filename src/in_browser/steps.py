@@ -89,3 +89,14 @@ def _step(block: blocks.Block, examples: Path) -> dict | None:
     if isinstance(block, Output):
         return {"kind": "output", "line": line, "expected": fence.source}
     return {"kind": "shown", "line": line, "why": "not run by the runner"}
+
+
+def tally(steps: list[dict]) -> dict[str, int]:
+    """A page's `$` lines the browser runs and those it leaves to the terminal, and its
+    file and Python blocks (which all run)."""
+    from in_browser.runner import alembic_argv
+
+    lines = [c["line"] for step in steps for c in step.get("commands", [])]
+    runs = sum(alembic_argv(line) is not None for line in lines)
+    blocks = sum(step["kind"] in ("file", "python") for step in steps)
+    return {"runs": runs, "terminal": len(lines) - runs, "blocks": blocks}

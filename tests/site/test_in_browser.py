@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import Page, Route
 
+from in_browser.steps import tally
 from tests.site.served import chromium
 from tests.site_tree import ROOT, load_config
 
@@ -190,3 +191,10 @@ CHROMIUM_SERVICES = re.compile(
 def test_nothing_is_asked_of_another_host(walk: dict, proxy) -> None:
     asked = sorted({line for line in Refusing.asked if not CHROMIUM_SERVICES.match(line)})
     assert "\n".join(asked) == ""
+
+
+def test_how_it_works_counts_what_the_browser_did(walk: dict) -> None:
+    """Its table's terminal column is the count of lines the browser left to the terminal."""
+    for uri, (page_steps, found, _) in walk["pages"].items():
+        left = sum(verdict == "terminal" for verdicts in found.values() for verdict, _ in verdicts)
+        assert tally(page_steps["steps"])["terminal"] == left, uri

@@ -36,6 +36,12 @@ def test_the_committed_table_is_what_the_bench_wrote() -> None:
     assert {"date", "machine", "python", "postgresql"} <= set(results["measured"])
 
 
+def test_the_committed_browser_table_is_what_the_bench_wrote() -> None:
+    results = json.loads((bench.OUT / "browser.json").read_text())
+    assert (bench.OUT / "browser.txt").read_text() == bench.browser_table(results)
+    assert {"date", "machine", "chromium"} <= set(results["measured"])
+
+
 def test_the_committed_figures_were_measured_with_the_pinned_versions(
     postgres_server: Server,
 ) -> None:
