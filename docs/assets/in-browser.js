@@ -6,7 +6,14 @@
   let worker = null;
   let asked = 0;
   const pending = new Map();
-  let project = null; // {name, last}: the project the worker holds, the last page run in it
+  // {name, last}: the project the worker holds (in IndexedDB, so a reload keeps it), and
+  // the last page run in it.
+  const KEPT = "run-in-browser-project";
+  let project = JSON.parse(localStorage.getItem(KEPT) || "null");
+  const keep = (value) => {
+    project = value;
+    value ? localStorage.setItem(KEPT, JSON.stringify(value)) : localStorage.removeItem(KEPT);
+  };
 
   function ask(message) {
     if (!worker) {
@@ -88,7 +95,7 @@
       await ask({ type: "hello" });
       document.removeEventListener("in-browser-status", onStatus);
       if (project && !continues(page)) await ask({ type: "reset", step: null });
-      project = { name: page.project, last: page.order };
+      keep({ name: page.project, last: page.order });
       let done = 0;
       for (const step of page.steps) {
         if (step.kind === "shown") continue;
@@ -99,7 +106,6 @@
       }
       const postgres = await ask({ type: "ready" });
       status.textContent = `Done, on PostgreSQL ${postgres.version} in your browser.`;
-      bar.parentElement.querySelector(".in-browser-own")?.removeAttribute("hidden");
     } catch (error) {
       status.textContent = `Stopped: ${error.message.split("\n").filter(Boolean).pop()}`;
     } finally {
@@ -111,7 +117,7 @@
   function ownCommand() {
     const input = element("input", { type: "text", placeholder: "alembic history, or SQL", "aria-label": "Your own command" });
     const output = element("div", { class: "in-browser-typed" });
-    const form = element("form", { class: "in-browser-own", hidden: "" }, element("label", {}, "Your own command: ", input), element("button", { type: "submit", class: "md-button" }, "Run"), output);
+    const form = element("form", { class: "in-browser-own" }, element("label", {}, "Your own command: ", input), element("button", { type: "submit", class: "md-button" }, "Run"), output);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const line = input.value.trim();
@@ -141,9 +147,18 @@
       "div",
       { class: "in-browser admonition" },
       element("button", { type: "button", class: "md-button md-button--primary in-browser-run" }, "Run in your browser"),
+      element("button", { type: "button", class: "md-button in-browser-reset" }, "Start over"),
       element("span", { class: "in-browser-status" }, continues(page) ? "Continues the project of the pages before." : ""),
     );
-    bar.querySelector("button").addEventListener("click", () => runPage(page, bar));
+    bar.querySelector("button.in-browser-run").addEventListener("click", () => runPage(page, bar));
+    bar.querySelector("button.in-browser-reset").addEventListener("click", async () => {
+      const status = bar.querySelector(".in-browser-status");
+      status.textContent = "Starting over…";
+      await ask({ type: "reset", step: null });
+      keep(null);
+      document.querySelectorAll(".in-browser-result").forEach((result) => result.remove());
+      status.textContent = "A new project and an empty database: run the first page again.";
+    });
     heading.after(bar);
     document.querySelector("article").append(ownCommand());
   }

@@ -58,36 +58,56 @@ SCREEN = Screen()
 
 
 def handle(session: Session, kind: str, payload: str) -> str:
-    """The worker's one entry point: JSON in, JSON out (no proxies to free)."""
-    argument = json.loads(payload)
+    """The worker's one entry point: JSON in, JSON out (no proxies to free); a failure of
+    the runner itself as {"error": its traceback}."""
+    try:
+        return json.dumps(_handle(session, kind, json.loads(payload)))
+    except Exception:
+        return json.dumps({"error": traceback.format_exc()})
+
+
+def _handle(session: Session, kind: str, argument: object) -> dict:
     if kind == "connects":
-        return json.dumps(connects(argument))
+        return {"connects": connects(argument)}
     if kind == "reset":
         session.reset()
-        return "{}"
-    result = session.step(argument) if kind == "step" else session.typed(argument)
-    return json.dumps(result)
+        result: dict = {}
+    else:
+        result = session.step(argument) if kind == "step" else session.typed(argument)
+    session.save()
+    return result
 
 
 class Session:
     """One project and its database, across the tutorial's pages (a reset starts over)."""
 
-    def __init__(self) -> None:
+    def __init__(self, state: Path | None = None) -> None:
         os.environ["DATABASE_URL"] = DATABASE_URL
         sys.stdout = sys.stderr = SCREEN  # before Alembic is imported
-        self.reset()
+        self.state = state  # where the session is kept across reloads, if anywhere
+        saved = json.loads(state.read_text()) if state and state.is_file() else {}
+        self.ids = revision_ids.RevisionIds(set(saved.get("generated", [])), saved.get("shown", {}))
+        self.started = datetime.datetime.fromisoformat(saved.get("started", _now()))
+        self.namespace: dict = {"__name__": "__main__"}  # the python blocks' session
+        PROJECT.mkdir(parents=True, exist_ok=True)
+        os.chdir(PROJECT)
+
+    def save(self) -> None:
+        """What the next page needs after a reload: which ids are the reader's own."""
+        if self.state:
+            kept = {"generated": sorted(self.ids.generated), "shown": self.ids.shown}
+            self.state.write_text(json.dumps({**kept, "started": self.started.isoformat()}))
 
     def reset(self) -> None:
         """An empty project directory and an empty database."""
         self.ids = revision_ids.RevisionIds()
         self.started = datetime.datetime.now()
-        self.namespace: dict = {"__name__": "__main__"}  # the python blocks' session
-        shutil.rmtree(PROJECT, ignore_errors=True)
-        PROJECT.mkdir(parents=True)
+        self.namespace = {"__name__": "__main__"}
         os.chdir(PROJECT)
-        if "pg8000" in sys.modules:  # a database was used: empty it
-            run_sql("DROP SCHEMA public CASCADE")
-            run_sql("CREATE SCHEMA public")
+        for path in PROJECT.iterdir():  # the directory itself may be a mount point
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        run_sql("DROP SCHEMA public CASCADE")
+        run_sql("CREATE SCHEMA public")
 
     # Blocks, as the page's JSON gives them (in_browser.steps).
     def step(self, step: dict) -> dict:
@@ -166,6 +186,10 @@ def alembic_argv(line: str) -> tuple[dict[str, str | None], list[str]] | None:
 
 # Subcommands that only read or write scripts, unless an option asks the database: they
 # run before PostgreSQL has started.
+def _now() -> str:
+    return datetime.datetime.now().isoformat()
+
+
 SCRIPTS_ONLY = {"init", "list_templates", "revision", "merge", "history", "heads", "show"}
 ASKS_THE_DATABASE = {"--autogenerate", "-i", "--indicate-current"}
 

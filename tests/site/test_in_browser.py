@@ -100,6 +100,10 @@ def walk(browser, project_pages: str) -> Iterator[dict]:
     page.goto("tutorial/database-url/")
     for uri in [uri for uri, project in PAGES.items() if project == "tutorial"]:
         assert page.url.endswith(uri.removesuffix(".md") + "/")
+        if uri == RELOADED:
+            walked["heads"] = [typed(page, "alembic heads")]
+            page.reload()  # a new worker: the project and database come from IndexedDB
+            walked["heads"].append(typed(page, "alembic heads"))
         status = run(page)
         walked["pages"][uri] = (steps(page), results(page), status)
         if uri == "tutorial/upgrade-and-downgrade.md":
@@ -113,10 +117,16 @@ def walk(browser, project_pages: str) -> Iterator[dict]:
     status = run(page)
     walked["pages"]["setup-guide.md"] = (steps(page), results(page), status)
     walked["sql"]["tables"] = typed(page, TABLES)
+    page.click("button.in-browser-reset")
+    page.wait_for_function(
+        "document.querySelector('.in-browser-status').textContent.match(/^A new/)"
+    )
+    walked["sql"]["after reset"] = typed(page, TABLES)
     context.close()
     yield walked
 
 
+RELOADED = "tutorial/moving-between-revisions.md"  # run after a reload
 USERS_COLUMNS = (
     "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
     "WHERE table_name = 'users' ORDER BY ordinal_position"
@@ -165,6 +175,13 @@ def test_the_tutorial_s_table_is_in_postgresql_in_the_browser(walk: dict) -> Non
     ]
     # the setup guide's project is a new one: the tutorial's tables went with the old one
     assert walk["sql"]["tables"].splitlines() == ["string_agg", "alembic_version"]
+    assert walk["sql"]["after reset"].splitlines() == ["string_agg"]  # no table at all
+
+
+def test_a_reload_keeps_the_reader_s_project(walk: dict) -> None:
+    before, after = walk["heads"]
+    assert before == after
+    assert "(head)" in after and "1975ea83b712" not in after  # the reader's own id
 
 
 def test_psql_and_the_shell_are_left_to_the_terminal(walk: dict) -> None:
