@@ -11,6 +11,8 @@ import re
 from html import escape
 from pathlib import Path
 
+from mkdocs.exceptions import PluginError
+
 from in_browser import runtime
 from in_browser.steps import page_steps, tally
 
@@ -57,4 +59,7 @@ def on_page_content(html: str, page, config, files) -> str:
 
 
 def on_post_build(config) -> None:
-    runtime.assemble(Path(config["site_dir"]) / "browser")
+    try:
+        runtime.assemble(Path(config["site_dir"]) / "browser")
+    except runtime.PinError as error:  # one line, not a traceback
+        raise PluginError(f"Run in your browser: {error}") from None

@@ -87,11 +87,16 @@ def _npm_tarball(name: str, pin: dict, cache: Path) -> Path:
     path = cache / f"{_folder(name)}-{pin['version']}.tgz"
     if not (path.is_file() and _integrity(path.read_bytes()) == pin["integrity"]):
         url = f"{REGISTRY}/{name}/-/{_folder(name)}-{pin['version']}.tgz"
+        _say(f"downloading {name} {pin['version']} (once: it is cached in {cache})")
         data = _download(url)
         if _integrity(data) != pin["integrity"]:
             raise PinError(f"{url}: its sha512 is not the one pins.toml records")
         _keep(path, lambda scratch: (scratch / path.name).write_bytes(data))
     return path
+
+
+def _say(message: str) -> None:
+    print(f"in_browser: {message}", file=sys.stderr, flush=True)
 
 
 def _integrity(data: bytes) -> str:
@@ -126,6 +131,7 @@ def _wheel(pin: dict, cache: Path) -> Path:
 
 
 def _fetch_wheel(pin: dict, folder: Path) -> None:
+    _say(f"{'building' if 'sdist' in pin else 'downloading'} {pin['file']}")
     if "sdist" in pin:
         _build_wheel(pin, folder)
         return
@@ -206,18 +212,3 @@ def _write_sums(target: Path) -> None:
     files = sorted(p for p in target.rglob("*") if p.is_file())
     lines = [f"{_sha256(p)}  {p.relative_to(target)}\n" for p in files]
     (target / "SHA256SUMS").write_text("".join(lines))
-
-
-def main() -> int:
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else CACHE / "runtime"
-    try:
-        assemble(target)
-    except PinError as error:
-        print(f"in_browser: {error}", file=sys.stderr)
-        return 1
-    print(f"in_browser: the runtime is in {target}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
