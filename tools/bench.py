@@ -338,34 +338,30 @@ def browser_table(r: dict) -> str:
             "From the click to the first output (nothing cached)",
             f"{r['first_output_s']:.1f} s",
             "target ≤ 10 s",
-        ),  # noqa: E501
+        ),
         (
             "A typed `alembic current`, once started",
             f"{r['typed_command_s'] * 1000:.0f} ms",
             "target ≤ 300 ms",
-        ),  # noqa: E501
+        ),
         ("Fetched from the site", f"{r['fetched_mib']:.1f} MiB", ""),
         ("The same, gzip-compressed", f"{r['fetched_gzip_mib']:.1f} MiB", "target ≤ 16 MiB"),
         (
             "The worker's memory: Python (Pyodide)",
             f"{r['python_memory_mib']:.0f} MiB",
             "its WebAssembly memory",
-        ),  # noqa: E501
+        ),
         (
             "The worker's memory: PostgreSQL (PGlite)",
             f"{r['postgres_memory_mib']:.0f} MiB",
             "its WebAssembly memory",
-        ),  # noqa: E501
+        ),
     ]
-    lines = [
+    heading = (
         f"Measured on {m['date']} on {m['machine']}, in headless Chromium {m['chromium']}, on "
-        f"`{BROWSER_PAGE}`:",
-        "",
-        "| Measure | Median | Note |",
-        "| --- | ---: | --- |",
-    ]
-    lines += [f"| {what} | {value} | {note} |" for what, value, note in rows]
-    return "\n".join(lines) + "\n"
+        f"`{BROWSER_PAGE}`:"
+    )
+    return measures(heading, rows)
 
 
 # -- how time grows with the number of revisions ----------------------------------------
@@ -516,14 +512,17 @@ def table(r: dict) -> str:
         for n, t in zip(CHAINS, per_rev, strict=True)
     ]
     m = r["measured"]
-    lines = [
+    heading = (
         f"Measured on {m['date']} on {m['machine']}, with Python {m['python']}, Alembic "
         f"{m['alembic']}, SQLAlchemy {m['sqlalchemy']}, psycopg2 {m['psycopg2']} and "
-        f"PostgreSQL {m['postgresql']}:",
-        "",
-        "| Measure | Median | Note |",
-        "| --- | ---: | --- |",
-    ]
+        f"PostgreSQL {m['postgresql']}:"
+    )
+    return measures(heading, rows)
+
+
+def measures(heading: str, rows: list[tuple[str, str, str]]) -> str:
+    """A Markdown table of (measure, median, note) under the line that says where."""
+    lines = [heading, "", "| Measure | Median | Note |", "| --- | ---: | --- |"]
     lines += [f"| {what} | {value} | {note} |" for what, value, note in rows]
     return "\n".join(lines) + "\n"
 

@@ -2,9 +2,8 @@
 
 A console line runs if it is `alembic ...` (with `VAR=value` or `env -u VAR` before it);
 anything else, psql included, runs only in a reader's terminal and is said so, never
-imitated. Outputs are compared with the page's as the suite compares them: the same
-normalisations: the suite's own modules (docs_runner.normalise, alembic_docs.revision_ids)
-run here too.
+imitated. Outputs are compared with the page's as the suite compares them, by the suite's
+own modules (docs_runner.normalise, alembic_docs.revision_ids), which run here too.
 
 The project lives at /path/to/project, the path the pages show; the terminal is 80 columns
 wide, as the one the pages were recorded in. PGlite is one session of one database: every

@@ -131,7 +131,10 @@ USERS_COLUMNS = (
     "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
     "WHERE table_name = 'users' ORDER BY ordinal_position"
 )
-TABLES = "SELECT string_agg(table_name, ' ' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'public'"  # noqa: E501
+TABLES = (
+    "SELECT string_agg(table_name, ' ' ORDER BY table_name) "
+    "FROM information_schema.tables WHERE table_schema = 'public'"
+)
 CHANGED = html.escape("Running downgrade 1975ea83b712 -> , create users table")
 
 

@@ -15,11 +15,11 @@ from in_browser.runner import PGliteSocket, alembic_argv, connects
         (
             "DATABASE_URL=not-a-url alembic current",
             ({"DATABASE_URL": "not-a-url"}, ["alembic", "current"]),
-        ),  # noqa: E501
+        ),
         (
             'alembic revision -m "create users table"',
             ({}, ["alembic", "revision", "-m", "create users table"]),
-        ),  # noqa: E501
+        ),
         ("alembic list_templates | grep ' - ' | sort", None),  # a pipe: bash's
         ("psql \"$DATABASE_URL\" -c '\\d users'", None),  # psql is never imitated
         ("find alembic.ini migrations -type f", None),
