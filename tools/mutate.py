@@ -1260,10 +1260,16 @@ class Children:
 CHILDREN = Children()
 
 
+BROWSER_CACHE = Path(os.environ.get("IN_BROWSER_CACHE", ROOT / ".cache" / "browser"))
+
+
 def run_pytest(run: Run, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
     """(exit status, output tail). Own session: a Ctrl-C reaches the driver, which ends it."""
     # In file order: a mutant killed by one order and not another would not be reproducible.
     argv = [sys.executable, "-m", "pytest", "-n", "0", "-q", "-x", "-p", "no:randomly", *run.args]
+    # The workspace's own src/ before the editable install's (the repository's, which may
+    # change while a run lasts); the browser runtime's download cache stays the shared one.
+    env = {**env, "PYTHONPATH": str(cwd / "src"), "IN_BROWSER_CACHE": str(BROWSER_CACHE)}
     with CHILDREN.lock:
         if CHILDREN.stopping:
             raise KeyboardInterrupt

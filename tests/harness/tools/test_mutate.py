@@ -93,3 +93,13 @@ def test_the_committed_table_is_made_from_the_committed_results() -> None:
     """how-it-works includes the table outside a fence: it must be the generator's output."""
     results = json.loads(mutate.RESULTS.read_text())
     assert mutate.TABLE.read_text() == mutate.markdown_table(results)
+
+
+def test_a_workspace_runs_its_own_src(tmp_path: Path) -> None:
+    """Not the repository's (the editable install's), which may change during a run."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "probe.py").write_text("WHERE = 'workspace'\n")
+    test = "import probe\n\n\ndef test_probe():\n    assert probe.WHERE == 'workspace'\n"
+    (tmp_path / "test_probe.py").write_text(test)
+    status, output = mutate.run_pytest(mutate.Run(("test_probe.py",)), tmp_path, dict(os.environ))
+    assert status == 0, output
