@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -90,6 +91,12 @@ class PageEnd(Block):
             + ", ".join(f"{path} on {page}" for path, page in run.generated.items())
             for m in SNIPPET_LINE.finditer(self.prose)
             if run.generated.get(m["path"]) != str(run.page)
+        ]
+        included = Counter(m["path"] for m in SNIPPET_LINE.finditer(self.prose))
+        problems += [
+            f'{run.page}: `--8<-- "{path}"` is included {count} times; a table is shown once'
+            for path, count in included.items()
+            if count > 1
         ]
         problems += _unbacked_claims(run)
         problems += _unaccounted(run)

@@ -587,6 +587,19 @@ def test_an_include_outside_a_fence_fails(project: pytest.Pytester, recorded: st
     result.stdout.fnmatch_lines(['*`--8<-- "note.txt"` outside a fence includes content*'])
 
 
+def test_a_generated_file_is_included_once(project: pytest.Pytester, recorded: str) -> None:
+    project.makeini(
+        "[pytest]\naddopts = -p no:cacheprovider\ndocs_generated = note.txt docs/page.md\n"
+    )
+    (project.path / "docs/note.txt").write_text("| Measure |\n| --- |\n| 1 s |\n")
+    once = GOOD + '\n--8<-- "note.txt"\n'
+    run(project, once, recorded).stdout.no_fnmatch_line("*note.txt*")
+    result = run(project, once + '\nAgain:\n\n--8<-- "note.txt"\n', recorded)
+    result.stdout.fnmatch_lines(
+        ['*`--8<-- "note.txt"` is included 2 times; a table is shown once*']
+    )
+
+
 def test_a_page_must_agree_with_its_manifest_entry(project: pytest.Pytester, recorded: str) -> None:
     project.makeini(
         "[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest = docs/verification.json\n"
