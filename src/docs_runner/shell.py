@@ -180,6 +180,7 @@ def _deadline(state: ShellState) -> float:
 _NOT_ON_A_READERS_TERMINAL = {
     *("CI", "BUILD_NUMBER", "COLUMNS", "LINES", "FORCE_COLOR", "NO_COLOR", "TERM"),
     "PYTHONDONTWRITEBYTECODE",  # a reader's Python writes __pycache__ (`ls` shows it)
+    "PYTHONPATH",  # the harness's imports (a mutation workspace's src/), not a reader's
     "THROWAWAY_PG_URL",  # the tests' server; pages get DATABASE_URL
 }
 _NOT_ON_A_READERS_TERMINAL_PREFIXES = ("PYTEST_", "GITHUB_")

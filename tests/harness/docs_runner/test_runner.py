@@ -553,17 +553,19 @@ def test_pages_see_a_readers_terminal_even_on_ci(
 ) -> None:
     """CI runners set CI, which makes pytest print un-shortened summaries: a page's nested
     pytest would show what no reader sees. Pages get DATABASE_URL, never CI; nor
-    PYTHONDONTWRITEBYTECODE, without which `ls migrations/versions` shows `__pycache__`."""
+    PYTHONDONTWRITEBYTECODE, without which `ls migrations/versions` shows `__pycache__`; nor
+    the harness's PYTHONPATH (a mutation workspace's src/, which `nobody` may not read)."""
     text = """
     # A page that looks at its environment
 
     ```console
     $ echo "CI=${CI-unset} ADDOPTS=${PYTEST_ADDOPTS-unset} URL=${DATABASE_URL:+set}"
     CI=unset ADDOPTS=unset URL=set
-    $ echo "${PYTHONDONTWRITEBYTECODE-unset}"
-    unset
+    $ echo "${PYTHONDONTWRITEBYTECODE-unset} ${PYTHONPATH-unset}"
+    unset unset
     ```
     """
+    monkeypatch.setenv("PYTHONPATH", "/nowhere")
     monkeypatch.setenv("CI", "true")
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")  # set here; a reader's Python writes
     monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:cacheprovider")
