@@ -1189,7 +1189,11 @@ def scope(path: str, files: list[str], root: Path = ROOT) -> tuple[Run, ...]:
 
 
 # Tests that read every page, or every example, without naming it.
-EVERY_PAGE = ("tests/site/test_links.py", "tests/site/test_examples_agree.py")
+EVERY_PAGE = (
+    "tests/site/test_links.py",
+    "tests/site/test_examples_agree.py",
+    "tests/site/test_prose_ids.py",
+)
 EVERY_EXAMPLE = ("tests/site/test_examples_agree.py",)
 
 
