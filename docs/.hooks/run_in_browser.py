@@ -40,8 +40,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 
 
 def on_page_content(html: str, page, config, files) -> str:
-    pages = list(config["extra"].get("run_in_browser", {}).items())
-    if page.file.src_uri not in dict(pages):
+    pages = config["extra"].get("run_in_browser", {})  # page -> its project
+    if page.file.src_uri not in pages:
         return html
     source = Path(page.file.abs_src_path)
     steps = page_steps(source, Path(config["docs_dir"]).parent / "examples")
@@ -51,8 +51,8 @@ def on_page_content(html: str, page, config, files) -> str:
         raise ValueError(f"{page.file.src_uri}: {found} code blocks rendered, {len(lines)} lexed")
     marked = iter(lines)
     html = BLOCK.sub(lambda _: f'<div class="highlight" data-line="{next(marked)}">', html)
-    order = [uri for uri, _ in pages].index(page.file.src_uri)
-    script = {"project": pages[order][1], "order": order, "steps": steps}
+    project, order = pages[page.file.src_uri], list(pages).index(page.file.src_uri)
+    script = {"project": project, "order": order, "steps": steps}
     # Not a <script>: instant navigation runs those again, JSON or not.
     data = escape(json.dumps(script), quote=True)
     return f'{html}\n<div id="in-browser-steps" hidden data-page="{data}"></div>\n'

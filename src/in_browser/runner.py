@@ -86,7 +86,10 @@ class Session:
         self.state = state  # where the session is kept across reloads, if anywhere
         saved = json.loads(state.read_text()) if state and state.is_file() else {}
         self.ids = revision_ids.RevisionIds(set(saved.get("generated", [])), saved.get("shown", {}))
-        self.started = datetime.datetime.fromisoformat(saved.get("started", _now()))
+        started = saved.get("started")
+        self.started = (
+            datetime.datetime.fromisoformat(started) if started else datetime.datetime.now()
+        )
         self.namespace: dict = {"__name__": "__main__"}  # the python blocks' session
         PROJECT.mkdir(parents=True, exist_ok=True)
         os.chdir(PROJECT)
@@ -136,10 +139,14 @@ class Session:
         runnable = alembic_argv(line)
         if runnable is None:
             return {"verdict": "terminal", "why": TERMINAL_ONLY}
-        env, argv = runnable
+        status, output = self.alembic(*runnable)
+        return {"status": status, "output": output, **self.compare(output, command)}
+
+    def alembic(self, env: dict[str, str | None], argv: list[str]) -> tuple[int, str]:
+        """An alembic line, noting the revision ids it made up."""
         status, output = run_alembic(argv, env)
         self.ids.command_ran(argv, output)
-        return {"status": status, "output": output, **self.compare(output, command)}
+        return status, output
 
     def compare(self, output: str, command: dict) -> dict:
         expected = command["expected"]
@@ -158,8 +165,7 @@ class Session:
         """A reader's own command: alembic, or SQL."""
         runnable = alembic_argv(line)
         if runnable is not None:
-            status, output = run_alembic(runnable[1], runnable[0])
-            self.ids.command_ran(runnable[1], output)
+            status, output = self.alembic(*runnable)
             return {"status": status, "output": output}
         if line.split()[:1] and line.split()[0].lower() in SQL_WORDS:
             return {"status": 0, **run_sql(line)}
@@ -185,10 +191,6 @@ def alembic_argv(line: str) -> tuple[dict[str, str | None], list[str]] | None:
 
 # Subcommands that only read or write scripts, unless an option asks the database: they
 # run before PostgreSQL has started.
-def _now() -> str:
-    return datetime.datetime.now().isoformat()
-
-
 SCRIPTS_ONLY = {"init", "list_templates", "revision", "merge", "history", "heads", "show"}
 ASKS_THE_DATABASE = {"--autogenerate", "-i", "--indicate-current"}
 

@@ -1,6 +1,7 @@
 // The browser's executor: PostgreSQL (PGlite) and Python (Pyodide) in one worker, so the
-// page stays responsive. Messages: {id, type: "step" | "typed" | "reset", ...}; answers:
-// {id, result} or {id, error}; {status} while starting.
+// page stays responsive. Messages: {id, type, step | line}, type one of hello (start),
+// step, typed, reset, ready (PostgreSQL's version), memory; answers: {id, result} or
+// {id, error}; {status} while starting.
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 import { PGlite } from "./pglite/index.js";
 
