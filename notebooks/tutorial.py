@@ -23,9 +23,13 @@
 #
 # **Downloaded**, it runs in Jupyter on your own PostgreSQL:
 #
-# - in a virtualenv, install Jupyter and the versions these outputs were recorded with:
-#   `python -m pip install jupyterlab alembic==1.20.1 sqlalchemy==2.1.9 psycopg2-binary==2.9.13`
-#   (then `jupyter lab`);
+# - in a virtualenv, install Jupyter and the versions these outputs were recorded with,
+#   then start it with `jupyter lab`:
+#
+#   ```console
+#   $ python -m pip install jupyterlab==4.6.6 alembic==1.20.1 sqlalchemy==2.1.9 psycopg2-binary==2.9.13
+#   ```
+#
 # - set `DATABASE_URL` to an empty database you can throw away, before starting Jupyter
 #   or in a cell of its own above the first one:
 #   `%env DATABASE_URL=postgresql://user:password@localhost:5432/scratch`.

@@ -4,6 +4,7 @@ edit here."""
 
 import ast
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,6 +13,8 @@ from pathlib import Path
 from mkdocs.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
+# A `pip install` line a page or a notebook shows, in a console block
+PIP_INSTALL = re.compile(r"^[ \t]*\$ (?:python3? -m )?pip install (?P<arguments>.+)$", re.MULTILINE)
 
 
 def top_level_function(path: Path, name: str) -> ast.FunctionDef:

@@ -110,7 +110,8 @@ SCHEMES = {"light": "default", "dark": "slate"}  # the reader's preference -> Ma
 
 # What a reader would see as broken, as sentences: the page wider than the screen, a code
 # block whose lines wrap, text blocks on top of each other, a copy button over code, a tab
-# label cut at the screen's edge, a first screen without the page's first sentence.
+# label cut at the screen's edge, code in running text broken inside a word or holding a
+# command to copy, a first screen without the page's first sentence.
 LAYOUT_PROBLEMS = """() => {
   const problems = [];
   const describe = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
@@ -192,6 +193,30 @@ LAYOUT_PROBLEMS = """() => {
     const hidden = r => overlap(box, r) && code.scrollWidth - (r.right - left) < box.width;
     if (textRects(code).some(hidden)) {
       problems.push(`a copy button covers the code of ${describe(pre)}`);
+    }
+  }
+  // Code in running text broken inside a word (`--` on one line, `autogenerate` on the
+  // next), and a command to install something in running text, which has no copy button.
+  for (const code of document.querySelectorAll('.md-content :not(pre) > code')) {
+    if (!shown(code)) continue;
+    if (/^(sudo |apt-get |brew |(python3? -m )?pip )/.test(code.textContent)) {
+      problems.push(`${describe(code)} is a command to copy, in running text`);
+    }
+    let last = null;  // the last character drawn and its top (a space the line ends at is not)
+    const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (let i = 0; i < node.data.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const r = range.getClientRects()[0];  // none for a space the line ends at
+        // A line may end at a space, or after a path's slash (docs/.hooks/inline_code.py).
+        if (r && last && !/[\\s/:]/.test(last.char) && r.top - last.top > 3) {
+          problems.push(`${describe(code)} breaks inside a word`);
+        }
+        if (r) last = {top: r.top, char: node.data[i]};
+        else if (last && /\\s/.test(node.data[i])) last.char = ' ';
+      }
     }
   }
   // The first screen is the page's own: its first sentence shows, not the provenance.
