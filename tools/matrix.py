@@ -15,6 +15,7 @@ import importlib.util
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RECORD = ROOT / "docs/versions.json"
 TABLE = ROOT / "docs/versions.txt"
+DEVELOPER = "developer"  # the role a user's server gives the suite
 
 
 @dataclass(frozen=True)
@@ -87,9 +89,9 @@ def run(name: str) -> dict:
 
 @contextlib.contextmanager
 def server_from(install: str) -> Iterator[str]:
-    """A throwaway server from `install`, as a user's server, given as a developer's role
-    would be: one that may create databases, no superuser (the scratch role, which the
-    pages' user, nobody when we are root, may connect as)."""
+    """A throwaway server from `install`, given as a team's server gives a developer's role:
+    a name of its own, a password, and leave to create databases, not a superuser's. Pages
+    show neither the role's name nor its password."""
     from throwaway_pg import postgres  # in the session's virtualenv, not in nox's
 
     os.environ[postgres.INSTALL_VARIABLE] = install
@@ -98,7 +100,12 @@ def server_from(install: str) -> Iterator[str]:
     finally:
         del os.environ[postgres.INSTALL_VARIABLE]
     try:
-        yield cluster.url(user=postgres.SCRATCH_ROLE)
+        password = secrets.token_urlsafe(12)
+        with postgres.admin_connection(cluster.url()) as admin:
+            admin.cursor().execute(
+                f"CREATE ROLE {DEVELOPER} LOGIN CREATEDB PASSWORD %s", (password,)
+            )
+        yield cluster.url(user=f"{DEVELOPER}:{password}")
     finally:
         cluster.stop()
 

@@ -14,6 +14,8 @@ from docs_runner import provenance
 from tests.scratch_pages import GOOD, MISMATCH, page, write
 from tests.site_tree import ROOT, notebooks
 from tests.tools import load, load_hook
+from throwaway_pg import driver
+from throwaway_pg.postgres import pg_install
 from throwaway_pg.server import Server
 
 matrix = load("matrix")
@@ -206,3 +208,17 @@ def test_the_versions_table_names_pages_by_title_in_three_columns(tmp_path: Path
     [*_, header, _, row] = matrix.table(record, tmp_path / "docs").splitlines()
     assert header == "| Page | Other output with | A block fails with |"
     assert row == "| [Locks](guides/a.md) | PostgreSQL 15.20 (2 blocks) | PostgreSQL 16.14 |"
+
+
+def test_the_user_s_server_gives_a_developer_s_role() -> None:
+    """As a team's server would: a role of its own with a password, which may create
+    databases and is no superuser; the pages run on it as on the throwaway server."""
+    with matrix.server_from(str(pg_install())) as url:
+        assert re.match(r"postgresql://developer:[\w-]{16}@/postgres\?host=", url)
+        conn = driver.connect(url)
+        try:
+            cursor = conn.cursor()
+            cursor.execute("SELECT rolsuper, rolcreatedb FROM pg_roles WHERE rolname = user")
+            assert cursor.fetchone() == (False, True)
+        finally:
+            conn.close()
