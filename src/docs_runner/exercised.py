@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from inotify_simple import INotify, flags
@@ -25,17 +25,14 @@ class FileWatch:
         self.unread: dict[Path, int] = {}  # written, not yet opened -> the block's line
         self.replaced_unread: list[tuple[Path, int]] = []
 
-    def write(self, path: Path, content: str, line: int) -> None:
-        """Write a shown file and start watching for the first open of it."""
+    def write(self, path: Path, write: Callable[[], None], line: int) -> None:
+        """Write a shown file (`write` does) and start watching for the first open of it."""
         self.observe()
         if path in self.unread:
             self.replaced_unread.append((path, self.unread.pop(path)))
         with self.not_reading():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(content)
-            for cache in path.parent.glob(f"__pycache__/{path.stem}.*.pyc"):
-                cache.unlink()
-        descriptor = self._inotify.add_watch(path, flags.OPEN)
+            write()
+        descriptor = self._inotify.add_watch(path, flags.OPEN | flags.DONT_FOLLOW)
         self._watched[descriptor] = (path, line)
         self.unread[path] = line
 
@@ -77,10 +74,27 @@ def forget_stale_caches(project: Path) -> None:
             continue
         if "__pycache__" not in subdirectories:
             continue
-        for name in files:
-            if not name.endswith(".py"):
+        sources = {
+            name[:-3]: os.stat(os.path.join(directory, name)).st_mtime_ns
+            for name in files
+            if name.endswith(".py")
+        }
+        _remove_older(os.path.join(directory, "__pycache__"), sources)
+
+
+def _remove_older(caches: str, sources: dict[str, int]) -> None:
+    """Remove the caches in `caches` older than their source. The page's user owns it:
+    never through a link (to a folder of root's), only what is in it."""
+    try:
+        folder = os.open(caches, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return
+    try:
+        for name in os.listdir(folder):
+            source = sources.get(name.split(".", 1)[0])
+            if source is None or not name.endswith(".pyc"):
                 continue
-            source = os.stat(os.path.join(directory, name)).st_mtime_ns
-            for cache in Path(directory, "__pycache__").glob(f"{name[:-3]}.*.pyc"):
-                if cache.stat().st_mtime_ns < source:
-                    cache.unlink()
+            if os.stat(name, dir_fd=folder, follow_symlinks=False).st_mtime_ns < source:
+                os.unlink(name, dir_fd=folder)
+    finally:
+        os.close(folder)

@@ -28,10 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from docs_runner.normalise import PATHS
+from throwaway_pg.postgres import read_untrusted
 
 COLUMNS, ROWS = 80, 24  # a new terminal window's size: 80 columns, 24 rows
 TERM = "xterm-256color"  # what terminal emulators set
 
+STATE_LIMIT = 4 << 20  # bytes of a line's environment read back: far more than any has
 # After the reader's line: keep its exit status, dump the environment and the directory.
 _EPILOGUE = '\n__status=$?; env -0 > "$__STATE"; pwd > "$__STATE.cwd"; exit $__status\n'
 
@@ -150,9 +152,10 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
         env = {**state.env, "__STATE": dump.name, "PYTHONUNBUFFERED": "1"}
         argv = ["bash", "-o", "pipefail", "-c", line + _EPILOGUE]
         process, controller = spawn(argv, state.cwd, env, **state.popen)
+        deadline = _deadline(state)
         try:
-            output = read_until(controller, lambda _: False, _deadline(state), process)
-            status = process.wait()
+            output = read_until(controller, lambda _: False, deadline, process)
+            status = _wait(process, deadline)  # its terminal closed (`exec >/dev/null`)
         except CommandTimeout as timeout:
             raise CommandTimeout(
                 f"`{line}` ran longer than {state.timeout:g} s; killed. It printed:\n{timeout}"
@@ -160,15 +163,25 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
         finally:
             os.close(controller)
             kill_group(process)  # what it left running in the background, as a closed window
-        raw = Path(dump.name).read_bytes()
+        # The line's user (nobody, when we are root) may have put a link, a FIFO or
+        # /dev/zero where these files were: read_untrusted reads none of them.
+        raw = read_untrusted(Path(dump.name), STATE_LIMIT)
         cwd_file = Path(dump.name + ".cwd")
         if raw:
-            pairs = (item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
+            pairs = (item.split("=", 1) for item in raw.split("\0") if "=" in item)
             state.env = {k: v for k, v in pairs if k not in _BASH_OWN}
-        if cwd_file.exists():
-            state.cwd = Path(cwd_file.read_text().strip())
-            cwd_file.unlink()
+        if cwd := read_untrusted(cwd_file, 4096).strip():
+            state.cwd = Path(cwd)
+        cwd_file.unlink(missing_ok=True)
     return status, screen(output)
+
+
+def _wait(process: subprocess.Popen, deadline: float) -> int:
+    try:
+        return process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        kill_group(process)
+        raise CommandTimeout("") from None
 
 
 def _deadline(state: ShellState) -> float:

@@ -404,7 +404,7 @@ def _wait_ready(cluster: Cluster) -> None:
             lines = log.read_text(errors="replace").strip().splitlines()
             said = f": {lines[-1]}" if lines else f", with nothing in {log}"
             raise PostgresError(f"postgres exited at start (exit status {status}){said}")
-        lines = _read_untrusted(pidfile).splitlines()
+        lines = read_untrusted(pidfile).splitlines()
         if len(lines) >= 8 and lines[7].strip() == "ready":
             return
         time.sleep(0.01)
@@ -496,7 +496,7 @@ def _remove_if_orphan(path: Path) -> bool:
 def _kill_postmaster(data: Path) -> None:
     """SIGQUIT the server of a dead owner, if it is still running on that data directory."""
     try:
-        pid = int(_read_untrusted(data / "postmaster.pid").splitlines()[0])
+        pid = int(read_untrusted(data / "postmaster.pid").splitlines()[0])
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, ValueError, IndexError):
         return
@@ -509,10 +509,11 @@ def _kill_postmaster(data: Path) -> None:
         time.sleep(0.01)
 
 
-def _read_untrusted(path: Path, limit: int = 4096) -> str:
-    """A file in a directory the server user owns, read as root may read it: never through
-    a link, never blocking (a FIFO), only a regular file, at most `limit` bytes (not
-    /dev/zero's endless ones). Anything else reads as empty."""
+def read_untrusted(path: Path, limit: int = 4096) -> str:
+    """A file another user may have replaced (in a directory the server user, or the
+    pages' reader, owns), read as root may read it: never through a link, never blocking
+    (a FIFO), only a regular file, at most `limit` bytes (not /dev/zero's endless ones).
+    Anything else reads as empty."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:

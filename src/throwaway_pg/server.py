@@ -16,7 +16,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -58,12 +58,19 @@ def sqlalchemy_url(url: str) -> str:
 
 def with_database(url: str, name: str) -> str:
     """The same URL with another database name; the rest stays as the user wrote it."""
-    return urlsplit(url)._replace(path=f"/{name}").geturl()
+    return _joined(urlsplit(url)._replace(path=f"/{name}"))
 
 
 def as_role(url: str, role: str) -> str:
     """A throwaway server's URL (a socket: no host, no password) for another role."""
-    return urlsplit(url)._replace(netloc=f"{role}@").geturl()
+    return _joined(urlsplit(url)._replace(netloc=f"{role}@"))
+
+
+def _joined(parts: SplitResult) -> str:
+    """`parts` as a URL, `//` kept with no host (libpq's postgresql:///db?host=/sock), which
+    urllib drops for a scheme it does not know."""
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.scheme}://{parts.netloc}{parts.path}{query}"
 
 
 def shown(url: str) -> str:
@@ -130,8 +137,13 @@ def _without_password(url: str) -> str:
     if "@" in netloc:  # one only: open_server refuses a raw @ in a password
         userinfo, host = netloc.split("@", 1)
         netloc = f"{userinfo.split(':', 1)[0]}@{host}"
-    query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("password="))
-    return parts._replace(netloc=netloc, query=query).geturl()
+    query = "&".join(p for p in parts.query.split("&") if p and _key(p) != "password")
+    return _joined(parts._replace(netloc=netloc, query=query))
+
+
+def _key(parameter: str) -> str:
+    """A query parameter's name as libpq reads it (`pass%77ord=` is `password=`)."""
+    return unquote(parameter.split("=", 1)[0])
 
 
 @dataclass
@@ -193,6 +205,11 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
     if url is None:
         cluster = postgres.start_cluster()
         return Server(cluster.url(), cluster, postgres.SCRATCH_ROLE)
+    if unreadable := _unreadable(url):
+        raise PostgresError(
+            f"{source} has {unreadable} in its user or password: percent-encode it "
+            f"({UNSAFE[unreadable]}), or the URL is read otherwise than meant"
+        )
     try:
         admin_url = libpq_url(url)
     except ValueError as reason:
@@ -200,11 +217,6 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
             f"{source} is not a PostgreSQL URL ({reason}); expected "
             "postgresql://user:password@host:5432/dbname"
         ) from None
-    if urlsplit(admin_url).netloc.count("@") > 1:  # the rest of the password would show
-        raise PostgresError(
-            f"{source} has an @ in its user or password: percent-encode it (%40), as "
-            "libpq and SQLAlchemy read the URL up to the first one"
-        )
     if elsewhere := _elsewhere(admin_url):
         raise PostgresError(
             f"{source} names {elsewhere}: scratch databases are made beside the database "
@@ -241,13 +253,29 @@ def _may_create(admin_url: str, named: str) -> None:
         )
 
 
+# What a user or password must hold percent-encoded: a URL is read up to the first @, and
+# ends its user part at /, ? or # (the rest of a password would become a path, a query or
+# a fragment: the wrong database's name, or a password printed with the URL).
+UNSAFE = {"an @": "%40", "a /": "%2F", "a ?": "%3F", "a #": "%23", "a [": "%5B", "a ]": "%5D"}
+
+
+def _unreadable(url: str) -> str | None:
+    """The character of UNSAFE the URL's user part holds raw (None: it is read as meant)."""
+    rest = url.split("://", 1)[-1]
+    if "@" not in rest:
+        return None  # no user part
+    user_part = rest.rsplit("@", 1)[0]
+    return next((name for name in UNSAFE if name[-1] in user_part), None)
+
+
 def _elsewhere(url: str) -> str | None:
     """A query parameter that would take a scratch URL to another database than its path
     (libpq and SQLAlchemy let `dbname` win over it, a service file names its own), or to
     another host than the URL's own."""
     parsed = make_url(url)
+    keys = {key for key, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
     for name in ("dbname", "service", "servicefile"):
-        if name in parsed.query:
+        if name in keys:  # an empty `dbname=` too: libpq reads it as the user's name
             return f"`{name}=` in its query"
     if parsed.host and {"host", "hostaddr"} & set(parsed.query):
         return "a host twice (before the path and as `host=`)"

@@ -51,14 +51,22 @@ class File(Block):
         shown = source.read_text()
         content = run.to_real(shown)
         target = run.shell.cwd / run.to_real(self.path)
-        with run.files.not_reading():
-            before = target.read_text() if target.is_file() else None
+        try:
+            with run.files.not_reading():
+                before = run.executor.read_file(target)
+        except OSError as error:
+            return Failure(f"{where}: {error}")
         if before is not None:  # a generated file's Create Date is not a change the page made
             before = shown_timestamps(before, content, run.context)
         problem = _highlights(self.fence.attributes.get("hl_lines"), before, content)
         if problem:
             return Failure(f"{where}: {problem}")
-        run.files.write(target, content, self.fence.line)
+        try:
+            run.files.write(
+                target, lambda: run.executor.write_file(target, content), self.fence.line
+            )
+        except OSError as error:
+            return Failure(f"{where}: {error}")
         run.executor.wrote(self.snippet, target)
         run.record.shown(shown, ["file"] * len(shown.splitlines()))
         return None

@@ -20,7 +20,7 @@ from alembic_docs import schema
 from tests.as_user import run_as
 from throwaway_pg import driver, postgres
 from throwaway_pg.postgres import PostgresError
-from throwaway_pg.server import Passfile, Server, open_server
+from throwaway_pg.server import Passfile, Server, open_server, with_database
 
 as_root = pytest.mark.skipif(os.getuid() != 0, reason="only root runs the server as nobody")
 
@@ -222,12 +222,22 @@ def test_scratch_urls_hold_no_password_yet_connect(role_url: tuple[str, str]) ->
     assert not passfile.exists() and "PGPASSFILE" not in os.environ
 
 
-def test_a_raw_at_sign_in_the_user_part_is_one_line_without_the_url() -> None:
+@pytest.mark.parametrize(
+    ("password", "named", "encoded"),
+    [("p@ss", "an @", "%40"), ("p#ss", "a #", "%23"), ("p?ss", "a ?", "%3F"),
+     ("p/ss", "a /", "%2F"), ("p[ss", "a [", "%5B")],
+)  # fmt: skip
+def test_a_raw_separator_in_the_password_is_one_line_without_the_url(
+    password: str, named: str, encoded: str
+) -> None:
+    """Read raw, `#` or `?` ended the user part: the rest of the password became the
+    URL's fragment or query, stayed in every URL handed out, and a URL naming the user's
+    own database (`.../victim?...`) was taken for a scratch one and dropped."""
     with pytest.raises(PostgresError) as error:
-        open_server("postgresql://u:p@ss@/db?host=/tmp", "THROWAWAY_PG_URL")
+        open_server(f"postgresql://u:{password}@/victim?host=/tmp", "THROWAWAY_PG_URL")
     assert str(error.value) == (
-        "THROWAWAY_PG_URL has an @ in its user or password: percent-encode it (%40), as "
-        "libpq and SQLAlchemy read the URL up to the first one"
+        f"THROWAWAY_PG_URL has {named} in its user or password: percent-encode it "
+        f"({encoded}), or the URL is read otherwise than meant"
     )
 
 
@@ -244,8 +254,18 @@ def test_a_raw_at_sign_in_the_user_part_is_one_line_without_the_url() -> None:
             "postgresql://u@/db?host=/tmp",
             "*:*:*:u:s3cret",
         ),
+        (
+            "postgresql://u@/db?host=/tmp&pass%77ord=s3cret",
+            "postgresql://u@/db?host=/tmp",
+            "*:*:*:u:s3cret",
+        ),
+        (
+            "postgresql:///db?host=/tmp&user=u&password=s3cret",
+            "postgresql:///db?host=/tmp&user=u",
+            "*:*:*:*:s3cret",
+        ),
     ],
-    ids=["in-the-url", "as-a-parameter"],
+    ids=["in-the-url", "as-a-parameter", "its-name-encoded", "libpq-s-form"],
 )
 def test_a_password_moves_to_its_file_as_libpq_reads_it(
     url: str, stripped: str, line: str, monkeypatch
@@ -280,6 +300,8 @@ def test_a_url_that_is_not_postgresqls_is_one_line(url: str, reason: str) -> Non
     ("query", "named"),
     [
         ("host=/sock&dbname=precious", "`dbname=` in its query"),
+        ("host=/sock&dbname=", "`dbname=` in its query"),  # libpq: the user's database
+        ("host=/sock&%64bname=precious", "`dbname=` in its query"),
         ("service=prod", "`service=` in its query"),
         ("host=/sock&servicefile=/etc/pg_service.conf", "`servicefile=` in its query"),
     ],
@@ -439,3 +461,11 @@ def test_a_role_that_may_not_end_another_s_session_drops_its_database_without_fo
             assert cur.fetchone() == (0,)
     finally:
         server.close()
+
+
+def test_libpq_s_url_without_a_host_part_keeps_its_form() -> None:
+    """urllib drops `//` with no host for a scheme it does not know: every scratch URL
+    became `postgresql:/t_...`, which nothing could parse, and teardown left them all."""
+    url = "postgresql:///app?host=/sock&user=u"
+    assert with_database(url, "t_x") == "postgresql:///t_x?host=/sock&user=u"
+    assert make_url(with_database(url, "t_x")).database == "t_x"
