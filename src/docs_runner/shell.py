@@ -155,7 +155,7 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
         deadline = _deadline(state)
         try:
             output = read_until(controller, lambda _: False, deadline, process)
-            status = _wait(process, deadline)  # its terminal closed (`exec >/dev/null`)
+            status = wait(process, deadline)  # its terminal closed: `exec >/dev/null`
         except CommandTimeout as timeout:
             raise CommandTimeout(
                 f"`{line}` ran longer than {state.timeout:g} s; killed. It printed:\n{timeout}"
@@ -176,7 +176,8 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
     return status, screen(output)
 
 
-def _wait(process: subprocess.Popen, deadline: float) -> int:
+def wait(process: subprocess.Popen, deadline: float) -> int:
+    """Its exit status, once it exits; kills its group past `deadline` (CommandTimeout)."""
     try:
         return process.wait(timeout=max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:

@@ -64,6 +64,8 @@ class Terminal(Executor):
             output = shell.read_until(
                 controller, lambda shown: shown.endswith(marker), deadline, process
             )
+            if not output.endswith(END + "\n"):  # no one writes to its terminal any more:
+                shell.wait(process, deadline)  # the block ended it (exit()), or closed it
         except shell.CommandTimeout as timeout:
             self.close()  # killed: the next block starts a new interpreter
             raise shell.CommandTimeout(

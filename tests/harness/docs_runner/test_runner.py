@@ -818,6 +818,18 @@ def test_a_block_s_own_timeout_replaces_the_setting(
     assert result.duration < 20
 
 
+def test_a_python_block_that_closes_its_terminal_still_times_out(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    text = (
+        "# Quiet\n\n<!-- timeout: 1 -->\n```python\nimport os, time\n"
+        "for fd in (0, 1, 2):\n    os.close(fd)\ntime.sleep(30)\n```\n"
+    )
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(["docs/page.md:6: the python block ran longer than 1 s; *"])
+    assert result.duration < 20
+
+
 def sleeping(seconds: str) -> list[int]:
     """The processes running `sleep SECONDS`."""
     found = []
