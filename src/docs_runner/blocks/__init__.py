@@ -139,11 +139,23 @@ def _readable(document: Document, fences: list[Region]) -> None:
     for match in grammar.ANY_DIRECTIVE.finditer(document.text):
         example = _in_fence(match.start(), fences)
         example |= grammar.in_inline_code(document.text, match.start())
-        if not example and match["name"] not in known:
+        if example:
+            continue
+        if match["name"] not in known:
             message = (
                 f"<!-- {match['name']}: --> is no directive (the runner reads {', '.join(known)})"
             )
             raise PageError(_line(document, match.start()), message)
+        if match["name"] not in grammar.PROSE and not _alone(document.text, match.start()):
+            message = f"<!-- {match['name']}: --> is read only on a line of its own"
+            raise PageError(_line(document, match.start()), message)
+
+
+def _alone(text: str, start: int) -> bool:
+    """Whether the comment at `start` is all its line holds (indentation aside)."""
+    end = text.find("\n", start)
+    line = text[text.rfind("\n", 0, start) + 1 : len(text) if end < 0 else end].strip()
+    return line.startswith("<!--") and line.endswith("-->") and line.count("<!--") == 1
 
 
 def _in_fence(offset: int, fences: list[Region]) -> bool:

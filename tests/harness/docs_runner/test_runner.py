@@ -980,8 +980,11 @@ def test_a_comment_on_a_command_line_fails(project: pytest.Pytester, recorded: s
         ("<!-- chek: users-table-created -->\n", "<!-- chek: --> is no directive (the runner*"),
         ("<!-- no-run: too slow -->\n```text\nx\n```\n", "<!-- no-run: --> is no directive*"),
         ("```console\n$ echo never closed\nnever closed\n", "this fence is never closed"),
+        ("Text. <!-- check: t -->\n", "<!-- check: --> is read only on a line of its own"),
+        ("> <!-- check: t -->\n", "<!-- check: --> is read only on a line of its own"),
+        ("- <!-- norun: x -->\n", "<!-- norun: --> is read only on a line of its own"),
     ],
-    ids=["a-typo", "a-near-miss", "an-unclosed-fence"],
+    ids=["a-typo", "a-near-miss", "an-unclosed-fence", "in-a-sentence", "quoted", "listed"],
 )
 def test_what_the_grammar_cannot_read_fails_with_one_line(
     project: pytest.Pytester, text: str, message: str
