@@ -19,6 +19,7 @@ from throwaway_pg import postgres
 from throwaway_pg.server import with_database
 
 DEFAULT_DATABASE = "app"
+NAME_LIMIT = 63  # bytes in a PostgreSQL name (NAMEDATALEN - 1); these names are ASCII
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,11 +42,18 @@ def main(argv: list[str] | None = None) -> int:
     main_database, more = args.database, args.databases
     if main_database in more or len(set(more)) < len(more):
         parser.error("argument NAME: each database is named once (DATABASE_URL's too)")
+    # From here on, a closed terminal or a kill ends as Ctrl-C does: start_cluster and the
+    # `finally` below remove the cluster, half made or running (not left in /dev/shm).
+    signal.signal(signal.SIGTERM, _interrupt)
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:  # as nohup asks
+        signal.signal(signal.SIGHUP, _interrupt)
     try:
         cluster = postgres.start_cluster()
     except postgres.PostgresError as error:
         print(f"db: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        return 130
     try:
         postgres.create_database(cluster.url(), main_database)
         url = with_database(cluster.url(), main_database)
@@ -57,9 +65,6 @@ def main(argv: list[str] | None = None) -> int:
             postgres.create_database(cluster.url(), name)
             print(f"export {name.upper()}_DATABASE_URL='{with_database(cluster.url(), name)}'")
         print("db: Ctrl-C stops the server and removes it", flush=True)
-        signal.signal(signal.SIGTERM, _interrupt)
-        if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:  # as nohup asks
-            signal.signal(signal.SIGHUP, _interrupt)  # its terminal was closed
         while True:
             signal.pause()
     except KeyboardInterrupt:
@@ -77,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
 def database_name(name: str) -> str:
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
         raise argparse.ArgumentTypeError(f"{name!r}: expected a lowercase name like reporting")
+    if len(name) > NAME_LIMIT:  # PostgreSQL would cut it short, silently
+        raise argparse.ArgumentTypeError(f"{name!r}: at most {NAME_LIMIT} characters")
     if name in ("postgres", "template0", "template1"):
         raise argparse.ArgumentTypeError(f"{name!r} is the server's own: choose another name")
     return name

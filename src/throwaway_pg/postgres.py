@@ -382,16 +382,24 @@ def _launch(install: Path, data: Path, as_user: dict, log) -> subprocess.Popen:
 
 
 def _run(cmd: list, as_user: dict, log) -> None:
-    result = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, **as_user)
+    """`cmd` (initdb) to its end, within START_TIMEOUT: a stopped one (SIGSTOP, which the
+    server user may send it) is killed, not waited for."""
+    name = Path(cmd[0]).name
+    try:
+        result = subprocess.run(
+            cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, timeout=START_TIMEOUT, **as_user
+        )
+    except subprocess.TimeoutExpired:
+        said = f"{name} did not finish in {START_TIMEOUT:g} s in {base_dir()}"
+        raise PostgresError(said) from None
     if result.returncode:
         log.flush()
-        tail = Path(log.name).read_text(errors="replace").strip().splitlines()[-3:]
+        said = Path(log.name).read_text(errors="replace")
+        tail = said.strip().splitlines()[-3:]
         hint = ""
-        if "No space left on device" in "".join(tail):
+        if "No space left on device" in said:  # a few lines up: initdb cleans up after it
             hint = f" ({ROOM})"
-        raise PostgresError(
-            f"{Path(cmd[0]).name} failed in {base_dir()}{hint}: " + " | ".join(tail)
-        )
+        raise PostgresError(f"{name} failed in {base_dir()}{hint}: " + " | ".join(tail))
 
 
 def _wait_ready(cluster: Cluster) -> None:

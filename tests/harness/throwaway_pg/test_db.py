@@ -2,9 +2,13 @@
 
 import ast
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg2
@@ -108,15 +112,46 @@ def test_a_bad_database_name_is_one_line() -> None:
         (["--database", "postgres"], "argument --database: 'postgres' is the server's own"),
         (["--database", "tutorial", "tutorial"], "argument NAME: each database is named once"),
         (["reporting", "reporting"], "argument NAME: each database is named once"),
+        (["a" * 64], f"argument NAME: '{'a' * 64}': at most 63 characters"),  # cut short
     ],
 )
 def test_a_database_name_it_cannot_create_is_one_line(args: list[str], error: str) -> None:
     """Refused before any server starts, not a traceback from CREATE DATABASE."""
     result = subprocess.run(
-        [sys.executable, "-m", "throwaway_pg", *args], capture_output=True, text=True
+        [sys.executable, "-m", "throwaway_pg", *args], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines()[-1].startswith(f"python -m throwaway_pg: error: {error}")
+
+
+@pytest.fixture
+def base() -> Iterator[Path]:
+    """A base directory of its own, which the server user (nobody, as root) can reach."""
+    path = Path(tempfile.mkdtemp(prefix="db-base-"))
+    path.chmod(0o711)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_killed_while_it_starts_it_leaves_no_cluster(base: Path) -> None:
+    """A closed terminal (SIGHUP) or a kill during initdb ends as Ctrl-C does: the half-made
+    cluster is removed then, not by the next run's sweep."""
+    env = {k: v for k, v in os.environ.items() if k != URL_VARIABLE}
+    db = subprocess.Popen(
+        [sys.executable, "-m", "throwaway_pg"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**env, "THROWAWAY_PG_DIR": str(base)},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not list(base.glob("*/cluster-*/data/*")) and time.monotonic() < deadline:
+            time.sleep(0.005)  # initdb has begun writing
+        db.send_signal(signal.SIGHUP)
+        assert db.wait(timeout=30) == 130, db.stdout.read()
+    finally:
+        db.kill()
+    assert list(base.glob("*/cluster-*")) == []
 
 
 def test_under_nohup_a_closed_terminal_does_not_stop_it() -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -469,3 +470,20 @@ def test_libpq_s_url_without_a_host_part_keeps_its_form() -> None:
     url = "postgresql:///app?host=/sock&user=u"
     assert with_database(url, "t_x") == "postgresql:///t_x?host=/sock&user=u"
     assert make_url(with_database(url, "t_x")).database == "t_x"
+
+
+def test_a_stopped_initdb_is_killed_at_the_start_timeout(tmp_path: Path, monkeypatch) -> None:
+    """The server user may SIGSTOP initdb (it runs as them): start-up still ends in time."""
+    monkeypatch.setattr(postgres, "START_TIMEOUT", 1.0)
+    started = time.monotonic()
+    with open(tmp_path / "log", "wb") as log, pytest.raises(PostgresError) as error:
+        postgres._run(["sh", "-c", "kill -STOP $$"], {}, log)
+    assert time.monotonic() - started < 10
+    assert str(error.value).startswith("sh did not finish in 1 s in ")
+
+
+def test_a_full_disk_at_initdb_is_named_though_initdb_says_more_after(tmp_path: Path) -> None:
+    script = "echo 'initdb: could not write: No space left on device'; " + "echo removing; " * 4
+    with open(tmp_path / "log", "wb") as log, pytest.raises(PostgresError) as error:
+        postgres._run(["sh", "-c", script + "exit 1"], {}, log)
+    assert postgres.ROOM in str(error.value)
