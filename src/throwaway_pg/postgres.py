@@ -64,8 +64,14 @@ def base_dir() -> Path:
     else:
         parent = Path(tempfile.gettempdir())
     root = parent / f"{PREFIX}-{os.getuid()}"
-    with contextlib.suppress(FileExistsError):
-        root.mkdir(mode=0o711)
+    try:
+        with contextlib.suppress(FileExistsError):
+            root.mkdir(mode=0o711)
+    except OSError as error:  # /proc, a read-only file system, a folder of another user's
+        raise PostgresError(
+            f"cannot make {root}: {error.strerror} (set {DIR_VARIABLE}, --postgres-base-dir, "
+            "to a directory of yours)"
+        ) from None
     _check_own(root)
     return root
 

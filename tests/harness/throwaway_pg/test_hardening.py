@@ -487,3 +487,11 @@ def test_a_full_disk_at_initdb_is_named_though_initdb_says_more_after(tmp_path: 
     with open(tmp_path / "log", "wb") as log, pytest.raises(PostgresError) as error:
         postgres._run(["sh", "-c", script + "exit 1"], {}, log)
     assert postgres.ROOM in str(error.value)
+
+
+@pytest.mark.parametrize("parent", ["/proc", "/sys/kernel"])
+def test_a_base_directory_where_nothing_can_be_made_is_one_line(parent: str, monkeypatch) -> None:
+    monkeypatch.setenv(postgres.DIR_VARIABLE, parent)
+    with pytest.raises(PostgresError) as error:
+        postgres.base_dir()
+    assert str(error.value).startswith(f"cannot make {parent}/{postgres.PREFIX}-")
