@@ -15,6 +15,7 @@ import errno
 import fcntl
 import os
 import re
+import secrets
 import select
 import signal
 import struct
@@ -52,6 +53,9 @@ class ShellState:
     timeout: float = 300.0  # seconds a line may run
     popen: dict = field(default_factory=dict)  # user=, group=: run as the reader (reader.py)
     prefixes: dict[str, str] = field(default_factory=lambda: dict(PATHS))  # its Python's
+    # In the name of each line's state file ($__STATE), which what a line starts inherits:
+    # what left the line's process group (setsid) is still found by it.
+    token: str = field(default_factory=lambda: secrets.token_hex(8))
 
 
 def open_terminal() -> tuple[int, int]:
@@ -146,7 +150,7 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
     With pipefail, so that `failing | sort` cannot hide a failure behind its last command.
     The state's own file is in the line's TMPDIR: a run's directory when a run set it."""
     tmp = state.env.get("TMPDIR")
-    with tempfile.NamedTemporaryFile(prefix="shell-state-", dir=tmp) as dump:
+    with tempfile.NamedTemporaryFile(prefix=f"shell-state-{state.token}-", dir=tmp) as dump:
         if "user" in state.popen:
             os.chown(dump.name, state.popen["user"], -1)
         env = {**state.env, "__STATE": dump.name, "PYTHONUNBUFFERED": "1"}
@@ -163,6 +167,7 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
         finally:
             os.close(controller)
             kill_group(process)  # what it left running in the background, as a closed window
+            kill_strays(state)  # and what it started in a session of its own
         # The line's user (nobody, when we are root) may have put a link, a FIFO or
         # /dev/zero where these files were: read_untrusted reads none of them.
         raw = read_untrusted(Path(dump.name), STATE_LIMIT)
@@ -174,6 +179,17 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
             state.cwd = Path(cwd)
         cwd_file.unlink(missing_ok=True)
     return status, screen(output)
+
+
+def kill_strays(state: ShellState) -> None:
+    """Kill the processes a line of `state` started that left its process group (`setsid
+    cmd &`): the line's user's, with the line's $__STATE in their environment."""
+    uid = state.popen.get("user", os.getuid())
+    marker = f"shell-state-{state.token}-"
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):  # gone, or not ours to read
+            if proc.stat().st_uid == uid and marker in read_untrusted(proc / "environ", 1 << 20):
+                os.kill(int(proc.name), signal.SIGKILL)
 
 
 def wait(process: subprocess.Popen, deadline: float) -> int:

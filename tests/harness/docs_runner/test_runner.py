@@ -875,6 +875,20 @@ def test_a_cancelled_run_kills_the_commands_it_was_running(
     assert "docs/page.md: 0 blocks and 0 database checks passed" in output
 
 
+def test_what_a_line_starts_in_a_session_of_its_own_is_killed_with_it(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """As a closed terminal window would end it: `setsid` left the line's process group,
+    which is killed after each line, but not its $__STATE."""
+    seconds = str(2 * 10**6 + os.getpid())
+    line = f"setsid sleep {seconds} >/dev/null 2>&1 </dev/null &"
+    run(project, f"# Away\n\n```console\n$ {line}\n```\n", recorded).assert_outcomes(passed=3)
+    deadline = time.monotonic() + 10
+    while sleeping(seconds) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sleeping(seconds) == []
+
+
 @pytest.mark.parametrize("seconds", ["soon", "0", "-1", "inf"])
 def test_a_timeout_that_is_no_number_of_seconds_fails_at_its_line(
     project: pytest.Pytester, recorded: str, seconds: str
