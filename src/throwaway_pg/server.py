@@ -178,12 +178,18 @@ class Server:
 
     @contextlib.contextmanager
     def database(self, template: str | None = None) -> Iterator[str]:
-        """A fresh, empty database for one test or page; dropped afterwards."""
+        """A fresh, empty database for one test or page; dropped afterwards (or one line
+        saying why not: a server that crashed, a disk that filled, is named at the end)."""
         url = self.create_database(template)
         try:
             yield url
         finally:
-            self.drop_database(url)
+            try:
+                self.drop_database(url)
+            except driver.Error as error:
+                said = str(error).strip().splitlines()[0] if str(error).strip() else ""
+                name = make_url(url).database
+                raise PostgresError(f"cannot drop the scratch database {name}: {said}") from None
 
     def close(self) -> Path | None:
         """Stop the server if it is ours; where its log was kept, if it had crashed."""
