@@ -65,7 +65,10 @@ def pytest_in(team: Path, python: Path, *args: str) -> subprocess.CompletedProce
 
 def test_a_team_verifies_its_own_guide_with_the_wheel(installed: Path, team: Path) -> None:
     imports = "import alembic_docs, docs_runner, throwaway_pg; print(docs_runner.__file__)"
-    found = subprocess.run([installed, "-c", imports], cwd=team, capture_output=True, text=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # a mutation workspace's
+    found = subprocess.run(
+        [installed, "-c", imports], cwd=team, env=env, capture_output=True, text=True
+    )
     assert found.stdout.startswith(str(installed.parent.parent)), found.stdout + found.stderr
 
     verified = pytest_in(team, installed)

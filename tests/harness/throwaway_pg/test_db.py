@@ -142,6 +142,8 @@ def test_killed_while_it_starts_it_leaves_no_cluster(base: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env={**env, "THROWAWAY_PG_DIR": str(base)},
+        # as a terminal starts it, whatever this run ignores (under nohup, SIGHUP)
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 30
