@@ -505,10 +505,20 @@ def path_check(url: str) -> list[tuple]:
     return schema.rows(url, query)
 
 
+# multidb.md: the reporting database's table, as its first migration makes it.
+PAGE_VIEWS = [
+    Column("id", "BIGINT", nullable=False, primary_key=True),
+    Column("user_id", "INTEGER", nullable=True, primary_key=False),
+    Column("path", "TEXT", nullable=False, primary_key=False),
+    Column("viewed_at", "TIMESTAMP", nullable=False, primary_key=False),
+]
+
+
 @check("multidb-tables-apart")
 def multidb_tables_apart(run: PageRun) -> None:
     assert_multidb(run, "4f1a2b3c5d6e", {"users"}, {"page_views"})
     assert schema.columns(run.database_url, "users") == SEED_USERS
+    assert schema.columns(reporting_url(run), "page_views") == PAGE_VIEWS
 
 
 @check("multidb-nothing-committed")
