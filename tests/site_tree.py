@@ -7,10 +7,13 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 from mkdocs.config import load_config
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 # A `pip install` line a page or a notebook shows, in a console block
@@ -87,3 +90,16 @@ def notebooks() -> list[Path]:
 
 def workflows() -> list[Path]:
     return sorted((ROOT / ".github/workflows").glob("*.yml"))
+
+
+def project_pins() -> dict[str, str]:
+    """Each package pyproject.toml pins exactly (in any extra) -> its version."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    lines = [*project["dependencies"], *sum(project["optional-dependencies"].values(), [])]
+    pins = {}
+    for line in lines:
+        requirement = Requirement(line)
+        [specifier] = requirement.specifier or [None]  # the project itself: no version
+        if specifier is not None and specifier.operator == "==":
+            pins[canonicalize_name(requirement.name)] = specifier.version
+    return pins

@@ -3,27 +3,14 @@ project pins (pyproject.toml), which is what the tests run the page with: a read
 installs as the page says gets what the page was verified with."""
 
 import shlex
-import tomllib
 
 import nbformat
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from docs_runner import notebooks
-from tests.site_tree import PIP_INSTALL, ROOT
+from tests.site_tree import PIP_INSTALL, ROOT, project_pins
 from tests.site_tree import notebooks as notebooks_in_the_tree
-
-
-def project_pins() -> dict[str, str]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    lines = [*project["dependencies"], *sum(project["optional-dependencies"].values(), [])]
-    pins = {}
-    for line in lines:
-        requirement = Requirement(line)
-        [specifier] = requirement.specifier or [None]  # the project itself: no version
-        if specifier is not None and specifier.operator == "==":
-            pins[canonicalize_name(requirement.name)] = specifier.version
-    return pins
 
 
 def shown_installs() -> list[tuple[str, str]]:

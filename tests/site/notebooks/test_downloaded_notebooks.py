@@ -12,7 +12,6 @@ import json
 import subprocess
 import sys
 import time
-import tomllib
 from pathlib import Path
 from shutil import which
 
@@ -26,7 +25,7 @@ from nbformat import NotebookNode
 
 from alembic_docs import schema
 from docs_runner import notebooks, provenance, venvs
-from tests.site_tree import PIP_INSTALL
+from tests.site_tree import PIP_INSTALL, project_pins
 from tests.site_tree import notebooks as notebooks_in_the_tree
 from throwaway_pg.server import libpq_url
 
@@ -63,12 +62,6 @@ def test_the_install_line_gives_the_recorded_versions(path: Path) -> None:
     }
 
 
-def ipykernel_pin() -> str:
-    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    [pin] = [p for p in extras["optional-dependencies"]["test"] if p.startswith("ipykernel==")]
-    return pin
-
-
 @pytest.fixture(scope="session")
 def reader_venv() -> Path:
     """A virtualenv made as the notebooks say, with this Python (built once for these pins,
@@ -77,7 +70,7 @@ def reader_venv() -> Path:
     packages = {package for path in NOTEBOOKS for package in install_line(path)}
     jupyterlab = {package for package in packages if package.startswith("jupyterlab==")}
     assert jupyterlab
-    packages = sorted(packages - jupyterlab) + [ipykernel_pin()]
+    packages = sorted(packages - jupyterlab) + [f"ipykernel=={project_pins()['ipykernel']}"]
     venv = venvs.cached(sys.executable, packages)
     python = venv / "bin/python"
     harness = subprocess.run([python, "-c", "import docs_runner"], capture_output=True)
