@@ -1384,9 +1384,11 @@ def progress(message: str) -> None:
 
 
 def why(tail: str) -> list[str]:
-    """What a failing run's output says of its failure: pytest's `E` lines and summary."""
+    """What a failing run's output says of its failure: pytest's `E` lines, the failing
+    tests' ids and the summary."""
     lines = tail.strip().splitlines()
-    return [line for line in lines if line.startswith("E ")][:20] + lines[-3:]
+    named = [line for line in lines if line.startswith(("E ", "FAILED ", "ERROR "))]
+    return named[:20] + lines[-2:]
 
 
 def baseline(runs: set[Run], pool: Pool) -> dict[Run, str]:

@@ -76,7 +76,9 @@ def waits(statement: str) -> str:
         try:
             conn.execute(sa.text(statement))
         except sa.exc.OperationalError as error:
-            if error.orig.pgcode != "55P03":  # lock_not_available
+            # psycopg2 names the SQLSTATE pgcode, psycopg 3 sqlstate
+            code = getattr(error.orig, "pgcode", None) or getattr(error.orig, "sqlstate", None)
+            if code != "55P03":  # lock_not_available
                 raise
             return "waits"
         finally:
@@ -145,6 +147,9 @@ def measure_waiting(step: str, blocker: str, operation: Operation, autocommit: b
                     raise TimeoutError(f"{step}: never waited for the other session")
                 time.sleep(0.01)
             lock = locks(watcher, runner_pid)["users"]
+            # Its transaction holds a snapshot with psycopg 3, and CREATE INDEX CONCURRENTLY
+            # waits for every older snapshot to end.
+            watcher.rollback()
             read, write = waits("SELECT count(*) FROM users"), waits(WRITES["users"])
             holder.rollback()  # the blocker ends: the operation goes on and finishes
             thread.join()

@@ -9,7 +9,7 @@ import traceback
 
 import pytest
 
-from alembic_docs import alembic_cli, version_details
+from alembic_docs import alembic_cli, driver_names, version_details
 from alembic_docs.revision_ids import RevisionIds
 from docs_runner.executors import Executor
 from docs_runner.run import PageRun
@@ -18,6 +18,7 @@ from docs_runner.run import PageRun
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(AlembicProfile(), "alembic-profile")
     config.pluginmanager.register(version_details, "sqlalchemy-version-details")
+    config.pluginmanager.register(driver_names, "driver-names")
     alembic_cli.as_on_a_terminal()  # python blocks that call alembic.command, in-process
 
 

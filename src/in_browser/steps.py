@@ -71,8 +71,9 @@ def _step(block: blocks.Block, examples: Path) -> dict | None:
         return None  # a check, the page's own end: the suite's business
     line = fence.line
     if isinstance(block, ForVersions):
-        used = VERSIONS.get(LIBRARIES.get(block.name, block.name).lower())
-        if used is None or not block.specifier.contains(used):
+        names = {name: LIBRARIES.get(name, name).lower() for name in block.names}
+        used = {name: VERSIONS[n] for name, n in names.items() if n in VERSIONS}
+        if not block.matches(used):
             return {"kind": "shown", "line": line, "why": f"for {block.requirement}"}
         block = block.block
     if isinstance(block, OptOut):

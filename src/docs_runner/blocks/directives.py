@@ -16,7 +16,10 @@ from docs_runner.grammar import SNIPPET, Fence, PageError, Tab
 from docs_runner.outcome import Failure
 
 VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")
-REQUIREMENT = re.compile(r"(?P<name>[A-Za-z][\w.-]*)\s*(?P<specifier>[<>=!~][^>]*?)\s*")
+REQUIREMENT = re.compile(
+    r"(?P<absent>not\s+)?(?P<name>[A-Za-z][\w.-]*)\s*(?P<specifier>[<>=!~][^>]*?)?\s*"
+)
+AND = re.compile(r"\s+and\s+")
 
 if TYPE_CHECKING:
     from docs_runner.run import PageRun
@@ -91,38 +94,76 @@ class OptOut(Block):
         raise unittest.SkipTest(f"not run: {self.reason}")
 
 
+@dataclass(frozen=True)
+class Term:
+    """One term of a versions marker: `psql<18`, `psycopg2` (installed), `not psycopg`."""
+
+    name: str
+    specifier: str = ""
+    absent: bool = False
+
+    def __str__(self) -> str:
+        return f"not {self.name}" if self.absent else f"{self.name}{self.specifier}"
+
+    def holds(self, used: dict[str, str]) -> bool:
+        if self.absent:
+            return self.name not in used
+        specifier = SpecifierSet(self.specifier)
+        return self.name in used and specifier.contains(used[self.name], prereleases=True)
+
+    def words(self) -> str:
+        """`Alembic<1.17` as "Alembic before 1.17", `SQLAlchemy>=2.1` "SQLAlchemy 2.1 and
+        later"; a bare name is the name."""
+        order = list(_BOUNDS)
+        bounds = sorted(SpecifierSet(self.specifier), key=lambda s: order.index(s.operator))
+        words = [_BOUNDS[s.operator].format(s.version.removesuffix(".*")) for s in bounds]
+        return " ".join([self.name, ", ".join(words)]).strip()
+
+
 @dataclass
 class ForVersions(Block):
     """A fence after `<!-- versions: psql<18 -->`: what readers with those versions see (in
-    a content tab, beside the recorded one). It runs when this run's versions match, and is
-    a skip saying so otherwise, listed among the page's opt-outs. The tab's label is made
-    from the specifier (update mode writes it), and the specifier must match versions the
-    record holds."""
+    a content tab, beside the recorded one). Terms joined by `and` must all hold, and a bare
+    name means "installed": `SQLAlchemy>=2.1 and psycopg2`. It runs when this run's versions
+    match, and is a skip saying so otherwise, listed among the page's opt-outs. The tab's
+    label is made from the marker (update mode writes it), and the marker must match a
+    combination of versions the record holds."""
 
     block: Block
     fence: Fence
-    name: str
-    specifier: SpecifierSet
+    terms: tuple[Term, ...]
     tab: Tab | None = None  # the content tab the fence is in
     columns = {"other versions": "for other versions"}
 
     @classmethod
     def parse(cls, block: Block, fence: Fence, requirement: str, tab: Tab | None) -> ForVersions:
-        match = REQUIREMENT.fullmatch(requirement)
-        if match is None:
+        matches = [REQUIREMENT.fullmatch(term) for term in AND.split(requirement.strip())]
+        if not all(m and not (m["absent"] and m["specifier"]) for m in matches):
             raise PageError(
-                fence.line - 1, f"<!-- versions: {requirement} -->: expected e.g. psql<18"
+                fence.line - 1,
+                f"<!-- versions: {requirement} -->: expected e.g. psql<18, or "
+                "SQLAlchemy>=2.1 and not psycopg",
             )
-        return cls(block, fence, match["name"], SpecifierSet(match["specifier"]), tab)
+        terms = tuple(
+            Term(m["name"], m["specifier"] or "", bool(m["absent"])) for m in matches if m
+        )
+        return cls(block, fence, terms, tab)
+
+    @property
+    def names(self) -> list[str]:
+        return [term.name for term in self.terms]
 
     @property
     def requirement(self) -> str:
-        return f"{self.name}{self.specifier}"
+        return " and ".join(map(str, self.terms))
+
+    def matches(self, used: dict[str, str]) -> bool:
+        """Every term holds for `used` (a library's name to its version)."""
+        return all(term.holds(used) for term in self.terms)
 
     def evaluate(self, run: PageRun) -> Failure | None:
         problems = [Failure(p) for p in (self._label(run), self._matched(run)) if p]
-        used = run.versions.get(self.name)
-        if used is not None and self.specifier.contains(used):
+        if self.matches(run.versions):
             return Failure.of([*problems, *filter(None, [self.block.evaluate(run)])])
         run.record.opt_outs.append(f"for {self.requirement}")
         run.record.shown(
@@ -130,12 +171,12 @@ class ForVersions(Block):
         )
         if problems:
             return Failure.of(problems)
-        used = used or "(none)"
-        raise unittest.SkipTest(f"for {self.requirement}; this run used {self.name} {used}")
+        used = " and ".join(f"{name} {run.versions.get(name, '(none)')}" for name in self.names)
+        raise unittest.SkipTest(f"for {self.requirement}; this run used {used}")
 
     def _label(self, run: PageRun) -> str | None:
         """The tab's label says what the marker says, in words (update mode writes it)."""
-        wanted = tab_label(self.name, self.specifier)
+        wanted = tab_label(self.terms)
         if self.tab is None or self.tab.label == wanted:
             return None
         if run.update:
@@ -150,13 +191,16 @@ class ForVersions(Block):
         )
 
     def _matched(self, run: PageRun) -> str | None:
-        """A specifier no recorded combination matches marks a block no run ever checks."""
-        held = sorted({v[self.name] for v in run.recorded_versions if self.name in v})
-        if not held or any(self.specifier.contains(version) for version in held):
+        """A marker no recorded combination matches marks a block no run ever checks."""
+        held = run.recorded_versions
+        if not held or any(self.matches(versions) for versions in held):
             return None
+        found = sorted(
+            {" with ".join(f"{n} {v.get(n, '(none)')}" for n in self.names) for v in held}
+        )
         return (
             f"{run.page}:{self.fence.line}: <!-- versions: {self.requirement} --> matches "
-            f"none of the {self.name} versions the versions record holds ({', '.join(held)})"
+            f"none of the combinations the versions record holds ({'; '.join(found)})"
         )
 
 
@@ -171,13 +215,14 @@ _BOUNDS = {
 }
 
 
-def tab_label(name: str, specifier: SpecifierSet) -> str:
-    """A content tab's label for a versions marker: `Alembic<1.17` is "Alembic before 1.17",
-    `SQLAlchemy>=2.1` "SQLAlchemy 2.1 and later"."""
-    order = list(_BOUNDS)
-    bounds = sorted(specifier, key=lambda s: order.index(s.operator))
-    words = [_BOUNDS[s.operator].format(s.version.removesuffix(".*")) for s in bounds]
-    return f"{name} {', '.join(words)}"
+def tab_label(terms: tuple[Term, ...]) -> str:
+    """A content tab's label for a versions marker: `SQLAlchemy>=2.1 and not psycopg` is
+    "SQLAlchemy 2.1 and later without psycopg"."""
+    label = ""
+    for term in terms:
+        joiner = "without" if term.absent else "with" if label else ""
+        label = " ".join(filter(None, [label, joiner, term.words()]))
+    return label
 
 
 @dataclass

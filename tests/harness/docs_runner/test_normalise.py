@@ -5,7 +5,8 @@ from types import SimpleNamespace
 
 import sqlalchemy
 
-from alembic_docs import version_details
+from alembic_docs import driver_names, version_details
+from alembic_docs.driver_names import DriverNames
 from alembic_docs.revision_ids import RevisionIds
 from alembic_docs.version_details import VersionDetails
 from docs_runner.normalise import Context, normalise
@@ -62,6 +63,57 @@ def test_with_the_pages_sqlalchemy_nothing_is_mapped() -> None:
     )
     other = version_details.pytest_docs_produced_values(page_recorded_with("2.0.58"))
     assert other == VersionDetails(version_details.docs_code(sqlalchemy.__version__), "20")
+
+
+PSYCOPG_3_ERROR = """\
+Traceback (most recent call last):
+  File "/venv/lib/python3.X/site-packages/psycopg/cursor.py", line 117, in execute
+psycopg.errors.DuplicateTable: relation "users" already exists
+
+The above exception was the direct cause of the following exception:
+
+sqlalchemy.exc.ProgrammingError: (psycopg.errors.DuplicateTable) relation "users" already exists
+[SQL:
+CREATE TABLE users (
+
+)
+
+]"""
+AS_PSYCOPG2_SHOWS_IT = """\
+Traceback (most recent call last):
+  File "/venv/lib/python3.X/site-packages/psycopg/cursor.py", line 117, in execute
+psycopg2.errors.DuplicateTable: relation "users" already exists
+
+
+The above exception was the direct cause of the following exception:
+
+sqlalchemy.exc.ProgrammingError: (psycopg2.errors.DuplicateTable) relation "users" already exists
+
+[SQL:
+CREATE TABLE users (
+
+)
+
+]"""
+
+
+def test_psycopg_3_reads_as_psycopg2_where_the_block_shows_psycopg2() -> None:
+    """The errors' module, and the blank line psycopg2 ends a message with; paths and the
+    blank lines inside an error's SQL stay as they are."""
+    context = Context("/tmp/project", [DriverNames()], datetime.datetime.now())
+    lines = normalise(PSYCOPG_3_ERROR, AS_PSYCOPG2_SHOWS_IT, context)
+    assert [line.text for line in lines] == AS_PSYCOPG2_SHOWS_IT.splitlines()
+    psycopg_3_block = PSYCOPG_3_ERROR  # a content tab for psycopg 3: compared as it is
+    lines = normalise(PSYCOPG_3_ERROR, psycopg_3_block, context)
+    assert [line.text for line in lines] == PSYCOPG_3_ERROR.splitlines()
+
+
+def test_driver_names_map_only_from_psycopg_3_to_a_psycopg2_page() -> None:
+    page = SimpleNamespace(text="Outputs recorded on 2026-01-01 with psycopg2 2.9.13.\n")
+    mapped = driver_names.pytest_docs_produced_values(page)
+    assert (mapped is not None) == (driver_names.driver.NAME == "psycopg")
+    page = SimpleNamespace(text="Outputs recorded on 2026-01-01 with psycopg 3.3.9.\n")
+    assert driver_names.pytest_docs_produced_values(page) is None
 
 
 def test_ids_are_learned_from_a_pipeline_too() -> None:

@@ -468,6 +468,29 @@ def test_a_block_for_other_versions_runs_only_on_them(
     mistyped.stdout.fnmatch_lines(["*<!-- versions: psql 9 -->: expected e.g. psql<18*"])
 
 
+def test_a_versions_marker_s_terms_must_all_hold(
+    project: pytest.Pytester, recorded: str, version_tabs: tuple[str, str]
+) -> None:
+    """`and` joins terms, a bare name means "installed" and `not NAME` "not installed": a
+    block runs only where every term holds, and its skip names each version this run used."""
+    text, psql = version_tabs
+    major = psql.split(".")[0]
+    both = (
+        text.replace(f"psql>={major} -->", f"psql>={major} and PostgreSQL and not nosuchlib -->")
+        .replace(
+            f'"psql {major} and later"',
+            f'"psql {major} and later with PostgreSQL without nosuchlib"',
+        )
+        .replace("<!-- versions: psql<10 -->", "<!-- versions: psql>=10 and nosuchlib -->")
+        .replace('"psql before 10"', '"psql 10 and later with nosuchlib"')
+    )
+    result = run(project, both, recorded)
+    result.assert_outcomes(passed=3, skipped=1)
+    result.stdout.fnmatch_lines(
+        [f"    for psql>=10 and nosuchlib; this run used psql {psql} and nosuchlib (none)"]
+    )
+
+
 def test_a_tab_s_label_is_made_from_its_versions_marker(
     project: pytest.Pytester, recorded: str, version_tabs: tuple[str, str]
 ) -> None:
@@ -515,8 +538,8 @@ def test_a_versions_marker_matches_a_version_the_record_holds(
     result = run(project, text, recorded)
     result.stdout.fnmatch_lines(
         [
-            f"*docs/page.md:*: <!-- versions: psql<10 --> matches none of the psql versions the "
-            f"versions record holds ({psql})"
+            f"*docs/page.md:*: <!-- versions: psql<10 --> matches none of the combinations the "
+            f"versions record holds (psql {psql})"
         ]
     )
     result.assert_outcomes(passed=2, failed=2)
