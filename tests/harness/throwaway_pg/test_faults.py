@@ -1,12 +1,18 @@
 """Faults and load: runs side by side, a failing migration, servers that cannot start,
 and runs as root and as another user one after the other."""
 
+import contextlib
 import os
 import pwd
 import shutil
+import socket
 import stat
+import struct
 import subprocess
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg2
@@ -124,6 +130,67 @@ def test_the_option_names_the_server_before_the_variable(tmp_path: Path) -> None
     )
     line = one_line_error(finish(process))
     assert "cannot connect to postgresql://u:***@127.0.0.1:1/x (--postgres-url)" in line
+
+
+def _message(kind: bytes, payload: bytes) -> bytes:
+    return kind + struct.pack("!I", 4 + len(payload)) + payload
+
+
+def _let_in_then_hang(connection: socket.socket) -> None:
+    """PostgreSQL's start-up, answered (no SSL, no password), then silence."""
+    with connection:
+        while True:  # SSL and GSS requests, then the start-up message
+            (length,) = struct.unpack("!I", connection.recv(4, socket.MSG_WAITALL))
+            body = connection.recv(length - 4, socket.MSG_WAITALL)
+            if struct.unpack("!I", body[:4])[0] not in (80877103, 80877104):
+                break
+            connection.sendall(b"N")
+        settings = {"server_version": "18.6", "client_encoding": "UTF8", "DateStyle": "ISO, MDY"}
+        connection.sendall(
+            _message(b"R", struct.pack("!I", 0))  # authenticated
+            + b"".join(_message(b"S", f"{k}\0{v}\0".encode()) for k, v in settings.items())
+            + _message(b"K", struct.pack("!II", 1, 1))
+            + _message(b"Z", b"I")  # ready for a query, which it never answers
+        )
+        while connection.recv(65536):
+            pass
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """The URL of a server that lets clients in and then never answers: a frozen host or
+    pooler, which neither libpq's connect_timeout nor the server's statement_timeout ends."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = listener.accept()
+                threading.Thread(target=_let_in_then_hang, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"postgresql://u:pw@127.0.0.1:{listener.getsockname()[1]}/x"
+    listener.close()
+
+
+def test_a_server_that_stops_answering_fails_the_run_at_its_timeout(
+    tmp_path: Path, silent_server: str, pytestconfig: pytest.Config
+) -> None:
+    """The suite's own setting bounds every test (pyproject.toml); a run given a short one
+    fails there, naming the hang, instead of waiting for ever."""
+    assert 0 < float(pytestconfig.getini("timeout")) <= 1800
+    assert pytestconfig.getini("timeout_method") == "thread"
+    started = time.monotonic()
+    process, _ = start_inner_run(
+        tmp_path,
+        "pass",
+        env={"THROWAWAY_PG_URL": silent_server},
+        ini="timeout = 5\ntimeout_method = thread\n",
+    )
+    output = finish(process)
+    assert process.returncode != 0
+    assert "+ Timeout +" in output and "cursor.execute(MAY_CREATE)" in output, output
+    assert time.monotonic() - started < 120
 
 
 def test_a_readers_database_url_does_not_move_the_tests(tmp_path: Path) -> None:
