@@ -112,8 +112,8 @@ class Term:
         return self.name in used and specifier.contains(used[self.name], prereleases=True)
 
     def words(self) -> str:
-        """`Alembic<1.17` as "Alembic before 1.17", `SQLAlchemy>=2.1` "SQLAlchemy 2.1 and
-        later"; a bare name is the name."""
+        """`Alembic<1.17` as "Alembic before 1.17", `SQLAlchemy>=2.1` as "SQLAlchemy 2.1+";
+        a bare name is the name."""
         order = list(_BOUNDS)
         bounds = sorted(SpecifierSet(self.specifier), key=lambda s: order.index(s.operator))
         words = [_BOUNDS[s.operator].format(s.version.removesuffix(".*")) for s in bounds]
@@ -205,7 +205,7 @@ class ForVersions(Block):
 
 
 _BOUNDS = {
-    ">=": "{} and later",
+    ">=": "{}+",
     ">": "after {}",
     "==": "{}",
     "~=": "{} and compatible",
@@ -217,7 +217,7 @@ _BOUNDS = {
 
 def tab_label(terms: tuple[Term, ...]) -> str:
     """A content tab's label for a versions marker: `SQLAlchemy>=2.1 and not psycopg` is
-    "SQLAlchemy 2.1 and later without psycopg"."""
+    "SQLAlchemy 2.1+ without psycopg"."""
     label = ""
     for term in terms:
         joiner = "without" if term.absent else "with" if label else ""

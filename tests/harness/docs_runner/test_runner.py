@@ -424,7 +424,7 @@ def test_on_other_versions_only_the_blocks_that_differ_fail(
 VERSION_TABS = """
 # Two tabs
 
-=== "psql MAJOR and later"
+=== "psql MAJOR+"
 
     <!-- versions: psql>=MAJOR -->
     ```console
@@ -478,11 +478,11 @@ def test_a_versions_marker_s_terms_must_all_hold(
     both = (
         text.replace(f"psql>={major} -->", f"psql>={major} and PostgreSQL and not nosuchlib -->")
         .replace(
-            f'"psql {major} and later"',
-            f'"psql {major} and later with PostgreSQL without nosuchlib"',
+            f'"psql {major}+"',
+            f'"psql {major}+ with PostgreSQL without nosuchlib"',
         )
         .replace("<!-- versions: psql<10 -->", "<!-- versions: psql>=10 and nosuchlib -->")
-        .replace('"psql before 10"', '"psql 10 and later with nosuchlib"')
+        .replace('"psql before 10"', '"psql 10+ with nosuchlib"')
     )
     result = run(project, both, recorded)
     result.assert_outcomes(passed=3, skipped=1)
