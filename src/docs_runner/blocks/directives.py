@@ -8,7 +8,7 @@ import unittest
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from packaging.specifiers import SpecifierSet
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from docs_runner.blocks.base import Block
 from docs_runner.checks import CHECKS
@@ -138,7 +138,7 @@ class ForVersions(Block):
     @classmethod
     def parse(cls, block: Block, fence: Fence, requirement: str, tab: Tab | None) -> ForVersions:
         matches = [REQUIREMENT.fullmatch(term) for term in AND.split(requirement.strip())]
-        if not all(m and not (m["absent"] and m["specifier"]) for m in matches):
+        if not all(m and _readable(m) for m in matches):
             raise PageError(
                 fence.line - 1,
                 f"<!-- versions: {requirement} -->: expected e.g. psql<18, or "
@@ -213,6 +213,18 @@ _BOUNDS = {
     "<=": "{} and earlier",
     "<": "before {}",
 }
+
+
+def _readable(term: re.Match[str]) -> bool:
+    """A term's specifier is one packaging reads (`<18 AND x` is not), and `not` names a
+    library without one."""
+    if term["absent"]:
+        return not term["specifier"]
+    try:
+        SpecifierSet(term["specifier"] or "")
+    except InvalidSpecifier:
+        return False
+    return True
 
 
 def tab_label(terms: tuple[Term, ...]) -> str:

@@ -464,8 +464,17 @@ def test_a_block_for_other_versions_runs_only_on_them(
     project.runpytest_inprocess("docs/page.md", "--update-docs")
     manifest = json.loads((project.path / "docs/verification.json").read_text())
     assert manifest["docs/page.md"]["opt-outs"] == ["for psql<10"]
-    mistyped = run(project, text.replace("psql<10", "psql 9"), recorded)
-    mistyped.stdout.fnmatch_lines(["*<!-- versions: psql 9 -->: expected e.g. psql<18*"])
+    for wrong in (
+        "psql 9",
+        "psql<10 AND psycopg",
+        "psql=10",
+        "psql<<10",
+        "not psql<10",
+        "psql<10 and",
+    ):
+        mistyped = run(project, text.replace("psql<10", wrong), recorded)
+        mistyped.stdout.fnmatch_lines([f"*<!-- versions: {wrong} -->: expected e.g. psql<18*"])
+        assert "Traceback" not in mistyped.stdout.str()
 
 
 def test_a_versions_marker_s_terms_must_all_hold(
