@@ -151,8 +151,8 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
     The state's own file is in the line's TMPDIR: a run's directory when a run set it."""
     tmp = state.env.get("TMPDIR")
     with tempfile.NamedTemporaryFile(prefix=f"shell-state-{state.token}-", dir=tmp) as dump:
-        if "user" in state.popen:
-            os.chown(dump.name, state.popen["user"], -1)
+        if "user" in state.popen:  # by its descriptor: its name is in the reader's TMPDIR
+            os.fchown(dump.fileno(), state.popen["user"], -1)
         env = {**state.env, "__STATE": dump.name, "PYTHONUNBUFFERED": "1"}
         argv = ["bash", "-o", "pipefail", "-c", line + _EPILOGUE]
         process, controller = spawn(argv, state.cwd, env, **state.popen)

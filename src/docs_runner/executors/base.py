@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 
 from docs_runner.shell import ShellState
 
+CACHES = shutil.ignore_patterns("__pycache__")  # an example's own runs leave them
+
 
 class Executor:
     name: ClassVar[str]
@@ -44,9 +46,17 @@ class Executor:
         raise NotImplementedError
 
     def start_from(self, example: Path) -> str | None:
-        """`<!-- project: name -->`: the project starts as a copy of `example`."""
-        shutil.copytree(example, self.project, dirs_exist_ok=True)
-        self._hand_over(self.project)
+        """`<!-- project: name -->`: the project starts as a copy of `example`, written as
+        the reader (a link their lines left in the project is followed with their rights)."""
+        if "user" not in self.shell.popen:
+            shutil.copytree(example, self.project, dirs_exist_ok=True, ignore=CACHES)
+            return None
+        for source in sorted(example.rglob("*")):
+            if source.is_file() and "__pycache__" not in source.parts:
+                target = self.project / source.relative_to(example)
+                self.write_file(target, source.read_text())
+                if os.access(source, os.X_OK):
+                    self._as_reader('chmod +x -- "$1"', target, "")
         return None
 
     # As the reader, where a link or a FIFO of theirs would make root read, write or

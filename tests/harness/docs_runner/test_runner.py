@@ -7,17 +7,20 @@ and runs pytest on it, in this process (a subprocess each would cost about 2 s o
 import contextlib
 import json
 import os
+import pwd
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
 
 import pytest
 
-from docs_runner import provenance
+from docs_runner import provenance, shell
 from tests.scratch_pages import GOOD, MISMATCH, page, run, write
 from throwaway_pg.server import Server
 
@@ -816,6 +819,60 @@ def test_root_never_writes_or_deletes_through_what_the_reader_planted(
         ["docs/page.md:10: cannot write */notes/note.txt: Permission denied"]
     )
     assert sorted(private.iterdir()) == [kept]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
+def test_a_project_is_copied_in_as_the_reader(
+    project: pytest.Pytester, recorded: str, tmp_path: Path
+) -> None:
+    """`<!-- project: NAME -->` after a line that left a link where one of the example's
+    files goes: the copy writes with the reader's rights, so a root-only file the link
+    names is neither written nor handed over."""
+    private = tmp_path / "private.txt"
+    private.write_text("root's")
+    private.chmod(0o600)
+    (project.path / "examples/demo").mkdir()
+    (project.path / "examples/demo/notes.txt").write_text("from the example\n")
+    text = (
+        f"# Links\n\n```console\n$ ln -s {private} notes.txt\n```\n\n"
+        "<!-- project: demo -->\n\n```console\n$ cat notes.txt\nfrom the example\n```\n"
+    )
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(["*cannot write */notes.txt: Permission denied*"])
+    assert private.read_text() == "root's" and private.stat().st_mode & 0o777 == 0o600
+    assert private.stat().st_uid == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
+def test_the_state_file_is_handed_to_the_reader_by_descriptor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The line's state file is made in the reader's TMPDIR, where what a line left running
+    can swap its name for a link at once: root hands over the file it made, never what
+    the name then points to."""
+    precious = tmp_path / "precious"
+    precious.write_text("root's")
+    readers = Path(tempfile.mkdtemp())  # where nobody may look around, unlike tmp_path
+    readers.chmod(0o755)
+    made = tempfile.NamedTemporaryFile
+
+    def swapped(**options):  # the swap, as it would land right after the file is made
+        dump = made(**options)
+        os.rename(dump.name, f"{dump.name}.moved")
+        os.symlink(precious, dump.name)
+        return dump
+
+    monkeypatch.setattr(shell.tempfile, "NamedTemporaryFile", swapped)
+    nobody = pwd.getpwnam("nobody")
+    state = shell.ShellState(
+        readers, {"PATH": os.defpath, "TMPDIR": str(readers)},
+        popen={"user": nobody.pw_uid, "group": nobody.pw_gid},
+    )  # fmt: skip
+    try:
+        shell.run_line("true", state)
+    finally:
+        shutil.rmtree(readers)
+    assert precious.stat().st_uid == 0 and precious.read_text() == "root's"
 
 
 def test_what_a_line_leaves_in_place_of_the_shell_s_state_is_not_followed(
