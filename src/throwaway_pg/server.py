@@ -74,15 +74,16 @@ def _joined(parts: SplitResult) -> str:
 
 
 def shown(url: str) -> str:
-    """The URL as messages show it: without its password (in the URL or as a parameter)."""
+    """The URL as messages show it: without its password (in the URL or as a parameter,
+    whatever its case) or a key's passphrase (`sslpassword=`)."""
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
         return "(not a database URL)"
-    if parsed.password is None and "password" not in parsed.query:
+    secrets = {key: "***" for key in parsed.query if "password" in key.lower()}  # sslpassword
+    if parsed.password is None and not secrets:
         return url  # as written
-    if "password" in parsed.query:
-        parsed = parsed.update_query_dict({"password": "***"})
+    parsed = parsed.update_query_dict(secrets)
     return parsed.render_as_string(hide_password=True).replace("=%2A%2A%2A", "=***")
 
 
@@ -216,14 +217,15 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
             f"{source} has {unreadable} in its user or password: percent-encode it "
             f"({UNSAFE[unreadable]}), or the URL is read otherwise than meant"
         )
-    try:
+    try:  # a ValueError's traceback would hold the URL, password and all, in its frames
         admin_url = libpq_url(url)
+        elsewhere = _elsewhere(admin_url)
     except ValueError as reason:
         raise PostgresError(
             f"{source} is not a PostgreSQL URL ({reason}); expected "
             "postgresql://user:password@host:5432/dbname"
         ) from None
-    if elsewhere := _elsewhere(admin_url):
+    if elsewhere:
         raise PostgresError(
             f"{source} names {elsewhere}: scratch databases are made beside the database "
             "its path names, and such a parameter would move them onto another; remove it"
@@ -279,10 +281,13 @@ def _elsewhere(url: str) -> str | None:
     (libpq and SQLAlchemy let `dbname` win over it, a service file names its own), or to
     another host than the URL's own."""
     parsed = make_url(url)
-    keys = {key for key, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
+    keys = [key for key, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)]
     for name in ("dbname", "service", "servicefile"):
         if name in keys:  # an empty `dbname=` too: libpq reads it as the user's name
             return f"`{name}=` in its query"
-    if parsed.host and {"host", "hostaddr"} & set(parsed.query):
-        return "a host twice (before the path and as `host=`)"
+    # Empty or repeated, libpq and SQLAlchemy read them differently: libpq takes the last
+    # `host=`, SQLAlchemy the first; libpq an empty one over the URL's, SQLAlchemy drops it.
+    hosts = sum(key in ("host", "hostaddr") for key in keys)
+    if hosts and parsed.host or hosts > 1:
+        return "a host twice (before the path and as `host=`, or `host=` twice)"
     return None

@@ -21,7 +21,7 @@ from alembic_docs import schema
 from tests.as_user import run_as
 from throwaway_pg import driver, postgres
 from throwaway_pg.postgres import PostgresError
-from throwaway_pg.server import Passfile, Server, open_server, with_database
+from throwaway_pg.server import Passfile, Server, open_server, shown, with_database
 
 as_root = pytest.mark.skipif(os.getuid() != 0, reason="only root runs the server as nobody")
 
@@ -287,6 +287,8 @@ def test_a_password_moves_to_its_file_as_libpq_reads_it(
         ("postgresql://u:pw@localhost:abc/db", "its port is not a number"),
         ("mysql://u:pw@localhost/db", "a mysql URL, not PostgreSQL"),
         ("not a url", "not a database URL"),
+        ("postgresql://u:pw@h]/db", "Invalid IPv6 URL"),  # urllib's, after SQLAlchemy's
+        ("postgresql://u:pw@[abc]/db", "does not appear to be an IPv4 or IPv6 address"),
     ],
 )
 def test_a_url_that_is_not_postgresqls_is_one_line(url: str, reason: str) -> None:
@@ -322,10 +324,34 @@ def test_a_url_whose_query_names_another_database_is_refused(
     open_server(f"{postgres_server.owner_url.split('?')[0]}?{socket_only}").close()
 
 
-def test_a_url_with_two_hosts_is_refused() -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u@db.example.com/app?host=other.example.com",
+        "postgresql://u@db.example.com/app?host=",  # libpq: the default socket, not db.
+        "postgresql://u@/app?host=/sock&host=/other",  # libpq: the last; SQLAlchemy: the first
+        "postgresql://u@/app?host=/sock&hostaddr=10.0.0.1",
+    ],
+    ids=["before-and-after", "empty-after", "twice-after", "host-and-hostaddr"],
+)
+def test_a_url_with_two_hosts_is_refused(url: str) -> None:
+    """Where libpq and SQLAlchemy would read another host, the harness and the pages
+    would work on different servers."""
     with pytest.raises(PostgresError) as error:
-        open_server("postgresql://u@db.example.com/app?host=other.example.com", "a test")
-    assert str(error.value).startswith("a test names a host twice (before the path and as `host=`)")
+        open_server(url, "a test")
+    assert str(error.value).startswith("a test names a host twice (before the path and as `host=`")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u@/db?host=/tmp&PASSWORD=s3cret",  # libpq refuses it, and says so
+        "postgresql://u@/db?host=/tmp&sslpassword=s3cret",  # a client key's passphrase
+        "postgresql://u:s3cret@/db?host=/tmp&sslpassword=s3cret",
+    ],
+)
+def test_messages_show_no_password_under_any_name(url: str) -> None:
+    assert "s3cret" not in shown(url) and "***" in shown(url)
 
 
 def test_a_host_that_does_not_resolve_is_one_line() -> None:
