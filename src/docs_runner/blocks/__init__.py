@@ -16,6 +16,7 @@ Directives:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from sybil import Document, Region
@@ -75,7 +76,7 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
     comments = [  # a directive shown inside a fence is an example, not a directive
         comment
         for comment in DirectiveInHTMLCommentLexer(NAMES)(document)
-        if not _in_fence(comment.start, fences)
+        if not _in_fence(comment.start, fences) and _named(document.text, comment)
     ]
     _readable(document, fences)
     page_tabs = grammar.tabs(document.text)
@@ -149,6 +150,12 @@ def _readable(document: Document, fences: list[Region]) -> None:
         if match["name"] not in grammar.PROSE and not _alone(document.text, match.start()):
             message = f"<!-- {match['name']}: --> is read only on a line of its own"
             raise PageError(_line(document, match.start()), message)
+
+
+def _named(text: str, comment: Region) -> bool:
+    """A directive's name is followed by its colon: Sybil's lexer also takes a comment
+    that only begins with one (`<!-- norunaway lines -->` would be an opt-out)."""
+    return re.match(rf"<!--\s*{comment.lexemes['directive']}:", text[comment.start :]) is not None
 
 
 def _alone(text: str, start: int) -> bool:

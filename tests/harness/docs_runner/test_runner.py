@@ -1077,6 +1077,15 @@ def test_a_comment_on_a_command_line_fails(project: pytest.Pytester, recorded: s
     run(project, text.replace("  # prints a # b", ""), recorded).assert_outcomes(passed=3)
 
 
+def test_a_comment_that_only_begins_with_a_directive_s_name_is_no_directive(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """`<!-- norunaway ... -->` is a comment: the block after it runs (and fails here)."""
+    text = "# Near\n\n<!-- norunaway lines below -->\n```console\n$ echo four\nfive\n```\n"
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(["*`echo four` printed something else than the page shows*"])
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
