@@ -188,7 +188,8 @@ def kill_strays(state: ShellState) -> None:
     marker = f"shell-state-{state.token}-"
     for proc in Path("/proc").glob("[0-9]*"):
         with contextlib.suppress(OSError):  # gone, or not ours to read
-            if proc.stat().st_uid == uid and marker in read_untrusted(proc / "environ", 1 << 20):
+            # The whole environment: the kernel's default limit for it is 2 MB (ARG_MAX)
+            if proc.stat().st_uid == uid and marker in read_untrusted(proc / "environ", 1 << 22):
                 os.kill(int(proc.name), signal.SIGKILL)
 
 

@@ -155,7 +155,8 @@ def _readable(document: Document, fences: list[Region]) -> None:
 def _named(text: str, comment: Region) -> bool:
     """A directive's name is followed by its colon: Sybil's lexer also takes a comment
     that only begins with one (`<!-- norunaway lines -->` would be an opt-out)."""
-    return re.match(rf"<!--\s*{comment.lexemes['directive']}:", text[comment.start :]) is not None
+    name = comment.lexemes["directive"]  # the region starts with its indentation (tabs)
+    return re.match(rf"\s*<!--\s*{name}:", text[comment.start :]) is not None
 
 
 def _alone(text: str, start: int) -> bool:

@@ -8,6 +8,7 @@ and a python block runs in one interpreter per page (a REPL's namespace), starte
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -49,9 +50,12 @@ class Terminal(Executor):
                 return "python: command not found\n", True
             code_out, code_in = os.pipe()
             argv = [python, "-u", "-c", _INTERPRETER, str(code_out)]
+            # What the blocks start carries the shell's marker too: found at the end even
+            # where it left the interpreter's process group (shell.kill_strays).
+            env = {**self.shell.env, "__STATE": f"shell-state-{self.shell.token}-python"}
             try:
                 process, controller = shell.spawn(
-                    argv, self.shell.cwd, self.shell.env, pass_fds=(code_out,), **self.shell.popen
+                    argv, self.shell.cwd, env, pass_fds=(code_out,), **self.shell.popen
                 )
             finally:
                 os.close(code_out)
@@ -82,9 +86,9 @@ class Terminal(Executor):
         if self._python is not None:
             process, controller, code_in = self._python
             os.close(code_in)  # the interpreter reads to the end and exits
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                shell.kill_group(process)
+            shell.kill_group(process)  # and what its blocks started that still runs
+            shell.kill_strays(self.shell)
             os.close(controller)
             self._python = None

@@ -978,6 +978,38 @@ def test_what_a_line_starts_in_a_session_of_its_own_is_killed_with_it(
     assert sleeping(seconds) == []
 
 
+def test_what_a_line_starts_behind_a_large_environment_is_killed_with_it(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """Over 1 MB of exported variables put $__STATE past where the sweep read."""
+    seconds = str(3 * 10**6 + os.getpid())
+    pad = "$ for i in 1 2 3 4 5 6 7 8 9; do export PAD$i=$(printf '%0120000d' 0); done\n"
+    line = f"$ setsid sleep {seconds} >/dev/null 2>&1 </dev/null &\n"
+    run(project, f"# Away\n\n```console\n{pad}{line}```\n", recorded).assert_outcomes(passed=3)
+    deadline = time.monotonic() + 10
+    while sleeping(seconds) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sleeping(seconds) == []
+
+
+def test_what_a_python_block_starts_ends_with_the_page(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """A child of the page's interpreter, in its process group or in a session of its own,
+    is killed when the page ends, as its lines' are."""
+    seconds = [str(4 * 10**6 + os.getpid()), str(5 * 10**6 + os.getpid())]
+    text = (
+        "# Children\n\n```python\nimport subprocess\n"
+        f"subprocess.Popen(['sleep', '{seconds[0]}'])\n"
+        f"subprocess.Popen(['sleep', '{seconds[1]}'], start_new_session=True)\n```\n"
+    )
+    run(project, text, recorded).assert_outcomes(passed=3)  # its block, and the page's own checks
+    deadline = time.monotonic() + 10
+    while (sleeping(seconds[0]) or sleeping(seconds[1])) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sleeping(seconds[0]) == sleeping(seconds[1]) == []
+
+
 @pytest.mark.parametrize("seconds", ["soon", "0", "-1", "inf"])
 def test_a_timeout_that_is_no_number_of_seconds_fails_at_its_line(
     project: pytest.Pytester, recorded: str, seconds: str
