@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("argument NAME: each database is named once (DATABASE_URL's too)")
     # From here on, a closed terminal or a kill ends as Ctrl-C does: start_cluster and the
     # `finally` below remove the cluster, half made or running (not left in /dev/shm).
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:  # as nohup asks
         signal.signal(signal.SIGHUP, _interrupt)
@@ -90,7 +91,15 @@ def database_name(name: str) -> str:
 
 
 def _interrupt(signum: int, frame: object) -> None:
+    """The first stop signal ends it as Ctrl-C does; the ones after it are ignored, so that
+    no second one (a closed terminal, then its shell's SIGTERM) cuts the clean-up short."""
+    for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, _ignore)  # not SIG_IGN: one already pending would raise OSError
     raise KeyboardInterrupt
+
+
+def _ignore(signum: int, frame: object) -> None:
+    pass
 
 
 if __name__ == "__main__":

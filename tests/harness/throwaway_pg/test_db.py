@@ -156,6 +156,30 @@ def test_killed_while_it_starts_it_leaves_no_cluster(base: Path) -> None:
     assert list(base.glob("*/cluster-*")) == []
 
 
+def test_a_second_signal_does_not_cut_the_clean_up_short(base: Path) -> None:
+    """A closed terminal sends SIGHUP, and its shell may follow with SIGTERM: the second
+    lands in the clean-up the first began, which still removes the cluster, silently."""
+    db = subprocess.Popen(
+        [sys.executable, "-m", "throwaway_pg"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**{k: v for k, v in os.environ.items() if k != URL_VARIABLE},
+             "THROWAWAY_PG_DIR": str(base)},
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL),
+    )  # fmt: skip
+    try:
+        lines = [db.stdout.readline() for _ in range(4)]
+        assert lines[-1] == "db: Ctrl-C stops the server and removes it\n", lines
+        db.send_signal(signal.SIGHUP)
+        db.send_signal(signal.SIGTERM)
+        output, _ = db.communicate(timeout=30)
+    finally:
+        db.kill()
+    assert "Traceback" not in output and db.returncode == 0, output
+    assert list(base.glob("*/cluster-*")) == []
+
+
 def test_under_nohup_a_closed_terminal_does_not_stop_it() -> None:
     """SIGHUP stops it (its terminal closed), unless it was started ignoring SIGHUP, as
     `nohup` starts it: then only SIGTERM or Ctrl-C does."""
