@@ -21,7 +21,10 @@ SEED_USERS = [
 
 
 def head_revision(project: Path) -> str:
-    config = Config(str(project / "alembic.ini"))
+    """The head as `alembic` finds it: from alembic.ini, and from pyproject.toml's
+    [tool.alembic] where the project has one (guides/pyproject.md)."""
+    toml = project / "pyproject.toml"
+    config = Config(str(project / "alembic.ini"), toml_file=toml if toml.exists() else None)
     return ScriptDirectory.from_config(config).get_current_head()
 
 
