@@ -32,6 +32,8 @@ from throwaway_pg.driver import sql
 
 PREFIX = "throwaway-pg"
 START_TIMEOUT = 30.0
+SOCKET_NAME = ".s.PGSQL.5432"  # the server's socket, in its data directory
+SOCKET_PATH_LIMIT = 107  # bytes in a Unix socket's path (sun_path, less its NUL)
 # owns a throwaway server's scratch databases: what a test or page runs connects as it, not
 # as the admin role, so it runs as a developer's role on a development server would: no
 # superuser, may create databases (a notebook's helper makes one per run)
@@ -294,6 +296,14 @@ def start_cluster() -> Cluster:
     path, lock = owned_directory("cluster-")
     path.chmod(0o711)  # our own directory: the server user must reach data/ inside it
     data = path / "data"
+    if (length := len(os.fsencode(data / SOCKET_NAME))) > SOCKET_PATH_LIMIT:
+        os.close(lock)
+        shutil.rmtree(path, ignore_errors=True)
+        raise PostgresError(
+            f"{path.parent} is too deep for the server's socket: its path would be {length} "
+            f"bytes, over the {SOCKET_PATH_LIMIT} a Unix socket allows; set {DIR_VARIABLE} to "
+            "a shorter directory"
+        )
     data.mkdir(mode=0o700)
     as_user = {"user": user.pw_uid, "group": user.pw_gid} if user else {}
     if user:
@@ -332,6 +342,9 @@ def start_cluster() -> Cluster:
         with admin_connection(cluster.url()) as conn, conn.cursor() as cur:
             role = sql.Identifier(SCRATCH_ROLE)
             cur.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEDB").format(role))
+    except PostgresError as error:
+        kept = cluster.stop()  # the log of a server that exited is kept: say where
+        raise PostgresError(f"{error}; its log is {kept}" if kept else str(error)) from None
     except BaseException:
         cluster.stop()
         raise
@@ -416,7 +429,9 @@ def _wait_ready(cluster: Cluster) -> None:
         if (status := cluster.process.poll()) is not None:
             log = cluster.path / "server.log"
             lines = log.read_text(errors="replace").strip().splitlines()
-            said = f": {lines[-1]}" if lines else f", with nothing in {log}"
+            why = why_stopped(log)  # its FATAL line, not the last one (shut down)
+            said = f": {why if why != 'see its log' else lines[-1]}" if lines else None
+            said = said or f", with nothing in {log}"
             raise PostgresError(f"postgres exited at start (exit status {status}){said}")
         lines = read_untrusted(pidfile).splitlines()
         if len(lines) >= 8 and lines[7].strip() == "ready":

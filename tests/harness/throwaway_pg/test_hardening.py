@@ -422,6 +422,34 @@ def test_a_server_that_exits_silently_still_gets_a_message(tmp_path: Path) -> No
     )
 
 
+def test_a_server_that_exits_at_start_is_named_by_its_fatal_line(tmp_path: Path) -> None:
+    """Not by its last line, which says only that it shut down."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "server.log").write_text(
+        "2026-12-07 10:00:00.000 UTC [1] LOG:  Unix-domain socket path is too long\n"
+        "2026-12-07 10:00:00.000 UTC [1] FATAL:  could not create any Unix-domain sockets\n"
+        "2026-12-07 10:00:00.000 UTC [1] LOG:  database system is shut down\n"
+    )
+    cluster = postgres.Cluster(tmp_path, subprocess.Popen(["false"]), -1, tmp_path, 0.0)
+    with pytest.raises(PostgresError) as error:
+        postgres._wait_ready(cluster)
+    assert str(error.value).endswith(": could not create any Unix-domain sockets")
+
+
+def test_a_base_directory_too_deep_for_a_socket_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Said before anything starts, naming the setting; nothing is left behind."""
+    deep = tmp_path / ("d" * 70)
+    deep.mkdir()
+    monkeypatch.setenv(postgres.DIR_VARIABLE, str(deep))
+    with pytest.raises(PostgresError) as error:
+        postgres.start_cluster()
+    assert "is too deep for the server's socket" in str(error.value)
+    assert f"set {postgres.DIR_VARIABLE} to a shorter directory" in str(error.value)
+    assert [p.name for p in deep.rglob("*") if "cluster-" in p.name] == []
+
+
 def test_the_harness_s_own_connections_time_out(database_url: str, monkeypatch) -> None:
     """A statement stuck behind a lock, or a server gone silent, fails the run instead of
     holding it: every connection of the harness's own has a statement timeout (60 s;
