@@ -333,7 +333,7 @@ def start_cluster() -> Cluster:
     except BaseException:
         log.close()
         os.close(lock)
-        shutil.rmtree(path, ignore_errors=True)
+        _remove(path)
         raise
     log.close()
     cluster = Cluster(path, process, lock, install / "bin", 0.0, as_user)
@@ -350,6 +350,15 @@ def start_cluster() -> Cluster:
         raise
     cluster.started_in = time.perf_counter() - started
     return cluster
+
+
+def _remove(path: Path) -> None:
+    """Remove a half-made cluster; a process killed a moment ago may still end a write."""
+    for _ in range(50):
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            return
+        time.sleep(0.02)
 
 
 def _write_auth_files(path: Path, user: pwd.struct_passwd | None) -> None:
@@ -404,14 +413,21 @@ def _run(cmd: list, as_user: dict, log) -> None:
     """`cmd` (initdb) to its end, within START_TIMEOUT: a stopped one (SIGSTOP, which the
     server user may send it) is killed, not waited for."""
     name = Path(cmd[0]).name
+    # A group of its own: stopped (a timeout, Ctrl-C), initdb goes with the server processes
+    # it started, which would go on writing in the directory its caller then removes.
+    process = subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, **as_user
+    )
     try:
-        result = subprocess.run(
-            cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, timeout=START_TIMEOUT, **as_user
-        )
+        returncode = process.wait(timeout=START_TIMEOUT)
     except subprocess.TimeoutExpired:
         said = f"{name} did not finish in {START_TIMEOUT:g} s in {base_dir()}"
         raise PostgresError(said) from None
-    if result.returncode:
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    if returncode:
         log.flush()
         said = Path(log.name).read_text(errors="replace")
         tail = said.strip().splitlines()[-3:]
