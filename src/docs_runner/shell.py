@@ -181,11 +181,12 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
     return status, screen(output)
 
 
-def kill_strays(state: ShellState) -> None:
+def kill_strays(state: ShellState, marker: str | None = None) -> None:
     """Kill the processes a line of `state` started that left its process group (`setsid
-    cmd &`): the line's user's, with the line's $__STATE in their environment."""
+    cmd &`): the line's user's, with the line's $__STATE in their environment (or
+    `marker`: the page's python blocks have their own, executors.terminal)."""
     uid = state.popen.get("user", os.getuid())
-    marker = f"shell-state-{state.token}-"
+    marker = marker or f"shell-state-{state.token}-"
     for proc in Path("/proc").glob("[0-9]*"):
         with contextlib.suppress(OSError):  # gone, or not ours to read
             # The whole environment: the kernel's default limit for it is 2 MB (ARG_MAX)

@@ -50,9 +50,10 @@ class Terminal(Executor):
                 return "python: command not found\n", True
             code_out, code_in = os.pipe()
             argv = [python, "-u", "-c", _INTERPRETER, str(code_out)]
-            # What the blocks start carries the shell's marker too: found at the end even
-            # where it left the interpreter's process group (shell.kill_strays).
-            env = {**self.shell.env, "__STATE": f"shell-state-{self.shell.token}-python"}
+            # What the blocks start carries a marker of its own (not the lines', whose sweep
+            # after each line would end the interpreter): found at the page's end even where
+            # it left the interpreter's process group (shell.kill_strays).
+            env = {**self.shell.env, "__BLOCKS": self._marker}
             try:
                 process, controller = shell.spawn(
                     argv, self.shell.cwd, env, pass_fds=(code_out,), **self.shell.popen
@@ -82,6 +83,10 @@ class Terminal(Executor):
         raised = output.endswith(RAISED + "\n")
         return shell.screen(output.removesuffix(RAISED + "\n")), raised
 
+    @property
+    def _marker(self) -> str:
+        return f"python-blocks-{self.shell.token}"
+
     def close(self) -> None:
         if self._python is not None:
             process, controller, code_in = self._python
@@ -89,6 +94,6 @@ class Terminal(Executor):
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=10)
             shell.kill_group(process)  # and what its blocks started that still runs
-            shell.kill_strays(self.shell)
+            shell.kill_strays(self.shell, self._marker)
             os.close(controller)
             self._python = None

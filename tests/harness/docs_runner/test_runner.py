@@ -1010,6 +1010,18 @@ def test_what_a_python_block_starts_ends_with_the_page(
     assert sleeping(seconds[0]) == sleeping(seconds[1]) == []
 
 
+def test_the_page_s_interpreter_outlives_the_lines_between_its_blocks(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """The sweep after each line kills what that line started, never the interpreter the
+    page's python blocks share."""
+    text = (
+        "# Between\n\n```python\nx = 41\n```\n\n```console\n$ true\n```\n\n"
+        '```python\nprint(x + 1)\n```\n\n```text title="Output"\n42\n```\n'
+    )
+    run(project, text, recorded).assert_outcomes(passed=6)
+
+
 @pytest.mark.parametrize("seconds", ["soon", "0", "-1", "inf"])
 def test_a_timeout_that_is_no_number_of_seconds_fails_at_its_line(
     project: pytest.Pytester, recorded: str, seconds: str
