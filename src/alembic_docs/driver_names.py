@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from docs_runner import provenance
+from docs_runner.normalise import ShownOnly
 from docs_runner.run import PageRun
 from throwaway_pg import driver
 
@@ -20,7 +21,7 @@ MESSAGE_END = re.compile(r"\s*$|\[SQL:")  # what follows a message in SQLAlchemy
 
 
 @dataclass
-class DriverNames:
+class DriverNames(ShownOnly):
     shows_psycopg2: bool = False  # the block being compared
     in_message: bool = False
 
@@ -39,15 +40,6 @@ class DriverNames:
         if ERROR.search(text):
             self.in_message = True
         return blank + MODULE.sub("psycopg2", text)
-
-    def to_real(self, text: str) -> str:
-        return text  # pages never type either
-
-    def to_typed(self, command: str) -> str:
-        return command
-
-    def command_ran(self, argv: list[str], output: str) -> None:
-        pass
 
 
 def pytest_docs_produced_values(run: PageRun) -> DriverNames | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy
 
 from docs_runner import provenance
+from docs_runner.normalise import ShownOnly
 from docs_runner.run import PageRun
 
 LINK = re.compile(r"(?<=https://sqlalche\.me/e/)(\d+)(?=/)")
@@ -24,7 +25,7 @@ def docs_code(version: str) -> str:
 
 
 @dataclass
-class VersionDetails:
+class VersionDetails(ShownOnly):
     real: str  # this run's link code, e.g. 20
     shown: str  # the page's, e.g. 21
     lines: dict[tuple[str, str], str] = field(default_factory=dict)  # (file, real) -> shown
@@ -41,15 +42,6 @@ class VersionDetails:
     def to_shown(self, text: str) -> str:
         text = LINK.sub(lambda m: self.shown if m[0] == self.real else m[0], text)
         return SOURCE_LINE.sub(lambda m: f"{m[1]}:{self.lines.get((m[1], m[2]), m[2])}", text)
-
-    def to_real(self, text: str) -> str:
-        return text  # pages never type either
-
-    def to_typed(self, command: str) -> str:
-        return command
-
-    def command_ran(self, argv: list[str], output: str) -> None:
-        pass
 
 
 def pytest_docs_produced_values(run: PageRun) -> VersionDetails | None:

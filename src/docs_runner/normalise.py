@@ -73,6 +73,20 @@ class ProducedValues(Protocol):
         """Note the values a command made (`argv` as bash splits it)."""
 
 
+class ShownOnly:
+    """Values that follow a version, which pages never type (a docs link, an error's module):
+    mapped to the page's in outputs only (alembic_docs.version_details, driver_names)."""
+
+    def to_real(self, text: str) -> str:
+        return text
+
+    def to_typed(self, command: str) -> str:
+        return command
+
+    def command_ran(self, argv: list[str], output: str) -> None:
+        pass
+
+
 @dataclass
 class Line:
     """One line of a real output as compared, and the rules that changed it."""

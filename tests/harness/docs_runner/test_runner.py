@@ -929,6 +929,15 @@ def sleeping(seconds: str) -> list[int]:
     return found
 
 
+def still_sleeping(*seconds: str) -> list[int]:
+    """`sleeping` for each, once the killed are gone: they may take a moment on a busy
+    machine."""
+    deadline = time.monotonic() + 10
+    while any(sleeping(s) for s in seconds) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return [pid for s in seconds for pid in sleeping(s)]
+
+
 @pytest.mark.parametrize("executor", ["terminal", "in-process"])
 def test_a_cancelled_run_kills_the_commands_it_was_running(
     project: pytest.Pytester, recorded: str, executor: str
@@ -955,10 +964,7 @@ def test_a_cancelled_run_kills_the_commands_it_was_running(
         output = process.communicate(timeout=60)[0].decode()
     finally:
         process.kill()
-    deadline = time.monotonic() + 10  # killed, they may take a moment to go on a busy machine
-    while sleeping(seconds) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert sleeping(seconds) == []
+    assert still_sleeping(seconds) == []
     assert process.returncode == pytest.ExitCode.INTERRUPTED, output
     assert "KeyboardInterrupt: signal 15" in output  # said as a Ctrl-C is
     assert "docs/page.md: 0 blocks and 0 database checks passed" in output
@@ -972,10 +978,7 @@ def test_what_a_line_starts_in_a_session_of_its_own_is_killed_with_it(
     seconds = str(2 * 10**6 + os.getpid())
     line = f"setsid sleep {seconds} >/dev/null 2>&1 </dev/null &"
     run(project, f"# Away\n\n```console\n$ {line}\n```\n", recorded).assert_outcomes(passed=3)
-    deadline = time.monotonic() + 10
-    while sleeping(seconds) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert sleeping(seconds) == []
+    assert still_sleeping(seconds) == []
 
 
 def test_what_a_line_starts_behind_a_large_environment_is_killed_with_it(
@@ -986,10 +989,7 @@ def test_what_a_line_starts_behind_a_large_environment_is_killed_with_it(
     pad = "$ for i in 1 2 3 4 5 6 7 8 9; do export PAD$i=$(printf '%0120000d' 0); done\n"
     line = f"$ setsid sleep {seconds} >/dev/null 2>&1 </dev/null &\n"
     run(project, f"# Away\n\n```console\n{pad}{line}```\n", recorded).assert_outcomes(passed=3)
-    deadline = time.monotonic() + 10
-    while sleeping(seconds) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert sleeping(seconds) == []
+    assert still_sleeping(seconds) == []
 
 
 def test_what_a_python_block_starts_ends_with_the_page(
@@ -1004,10 +1004,7 @@ def test_what_a_python_block_starts_ends_with_the_page(
         f"subprocess.Popen(['sleep', '{seconds[1]}'], start_new_session=True)\n```\n"
     )
     run(project, text, recorded).assert_outcomes(passed=3)  # its block, and the page's own checks
-    deadline = time.monotonic() + 10
-    while (sleeping(seconds[0]) or sleeping(seconds[1])) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert sleeping(seconds[0]) == sleeping(seconds[1]) == []
+    assert still_sleeping(*seconds) == []
 
 
 def test_the_page_s_interpreter_outlives_the_lines_between_its_blocks(
