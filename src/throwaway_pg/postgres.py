@@ -261,8 +261,13 @@ class Cluster:
         return False
 
     def _keep_log(self) -> Path | None:
-        """Beside the clusters, else (that disk full) in the temporary directory."""
-        for folder in (base_dir(), Path(tempfile.gettempdir())):
+        """Beside the clusters, else in the temporary directory; there first when the log
+        says their disk is full (what a crash there frees may fit the log, or may not)."""
+        folders = [base_dir(), Path(tempfile.gettempdir())]
+        with contextlib.suppress(OSError):
+            if b"No space left on device" in (self.path / "server.log").read_bytes():
+                folders.reverse()
+        for folder in folders:
             kept = folder / f"{self.path.name}.server.log"
             with contextlib.suppress(OSError):
                 shutil.copyfile(self.path / "server.log", kept)
