@@ -70,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
             signal.pause()
     except KeyboardInterrupt:
         pass
+    except OSError as error:  # a full or closed standard output: the lines cannot be given
+        with contextlib.suppress(OSError):
+            print(f"db: cannot print the lines to paste: {error.strerror}", file=sys.stderr)
+        return 1
     finally:
         kept = cluster.stop()
         with contextlib.suppress(OSError):  # a closed terminal takes no more lines

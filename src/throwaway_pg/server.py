@@ -281,7 +281,13 @@ def _elsewhere(url: str) -> str | None:
     (libpq and SQLAlchemy let `dbname` win over it, a service file names its own), or to
     another host than the URL's own."""
     parsed = make_url(url)
-    keys = [key for key, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)]
+    parameters = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    keys = [key for key, _ in parameters]
+    listed = [value for key, value in parameters if key in ("host", "hostaddr", "port")]
+    if "," in urlsplit(url).netloc.rpartition("@")[2] or any("," in v for v in listed):
+        return "several hosts"  # libpq tries each in turn, or one at random
+    if "load_balance_hosts" in keys:
+        return "`load_balance_hosts=` in its query"
     for name in ("dbname", "service", "servicefile"):
         if name in keys:  # an empty `dbname=` too: libpq reads it as the user's name
             return f"`{name}=` in its query"

@@ -43,6 +43,7 @@ __all__ = ["Block", "KINDS", "classify", "columns", "lex", "register"]
 # The directives that stand alone, by their name in the grammar.
 DIRECTIVES: dict[str, type[Block]] = {"project": Project, "database": Database, "check": Check}
 NAMES = "|".join([*grammar.MARKERS, *grammar.STANDALONE])
+SPACED = re.compile(rf"<!--\s*(?P<name>{NAMES})\s+:")
 
 # The fence kinds, most specific first: the first whose `claims` is true takes the fence.
 KINDS: list[type[Block]] = [Console, Output, File, Python]
@@ -137,6 +138,11 @@ def _readable(document: Document, fences: list[Region]) -> None:
     if (line := grammar.fence_spans(document.text)[1]) is not None:
         raise PageError(line, "this fence is never closed")
     known = grammar.STANDALONE + grammar.MARKERS + grammar.PROSE
+    for spaced in SPACED.finditer(document.text):  # else it would be no directive at all
+        if not _in_fence(spaced.start(), fences):
+            name = spaced["name"]
+            message = f"<!-- {name} : -->: write <!-- {name}: -->, its colon after its name"
+            raise PageError(_line(document, spaced.start()), message)
     for match in grammar.ANY_DIRECTIVE.finditer(document.text):
         example = _in_fence(match.start(), fences)
         example |= grammar.in_inline_code(document.text, match.start())

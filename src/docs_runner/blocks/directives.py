@@ -20,6 +20,7 @@ REQUIREMENT = re.compile(
     r"(?P<absent>not\s+)?(?P<name>[A-Za-z][\w.-]*)\s*(?P<specifier>[<>=!~][^>]*?)?\s*"
 )
 AND = re.compile(r"\s+and\s+")
+DAY = 86400.0  # seconds: the longest a block may be given
 
 if TYPE_CHECKING:
     from docs_runner.run import PageRun
@@ -255,8 +256,10 @@ class Timed(Block):
             seconds = float(argument)
         except ValueError:
             seconds = 0.0
-        if not 0 < seconds < float("inf"):
-            raise PageError(line, f"<!-- timeout: {argument} -->: expected seconds, e.g. 900")
+        if not 0 < seconds <= DAY:  # beyond what poll() takes, a block would crash
+            raise PageError(
+                line, f"<!-- timeout: {argument} -->: expected seconds up to a day, e.g. 900"
+            )
         return seconds
 
     def evaluate(self, run: PageRun) -> Failure | None:

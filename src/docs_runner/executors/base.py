@@ -54,7 +54,7 @@ class Executor:
         for source in sorted(example.rglob("*")):
             if source.is_file() and "__pycache__" not in source.parts:
                 target = self.project / source.relative_to(example)
-                self.write_file(target, source.read_text())
+                self.write_file(target, source.read_bytes())  # as it is: CRLF, binary
                 if os.access(source, os.X_OK):
                     self._as_reader('chmod +x -- "$1"', target, "")
         return None
@@ -69,50 +69,42 @@ class Executor:
         if "user" not in self.shell.popen:
             return path.read_text() if path.is_file() else None
         done = self._as_reader(self._READ, path, str(limit))
-        return done.stdout if done.returncode == 0 else None
+        if done.returncode != 0:
+            return None
+        return done.stdout.decode().replace("\r\n", "\n").replace("\r", "\n")  # as read_text
 
-    def write_file(self, path: Path, content: str) -> None:
+    def write_file(self, path: Path, content: str | bytes) -> None:
         """Write a file of the project as the reader would, less its stale bytecode cache
         (Python may trust it over a source rewritten within the same second)."""
         if "user" not in self.shell.popen:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(content)
+            path.write_bytes(content if isinstance(content, bytes) else content.encode())
             for cache in path.parent.glob(f"__pycache__/{path.stem}.*.pyc"):
                 cache.unlink()
             return
-        done = self._as_reader(self._WRITE, path, path.stem, content)
+        data = content if isinstance(content, bytes) else content.encode()
+        done = self._as_reader(self._WRITE, path, path.stem, data)
         if done.returncode != 0:
-            said = done.stderr.strip().rsplit(": ", 1)[-1]  # bash: line 1: PATH: WHY
+            said = (
+                done.stderr.decode(errors="replace").strip().rsplit(": ", 1)[-1]
+            )  # bash: line 1: PATH: WHY
             raise OSError(f"cannot write {path}: {said or 'bash failed'}")
 
     def _as_reader(
-        self, script: str, path: Path, argument: str, given: str = ""
-    ) -> subprocess.CompletedProcess[str]:
+        self, script: str, path: Path, argument: str, given: bytes = b""
+    ) -> subprocess.CompletedProcess[bytes]:
         command = ["bash", "-c", script, "bash", str(path), argument]
         try:
             return subprocess.run(
-                command, input=given, capture_output=True, text=True,
+                command, input=given, capture_output=True,
                 timeout=self.shell.timeout, **self.shell.popen,
             )  # fmt: skip
         except subprocess.TimeoutExpired:  # a FIFO: nothing reads or writes its other end
             raise OSError(f"{path} took over {self.shell.timeout:g} s: not a file") from None
 
     def wrote(self, snippet: str, path: Path) -> None:
-        """A file block wrote examples/`snippet` at `path`: the reader's now."""
-        self._hand_over(path)
-
-    def _hand_over(self, path: Path) -> None:
-        """What the harness wrote in the project belongs to the user the lines run as."""
-        if "user" not in self.shell.popen:
-            return
-        uid, gid = self.shell.popen["user"], self.shell.popen["group"]
-        for parent in [path, *path.parents]:
-            if not parent.is_relative_to(self.project):
-                break
-            os.chown(parent, uid, gid, follow_symlinks=False)
-        for directory, names, files in os.walk(path) if path.is_dir() else []:
-            for name in [*names, *files]:
-                os.chown(os.path.join(directory, name), uid, gid, follow_symlinks=False)
+        """A file block wrote examples/`snippet` at `path` (as the reader: it is theirs
+        already, and root chowns nothing in a folder of theirs)."""
 
     def database(self, variable: str) -> str | None:
         """`<!-- database: VARIABLE -->`: one more fresh database, its URL in VARIABLE."""

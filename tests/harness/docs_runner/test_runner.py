@@ -844,6 +844,44 @@ def test_a_project_is_copied_in_as_the_reader(
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
+def test_root_chowns_nothing_a_file_block_wrote(
+    project: pytest.Pytester, recorded: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file block writes as the reader, so nothing is handed over by path afterwards: a
+    folder on that path swapped for a link would have taken root's chown elsewhere."""
+    chowned: list[str] = []
+    real = os.chown
+
+    def chown(path: str, *args: object, **options: object) -> None:
+        chowned.append(str(path))
+        real(path, *args, **options)
+
+    monkeypatch.setattr(os, "chown", chown)
+    text = (
+        '# File\n\n```text title="notes/note.txt"\n--8<-- "note.txt"\n```\n\n'
+        "```console\n$ cat notes/note.txt\na note\n```\n"
+    )
+    outcomes = run(project, text, recorded).parseoutcomes()
+    assert "failed" not in outcomes, outcomes
+    assert chowned and [path for path in chowned if "notes" in path] == []
+
+
+def test_a_project_s_files_are_copied_byte_for_byte(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """CRLF line ends and binary files too, as the reader or not."""
+    (project.path / "examples/bytes").mkdir()
+    (project.path / "examples/bytes/crlf.txt").write_bytes(b"a\r\nb\r\n")
+    (project.path / "examples/bytes/data.bin").write_bytes(b"\xff\xfe\x00bin")
+    text = (
+        "# Bytes\n\n<!-- project: bytes -->\n\n"
+        "```console\n$ wc -c < crlf.txt; wc -c < data.bin\n6\n6\n```\n"
+    )
+    outcomes = run(project, text, recorded).parseoutcomes()
+    assert "failed" not in outcomes and outcomes["passed"] >= 2, outcomes
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
 def test_the_state_file_is_handed_to_the_reader_by_descriptor(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1019,14 +1057,14 @@ def test_the_page_s_interpreter_outlives_the_lines_between_its_blocks(
     run(project, text, recorded).assert_outcomes(passed=6)
 
 
-@pytest.mark.parametrize("seconds", ["soon", "0", "-1", "inf"])
+@pytest.mark.parametrize("seconds", ["soon", "0", "-1", "inf", "3000000"])
 def test_a_timeout_that_is_no_number_of_seconds_fails_at_its_line(
     project: pytest.Pytester, recorded: str, seconds: str
 ) -> None:
     text = f"# Timed\n\n<!-- timeout: {seconds} -->\n```console\n$ true\n```\n"
     result = run(project, text, recorded)
     result.stdout.fnmatch_lines(
-        [f"*docs/page.md:5: <!-- timeout: {seconds} -->: expected seconds, e.g. 900*"]
+        [f"*docs/page.md:5: <!-- timeout: {seconds} -->: expected seconds up to a day, e.g. 900*"]
     )
 
 
@@ -1136,8 +1174,17 @@ def test_a_comment_that_only_begins_with_a_directive_s_name_is_no_directive(
         ("Text. <!-- check: t -->\n", "<!-- check: --> is read only on a line of its own"),
         ("> <!-- check: t -->\n", "<!-- check: --> is read only on a line of its own"),
         ("- <!-- norun: x -->\n", "<!-- norun: --> is read only on a line of its own"),
+        ("<!-- timeout : 5 -->\n", "<!-- timeout : -->: write <!-- timeout: -->, its colon*"),
     ],
-    ids=["a-typo", "a-near-miss", "an-unclosed-fence", "in-a-sentence", "quoted", "listed"],
+    ids=[
+        "a-typo",
+        "a-near-miss",
+        "an-unclosed-fence",
+        "in-a-sentence",
+        "quoted",
+        "listed",
+        "a-spaced-colon",
+    ],  # fmt: skip
 )
 def test_what_the_grammar_cannot_read_fails_with_one_line(
     project: pytest.Pytester, text: str, message: str

@@ -180,6 +180,24 @@ def test_a_second_signal_does_not_cut_the_clean_up_short(base: Path) -> None:
     assert list(base.glob("*/cluster-*")) == []
 
 
+def test_an_output_that_cannot_be_written_is_one_line(base: Path) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "throwaway_pg"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            env={**{k: v for k, v in os.environ.items() if k != URL_VARIABLE},
+                 "THROWAWAY_PG_DIR": str(base)},
+        )  # fmt: skip
+    assert (done.returncode, done.stderr) == (
+        1,
+        "db: cannot print the lines to paste: No space left on device\n",
+    )
+    assert list(base.glob("*/cluster-*")) == []
+
+
 def test_under_nohup_a_closed_terminal_does_not_stop_it() -> None:
     """SIGHUP stops it (its terminal closed), unless it was started ignoring SIGHUP, as
     `nohup` starts it: then only SIGTERM or Ctrl-C does."""

@@ -307,6 +307,9 @@ def test_a_url_that_is_not_postgresqls_is_one_line(url: str, reason: str) -> Non
         ("host=/sock&%64bname=precious", "`dbname=` in its query"),
         ("service=prod", "`service=` in its query"),
         ("host=/sock&servicefile=/etc/pg_service.conf", "`servicefile=` in its query"),
+        ("host=/a,/b", "several hosts"),  # the harness on one, a page on the other
+        ("host=/sock&hostaddr=10.0.0.1,10.0.0.2", "several hosts"),
+        ("host=/sock&load_balance_hosts=random", "`load_balance_hosts=` in its query"),
     ],
 )
 def test_a_url_whose_query_names_another_database_is_refused(
