@@ -187,11 +187,24 @@ def kill_strays(state: ShellState, marker: str | None = None) -> None:
     `marker`: the page's python blocks have their own, executors.terminal)."""
     uid = state.popen.get("user", os.getuid())
     marker = marker or f"shell-state-{state.token}-"
+    for _ in range(STRAY_PASSES):  # one that keeps forking has a new child after each pass
+        if not _kill_marked(uid, marker):
+            return
+
+
+STRAY_PASSES = 50
+
+
+def _kill_marked(uid: int, marker: str) -> int:
+    """How many of `uid`'s processes with `marker` in their environment were killed."""
+    killed = 0
     for proc in Path("/proc").glob("[0-9]*"):
         with contextlib.suppress(OSError):  # gone, or not ours to read
             # The whole environment: the kernel's default limit for it is 2 MB (ARG_MAX)
             if proc.stat().st_uid == uid and marker in read_untrusted(proc / "environ", 1 << 22):
                 os.kill(int(proc.name), signal.SIGKILL)
+                killed += 1
+    return killed
 
 
 def wait(process: subprocess.Popen, deadline: float) -> int:
