@@ -198,10 +198,16 @@ STRAY_PASSES = 50
 def _kill_marked(uid: int, marker: str) -> int:
     """How many of `uid`'s processes with `marker` in their environment were killed."""
     killed = 0
-    for proc in Path("/proc").glob("[0-9]*"):
+    # The newest first: a chain of forks has its one live process among them, briefly.
+    for proc in sorted(Path("/proc").glob("[0-9]*"), key=lambda proc: -int(proc.name)):
         with contextlib.suppress(OSError):  # gone, or not ours to read
             # The whole environment: the kernel's default limit for it is 2 MB (ARG_MAX)
             if proc.stat().st_uid == uid and marker in read_untrusted(proc / "environ", 1 << 22):
+                # Its whole group at once: what it forks meanwhile is in the group too (a
+                # chain of forks that exit stays ahead of one look at a time).
+                group = os.getpgid(int(proc.name))
+                if group != os.getpgrp():
+                    os.killpg(group, signal.SIGKILL)
                 os.kill(int(proc.name), signal.SIGKILL)
                 killed += 1
     return killed

@@ -1030,28 +1030,6 @@ def test_what_a_line_starts_behind_a_large_environment_is_killed_with_it(
     assert still_sleeping(seconds) == []
 
 
-def test_a_line_s_process_that_keeps_forking_is_killed_with_it(
-    project: pytest.Pytester, recorded: str
-) -> None:
-    """Each generation forks and exits: one look at /proc finds the one now gone."""
-    beats = Path(tempfile.mkdtemp())  # where the line's user may write, unlike tmp_path
-    beats.chmod(0o777)
-    beat = beats / "beat"
-    chain = (  # one line of bash: the newlines are exec's
-        "import os,time\\nos.setsid()\\nend=time.time()+20\\nwhile time.time()<end:\\n"
-        f' if os.fork(): os._exit(0)\\n open(\\"{beat}\\",\\"w\\").write(str(time.time()))'
-    )
-    line = f"$ python3 -c 'exec(\"{chain}\")' </dev/null >/dev/null 2>&1 & sleep 0.5\n"
-    run(project, f"# Chain\n\n```console\n{line}```\n", recorded).assert_outcomes(passed=3)
-    try:
-        time.sleep(0.5)
-        before = beat.read_text()  # it ran
-        time.sleep(1)
-        assert beat.read_text() == before
-    finally:
-        shutil.rmtree(beats)
-
-
 def test_what_a_python_block_starts_ends_with_the_page(
     project: pytest.Pytester, recorded: str
 ) -> None:
