@@ -76,19 +76,17 @@ class Executor:
     def write_file(self, path: Path, content: str | bytes) -> None:
         """Write a file of the project as the reader would, less its stale bytecode cache
         (Python may trust it over a source rewritten within the same second)."""
+        data = content if isinstance(content, bytes) else content.encode()
         if "user" not in self.shell.popen:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content if isinstance(content, bytes) else content.encode())
+            path.write_bytes(data)
             for cache in path.parent.glob(f"__pycache__/{path.stem}.*.pyc"):
                 cache.unlink()
             return
-        data = content if isinstance(content, bytes) else content.encode()
         done = self._as_reader(self._WRITE, path, path.stem, data)
         if done.returncode != 0:
-            said = (
-                done.stderr.decode(errors="replace").strip().rsplit(": ", 1)[-1]
-            )  # bash: line 1: PATH: WHY
-            raise OSError(f"cannot write {path}: {said or 'bash failed'}")
+            said = done.stderr.decode(errors="replace").strip()  # bash: line 1: PATH: WHY
+            raise OSError(f"cannot write {path}: {said.rsplit(': ', 1)[-1] or 'bash failed'}")
 
     def _as_reader(
         self, script: str, path: Path, argument: str, given: bytes = b""
