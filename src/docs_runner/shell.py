@@ -205,10 +205,11 @@ def _kill_marked(uid: int, marker: str) -> int:
             if proc.stat().st_uid == uid and marker in read_untrusted(proc / "environ", 1 << 22):
                 # Its whole group at once: what it forks meanwhile is in the group too (a
                 # chain of forks that exit stays ahead of one look at a time).
-                group = os.getpgid(int(proc.name))
-                if group != os.getpgrp():
+                pid = int(proc.name)
+                if (group := os.getpgid(pid)) != os.getpgrp():
                     os.killpg(group, signal.SIGKILL)
-                os.kill(int(proc.name), signal.SIGKILL)
+                else:  # never our own group
+                    os.kill(pid, signal.SIGKILL)
                 killed += 1
     return killed
 

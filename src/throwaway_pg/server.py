@@ -80,10 +80,10 @@ def shown(url: str) -> str:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
         return "(not a database URL)"
-    secrets = {key: "***" for key in parsed.query if "password" in key.lower()}  # sslpassword
-    if parsed.password is None and not secrets:
+    hidden = {key: "***" for key in parsed.query if "password" in key.lower()}  # sslpassword
+    if parsed.password is None and not hidden:
         return url  # as written
-    parsed = parsed.update_query_dict(secrets)
+    parsed = parsed.update_query_dict(hidden)
     return parsed.render_as_string(hide_password=True).replace("=%2A%2A%2A", "=***")
 
 

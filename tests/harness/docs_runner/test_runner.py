@@ -1008,25 +1008,19 @@ def test_a_cancelled_run_kills_the_commands_it_was_running(
     assert "docs/page.md: 0 blocks and 0 database checks passed" in output
 
 
+PAD = "$ for i in 1 2 3 4 5 6 7 8 9; do export PAD$i=$(printf '%0120000d' 0); done\n"
+
+
+@pytest.mark.parametrize("before", ["", PAD], ids=["plain", "behind-a-large-environment"])
 def test_what_a_line_starts_in_a_session_of_its_own_is_killed_with_it(
-    project: pytest.Pytester, recorded: str
+    project: pytest.Pytester, recorded: str, before: str
 ) -> None:
     """As a closed terminal window would end it: `setsid` left the line's process group,
-    which is killed after each line, but not its $__STATE."""
-    seconds = str(2 * 10**6 + os.getpid())
-    line = f"setsid sleep {seconds} >/dev/null 2>&1 </dev/null &"
-    run(project, f"# Away\n\n```console\n$ {line}\n```\n", recorded).assert_outcomes(passed=3)
-    assert still_sleeping(seconds) == []
-
-
-def test_what_a_line_starts_behind_a_large_environment_is_killed_with_it(
-    project: pytest.Pytester, recorded: str
-) -> None:
-    """Over 1 MB of exported variables put $__STATE past where the sweep read."""
-    seconds = str(3 * 10**6 + os.getpid())
-    pad = "$ for i in 1 2 3 4 5 6 7 8 9; do export PAD$i=$(printf '%0120000d' 0); done\n"
+    which is killed after each line, but not its $__STATE; also where over 1 MB of
+    exported variables put $__STATE past where the sweep once read."""
+    seconds = str((3 if before else 2) * 10**6 + os.getpid())
     line = f"$ setsid sleep {seconds} >/dev/null 2>&1 </dev/null &\n"
-    run(project, f"# Away\n\n```console\n{pad}{line}```\n", recorded).assert_outcomes(passed=3)
+    run(project, f"# Away\n\n```console\n{before}{line}```\n", recorded).assert_outcomes(passed=3)
     assert still_sleeping(seconds) == []
 
 
