@@ -1274,6 +1274,10 @@ def run_pytest(run: Run, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
     # The workspace's own src/ before the editable install's (the repository's, which may
     # change while a run lasts); the browser runtime's download cache stays the shared one.
     env = {**env, "PYTHONPATH": str(cwd / "src"), "IN_BROWSER_CACHE": str(BROWSER_CACHE)}
+    # pytest's temporary folders per workspace: runs side by side raced on the shared
+    # `pytest-current` link (a baseline failed with FileNotFoundError in its unlink)
+    (cwd / ".pytest-tmp").mkdir(exist_ok=True)
+    env["PYTEST_DEBUG_TEMPROOT"] = str(cwd / ".pytest-tmp")
     with CHILDREN.lock:
         if CHILDREN.stopping:
             raise KeyboardInterrupt
