@@ -73,6 +73,14 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
         ("review/b3d5f7a9c1e4_validate_points_check.py", VERSIONS),
         ("review/c5e7a9b1d3f6_comment_on_points.py", VERSIONS),
     ],
+    # naming-conventions.md: the email revision and the rename, under the convention's
+    # env.py and models (not in COMPOSED: the branches guide adds users.email too).
+    "naming": [
+        ("autogenerate/env.py", "migrations/env.py"),
+        ("naming/myapp/models_convention.py", "myapp/models.py"),
+        ("naming/6e1f0c9a2b47_add_email.py", VERSIONS),
+        ("naming/b82c4d6e0f13_constraint_names_by_convention.py", VERSIONS),
+    ],
     "linting": [
         ("linting/a1c3e5f7b9d2_active_users_last_name_text.py", VERSIONS),
         ("linting/b2d4f6a8c0e1_index_users_last_name.py", VERSIONS),

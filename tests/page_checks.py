@@ -748,3 +748,17 @@ def review_points_commented(run: PageRun) -> None:
     ]
     assert schema.alembic_versions(run.database_url) == ["c5e7a9b1d3f6"]
     generated_as_shown(run, "c5e7a9b1d3f6_comment_on_points.py")
+
+
+# Constraint names, by convention (naming-conventions.md): constraints and their indexes.
+@check("constraint-names-by-convention")
+def constraint_names_by_convention(run: PageRun) -> None:
+    url = run.database_url
+    constraints = (
+        "SELECT conname, contype FROM pg_constraint"
+        " WHERE conrelid = 'users'::regclass AND contype IN ('p', 'u')"  # PG 18 lists NOT NULL too
+    )
+    assert sorted(schema.rows(url, constraints)) == [("pk_users", "p"), ("uq_users_email", "u")]
+    indexes = "SELECT indexname FROM pg_indexes WHERE tablename = 'users'"
+    assert sorted(schema.rows(url, indexes)) == [("pk_users",), ("uq_users_email",)]
+    assert schema.alembic_versions(url) == ["b82c4d6e0f13"]
