@@ -81,6 +81,13 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
         ("naming/6e1f0c9a2b47_add_email.py", VERSIONS),
         ("naming/b82c4d6e0f13_constraint_names_by_convention.py", VERSIONS),
     ],
+    # extensions.md: citext's column, under the env.py that leaves extensions' tables out
+    # (not in COMPOSED: the branches guide adds users.email too).
+    "extensions": [
+        ("extensions/env.py", "migrations/env.py"),
+        ("extensions/myapp/models.py", "myapp/models.py"),
+        ("extensions/2f8a6c4e0d19_add_email.py", VERSIONS),
+    ],
     "linting": [
         ("linting/a1c3e5f7b9d2_active_users_last_name_text.py", VERSIONS),
         ("linting/b2d4f6a8c0e1_index_users_last_name.py", VERSIONS),

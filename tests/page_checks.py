@@ -762,3 +762,39 @@ def constraint_names_by_convention(run: PageRun) -> None:
     indexes = "SELECT indexname FROM pg_indexes WHERE tablename = 'users'"
     assert sorted(schema.rows(url, indexes)) == [("pk_users",), ("uq_users_email",)]
     assert schema.alembic_versions(url) == ["b82c4d6e0f13"]
+
+
+# Extensions and what they own (extensions.md).
+def extension_tables(url: str) -> list[tuple]:
+    """Tables each extension owns, as (extension, table)."""
+    return schema.rows(
+        url,
+        "SELECT e.extname, c.relname FROM pg_depend d"
+        " JOIN pg_extension e ON e.oid = d.refobjid JOIN pg_class c ON c.oid = d.objid"
+        " WHERE d.classid = 'pg_class'::regclass AND d.deptype = 'e' ORDER BY 1, 2",
+    )
+
+
+@check("users-email-citext")
+def users_email_citext(run: PageRun) -> None:
+    url = run.database_url
+    assert schema.columns(url, "users")[-1] == Column("email", "CITEXT", True, False)
+    assert schema.rows(url, "SELECT email FROM users") == [("Ada@Example.com",)]
+    assert extension_tables(url) == []
+    assert schema.alembic_versions(url) == ["2f8a6c4e0d19"]
+
+
+@check("extension-table-kept")
+def extension_table_kept(run: PageRun) -> None:
+    url = run.database_url
+    assert extension_tables(url) == [("citext", "spatial_ref_sys")]
+    assert schema.tables(url) == {"alembic_version", "spatial_ref_sys", "users"}
+    assert schema.alembic_versions(url) == ["2f8a6c4e0d19"]
+
+
+@check("email-gone-extension-kept")
+def email_gone_extension_kept(run: PageRun) -> None:
+    url = run.database_url
+    assert schema.columns(url, "users") == SEED_USERS
+    assert extension_tables(url) == [("citext", "spatial_ref_sys")]
+    assert schema.alembic_versions(url) == ["1975ea83b712"]

@@ -1,0 +1,79 @@
+"""What extensions.md says and its page cannot show: env.py's look at the catalog must end
+its transaction, or Alembic takes it for its caller's and commits nothing; and who may
+create which extension."""
+
+import os
+import secrets
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+from sqlalchemy.engine import make_url
+
+from alembic_docs import schema
+from tests import chains
+from throwaway_pg import Server
+
+LOOK_ENDS = "    connection.rollback()\n"
+
+
+def upgrade(project: Path, url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": url}
+    command = [sys.executable, "-m", "alembic", "upgrade", "head"]
+    subprocess.run(command, cwd=project, env=env, check=True, capture_output=True)
+
+
+def test_the_upgrade_commits(tmp_path: Path, database_url: str) -> None:
+    chains.build(tmp_path, ["extensions"])
+    upgrade(tmp_path, database_url)
+    assert schema.alembic_versions(database_url) == ["2f8a6c4e0d19"]
+
+
+def test_without_ending_the_look_nothing_is_committed(tmp_path: Path, database_url: str) -> None:
+    chains.build(tmp_path, ["extensions"])
+    env_py = tmp_path / "migrations/env.py"
+    assert LOOK_ENDS in env_py.read_text()
+    env_py.write_text(env_py.read_text().replace(LOOK_ENDS, ""))
+    upgrade(tmp_path, database_url)
+    assert "users" not in schema.tables(database_url)
+    assert "alembic_version" not in schema.tables(database_url)
+
+
+@pytest.fixture
+def own_database(postgres_server: Server) -> Iterator[str]:
+    """A URL as a role that owns its database and is no superuser, as a deploy's often is."""
+    name, password = f"deployer_{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(12)
+    try:
+        admin(postgres_server, f"CREATE ROLE {name} LOGIN PASSWORD %s", password)
+    except psycopg2.errors.InsufficientPrivilege:  # a user's server, given as CREATEDB only
+        pytest.skip("the server's role may not create roles (CREATEROLE), which this needs")
+    try:
+        with postgres_server.database() as url:
+            admin(postgres_server, f'ALTER DATABASE "{make_url(url).database}" OWNER TO {name}')
+            yield make_url(url).set(username=name, password=password).render_as_string(False)
+    finally:
+        admin(postgres_server, f"DROP ROLE {name}")
+
+
+def admin(server: Server, sql: str, *params: str) -> None:
+    with psycopg2.connect(server.admin_url) as conn:
+        conn.autocommit = True
+        conn.cursor().execute(sql, params)
+    conn.close()
+
+
+def test_a_role_that_owns_its_database_creates_citext(own_database: str) -> None:
+    """citext is trusted: the database's owner may create it. dblink is not: it needs a
+    superuser."""
+    conn = psycopg2.connect(own_database)
+    conn.autocommit = True
+    try:
+        conn.cursor().execute("CREATE EXTENSION citext")
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege, match="superuser"):
+            conn.cursor().execute("CREATE EXTENSION dblink")
+    finally:
+        conn.close()
