@@ -109,6 +109,12 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
         ("replaceable/4b6d8f0a2c1e_adult_users_and_updated_at.py", VERSIONS),
         ("replaceable/7e9a1c3b5d2f_adult_users_updated_at_touch_on_change.py", VERSIONS),
     ],
+    # reference-data.md's fixed migrations: the table stubs need no models.
+    "reference-data": [
+        ("reference-data/2e4a6c8e0b13_create_countries.py", VERSIONS),
+        ("reference-data/5b7d9f1a3c60_rename_countries_name_to_display_name.py", VERSIONS),
+        ("reference-data/7c9e1b3d5f84_rename_czech_republic_to_czechia.py", VERSIONS),
+    ],
 }
 # Every guide's migrations in one chain, under the deploy env.py (the guides that bring
 # an env.py of their own come before deploying's). Not autogenerate: its migration adds
@@ -127,6 +133,7 @@ COMPOSED = [
     "deploying",
     "zero-downtime",
     "replaceable",
+    "reference-data",
 ]
 
 

@@ -798,3 +798,70 @@ def email_gone_extension_kept(run: PageRun) -> None:
     assert schema.columns(url, "users") == SEED_USERS
     assert extension_tables(url) == [("citext", "spatial_ref_sys")]
     assert schema.alembic_versions(url) == ["1975ea83b712"]
+
+
+# Reference data in migrations (reference-data.md): the countries table and its rows, in the
+# page's database and in the new one it makes (NEW_DATABASE_URL).
+COUNTRIES = [("CZ", "Czech Republic"), ("DE", "Germany"), ("FR", "France")]
+
+
+def new_database_url(run: PageRun) -> str:
+    return run.shell.env["NEW_DATABASE_URL"]
+
+
+def countries(url: str, name: str) -> list[tuple]:
+    return schema.rows(url, f"SELECT code, {name} FROM countries ORDER BY code")
+
+
+def countries_columns(name: str) -> list[Column]:
+    return [
+        Column("code", "VARCHAR(2)", nullable=False, primary_key=True),
+        Column(name, "TEXT", nullable=False, primary_key=False),
+    ]
+
+
+@check("countries-filled")
+def countries_filled(run: PageRun) -> None:
+    assert schema.columns(run.database_url, "countries") == countries_columns("name")
+    assert countries(run.database_url, "name") == COUNTRIES
+    assert schema.alembic_versions(run.database_url) == ["2e4a6c8e0b13"]
+
+
+def assert_renamed_countries(url: str) -> None:
+    """The first migration's rows, their name now in display_name."""
+    assert schema.columns(url, "countries") == countries_columns("display_name")
+    assert countries(url, "display_name") == COUNTRIES
+    assert schema.alembic_versions(url) == ["5b7d9f1a3c60"]
+
+
+@check("countries-name-renamed")
+def countries_name_renamed(run: PageRun) -> None:
+    assert_renamed_countries(run.database_url)
+
+
+@check("new-database-empty")
+def new_database_empty(run: PageRun) -> None:
+    """The failed upgrade rolled back whole: not even alembic_version is left; the page's
+    own database is as it was."""
+    assert schema.tables(new_database_url(run)) == set()
+    assert_renamed_countries(run.database_url)
+
+
+@check("new-database-filled")
+def new_database_filled(run: PageRun) -> None:
+    assert schema.tables(new_database_url(run)) == {"alembic_version", "countries", "users"}
+    assert_renamed_countries(new_database_url(run))
+
+
+@check("countries-dropped")
+def countries_dropped(run: PageRun) -> None:
+    assert schema.tables(new_database_url(run)) == {"alembic_version", "users"}
+    assert schema.alembic_versions(new_database_url(run)) == ["1975ea83b712"]
+
+
+@check("czechia-renamed")
+def czechia_renamed(run: PageRun) -> None:
+    """Only the Czech row changed, in the page's database."""
+    expected = [("CZ", "Czechia"), ("DE", "Germany"), ("FR", "France")]
+    assert countries(run.database_url, "display_name") == expected
+    assert schema.alembic_versions(run.database_url) == ["7c9e1b3d5f84"]

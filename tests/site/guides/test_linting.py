@@ -42,7 +42,14 @@ OFFLINE_URL = "postgresql://offline@localhost/unused"
 SECTION = re.compile(r"^-- Running upgrade .* -> (?P<revision>\w+)$")
 # Modules example migrations import from their project, where the guides put them (as
 # tests/chains.py does): every project gets them.
-HELPERS = {"replaceable/replaceable.py": "migrations/replaceable.py"}
+HELPERS = {
+    "replaceable/replaceable.py": "migrations/replaceable.py",
+    # reference-data/naive/ imports the application's models, as the page shows it failing.
+    "reference-data/myapp/models.py": "myapp/models.py",
+}
+# The packages those go in: forgotten before and after each lint, so that a migration imports
+# its own project's copy, never one another project left in sys.modules.
+PACKAGES = {"migrations"} | {Path(destination).parts[0] for destination in HELPERS.values()}
 # squawk's own syntax; the reason after a second "--" is this project's rule.
 INLINE = re.compile(
     r"--\s*squawk-ignore(?:-file)?\s+(?P<rules>[\w\s,-]+?)\s*(?:--\s*(?P<reason>.*?))?\s*$"
@@ -139,6 +146,7 @@ def upgrade_sql(target: Migration, pool: list[Migration], project: Path, monkeyp
     for member in ancestry(target, pool):
         shutil.copy(member.path, versions)
     for source, destination in HELPERS.items():
+        (project / destination).parent.mkdir(exist_ok=True)
         shutil.copy(EXAMPLES / source, project / destination)
     down = target.parents[0] if target.parents else None
     output = io.StringIO()
@@ -146,12 +154,19 @@ def upgrade_sql(target: Migration, pool: list[Migration], project: Path, monkeyp
     monkeypatch.setenv("DATABASE_URL", OFFLINE_URL)
     monkeypatch.setattr(sys, "path", list(sys.path))  # alembic.ini prepends the project
     with contextlib.chdir(project):
-        # Not the `migrations` package of a project before, wherever the import finds it.
-        for name in [name for name in sys.modules if name.split(".")[0] == "migrations"]:
-            del sys.modules[name]
+        forget(PACKAGES)
         importlib.invalidate_caches()
-        command.upgrade(config, f"{down}:{target.revision}" if down else target.revision, sql=True)
+        try:
+            revisions = f"{down}:{target.revision}" if down else target.revision
+            command.upgrade(config, revisions, sql=True)
+        finally:
+            forget(PACKAGES)
     return output.getvalue() + "".join(path.read_text() for path in project.glob("*.sql"))
+
+
+def forget(packages: set[str]) -> None:
+    for name in [name for name in sys.modules if name.split(".")[0] in packages]:
+        del sys.modules[name]
 
 
 def squawk(sql: str) -> list[Finding]:
