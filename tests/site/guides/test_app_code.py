@@ -190,7 +190,7 @@ def test_the_patch_applies_to_every_template_s_env_py(tmp_path: Path):
     tutorial's: the page's patch applies to any of them, unchanged but for line numbers."""
     templates = Path(alembic.__file__).parent / "templates"
     found = sorted(path.parent.name for path in templates.glob("*/env.py"))
-    assert {"generic", "async", "multidb", "pyproject"} <= set(found), found
+    assert {"generic", "async", "multidb"} <= set(found), found  # pyproject*: 1.16 and later
     for name in found:
         (tmp_path / name / "migrations").mkdir(parents=True)
         shutil.copy(templates / name / "env.py", tmp_path / name / "migrations")
