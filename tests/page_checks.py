@@ -865,3 +865,24 @@ def czechia_renamed(run: PageRun) -> None:
     expected = [("CZ", "Czechia"), ("DE", "Germany"), ("FR", "France")]
     assert countries(run.database_url, "display_name") == expected
     assert schema.alembic_versions(run.database_url) == ["7c9e1b3d5f84"]
+
+
+# Migrations from application code (app-code.md).
+@check("app-code-users-migrated-and-empty")
+def app_code_users_migrated_and_empty(run: PageRun) -> None:
+    """The test fixture's upgrade made the users table, at head; the test's row was rolled
+    back with its transaction."""
+    assert_seed_schema(run.database_url, run.shell.cwd)
+    assert users_rows(run.database_url) == []
+
+
+@check("app-code-migrated-lock-released")
+def app_code_migrated_lock_released(run: PageRun) -> None:
+    """After the two starts under the deploying guide's env.py: users at head, and no
+    advisory lock left in the database, so the next start can take it."""
+    assert_seed_schema(run.database_url, run.shell.cwd)
+    query = (
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    assert schema.rows(run.database_url, query) == [(0,)]
