@@ -1,7 +1,9 @@
 """Database checks that pages run with <!-- check: name -->: effects, not exit codes."""
 
 import json
+import re
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic.config import Config
@@ -748,3 +750,132 @@ def review_points_commented(run: PageRun) -> None:
     ]
     assert schema.alembic_versions(run.database_url) == ["c5e7a9b1d3f6"]
     generated_as_shown(run, "c5e7a9b1d3f6_comment_on_points.py")
+
+
+# Partitioned tables (partitions.md): events, partitioned by month on created_at, and the
+# rows the page writes: signup in January (id 1), login in February (2) and March (4; the
+# row refused for want of a March partition took 3).
+SIGNUP, FEBRUARY_LOGIN, MARCH_LOGIN = (1, "signup"), (2, "login"), (4, "login")
+
+
+def months(*numbers: int) -> list[tuple]:
+    """events' monthly partitions of 2026, from the first of each month, UTC, to the next."""
+    return [
+        (
+            f"events_2026_{n:02}",
+            datetime(2026, n, 1, tzinfo=UTC),
+            datetime(2026, n + 1, 1, tzinfo=UTC),
+        )
+        for n in numbers
+    ]
+
+
+def events_partitions(url: str) -> list[tuple]:
+    """The partitions of events, each a plain table, with its bounds as times (the catalog
+    writes them in the session's time zone)."""
+    query = (
+        "SELECT c.oid::regclass::text, c.relkind, c.relispartition,"
+        " pg_get_expr(c.relpartbound, c.oid)"
+        " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+        " WHERE i.inhparent = 'events'::regclass ORDER BY 1"
+    )
+    found = []
+    for name, relkind, is_partition, bound in schema.rows(url, query):
+        assert (relkind, is_partition) == ("r", True), name
+        bounds = re.fullmatch(r"FOR VALUES FROM \('(.+)'\) TO \('(.+)'\)", bound)
+        assert bounds, bound
+        found.append((name, *map(datetime.fromisoformat, bounds.groups())))
+    return found
+
+
+def rows_where(url: str, table: str) -> list[tuple]:
+    """Each row of `table` (id, name), with the table that holds it."""
+    return schema.rows(url, f"SELECT tableoid::regclass::text, id, name FROM {table} ORDER BY id")
+
+
+def assert_events(url: str, partitions: list[int], rows: dict[str, list[tuple]]) -> None:
+    """events is partitioned (relkind p) by range of created_at, keyed on (id, created_at),
+    with exactly these monthly partitions, holding exactly these rows."""
+    parent = (
+        "SELECT relkind, relispartition, pg_get_partkeydef(oid) FROM pg_class"
+        " WHERE oid = 'events'::regclass"
+    )
+    assert schema.rows(url, parent) == [("p", False, "RANGE (created_at)")]
+    key = "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'pk_events'"
+    assert schema.rows(url, key) == [("PRIMARY KEY (id, created_at)",)]
+    assert events_partitions(url) == months(*partitions)
+    held = [(table, *row) for table, table_rows in rows.items() for row in table_rows]
+    assert rows_where(url, "events") == sorted(held, key=lambda row: row[1])
+
+
+def assert_january_archived(url: str) -> None:
+    """January left events with its row, for the schema archive, as a plain table."""
+    query = (
+        "SELECT relkind, relispartition FROM pg_class"
+        " WHERE oid = 'archive.events_2026_01'::regclass"
+    )
+    assert schema.rows(url, query) == [("r", False)]
+    assert rows_where(url, "archive.events_2026_01") == [("archive.events_2026_01", *SIGNUP)]
+    assert schema.rows(url, "SELECT to_regclass('public.events_2026_01')") == [(None,)]
+
+
+@check("events-partitioned-by-month")
+def events_partitioned_by_month(run: PageRun) -> None:
+    """Each row went to its month's partition; March's, with no partition, went nowhere."""
+    assert_events(
+        run.database_url,
+        [1, 2],
+        {"events_2026_01": [SIGNUP], "events_2026_02": [FEBRUARY_LOGIN]},
+    )
+    assert schema.alembic_versions(run.database_url) == ["2a4c6e8f0b1d"]
+
+
+@check("march-attached-january-archived")
+def march_attached_january_archived(run: PageRun) -> None:
+    assert_events(
+        run.database_url,
+        [2, 3],
+        {"events_2026_02": [FEBRUARY_LOGIN], "events_2026_03": [MARCH_LOGIN]},
+    )
+    assert_january_archived(run.database_url)
+    assert schema.alembic_versions(run.database_url) == ["5c7e9a1b3d4f"]
+
+
+@check("january-attached-again")
+def january_attached_again(run: PageRun) -> None:
+    """The downgrade: January a partition again, with its row; March's table and the
+    archive schema gone."""
+    assert_events(
+        run.database_url,
+        [1, 2],
+        {"events_2026_01": [SIGNUP], "events_2026_02": [FEBRUARY_LOGIN]},
+    )
+    assert schema.rows(run.database_url, "SELECT to_regclass('events_2026_03')") == [(None,)]
+    archive = "SELECT nspname FROM pg_namespace WHERE nspname = 'archive'"
+    assert schema.rows(run.database_url, archive) == []
+    assert schema.alembic_versions(run.database_url) == ["2a4c6e8f0b1d"]
+
+
+@check("march-attached-again")
+def march_attached_again(run: PageRun) -> None:
+    """Upgraded again: March's partition is back, empty (the downgrade dropped its row)."""
+    assert_events(run.database_url, [2, 3], {"events_2026_02": [FEBRUARY_LOGIN]})
+    assert_january_archived(run.database_url)
+    assert schema.alembic_versions(run.database_url) == ["5c7e9a1b3d4f"]
+
+
+@check("partitions-left-out-nothing-dropped")
+def partitions_left_out_nothing_dropped(run: PageRun) -> None:
+    """alembic check passed with the partitions left out, April's made by hand among them;
+    a check writes nothing: every partition, the archive and the rows are there."""
+    assert_events(run.database_url, [2, 3, 4], {"events_2026_02": [FEBRUARY_LOGIN]})
+    assert_january_archived(run.database_url)
+    assert schema.tables(run.database_url) == {
+        "alembic_version",
+        "users",
+        "events",
+        "events_2026_02",
+        "events_2026_03",
+        "events_2026_04",
+    }
+    assert schema.alembic_versions(run.database_url) == ["5c7e9a1b3d4f"]

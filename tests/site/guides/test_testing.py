@@ -65,7 +65,7 @@ def test_chain(chain: str, test: str, tmp_path: Path, database_url: str, monkeyp
     getattr(guide_tests, test)(project(tmp_path, CHAINS[chain], database_url, monkeypatch))
 
 
-@pytest.mark.parametrize("guide", ["autogenerate", "squashing", "hygiene", "review"])
+@pytest.mark.parametrize("guide", ["autogenerate", "squashing", "hygiene", "review", "partitions"])
 def test_the_models_match_their_migrations(
     guide: str, tmp_path: Path, database_url: str, monkeypatch
 ) -> None:
