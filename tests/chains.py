@@ -73,13 +73,13 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
         ("review/b3d5f7a9c1e4_validate_points_check.py", VERSIONS),
         ("review/c5e7a9b1d3f6_comment_on_points.py", VERSIONS),
     ],
-    # partitions.md: events partitioned by month, then March attached and January detached
-    # (to the schema archive), with the env.py that leaves partitions out of autogenerate.
+    # partitions.md: events partitioned by month, then January detached (to the schema
+    # archive), with the env.py that leaves partitions out of autogenerate.
     "partitions": [
         ("partitions/env.py", "migrations/env.py"),
         ("partitions/myapp/models.py", "myapp/models.py"),
         ("partitions/2a4c6e8f0b1d_create_events_partitioned_by_month.py", VERSIONS),
-        ("partitions/5c7e9a1b3d4f_attach_march_archive_january.py", VERSIONS),
+        ("partitions/5c7e9a1b3d4f_archive_january.py", VERSIONS),
     ],
     "linting": [
         ("linting/a1c3e5f7b9d2_active_users_last_name_text.py", VERSIONS),

@@ -22,8 +22,7 @@ def upgrade() -> None:
     """Upgrade schema."""
     op.create_table(
         "events",
-        # BIGSERIAL: identity columns on a partitioned table need PostgreSQL 17
-        sa.Column("id", sa.BigInteger, autoincrement=True),
+        sa.Column("id", sa.Uuid),  # the app makes it
         sa.Column("created_at", sa.DateTime(timezone=True)),
         sa.Column("name", sa.Text, nullable=False),
         # The key includes the partition key, created_at

@@ -6,4 +6,4 @@ WHERE relname LIKE 'events%' AND relkind IN ('r', 'p')
 ORDER BY relname;
 
 -- which partition holds each row
-SELECT tableoid::regclass AS partition, id, name FROM events ORDER BY id;
+SELECT tableoid::regclass AS partition, created_at, name FROM events ORDER BY created_at;

@@ -1,6 +1,7 @@
+import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, MetaData, String, Text
+from sqlalchemy import DateTime, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Constraint names from a convention: autogenerate writes them into migrations, and a
@@ -31,6 +32,6 @@ class Event(Base):
     __tablename__ = "events"
     __table_args__ = {"postgresql_partition_by": "RANGE (created_at)"}
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     name: Mapped[str] = mapped_column(Text)

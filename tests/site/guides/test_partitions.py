@@ -11,16 +11,16 @@ import pytest
 from throwaway_pg.server import libpq_url
 
 SETUP = [
-    "CREATE TABLE events (id bigserial, created_at timestamptz NOT NULL, name text NOT NULL,"
+    "CREATE TABLE events (id uuid, created_at timestamptz NOT NULL, name text NOT NULL,"
     " PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at)",
     "CREATE TABLE events_2026_01 PARTITION OF events"
     " FOR VALUES FROM ('2026-01-01 00:00+00') TO ('2026-02-01 00:00+00')",
     "CREATE TABLE events_2026_02 PARTITION OF events"
     " FOR VALUES FROM ('2026-02-01 00:00+00') TO ('2026-03-01 00:00+00')",
-    "INSERT INTO events (created_at, name) VALUES ('2026-01-15 09:00+00', 'signup')",
+    "INSERT INTO events VALUES (gen_random_uuid(), '2026-01-15 09:00+00', 'signup')",
 ]
 READ = "SELECT count(*) FROM events"
-WRITE = "INSERT INTO events (created_at, name) VALUES ('2026-02-03 17:30+00', 'login')"
+WRITE = "INSERT INTO events VALUES (gen_random_uuid(), '2026-02-03 17:30+00', 'login')"
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""attach March, archive January
+"""archive January
 
 Revision ID: 5c7e9a1b3d4f
 Revises: 2a4c6e8f0b1d
@@ -24,14 +24,8 @@ def upgrade() -> None:
     # behind it until the commit: give up after 2 s rather than stall the app.
     op.execute("SET LOCAL lock_timeout = '2s'")
     op.execute("SET LOCAL statement_timeout = '5s'")
-    # Created alone, then attached: reads and writes of events go on meanwhile.
-    op.execute("CREATE TABLE events_2026_03 (LIKE events INCLUDING DEFAULTS)")
-    op.execute(
-        "ALTER TABLE events ATTACH PARTITION events_2026_03"
-        " FOR VALUES FROM ('2026-03-01 00:00+00') TO ('2026-04-01 00:00+00')"
-    )
-    # January leaves events with its rows, for a schema autogenerate ignores.
     op.execute("ALTER TABLE events DETACH PARTITION events_2026_01")
+    # Its rows stay, in a schema autogenerate does not compare.
     op.execute("CREATE SCHEMA archive")
     op.execute("ALTER TABLE events_2026_01 SET SCHEMA archive")
 
@@ -46,5 +40,3 @@ def downgrade() -> None:
         "ALTER TABLE events ATTACH PARTITION events_2026_01"
         " FOR VALUES FROM ('2026-01-01 00:00+00') TO ('2026-02-01 00:00+00')"
     )
-    op.execute("ALTER TABLE events DETACH PARTITION events_2026_03")
-    op.execute("DROP TABLE events_2026_03")  # and March's rows
