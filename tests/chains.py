@@ -88,6 +88,14 @@ GUIDES: dict[str, list[tuple[str, ...]]] = {
         ("extensions/myapp/models.py", "myapp/models.py"),
         ("extensions/2f8a6c4e0d19_add_email.py", VERSIONS),
     ],
+    # partitions.md: events partitioned by month, then January detached (to the schema
+    # archive), with the env.py that leaves partitions out of autogenerate.
+    "partitions": [
+        ("partitions/env.py", "migrations/env.py"),
+        ("partitions/myapp/models.py", "myapp/models.py"),
+        ("partitions/2a4c6e8f0b1d_create_events_partitioned_by_month.py", VERSIONS),
+        ("partitions/5c7e9a1b3d4f_archive_january.py", VERSIONS),
+    ],
     "linting": [
         ("linting/a1c3e5f7b9d2_active_users_last_name_text.py", VERSIONS),
         ("linting/b2d4f6a8c0e1_index_users_last_name.py", VERSIONS),
@@ -128,6 +136,7 @@ COMPOSED = [
     "enums",
     "hygiene",
     "review",
+    "partitions",
     "locks",
     "linting",
     "deploying",

@@ -1,7 +1,9 @@
 """Database checks that pages run with <!-- check: name -->: effects, not exit codes."""
 
 import json
+import re
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic.config import Config
@@ -886,3 +888,111 @@ def app_code_migrated_lock_released(run: PageRun) -> None:
         " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
     )
     assert schema.rows(run.database_url, query) == [(0,)]
+
+
+# Partitioned tables (partitions.md): events, partitioned by month on created_at, and the
+# rows the page writes (name, and when, UTC).
+SIGNUP = ("signup", datetime(2026, 1, 15, 9, tzinfo=UTC))
+LOGIN = ("login", datetime(2026, 2, 3, 17, 30, tzinfo=UTC))
+MARCH_LOGIN = ("login", datetime(2026, 3, 2, 8, tzinfo=UTC))
+
+
+def months(*numbers: int) -> list[tuple]:
+    """events' monthly partitions of 2026, from the first of each month, UTC, to the next."""
+    return [
+        (
+            f"events_2026_{n:02}",
+            datetime(2026, n, 1, tzinfo=UTC),
+            datetime(2026, n + 1, 1, tzinfo=UTC),
+        )
+        for n in numbers
+    ]
+
+
+def events_partitions(url: str) -> list[tuple]:
+    """The partitions of events, each a plain table, with its bounds as times (the catalog
+    writes them in the session's time zone)."""
+    query = (
+        "SELECT c.oid::regclass::text, c.relkind, c.relispartition,"
+        " pg_get_expr(c.relpartbound, c.oid)"
+        " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+        " WHERE i.inhparent = 'events'::regclass ORDER BY 1"
+    )
+    found = []
+    for name, relkind, is_partition, bound in schema.rows(url, query):
+        assert (relkind, is_partition) == ("r", True), name
+        bounds = re.fullmatch(r"FOR VALUES FROM \('(.+)'\) TO \('(.+)'\)", bound)
+        assert bounds, bound
+        found.append((name, *map(datetime.fromisoformat, bounds.groups())))
+    return found
+
+
+def rows_where(url: str, table: str) -> list[tuple]:
+    """Each row of `table` (name, created_at), after the table that holds it."""
+    query = f"SELECT tableoid::regclass::text, name, created_at FROM {table} ORDER BY created_at"
+    return schema.rows(url, query)
+
+
+def assert_events(url: str, partitions: list[int], rows: list[tuple]) -> None:
+    """events is partitioned (relkind p) by range of created_at, keyed on (id, created_at),
+    with exactly these monthly partitions; its rows are these, each in its month's."""
+    parent = (
+        "SELECT relkind, relispartition, pg_get_partkeydef(oid) FROM pg_class"
+        " WHERE oid = 'events'::regclass"
+    )
+    assert schema.rows(url, parent) == [("p", False, "RANGE (created_at)")]
+    key = "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'pk_events'"
+    assert schema.rows(url, key) == [("PRIMARY KEY (id, created_at)",)]
+    assert events_partitions(url) == months(*partitions)
+    expected = [(f"events_2026_{at.month:02}", name, at) for name, at in rows]
+    assert rows_where(url, "events") == expected
+
+
+def assert_january_archived(url: str) -> None:
+    """January left events with its row, for the schema archive, as a plain table."""
+    query = (
+        "SELECT relkind, relispartition FROM pg_class"
+        " WHERE oid = 'archive.events_2026_01'::regclass"
+    )
+    assert schema.rows(url, query) == [("r", False)]
+    assert rows_where(url, "archive.events_2026_01") == [("archive.events_2026_01", *SIGNUP)]
+    assert schema.rows(url, "SELECT to_regclass('public.events_2026_01')") == [(None,)]
+
+
+@check("events-partitioned-by-month")
+def events_partitioned_by_month(run: PageRun) -> None:
+    """Each row went to its month's partition; March's, with no partition, went nowhere."""
+    assert_events(run.database_url, [1, 2], [SIGNUP, LOGIN])
+    assert schema.alembic_versions(run.database_url) == ["2a4c6e8f0b1d"]
+
+
+@check("january-archived")
+def january_archived(run: PageRun) -> None:
+    assert_events(run.database_url, [2], [LOGIN])
+    assert_january_archived(run.database_url)
+    assert schema.alembic_versions(run.database_url) == ["5c7e9a1b3d4f"]
+
+
+@check("january-attached-again")
+def january_attached_again(run: PageRun) -> None:
+    """The downgrade: January a partition of events again, with its row; no archive."""
+    assert_events(run.database_url, [1, 2], [SIGNUP, LOGIN])
+    archive = "SELECT nspname FROM pg_namespace WHERE nspname = 'archive'"
+    assert schema.rows(run.database_url, archive) == []
+    assert schema.alembic_versions(run.database_url) == ["2a4c6e8f0b1d"]
+
+
+@check("partitions-left-out-nothing-dropped")
+def partitions_left_out_nothing_dropped(run: PageRun) -> None:
+    """alembic check passed with the partitions left out, March's, made by hand, among
+    them; a check writes nothing: the partitions, the archive and the rows are there."""
+    assert_events(run.database_url, [2, 3], [LOGIN, MARCH_LOGIN])
+    assert_january_archived(run.database_url)
+    assert schema.tables(run.database_url) == {
+        "alembic_version",
+        "users",
+        "events",
+        "events_2026_02",
+        "events_2026_03",
+    }
+    assert schema.alembic_versions(run.database_url) == ["5c7e9a1b3d4f"]

@@ -66,7 +66,8 @@ def test_chain(chain: str, test: str, tmp_path: Path, database_url: str, monkeyp
 
 
 @pytest.mark.parametrize(
-    "guide", ["autogenerate", "squashing", "hygiene", "review", "naming", "extensions"]
+    "guide",
+    ["autogenerate", "squashing", "hygiene", "review", "naming", "extensions", "partitions"],
 )
 def test_the_models_match_their_migrations(
     guide: str, tmp_path: Path, database_url: str, monkeypatch
