@@ -821,6 +821,65 @@ def test_root_never_writes_or_deletes_through_what_the_reader_planted(
     assert sorted(private.iterdir()) == [kept]
 
 
+CHECKS_AS_READER = """
+import os
+import subprocess
+from docs_runner import check
+
+@check("runs-what-the-page-wrote")
+def runs(run):
+    subprocess.run([run.shell.cwd / "script.sh"], check=True, cwd=run.shell.cwd)
+
+@check("reads-a-planted-link")
+def reads(run):
+    print((run.shell.cwd / "planted").read_text())
+
+@check("reads-a-fifo")
+def blocks(run):
+    (run.shell.cwd / "fifo").read_text()
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
+def test_a_check_has_the_reader_s_rights_not_root_s(
+    project: pytest.Pytester, recorded: str, tmp_path: Path
+) -> None:
+    """A check reads and runs what the page's lines left: as root, a script the reader wrote
+    would run as root, a link they planted would read a root-only file. Checks run as the
+    reader: the script runs as nobody, and the link's target stays unread."""
+    private = tmp_path / "secret.txt"
+    private.write_text("root's secret")
+    private.chmod(0o600)
+    shared = Path(tempfile.mkdtemp())  # where nobody may write, unlike tmp_path
+    shared.chmod(0o1777)
+    ran_as = shared / "ran-as"
+    project.makeconftest(CHECKS_AS_READER)
+    text = (
+        "# Checks\n\n```console\n"
+        f"$ printf '#!/bin/sh\\nid -u > {ran_as}\\n' > script.sh && chmod +x script.sh\n"
+        f"$ ln -s {private} planted\n```\n\n"
+        "<!-- check: runs-what-the-page-wrote -->\n\n<!-- check: reads-a-planted-link -->\n"
+    )
+    try:
+        result = run(project, text, recorded)
+        assert ran_as.read_text().strip() == str(pwd.getpwnam("nobody").pw_uid)
+    finally:
+        shutil.rmtree(shared)
+    result.stdout.fnmatch_lines(["*PermissionError*"])
+    assert "root's secret" not in result.stdout.str()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
+def test_a_check_that_hangs_on_what_the_page_left_times_out(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    project.makeconftest(CHECKS_AS_READER)
+    text = "# Checks\n\n```console\n$ mkfifo fifo\n```\n\n<!-- check: reads-a-fifo -->\n"
+    result = run(project, text, recorded, "-o", "docs_command_timeout=2")
+    result.stdout.fnmatch_lines(["*check 'reads-a-fifo' ran longer than 2 s*"])
+    assert result.duration < 20
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
 def test_a_project_is_copied_in_as_the_reader(
     project: pytest.Pytester, recorded: str, tmp_path: Path
