@@ -76,6 +76,14 @@ class PageRun:
     def shell(self) -> shell.ShellState:
         return self.executor.shell
 
+    def example(self, name: str) -> Path | None:
+        """examples/NAME, or None where NAME leads out of the examples folder (an absolute
+        path, `..`): what a page names is copied in as the reader, with the harness's rights
+        to read it."""
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            return None
+        return self.examples / name
+
     def run(self, line: str, fails: bool = False) -> tuple[int, str]:
         """One console line, as (exit status, what the reader's screen shows)."""
         line = self.to_real(line)  # `cat versions/<shown id>_x.py`

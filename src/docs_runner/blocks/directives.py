@@ -12,7 +12,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from docs_runner.blocks.base import Block
 from docs_runner.checks import CHECKS, run_check
-from docs_runner.grammar import SNIPPET, Fence, PageError, Tab
+from docs_runner.grammar import OUTSIDE, SNIPPET, Fence, PageError, Tab
 from docs_runner.outcome import Failure
 
 VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -33,7 +33,9 @@ class Project(Block):
     name: str
 
     def evaluate(self, run: PageRun) -> Failure | None:
-        source = run.examples / self.name
+        source = run.example(self.name)
+        if source is None:
+            return Failure(f"{run.page}: <!-- project: {self.name} -->: {OUTSIDE}")
         if not source.is_dir():
             return Failure(f"{run.page}: examples/{self.name}/ does not exist")
         problem = run.executor.start_from(source)
@@ -85,9 +87,11 @@ class OptOut(Block):
     def evaluate(self, run: PageRun) -> Failure | None:
         shown = self.fence.source
         if snippet := SNIPPET.match(shown.strip()):  # the site shows the included file
-            source = run.examples / snippet["path"]
+            source = run.example(snippet["path"])
+            where = f"{run.page}:{self.fence.line}"
+            if source is None:
+                return Failure(f'{where}: --8<-- "{snippet["path"]}": {OUTSIDE}')
             if not source.is_file():
-                where = f"{run.page}:{self.fence.line}"
                 return Failure(f"{where}: examples/{snippet['path']} does not exist")
             shown = source.read_text()
         run.record.opt_outs.append(self.reason)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from docs_runner.blocks.base import Block
-from docs_runner.grammar import SNIPPET, Fence
+from docs_runner.grammar import OUTSIDE, SNIPPET, Fence
 from docs_runner.normalise import shown_timestamps
 from docs_runner.outcome import Failure
 
@@ -45,7 +45,9 @@ class File(Block):
                 f'{where}: file block "{self.path}" must include its file from examples/ '
                 'with --8<-- "path" (one source of truth)'
             )
-        source = run.examples / self.snippet
+        source = run.example(self.snippet)
+        if source is None:
+            return Failure(f'{where}: --8<-- "{self.snippet}": {OUTSIDE}')
         if not source.is_file():
             return Failure(f"{where}: examples/{self.snippet} does not exist")
         shown = source.read_text()

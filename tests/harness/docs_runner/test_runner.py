@@ -102,6 +102,31 @@ def test_a_file_block_must_come_from_examples(project: pytest.Pytester, recorded
     assert result.ret != 0
 
 
+@pytest.mark.parametrize(
+    ("markdown", "named"),
+    [
+        ("<!-- project: {outside} -->\n", "<!-- project: {outside} -->"),
+        ("<!-- project: ../.. -->\n", "<!-- project: ../.. -->"),
+        ('```text title="s.txt"\n--8<-- "{outside}/secret.txt"\n```\n', "--8<-- "),
+        ('<!-- norun: shown only -->\n```text\n--8<-- "../{outside}"\n```\n', "--8<-- "),
+    ],
+)
+def test_what_a_page_names_must_be_in_examples(
+    project: pytest.Pytester, recorded: str, tmp_path: Path, markdown: str, named: str
+) -> None:
+    """A project or an include outside examples/ (copied in with the harness's rights to
+    read it) fails at its line, and nothing of it reaches the page."""
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("root's secret")
+    text = "# Outside\n\n" + markdown.format(outside=outside)
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(
+        [f"docs/page.md*{named.format(outside=outside)}*not in the examples folder*"]
+    )
+    assert "root's secret" not in result.stdout.str()
+
+
 def test_pages_run_in_parallel_on_separate_workers(project: pytest.Pytester, recorded: str) -> None:
     for n in range(4):
         write(project, f"copy{n}", page(GOOD, recorded))
