@@ -68,25 +68,28 @@ def forget_stale_caches(project: Path) -> None:
     length (`perl -pi -e 's/<id>/<id>/'`), would run the old code, which a reader, typing
     seconds apart, never sees. Virtualenvs in the project are not the page's sources.
     """
-    for directory, subdirectories, files in os.walk(project):
+    # By descriptors, never following a link: the page's user owns the tree, and may swap a
+    # folder for a link to one of root's while it is walked.
+    for _, subdirectories, files, directory in os.fwalk(project):
         if "pyvenv.cfg" in files:
             subdirectories.clear()
             continue
         if "__pycache__" not in subdirectories:
             continue
         sources = {
-            name[:-3]: os.stat(os.path.join(directory, name)).st_mtime_ns
+            name[:-3]: os.stat(name, dir_fd=directory).st_mtime_ns
             for name in files
             if name.endswith(".py")
         }
-        _remove_older(os.path.join(directory, "__pycache__"), sources)
+        _remove_older(directory, sources)
 
 
-def _remove_older(caches: str, sources: dict[str, int]) -> None:
-    """Remove the caches in `caches` older than their source. The page's user owns it:
-    never through a link (to a folder of root's), only what is in it."""
+def _remove_older(directory: int, sources: dict[str, int]) -> None:
+    """Remove the caches in `directory`'s __pycache__ older than their source: only what
+    is in it, never through a link (to a folder of root's)."""
     try:
-        folder = os.open(caches, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+        folder = os.open("__pycache__", flags, dir_fd=directory)
     except OSError:
         return
     try:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import os
 import re
 import sys
 import tempfile
@@ -45,11 +46,16 @@ def project_directory(parent: str = "/tmp") -> Iterator[Path]:
     """A new, empty project directory whose path is as long as PROJECT_PLACEHOLDER and, like
     it, holds no hyphen or space: a terminal wraps a line that holds either at the same
     places, so the page shows the placeholder where the reader's own path goes, wrapped as
-    the reader's terminal wraps it."""
-    random = 8  # the characters mkdtemp adds: letters, digits, underscores
-    prefix = "p" * (len(PROJECT_PLACEHOLDER) - len(parent) - 1 - random)
-    with tempfile.TemporaryDirectory(prefix=prefix, dir=parent) as directory:
-        yield Path(directory)
+    the reader's terminal wraps it. It sits in a folder of the harness's own, which the
+    reader (who owns the project) cannot write: in /tmp, they could move the project away
+    and leave a link in its place, for the harness to walk and remove."""
+    with tempfile.TemporaryDirectory(prefix="", dir=parent) as folder:  # 8 random characters
+        os.chmod(folder, 0o755)  # the reader may pass, not write
+        name = "p" * (len(PROJECT_PLACEHOLDER) - len(folder) - 1)
+        assert name, f"{parent} is too long a path for a project as long as the placeholder"
+        project = Path(folder, name)
+        project.mkdir()
+        yield project
 
 
 class ProducedValues(Protocol):

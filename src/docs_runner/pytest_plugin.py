@@ -176,7 +176,7 @@ def page_run(
         server.database() as url,
         contextlib.ExitStack() as more_databases,  # <!-- database: VARIABLE -->'s
         project_directory() as project,
-        goes_with_run(run_tmp.parent, project),
+        goes_with_run(run_tmp.parent, project.parent),
         tempfile.TemporaryDirectory(prefix="page-", dir=run_tmp) as tmp,
     ):
         told = dict(line.split("=", 1) for line in config.getini("docs_terminal_env"))

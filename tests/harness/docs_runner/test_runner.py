@@ -906,6 +906,32 @@ def test_a_check_that_hangs_on_what_the_page_left_times_out(
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
+def test_the_reader_cannot_put_a_link_in_place_of_the_project(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """The reader owns the project: in /tmp, they could move it away and leave a link to a
+    folder of root's, which root would walk for stale caches after each line (deleting
+    there) and fail to remove at the end. The project's folder is root's: the move fails."""
+    target = Path(tempfile.mkdtemp())
+    (target / "mod.py").write_text("x = 1\n")
+    (target / "__pycache__").mkdir()
+    stale = target / "__pycache__/mod.cpython-311.pyc"
+    stale.write_text("root's")
+    os.utime(stale, (0, 0))
+    text = (
+        "# Swap\n\n```console\n"
+        f'$ P=$PWD; cd /tmp && mv "$P" "$P.moved" && ln -s {target} "$P"\n```\n'
+    )
+    try:
+        result = run(project, text, recorded)
+        result.stdout.fnmatch_lines(["*mv: cannot move*Permission denied*"])
+        assert stale.exists()
+        assert "Traceback" not in result.stdout.str()
+    finally:
+        shutil.rmtree(target)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
 def test_a_project_is_copied_in_as_the_reader(
     project: pytest.Pytester, recorded: str, tmp_path: Path
 ) -> None:
