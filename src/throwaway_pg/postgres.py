@@ -250,7 +250,7 @@ class Cluster:
         kept = self._keep_log() if self.process.poll() is not None or self._crashed() else None
         _stop_process(self.process)
         os.close(self.lock)
-        shutil.rmtree(self.path, ignore_errors=True)
+        _discard(self.path)
         return kept
 
     def _crashed(self) -> bool:
@@ -501,7 +501,7 @@ def run_directory() -> Iterator[Path]:
     try:
         yield path
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        _discard(path)
         os.close(lock)
 
 
@@ -522,7 +522,23 @@ def sweep_orphans() -> list[Path]:
     """Remove the clusters and run directories whose owner died without teardown (e.g.
     SIGKILL); returns them."""
     with _registry():
+        for path in base_dir().glob(f"{DISCARDED}*"):  # a removal cut short
+            shutil.rmtree(path, ignore_errors=True)
         return [path for path in base_dir().iterdir() if _remove_if_orphan(path)]
+
+
+DISCARDED = "discarded-"
+
+
+def _discard(path: Path) -> None:
+    """Remove one of our directories, renamed first: a removal cut short (a kill) leaves a
+    name the next sweep removes, never a directory that has lost its owner.lock."""
+    doomed = path.with_name(DISCARDED + path.name)
+    try:
+        path.rename(doomed)
+    except OSError:
+        doomed = path
+    shutil.rmtree(doomed, ignore_errors=True)
 
 
 def _remove_if_orphan(path: Path) -> bool:
@@ -538,7 +554,7 @@ def _remove_if_orphan(path: Path) -> bool:
     _kill_postmaster(path / "data")
     for link in (path / "outside").glob("*"):  # goes_with_run's: written by us alone
         shutil.rmtree(os.readlink(link), ignore_errors=True)  # never follows a symlink
-    shutil.rmtree(path, ignore_errors=True)
+    _discard(path)
     os.close(fd)
     return True
 

@@ -112,6 +112,25 @@ def test_an_orphan_whose_owner_died_is_swept() -> None:
     cluster.process.wait(timeout=10)
 
 
+def test_a_removal_cut_short_is_finished_by_the_next_sweep(monkeypatch) -> None:
+    """Teardown renames a run directory before it removes it: a kill in the middle leaves
+    the renamed folder (its owner.lock maybe gone already), which the next sweep removes."""
+    real_rmtree = shutil.rmtree
+
+    def cut_short(path, ignore_errors=False):  # the owner.lock goes first, then a kill
+        (Path(path) / "owner.lock").unlink()
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt), postgres.run_directory() as path:
+        (path / "left.txt").write_text("a page's file")
+        monkeypatch.setattr(shutil, "rmtree", cut_short)
+    monkeypatch.setattr(shutil, "rmtree", real_rmtree)
+    left = path.with_name(postgres.DISCARDED + path.name)
+    assert (left / "left.txt").exists() and not path.exists()
+    postgres.sweep_orphans()
+    assert not left.exists()
+
+
 def test_a_live_owners_cluster_is_not_swept() -> None:
     cluster = postgres.start_cluster()
     try:
