@@ -77,7 +77,7 @@ class PageRun:
         return self.executor.shell
 
     def example(self, name: str) -> Path | None:
-        """examples/NAME, or None where NAME leads out of the examples folder (an absolute
+        """NAME in the examples folder, or None where NAME leads out of it (an absolute
         path, `..`): what a page names is copied in as the reader, with the harness's rights
         to read it."""
         if Path(name).is_absolute() or ".." in Path(name).parts:

@@ -51,6 +51,7 @@ def test_scopes() -> None:
         "docs/guides/locks-and-timeouts.md",
         "docs/guides/troubleshooting.md",
         "tests/site/guides/test_deploying.py",  # through tests/chains.py
+        "tests/site/guides/test_extensions.py",
         "tests/site/guides/test_testing.py",
     }
     assert mutate.scope("notebooks/tutorial.ipynb", files) == (

@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from contextlib import closing
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import alembic
 import psycopg2
 
 from alembic_docs import schema
+from tests.processes import result, until
 from tests.shared_server import SESSIONS_HERE
 from throwaway_pg.server import libpq_url
 
@@ -41,7 +41,6 @@ CHANGED_CALL = (
 )
 MIGRATION_LOCK = int(re.search(r"^MIGRATION_LOCK = ([\d_]+)$", DEPLOY_ENV.read_text(), re.M)[1])
 SERVING = "myapp: database up to date, serving"
-WAIT = 30  # seconds: every wait is bounded
 
 # Starts asking for the lock and refused it: the deploying env.py retries once a second.
 REFUSED = (
@@ -69,22 +68,6 @@ def start(project: Path, url: str) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         text=True,
     )
-
-
-def result(process: subprocess.Popen) -> tuple[int, str]:
-    try:
-        output, _ = process.communicate(timeout=WAIT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-    return process.returncode, output
-
-
-def until(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting {WAIT} s for {what}"
-        time.sleep(0.05)
 
 
 def test_disable_existing_loggers_false_still_drops_the_line(tmp_path: Path, database_url: str):

@@ -15,7 +15,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from alembic.script import ScriptDirectory
 
 from alembic_docs import schema
 from tests import chains
+from tests.processes import result, until
 from tests.shared_server import LOCKS_HERE, SESSIONS_HERE
 from throwaway_pg.server import libpq_url
 
@@ -32,7 +32,6 @@ EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 MIGRATION_LOCK = 7_230_153  # as in the env.py files
 GATE = 41_000_001  # in the first revision of the chain
 AFTER_COMMIT = 41_000_002  # in the autocommit block, after its commit
-WAIT = 30  # seconds: every wait is bounded
 
 # users (the tutorial) -> a gate -> an index built CONCURRENTLY -> one more revision.
 CHAIN = {
@@ -112,13 +111,6 @@ def server_time(admin) -> float:
         return float(cursor.fetchone()[0])
 
 
-def until(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting {WAIT} s for {what}"
-        time.sleep(0.05)
-
-
 def upgrade(
     project: Path, url: str, *options: str, to: str = "head", **urls: str
 ) -> subprocess.Popen:
@@ -131,15 +123,6 @@ def upgrade(
         stderr=subprocess.STDOUT,
         text=True,
     )
-
-
-def result(process: subprocess.Popen) -> tuple[int, str]:
-    try:
-        output, _ = process.communicate(timeout=WAIT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-    return process.returncode, output
 
 
 def upgrades_at_once(project: Path, url: str, processes: int) -> list[tuple[int, str]]:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from alembic_docs import schema
 from tests import chains
+from tests.shared_server import admin
 from throwaway_pg import Server
 
 LOOK_ENDS = "    connection.rollback()\n"
@@ -57,13 +58,6 @@ def own_database(postgres_server: Server) -> Iterator[str]:
             yield make_url(url).set(username=name, password=password).render_as_string(False)
     finally:
         admin(postgres_server, f"DROP ROLE {name}")
-
-
-def admin(server: Server, sql: str, *params: str) -> None:
-    with psycopg2.connect(server.admin_url) as conn:
-        conn.autocommit = True
-        conn.cursor().execute(sql, params)
-    conn.close()
 
 
 def test_a_role_that_owns_its_database_creates_citext(own_database: str) -> None:

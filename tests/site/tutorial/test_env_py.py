@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from tests.page_checks import assert_seed_schema
+from tests.shared_server import admin
 from tests.site_tree import top_level_function
 from throwaway_pg.server import Server, with_database
 
@@ -103,15 +104,6 @@ def role_with_awkward_password(postgres_server: Server):
             yield name, password, with_database(postgres_server.admin_url, database)
     finally:
         admin(postgres_server, f"DROP ROLE {name}")
-
-
-def admin(server: Server, sql: str, *params: str) -> None:
-    conn = psycopg2.connect(server.admin_url)
-    conn.autocommit = True
-    try:
-        conn.cursor().execute(sql, params)
-    finally:
-        conn.close()
 
 
 def url_as(database_url: str, user: str, password: str) -> str:
