@@ -270,6 +270,45 @@ def test_a_full_disk_at_the_password_file_is_one_line_that_leaves_nothing(
     assert not Path(opened.read_text()).parent.exists()  # its pass-* directory
 
 
+@pytest.fixture
+def tiny_disk() -> Iterator[Callable[[int], Path]]:
+    """A tmpfs of so many inodes (its root takes one), unmounted after."""
+    mounted: list[Path] = []
+
+    def mount(inodes: int) -> Path:
+        path = Path(tempfile.mkdtemp(prefix="tiny-"))
+        options = f"size=8k,nr_inodes={inodes},mode=0755"
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", path]).returncode:
+            path.rmdir()
+            pytest.skip("cannot mount a tmpfs here")
+        mounted.append(path)
+        return path
+
+    yield mount
+    for path in mounted:
+        subprocess.run(["umount", "--lazy", path], check=True)  # even if a descriptor is left open
+        path.rmdir()
+
+
+@as_root
+@pytest.mark.parametrize(
+    ("inodes", "fails_at"), [(4, "owner.lock"), (5, "pgpass")], ids=["its-lock", "its-file"]
+)
+def test_no_inode_left_for_the_password_file_is_one_line_that_leaves_nothing(
+    tiny_disk: Callable[[int], Path], inodes: int, fails_at: str, monkeypatch
+) -> None:
+    """The base directory, the registry's lock and the password file's directory fit; then
+    its lock, or the file itself, has no inode left (ENOSPC, as the attack's tmpfs)."""
+    disk = tiny_disk(inodes)
+    monkeypatch.setenv(postgres.DIR_VARIABLE, str(disk))
+    with pytest.raises(PostgresError) as error:
+        open_server("postgresql://u:s3cret@/db?host=/nowhere", "a test")
+    assert str(error.value).endswith(f"No space left on device ({postgres.ROOM})")
+    assert "s3cret" not in str(error.value)
+    base = postgres.base_dir()
+    assert sorted(path.name for path in base.iterdir()) == ["registry.lock"], fails_at
+
+
 def test_a_failure_once_connected_is_one_line_that_leaves_nothing(
     role_url: tuple[str, str], monkeypatch
 ) -> None:
