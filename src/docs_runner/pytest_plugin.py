@@ -149,11 +149,9 @@ class PageSettings:
                 f"docs_command_timeout = {timeout}: expected seconds up to a day "
                 f"({DAY:g}), e.g. {DEFAULT_TIMEOUT:g}"
             )
-        return cls(
-            seconds,
-            dict(_fields(config, "docs_terminal_env", ENV_LINE, "`NAME=value` lines (a shell's NAME)")),
-            dict(_fields(config, "docs_generated", GENERATED_LINE, "`FILE PAGE` lines")),
-        )
+        env = _fields(config, "docs_terminal_env", ENV_LINE, "`NAME=value` lines (a shell's NAME)")
+        generated = _fields(config, "docs_generated", GENERATED_LINE, "`FILE PAGE` lines")
+        return cls(seconds, dict(env), dict(generated))
 
 
 ENV_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)")  # what `export NAME=value` takes

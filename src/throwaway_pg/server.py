@@ -212,9 +212,10 @@ class Server:
             try:
                 self.drop_database(url)
             except driver.Error as error:
-                said = str(error).strip().splitlines()[0] if str(error).strip() else ""
                 name = make_url(url).database
-                raise PostgresError(f"cannot drop the scratch database {name}: {said}") from None
+                raise PostgresError(
+                    f"cannot drop the scratch database {name}: {_first_line(error)}"
+                ) from None
 
     def close(self) -> Path | None:
         """Stop the server if it is ours; where its log was kept, if it had crashed."""
@@ -260,7 +261,8 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
             "`password=` twice), which libpq and SQLAlchemy read differently: keep one"
         )
     named = f"{shown(admin_url)} ({source})"  # `:***@` says a password was given
-    # From here on, any error is one line: a traceback would show `url`, password and all.
+    # A traceback from here on would show `url`, password and all: what fails (the disk,
+    # the server) fails in one line, and takes the password file with it.
     try:
         admin_url, passfile = Passfile.taking(admin_url)
     except OSError as error:  # a full disk, no file descriptor left
