@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from sybil import Sybil
 from sybil.integration.pytest import SybilItem
 
 from docs_runner import blocks, hookspecs, manifest, matrix, page, shell
+from docs_runner.blocks.directives import DAY
 from docs_runner.blocks.whole_page import PageEnd
 from docs_runner.executors import EXECUTORS
 from docs_runner.normalise import project_directory
@@ -125,7 +128,48 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hookspecs)
 
 
+@dataclass(frozen=True)
+class PageSettings:
+    """The ini settings every page's run reads, checked once, as the run starts: a wrong
+    one is one line naming it, not an error in every page."""
+
+    command_timeout: float
+    terminal_env: dict[str, str]
+    generated: dict[str, str]  # FILE: PAGE
+
+    @classmethod
+    def of(cls, config: pytest.Config) -> PageSettings:
+        timeout = config.getini("docs_command_timeout")
+        try:
+            seconds = float(timeout)
+        except ValueError:
+            seconds = 0.0
+        if not 0 < seconds <= DAY:  # as <!-- timeout: --> takes (nan is refused here too)
+            raise pytest.UsageError(
+                f"docs_command_timeout = {timeout}: expected seconds up to a day "
+                f"({DAY:g}), e.g. {DEFAULT_TIMEOUT:g}"
+            )
+        env = _fields(config, "docs_terminal_env", ENV_LINE, "`NAME=value` lines (a shell's NAME)")
+        generated = _fields(config, "docs_generated", GENERATED_LINE, "`FILE PAGE` lines")
+        return cls(seconds, dict(env), dict(generated))
+
+
+ENV_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)")  # what `export NAME=value` takes
+GENERATED_LINE = re.compile(r"(\S+)\s+(\S+)")
+PAGE_SETTINGS = pytest.StashKey[PageSettings]()
+
+
+def _fields(
+    config: pytest.Config, setting: str, line: re.Pattern[str], expected: str
+) -> Iterator[tuple[str, str]]:
+    for text in config.getini(setting):
+        if not (match := line.fullmatch(text)):
+            raise pytest.UsageError(f"{setting}: `{text}`: expected {expected}")
+        yield match[1], match[2]
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    config.stash[PAGE_SETTINGS] = PageSettings.of(config)
     for kinds in config.hook.pytest_docs_block_kinds():
         for kind in kinds or []:
             config.add_cleanup(blocks.register(kind))
@@ -179,9 +223,9 @@ def page_run(
         goes_with_run(run_tmp.parent, project.parent),
         tempfile.TemporaryDirectory(prefix="page-", dir=run_tmp) as tmp,
     ):
-        told = dict(line.split("=", 1) for line in config.getini("docs_terminal_env"))
-        env = {**shell.reader_env(url), **told, "TMPDIR": tmp}
-        state = shell.ShellState(Path(project), env, float(config.getini("docs_command_timeout")))
+        settings = config.stash[PAGE_SETTINGS]
+        env = {**shell.reader_env(url), **settings.terminal_env, "TMPDIR": tmp}
+        state = shell.ShellState(Path(project), env, settings.command_timeout)
         if docs_reader is not None:
             state.env |= docs_reader.environment(Path(tmp))
             state.popen, state.prefixes = docs_reader.popen, docs_reader.prefixes
@@ -203,7 +247,7 @@ def page_run(
             manifest=manifest_path(config),
             update=config.getoption("update_docs"),
             update_command=config.getini("docs_update_command"),
-            generated=dict(line.split() for line in config.getini("docs_generated")),
+            generated=settings.generated,
         )
         if record := config.getini("docs_versions_record"):
             known = matrix.known_differences(config.rootpath / record, str(run.page), run.versions)

@@ -486,7 +486,11 @@ def owned_directory(prefix: str) -> tuple[Path, int]:
     """A new directory in base_dir() and the lock on it that we hold while we live."""
     with _registry():  # no sweep sees the new directory before its owner holds its lock
         path = Path(tempfile.mkdtemp(prefix=prefix, dir=base_dir()))
-        lock = os.open(path / "owner.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            lock = os.open(path / "owner.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError:  # no inode or file descriptor left: leave no empty directory
+            path.rmdir()
+            raise
         fcntl.flock(lock, fcntl.LOCK_EX)  # held while we live: sweep_orphans() skips us
     return path, lock
 

@@ -31,7 +31,7 @@ import pytest
 
 from throwaway_pg import postgres
 from throwaway_pg.postgres import PostgresError
-from throwaway_pg.server import URL_VARIABLE, Server, shown
+from throwaway_pg.server import URL_VARIABLE, Server, holds_secret, shown
 from throwaway_pg.server import open_server as _open_server
 
 
@@ -51,7 +51,8 @@ URL = Setting(
     URL_VARIABLE,
     "URL",
     "an existing PostgreSQL server for the tests, as a URL whose role may create databases: "
-    "each test gets a scratch database there, dropped after it (DATABASE_URL is never read)",
+    "each test gets a scratch database there, dropped after it (DATABASE_URL is never read). "
+    "A password is refused on the command line, where every user can read it",
     "a throwaway server",
 )
 INSTALL = Setting(
@@ -109,6 +110,12 @@ def configured(config: pytest.Config, setting: Setting) -> tuple[str, str] | Non
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if named := _password_on_command_line(config):
+        raise pytest.UsageError(
+            f"{named} holds a password, which every user of this machine (and every page) "
+            f"can read on the command line: set {URL_VARIABLE} instead, or leave the "
+            "password out of the URL and give it in a password file (PGPASSFILE)"
+        )
     # Where clusters go and what they start from are read from the environment where they
     # are used (in this process, in xdist's workers, by psql on pages): set them there.
     for setting in PATHS:
@@ -118,6 +125,17 @@ def pytest_configure(config: pytest.Config) -> None:
     # the KeyboardInterrupt that pytest handles by running finalizers (server stopped).
     if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
         signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _password_on_command_line(config: pytest.Config) -> str | None:
+    """The option (`--postgres-url`, `-o postgres_url=`) that puts a password where
+    /proc/PID/cmdline shows it to every process; None if none does (the environment and
+    files are the user's own)."""
+    found = configured(config, URL)
+    args = config.invocation_params.args
+    if found and holds_secret(found[0]) and any(found[0] in arg for arg in args):
+        return URL.option if found[1] == URL.option else f"-o {URL.ini}"
+    return None
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -11,6 +11,7 @@ onto their database.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 from collections.abc import Iterator
@@ -99,22 +100,27 @@ class Passfile:
 
     @classmethod
     def taking(cls, url: str) -> tuple[str, Passfile | None]:
-        """`url` without its password, and the file that holds it now (None: it had none)."""
-        parsed = make_url(url)
-        password = parsed.password if parsed.password is not None else parsed.query.get("password")
-        if password is None:
+        """`url` without its password, and the file that holds it now (None: it had none).
+        Raises OSError (a full disk, no file descriptor left) having left nothing behind."""
+        passwords = _passwords(url)
+        if not passwords:
             return url, None
         directory, lock = postgres.owned_directory("pass-")
+        passfile = cls(directory, lock, os.environ.get(PASSFILE_VARIABLE))
         path = directory / "pgpass"
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)  # libpq insists
-        with os.fdopen(fd, "w") as file:
-            file.write(f"*:*:*:{_field(parsed.username or '*')}:{_field(str(password))}\n")
-        if reader := postgres.server_user():  # pages' commands run as nobody when we are root
-            os.chown(path, reader.pw_uid, -1)
-            directory.chmod(0o711)
-        before = os.environ.get(PASSFILE_VARIABLE)
+        user = _field(make_url(url).username or "*")
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)  # libpq insists
+            with os.fdopen(fd, "w") as file:
+                file.write(f"*:*:*:{user}:{_field(passwords[0])}\n")
+            if reader := postgres.server_user():  # pages' commands run as nobody when root
+                os.chown(path, reader.pw_uid, -1)
+                directory.chmod(0o711)
+        except BaseException:
+            passfile.remove()
+            raise
         os.environ[PASSFILE_VARIABLE] = str(path)
-        return _without_password(url), cls(directory, lock, before)
+        return _without_password(url), passfile
 
     def remove(self) -> None:
         if os.environ.get(PASSFILE_VARIABLE, "").startswith(f"{self.directory}/"):
@@ -129,6 +135,24 @@ class Passfile:
 def _field(value: str) -> str:
     """A value as a password file holds it: `:` and `\\` escaped."""
     return value.replace("\\", "\\\\").replace(":", "\\:")
+
+
+def _passwords(url: str) -> list[str]:
+    """The passwords the URL gives, before its host and as `password=` parameters (whose
+    name may be percent-encoded): libpq reads the last, SQLAlchemy the first."""
+    before_host = make_url(url).password
+    query = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    given = [value for key, value in query if key == "password"]
+    return given if before_host is None else [before_host, *given]
+
+
+def holds_secret(url: str) -> bool:
+    """Whether `url` holds a password or a key's passphrase (`sslpassword=`), even where it
+    is no URL that parses: read as `_unreadable` reads a user part, up to the last @."""
+    rest = url.split("://", 1)[-1]
+    user_part = rest.rsplit("@", 1)[0] if "@" in rest else ""
+    query = parse_qsl(rest.partition("?")[2].partition("#")[0])
+    return ":" in user_part or any("password" in key.lower() for key, _ in query)
 
 
 def _without_password(url: str) -> str:
@@ -188,9 +212,10 @@ class Server:
             try:
                 self.drop_database(url)
             except driver.Error as error:
-                said = str(error).strip().splitlines()[0] if str(error).strip() else ""
                 name = make_url(url).database
-                raise PostgresError(f"cannot drop the scratch database {name}: {said}") from None
+                raise PostgresError(
+                    f"cannot drop the scratch database {name}: {_first_line(error)}"
+                ) from None
 
     def close(self) -> Path | None:
         """Stop the server if it is ours; where its log was kept, if it had crashed."""
@@ -230,11 +255,25 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
             f"{source} names {elsewhere}: scratch databases are made beside the database "
             "its path names, and such a parameter would move them onto another; remove it"
         )
+    if len(_passwords(admin_url)) > 1:
+        raise PostgresError(
+            f"{source} gives a password twice (before the host and as `password=`, or "
+            "`password=` twice), which libpq and SQLAlchemy read differently: keep one"
+        )
     named = f"{shown(admin_url)} ({source})"  # `:***@` says a password was given
-    admin_url, passfile = Passfile.taking(admin_url)
+    # A traceback from here on would show `url`, password and all: what fails (the disk,
+    # the server) fails in one line, and takes the password file with it.
+    try:
+        admin_url, passfile = Passfile.taking(admin_url)
+    except OSError as error:  # a full disk, no file descriptor left
+        where = postgres.base_dir()
+        room = f" ({postgres.ROOM})" if error.errno in (errno.ENOSPC, errno.EDQUOT) else ""
+        raise PostgresError(
+            f"cannot write the password of {named} to a file in {where}: {error.strerror}{room}"
+        ) from None
     try:
         _may_create(admin_url, named)
-    except PostgresError:
+    except BaseException:
         if passfile:
             passfile.remove()
         raise
@@ -247,18 +286,25 @@ def _may_create(admin_url: str, named: str) -> None:
     try:  # a host that drops packets would otherwise hold the run for TCP's minutes
         connection = driver.connect(admin_url, connect_timeout=CONNECT_TIMEOUT)
     except driver.Error as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PostgresError(
-            f"cannot connect to {named}: {reason}; without it, a throwaway server is used"
+            f"cannot connect to {named}: {_first_line(exc)}; without it, a throwaway server is used"
         ) from None
-    with contextlib.closing(connection), contextlib.closing(connection.cursor()) as cursor:
-        cursor.execute(MAY_CREATE)
-        role, may_create = cursor.fetchone()
+    try:
+        with contextlib.closing(connection), contextlib.closing(connection.cursor()) as cursor:
+            cursor.execute(MAY_CREATE)
+            role, may_create = cursor.fetchone()
+    except driver.Error as exc:  # a server that shuts down, a statement that times out
+        raise PostgresError(f"cannot ask {named} about its role: {_first_line(exc)}") from None
     if not may_create:
         raise PostgresError(
             f"the role {role} of {named} may not create databases: "
             "each page and test gets a scratch database of its own; grant it CREATEDB"
         )
+
+
+def _first_line(error: Exception) -> str:
+    said = str(error).strip()
+    return said.splitlines()[0] if said else type(error).__name__
 
 
 # What a user or password must hold percent-encoded: a URL is read up to the first @, and
@@ -284,7 +330,8 @@ def _elsewhere(url: str) -> str | None:
     parameters = parse_qsl(urlsplit(url).query, keep_blank_values=True)
     keys = [key for key, _ in parameters]
     listed = [value for key, value in parameters if key in ("host", "hostaddr", "port")]
-    if "," in urlsplit(url).netloc.rpartition("@")[2] or any("," in v for v in listed):
+    # libpq splits host and port on commas after decoding them: `%2C` is a comma too.
+    if "," in unquote(urlsplit(url).netloc.rpartition("@")[2]) or any("," in v for v in listed):
         return "several hosts"  # libpq tries each in turn, or one at random
     if "load_balance_hosts" in keys:
         return "`load_balance_hosts=` in its query"

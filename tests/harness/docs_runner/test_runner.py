@@ -1172,6 +1172,33 @@ def test_a_timeout_that_is_no_number_of_seconds_fails_at_its_line(
     )
 
 
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        *(
+            (f"docs_command_timeout={seconds}", f"docs_command_timeout = {seconds}: expected "
+             "seconds up to a day (86400), e.g. 300")
+            for seconds in ("abc", "nan", "1e10", "0", "-1", "86401")
+        ),
+        ("docs_terminal_env=PSQL_PAGER", "docs_terminal_env: `PSQL_PAGER`: expected "
+         "`NAME=value` lines (a shell's NAME)"),
+        ("docs_terminal_env==cat", "docs_terminal_env: `=cat`: expected `NAME=value` lines "
+         "(a shell's NAME)"),
+        ("docs_generated=onlyonefield", "docs_generated: `onlyonefield`: expected "
+         "`FILE PAGE` lines"),
+    ],
+)  # fmt: skip
+def test_a_setting_no_page_can_run_with_is_one_line_naming_it(
+    project: pytest.Pytester, setting: str, expected: str
+) -> None:
+    """Said once, before any page: it was a raw ValueError (nan: select's; 1e10: an
+    OverflowError) in every page's fixture, or every line "ran longer than 0 s". The
+    limits are those of `<!-- timeout: -->`."""
+    result = project.runpytest_inprocess("docs/good.md", "-o", setting)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.stderr.str().strip() == f"ERROR: {expected}"
+
+
 @pytest.mark.parametrize("executor", ["terminal", "in-process"])
 def test_a_python_block_that_runs_too_long_is_stopped_and_fails_naming_itself(
     project: pytest.Pytester, recorded: str, executor: str

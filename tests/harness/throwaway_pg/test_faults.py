@@ -125,11 +125,11 @@ def test_the_option_names_the_server_before_the_variable(tmp_path: Path) -> None
     process, _ = start_inner_run(
         tmp_path,
         "pass",
-        ["--postgres-url", "postgresql://u:pw@127.0.0.1:1/x"],
+        ["--postgres-url", "postgresql://u@127.0.0.1:1/x"],
         env={"THROWAWAY_PG_URL": "not a url"},
     )
     line = one_line_error(finish(process))
-    assert "cannot connect to postgresql://u:***@127.0.0.1:1/x (--postgres-url)" in line
+    assert "cannot connect to postgresql://u@127.0.0.1:1/x (--postgres-url)" in line
 
 
 def _message(kind: bytes, payload: bytes) -> bytes:

@@ -223,6 +223,127 @@ def test_scratch_urls_hold_no_password_yet_connect(role_url: tuple[str, str]) ->
     assert not passfile.exists() and "PGPASSFILE" not in os.environ
 
 
+# The password file's descriptor is swapped for /dev/full's: its writes fail as on a full
+# disk (ENOSPC, from the kernel), after the file and its directory were made for real.
+ONTO_A_FULL_DISK = """
+import os
+from pathlib import Path
+
+real_open = os.open
+
+
+def opening(path, flags, mode=0o777, *, dir_fd=None):
+    fd = real_open(path, flags, mode, dir_fd=dir_fd)
+    if Path(path).name == "pgpass":
+        Path(os.environ["OPENED"]).write_text(str(path))
+        full = real_open("/dev/full", os.O_WRONLY)
+        os.dup2(full, fd)
+        os.close(full)
+    return fd
+
+
+os.open = opening
+"""
+
+
+def test_a_full_disk_at_the_password_file_is_one_line_that_leaves_nothing(
+    pytester: pytest.Pytester, role_url: tuple[str, str], monkeypatch
+) -> None:
+    """The OSError escaped with the URL, password and all, in its frames' arguments (and
+    locals, with -l) into the output and the junit file, and left its directory behind."""
+    url, password = role_url
+    pytester.makeconftest(ONTO_A_FULL_DISK)
+    pytester.makepyfile("def test_any(database_url):\n    pass\n")
+    monkeypatch.setenv("THROWAWAY_PG_URL", url)
+    opened = pytester.path / "opened"
+    monkeypatch.setenv("OPENED", str(opened))
+    report = pytester.path / "report.xml"
+    options = ["-p", "no:cacheprovider", "-l", "--tb=long", f"--junitxml={report}"]
+    result = pytester.runpytest_subprocess(*options)
+    output = result.stdout.str() + result.stderr.str()
+    result.assert_outcomes(errors=1)
+    said = "no PostgreSQL for the tests: cannot write the password of postgresql://"
+    (line,) = [line for line in output.splitlines() if said in line]
+    assert line.endswith(f"No space left on device ({postgres.ROOM})")
+    assert "Traceback" not in output and "def " not in output, output
+    assert password not in output and password not in report.read_text()
+    assert not Path(opened.read_text()).parent.exists()  # its pass-* directory
+
+
+@pytest.fixture
+def tiny_disk() -> Iterator[Callable[[int], Path]]:
+    """A tmpfs of so many inodes (its root takes one), unmounted after."""
+    mounted: list[Path] = []
+
+    def mount(inodes: int) -> Path:
+        path = Path(tempfile.mkdtemp(prefix="tiny-"))
+        options = f"size=8k,nr_inodes={inodes},mode=0755"
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", path]).returncode:
+            path.rmdir()
+            pytest.skip("cannot mount a tmpfs here")
+        mounted.append(path)
+        return path
+
+    yield mount
+    for path in mounted:
+        subprocess.run(["umount", "--lazy", path], check=True)  # even if a descriptor is left open
+        path.rmdir()
+
+
+@as_root
+@pytest.mark.parametrize(
+    ("inodes", "fails_at"), [(4, "owner.lock"), (5, "pgpass")], ids=["its-lock", "its-file"]
+)
+def test_no_inode_left_for_the_password_file_is_one_line_that_leaves_nothing(
+    tiny_disk: Callable[[int], Path], inodes: int, fails_at: str, monkeypatch
+) -> None:
+    """The base directory, the registry's lock and the password file's directory fit; then
+    its lock, or the file itself, has no inode left (ENOSPC, as the attack's tmpfs)."""
+    disk = tiny_disk(inodes)
+    monkeypatch.setenv(postgres.DIR_VARIABLE, str(disk))
+    with pytest.raises(PostgresError) as error:
+        open_server("postgresql://u:s3cret@/db?host=/nowhere", "a test")
+    assert str(error.value).endswith(f"No space left on device ({postgres.ROOM})")
+    assert "s3cret" not in str(error.value)
+    base = postgres.base_dir()
+    assert sorted(path.name for path in base.iterdir()) == ["registry.lock"], fails_at
+
+
+def test_a_failure_once_connected_is_one_line_that_leaves_nothing(
+    role_url: tuple[str, str], monkeypatch
+) -> None:
+    """The question whether the role may create databases fails (here, a statement
+    timeout): it was a driver error out of open_server, its URL in the frames."""
+    url, password = role_url
+    monkeypatch.setattr("throwaway_pg.server.MAY_CREATE", "SELECT pg_sleep(5)")
+    monkeypatch.setitem(driver.TIMEOUTS, "options", "-c statement_timeout=50ms")
+    monkeypatch.delenv("PGPASSFILE", raising=False)
+    with pytest.raises(PostgresError) as error:
+        open_server(url, "a test")
+    message = str(error.value)
+    assert message.startswith(f"cannot ask {shown(url)} (a test) about its role: ")
+    assert "statement timeout" in message and "\n" not in message
+    assert password not in message and "PGPASSFILE" not in os.environ
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u@/db?host=/tmp&password=a&password=b",
+        "postgresql://u:a@/db?host=/tmp&password=b",
+        "postgresql://u@/db?host=/tmp&password=a&pass%77ord=b",
+    ],
+)
+def test_a_password_given_twice_is_refused(url: str) -> None:
+    """The file held `('a', 'b')`, and authentication failed without saying why."""
+    with pytest.raises(PostgresError) as error:
+        open_server(url, "a test")
+    assert str(error.value) == (
+        "a test gives a password twice (before the host and as `password=`, or `password=` "
+        "twice), which libpq and SQLAlchemy read differently: keep one"
+    )
+
+
 @pytest.mark.parametrize(
     ("password", "named", "encoded"),
     [("p@ss", "an @", "%40"), ("p#ss", "a #", "%23"), ("p?ss", "a ?", "%3F"),
@@ -343,6 +464,25 @@ def test_a_url_with_two_hosts_is_refused(url: str) -> None:
     with pytest.raises(PostgresError) as error:
         open_server(url, "a test")
     assert str(error.value).startswith("a test names a host twice (before the path and as `host=`")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:pw@%2Fnonexistent%2C%2Ftmp/postgres",  # libpq: two sockets
+        "postgresql://u:pw@one.example.com%2Ctwo.example.com/postgres",
+        "postgresql://u@/postgres?host=%2Fnonexistent%2C%2Ftmp",
+        "postgresql://u@/postgres?host=/tmp&port=5432%2C5433",
+        "postgresql://u@/postgres?host=/tmp&%70ort=5432,5433",
+    ],
+    ids=["socket-encoded", "host-encoded", "query-host-encoded", "port-encoded", "key-encoded"],
+)
+def test_several_hosts_are_refused_however_the_comma_is_written(url: str) -> None:
+    """libpq decodes a host or port, then splits it on commas: `%2C` is a comma. The first
+    was taken for one host, its scratch databases made there, and psql tried the next."""
+    with pytest.raises(PostgresError) as error:
+        open_server(url, "a test")
+    assert str(error.value).startswith("a test names several hosts: ")
 
 
 @pytest.mark.parametrize(

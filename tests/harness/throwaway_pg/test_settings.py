@@ -50,8 +50,9 @@ def run_with(
 
 
 def unreachable(level: str) -> str:
-    """A URL nothing listens on, named after the level that gives it."""
-    return f"postgresql://u:pw@127.0.0.1:1/{level}"
+    """A URL nothing listens on, named after the level that gives it (no password: the
+    command line refuses one)."""
+    return f"postgresql://u@127.0.0.1:1/{level}"
 
 
 @pytest.mark.parametrize("level", LEVELS)
@@ -83,8 +84,32 @@ def test_a_bad_server_url_at_a_level_is_not_replaced_by_a_good_one_below(
     values = {level: unreachable(level), **{other: postgres_server.admin_url for other in below}}
     status, output, lines = run_with(tmp_path, "url", values)
     assert status == 1 and lines == [], output
-    said = f"cannot connect to postgresql://u:***@127.0.0.1:1/{level} ({SOURCE[level]})"
+    said = f"cannot connect to postgresql://u@127.0.0.1:1/{level} ({SOURCE[level]})"
     assert f"no PostgreSQL for the tests: {said}" in output
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--postgres-url", "postgresql://u:s3cret@127.0.0.1:1/x"], "--postgres-url"),
+        (["--postgres-url=postgresql://u@127.0.0.1:1/x?password=s3cret"], "--postgres-url"),
+        (["-o", "postgres_url=postgresql://u:s3cret@127.0.0.1:1/x"], "-o postgres_url"),
+    ],
+    ids=["option", "option-parameter", "ini-override"],
+)
+def test_a_password_on_the_command_line_is_refused(
+    args: list[str], named: str, tmp_path: Path
+) -> None:
+    """Every process on the machine reads /proc/PID/cmdline: a page's `ps -eo args`
+    printed it. The environment variable and the ini file are the user's own."""
+    process, _ = start_inner_run(tmp_path, "pass", args)
+    output = process.communicate(timeout=120)[0].decode()
+    assert process.returncode == pytest.ExitCode.USAGE_ERROR
+    assert output.strip() == (
+        f"ERROR: {named} holds a password, which every user of this machine (and every "
+        "page) can read on the command line: set THROWAWAY_PG_URL instead, or leave the "
+        "password out of the URL and give it in a password file (PGPASSFILE)"
+    )
 
 
 @pytest.fixture
