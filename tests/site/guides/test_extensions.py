@@ -8,6 +8,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import psycopg2
@@ -71,3 +72,37 @@ def test_a_role_that_owns_its_database_creates_citext(own_database: str) -> None
             conn.cursor().execute("CREATE EXTENSION dblink")
     finally:
         conn.close()
+
+
+def test_only_the_extension_s_own_table_is_left_out_in_any_schema(
+    tmp_path: Path, database_url: str
+) -> None:
+    """With include_schemas=True (autogenerate-hygiene.md's), a table an extension owns in a
+    schema of its own is left out, and a table of the same name in the default schema that
+    no extension owns is still compared: the filter goes by schema and name."""
+    chains.build(tmp_path, ["extensions"])
+    env_py = tmp_path / "migrations/env.py"
+    owned = "            include_name=owned_by_extensions(connection),\n"
+    assert owned in env_py.read_text()
+    env_py.write_text(
+        env_py.read_text().replace(owned, owned + "            include_schemas=True,\n")
+    )
+    upgrade(tmp_path, database_url)
+    admin_sql = (
+        "CREATE SCHEMA gis; CREATE TABLE gis.spatial_ref_sys (srid integer PRIMARY KEY);"
+        " ALTER EXTENSION citext ADD TABLE gis.spatial_ref_sys;"
+        " CREATE TABLE spatial_ref_sys (srid integer PRIMARY KEY)"
+    )
+    with closing(psycopg2.connect(database_url)) as conn, conn, conn.cursor() as cursor:
+        cursor.execute(admin_sql)
+    env = {**os.environ, "DATABASE_URL": database_url}
+    check = subprocess.run(
+        [sys.executable, "-m", "alembic", "check"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode != 0
+    assert "Detected removed table 'spatial_ref_sys'" in check.stderr, check.stderr
+    assert "gis.spatial_ref_sys" not in check.stderr
