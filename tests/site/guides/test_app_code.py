@@ -113,6 +113,7 @@ def caplog_run(tmp_path: Path, url: str, attributes: dict) -> subprocess.Complet
     (app / "tests").mkdir()
     test = f"ATTRIBUTES = {attributes!r}\n" + CAPLOG_TEST
     (app / "tests/test_logs.py").write_text(test)
+    (app / "pytest.ini").write_text("[pytest]\n")  # the rootdir, whatever folder holds tmp_path
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     return subprocess.run(
         command,
