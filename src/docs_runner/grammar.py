@@ -4,10 +4,12 @@ The blocks (docs_runner.blocks), watch mode and the mutation tool read pages thr
 names, never their own copies:
   fences         ```console, ```python, ```text title="Output", ```python title="path"
                  holding `--8<-- "dir/file"` (the include a file block shows)
-  console        `$ command` lines, a trailing `  # fails (exit status N)` on a failing one
+  console        `$ command` lines, each one whole command (a trailing backslash goes on
+                 to the next line), a trailing `  # fails (exit status N)` on a failing one
   directives     <!-- project: NAME -->, <!-- database: VARIABLE -->, <!-- check: NAME -->,
                  and three that mark the fence right after them: <!-- norun: REASON -->,
-                 <!-- versions: NAME<SPEC -->, <!-- timeout: SECONDS -->
+                 <!-- versions: NAME<SPEC -->, <!-- timeout: SECONDS -->; any other comment
+                 is prose, starting with a word no directive has
   generated      a `--8<-- "file"` outside any fence (only files a generator writes)
   tabs           `=== "Label"` content tabs: a versions marker in one makes its label
 """
