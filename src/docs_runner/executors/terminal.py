@@ -104,7 +104,13 @@ class Terminal(Executor):
                 shell.kill_group(process)
                 raise shell.CommandTimeout("")
             if select.select([], [code_in], [], min(left, 1.0))[1]:
-                code = code[os.write(code_in, code) :]
+                try:
+                    code = code[os.write(code_in, code) :]
+                except BrokenPipeError:  # `threading.Timer(1, os._exit, (0,))` a block before
+                    self.close()  # the next block starts a new interpreter
+                    raise shell.LineError(
+                        "the page's python interpreter ended before this block"
+                    ) from None
 
     @property
     def _marker(self) -> str:

@@ -38,3 +38,18 @@ def test_a_block_the_interpreter_does_not_read_times_out(
     result = run(project, text, recorded, "-o", "docs_command_timeout=2")
     result.stdout.fnmatch_lines(["docs/page.md:14: the python block ran longer than 2 s; *"])
     assert result.duration < 20
+
+
+def test_a_block_after_the_interpreter_ended_fails_in_one_line(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    text = (
+        "# Gone\n\n```python\nimport os, threading\n"
+        "threading.Timer(0.5, os._exit, (0,)).start()\n```\n\n"
+        "```console\n$ sleep 1\n```\n\n```python\nprint('second')\n```\n"
+    )
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(
+        ["docs/page.md:14: the page's python interpreter ended before this block"]
+    )
+    assert "Traceback" not in result.stdout.str()
