@@ -4,10 +4,12 @@ The blocks (docs_runner.blocks), watch mode and the mutation tool read pages thr
 names, never their own copies:
   fences         ```console, ```python, ```text title="Output", ```python title="path"
                  holding `--8<-- "dir/file"` (the include a file block shows)
-  console        `$ command` lines, a trailing `  # fails (exit status N)` on a failing one
+  console        `$ command` lines, each one whole command (a trailing backslash goes on
+                 to the next line), a trailing `  # fails (exit status N)` on a failing one
   directives     <!-- project: NAME -->, <!-- database: VARIABLE -->, <!-- check: NAME -->,
                  and three that mark the fence right after them: <!-- norun: REASON -->,
-                 <!-- versions: NAME<SPEC -->, <!-- timeout: SECONDS -->
+                 <!-- versions: NAME<SPEC -->, <!-- timeout: SECONDS -->; any other comment
+                 is prose, starting with a word no directive has
   generated      a `--8<-- "file"` outside any fence (only files a generator writes)
   tabs           `=== "Label"` content tabs: a versions marker in one makes its label
 """
@@ -37,7 +39,10 @@ STANDALONE = ("project", "database", "check")
 MARKERS = ("norun", "versions", "timeout", "browser")
 PROSE = ("evidence",)  # read by docs_runner.claims: the test behind a paragraph's facts
 TAB = re.compile(r'^(?P<indent>[ \t]*)===[+!]? "(?P<label>[^"]*)"', re.MULTILINE)
-ANY_DIRECTIVE = re.compile(r"<!--\s*(?P<name>[A-Za-z][\w-]*):")  # a known name or a typo
+# Every comment's opening and first word: one that opens with more dashes, names a
+# directive (in any case) or ends its first word with a colon must be exactly a directive;
+# a comment of prose starts with any other word (`<!-- tutorial-time -->`).
+COMMENT = re.compile(r"<!--(?P<dashes>-*)[\s;]*(?P<word>[A-Za-z][\w-]*)?(?P<colon>\s*:)?")
 DIRECTIVE = re.compile(
     rf"<!--\s*(?P<name>{'|'.join(STANDALONE + MARKERS)}):\s*(?P<argument>.*?)\s*-->"
 )
@@ -117,11 +122,18 @@ def in_inline_code(text: str, offset: int) -> bool:
     return bool(opened)
 
 
+def continues(line: str) -> bool:
+    """Whether a console line goes on to the next: it ends with a backslash not itself
+    escaped (`echo a\\\\` ends with a backslash, printed)."""
+    return (len(line) - len(line.rstrip("\\"))) % 2 == 1
+
+
 def shell_comment(command: str) -> str | None:
     """The comment a shell line ends with (bash's rule: a `#` starting a word, outside
-    quotes), or None."""
-    quote, escaped, previous = "", False, " "
+    quotes, after a blank or an operator: `echo hi;# note`), or None."""
+    quote, escaped, word_starts = "", False, True
     for i, char in enumerate(command):
+        plain = not escaped and not quote  # neither escaped nor quoted
         if escaped:
             escaped = False
         elif char == "\\" and quote != "'":
@@ -130,9 +142,9 @@ def shell_comment(command: str) -> str | None:
             quote = "" if char == quote else quote
         elif char in "'\"":
             quote = char
-        elif char == "#" and previous.isspace():
+        elif char == "#" and word_starts:
             return command[i:]
-        previous = char
+        word_starts = plain and (char.isspace() or char in ";&|()<>")
     return None
 
 

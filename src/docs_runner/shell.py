@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import os
 import re
 import secrets
@@ -24,10 +25,11 @@ import sys
 import tempfile
 import termios
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from docs_runner.grammar import continues
 from docs_runner.normalise import PATHS
 from throwaway_pg.postgres import read_untrusted
 
@@ -35,15 +37,39 @@ COLUMNS, ROWS = 80, 24  # a new terminal window's size: 80 columns, 24 rows
 TERM = "xterm-256color"  # what terminal emulators set
 
 STATE_LIMIT = 4 << 20  # bytes of a line's environment read back: far more than any has
-# After the reader's line: keep its exit status, dump the environment and the directory.
-_EPILOGUE = '\n__status=$?; env -0 > "$__STATE"; pwd > "$__STATE.cwd"; exit $__status\n'
+# After the reader's line (which is whole: `unfinished`): keep its exit status, write the
+# directory and the environment, NUL-separated, into the state file (`>|`: over noclobber).
+_EPILOGUE = '\n__status=$?; { pwd; printf "\\0"; env -0; } >| "$__STATE"; exit $__status\n'
 
 # Variables bash sets itself (or we set for the run): never carried to the next line.
 _BASH_OWN = {"__STATE", "PYTHONUNBUFFERED", "_", "SHLVL", "PWD", "OLDPWD"}
 
 
-class CommandTimeout(RuntimeError):
+class LineError(RuntimeError):
+    """A line (or a python block) could not be run as the page shows it: one line saying
+    why, for the page's line."""
+
+
+class CommandTimeout(LineError):
     """A line ran longer than its timeout; its whole process group was killed."""
+
+
+@functools.cache
+def unfinished(line: str) -> str | None:
+    """Why `line` is no whole command that bash runs as it stands, if it is not: bash would
+    read on past it (`false &&`, `false |`, an open quote), a here-document has no lines of
+    its own to read, or it is no command at all (`echo )`). The runner's own epilogue after
+    it must never become part of it."""
+    if continues(line):
+        return "its trailing \\ continues it past the block's end"
+    checked = subprocess.run(  # only parsed (-n): nothing runs, in no one's environment
+        ["bash", "-n", "-c", line], env={"LC_ALL": "C"}, cwd="/", capture_output=True, text=True
+    )
+    said = checked.stderr.strip()
+    if checked.returncode == 0 and not said:
+        return None
+    first = said.splitlines()[0] if said else f"exit status {checked.returncode}"
+    return "bash: " + re.sub(r"^bash: (-c: )?line \d+: ", "", first)
 
 
 @dataclass
@@ -96,27 +122,45 @@ def spawn(
     return process, controller
 
 
-def read_until(controller: int, done, deadline: float, process: subprocess.Popen) -> str:
+def read_until(
+    controller: int,
+    done: Callable[[bytes], bool],
+    deadline: float,
+    process: subprocess.Popen,
+    left_behind: Callable[[], None] = lambda: None,
+) -> str:
     """What the terminal shows until `done(shown so far)` is true or every writer closed it
-    (EIO); kills the process's group past `deadline` (time.monotonic())."""
+    (EIO); kills the process's group past `deadline` (time.monotonic()). Once the process
+    exits, what it left running that still holds the terminal (`sleep 30 &`) is killed, its
+    group and then `left_behind()`, as a closed terminal window would end them: the read
+    ends at once, with all they wrote before."""
     chunks: list[bytes] = []
-    while not done(b"".join(chunks)):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            kill_group(process)
-            raise CommandTimeout(b"".join(chunks).decode(errors="replace"))
-        ready, _, _ = select.select([controller], [], [], min(left, 1.0))
-        if not ready:
-            continue
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError as error:
-            if error.errno != errno.EIO:
-                raise
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
+    exited = os.pidfd_open(process.pid)  # readable once the process exits
+    watched = [controller, exited]
+    try:
+        while not done(b"".join(chunks)):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                kill_group(process)
+                raise CommandTimeout(b"".join(chunks).decode(errors="replace"))
+            ready, _, _ = select.select(watched, [], [], min(left, 1.0))
+            if exited in ready:
+                kill_group(process)
+                left_behind()
+                watched.remove(exited)
+            if controller not in ready:
+                continue
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError as error:
+                if error.errno != errno.EIO:
+                    raise
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(exited)
     return b"".join(chunks).decode(errors="replace")
 
 
@@ -149,16 +193,20 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
 
     With pipefail, so that `failing | sort` cannot hide a failure behind its last command.
     The state's own file is in the line's TMPDIR: a run's directory when a run set it."""
-    tmp = state.env.get("TMPDIR")
-    with tempfile.NamedTemporaryFile(prefix=f"shell-state-{state.token}-", dir=tmp) as dump:
+    if why := unfinished(line):
+        raise LineError(f"`{line}` is no whole command ({why})")
+    fd, name = tempfile.mkstemp(prefix=f"shell-state-{state.token}-", dir=state.env.get("TMPDIR"))
+    try:
         if "user" in state.popen:  # by its descriptor: its name is in the reader's TMPDIR
-            os.fchown(dump.fileno(), state.popen["user"], -1)
-        env = {**state.env, "__STATE": dump.name, "PYTHONUNBUFFERED": "1"}
+            os.fchown(fd, state.popen["user"], -1)
+        env = {**state.env, "__STATE": name, "PYTHONUNBUFFERED": "1"}
         argv = ["bash", "-o", "pipefail", "-c", line + _EPILOGUE]
         process, controller = spawn(argv, state.cwd, env, **state.popen)
         deadline = _deadline(state)
         try:
-            output = read_until(controller, lambda _: False, deadline, process)
+            output = read_until(
+                controller, lambda _: False, deadline, process, lambda: kill_strays(state)
+            )
             status = wait(process, deadline)  # its terminal closed: `exec >/dev/null`
         except CommandTimeout as timeout:
             raise CommandTimeout(
@@ -168,17 +216,29 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
             os.close(controller)
             kill_group(process)  # what it left running in the background, as a closed window
             kill_strays(state)  # and what it started in a session of its own
-        # The line's user (nobody, when we are root) may have put a link, a FIFO or
-        # /dev/zero where these files were: read_untrusted reads none of them.
-        raw = read_untrusted(Path(dump.name), STATE_LIMIT)
-        cwd_file = Path(dump.name + ".cwd")
-        if raw:
-            pairs = (item.split("=", 1) for item in raw.split("\0") if "=" in item)
-            state.env = {k: v for k, v in pairs if k not in _BASH_OWN}
-        if cwd := read_untrusted(cwd_file, 4096).strip():
-            state.cwd = Path(cwd)
-        cwd_file.unlink(missing_ok=True)
+        # Read from the file made here, never by its name: the line's user (nobody, when
+        # we are root) may have put a link, a FIFO or /dev/zero there.
+        if not _still_there(fd, name):
+            message = "removed or replaced the runner's state file ($__STATE): leave it be"
+            raise LineError(f"`{line}` {message}")
+        cwd, _, environment = os.pread(fd, STATE_LIMIT, 0).decode(errors="replace").partition("\0")
+    finally:
+        os.close(fd)
+        with contextlib.suppress(OSError):  # a folder the line made there stays
+            os.unlink(name)
+    if environment:  # empty: the line ended before the epilogue (`exit 3`)
+        pairs = (item.split("=", 1) for item in environment.split("\0") if "=" in item)
+        state.env = {k: v for k, v in pairs if k not in _BASH_OWN}
+        state.cwd = Path(cwd.removesuffix("\n"))
     return status, screen(output)
+
+
+def _still_there(fd: int, name: str) -> bool:
+    """Whether the file open at `fd` is still the one named `name`."""
+    try:
+        return os.path.samestat(os.fstat(fd), os.lstat(name))
+    except OSError:
+        return False
 
 
 def kill_strays(state: ShellState, marker: str | None = None) -> None:

@@ -43,7 +43,6 @@ __all__ = ["Block", "KINDS", "classify", "columns", "lex", "register"]
 # The directives that stand alone, by their name in the grammar.
 DIRECTIVES: dict[str, type[Block]] = {"project": Project, "database": Database, "check": Check}
 NAMES = "|".join([*grammar.MARKERS, *grammar.STANDALONE])
-SPACED = re.compile(rf"<!--\s*(?P<name>{NAMES})\s+:")
 
 # The fence kinds, most specific first: the first whose `claims` is true takes the fence.
 KINDS: list[type[Block]] = [Console, Output, File, Python]
@@ -133,29 +132,36 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
 
 
 def _readable(document: Document, fences: list[Region]) -> None:
-    """Raise at the first line the grammar cannot read: an unclosed fence, a directive
-    with a name the runner does not know (a typo would be ignored silently)."""
+    """Raise at the first line the grammar cannot read: an unclosed fence, a comment that
+    is nearly a directive (a typo, a missing colon, a third dash: each would be ignored
+    silently, the lexer reading `<!--- norun: x -->` and `<!-- norun x -->` as none)."""
     if (line := grammar.fence_spans(document.text)[1]) is not None:
         raise PageError(line, "this fence is never closed")
     known = grammar.STANDALONE + grammar.MARKERS + grammar.PROSE
-    for spaced in SPACED.finditer(document.text):  # else it would be no directive at all
-        if not _in_fence(spaced.start(), fences):
-            name = spaced["name"]
-            message = f"<!-- {name} : -->: write <!-- {name}: -->, its colon after its name"
-            raise PageError(_line(document, spaced.start()), message)
-    for match in grammar.ANY_DIRECTIVE.finditer(document.text):
-        example = _in_fence(match.start(), fences)
-        example |= grammar.in_inline_code(document.text, match.start())
-        if example:
-            continue
-        if match["name"] not in known:
-            message = (
-                f"<!-- {match['name']}: --> is no directive (the runner reads {', '.join(known)})"
-            )
-            raise PageError(_line(document, match.start()), message)
-        if match["name"] not in grammar.PROSE and not _alone(document.text, match.start()):
-            message = f"<!-- {match['name']}: --> is read only on a line of its own"
-            raise PageError(_line(document, match.start()), message)
+    for match in grammar.COMMENT.finditer(document.text):
+        start = match.start()
+        if _in_fence(start, fences) or grammar.in_inline_code(document.text, start):
+            continue  # an example
+        if message := _near_miss(match, document.text, known):
+            raise PageError(_line(document, start), message)
+
+
+def _near_miss(comment: re.Match[str], text: str, known: tuple[str, ...]) -> str | None:
+    """What is wrong with the comment at `comment` in the page's `text` if it is nearly a
+    directive but not exactly one: None for a directive, or for prose."""
+    word = comment["word"] or ""
+    name = word.lower()
+    if comment["dashes"]:
+        return f"<!--{comment['dashes']} opens no directive: write <!-- (two dashes)"
+    if comment["colon"] and word not in known:
+        return f"<!-- {word}: --> is no directive (the runner reads {', '.join(known)})"
+    if name not in known:
+        return None  # prose
+    if not re.match(rf"<!--\s*{name}:", text[comment.start() :]):
+        return f"<!-- {word} ... -->: write <!-- {name}: ... -->, its colon right after its name"
+    if name not in grammar.PROSE and not _alone(text, comment.start()):
+        return f"<!-- {name}: --> is read only on a line of its own"
+    return None
 
 
 def _named(text: str, comment: Region) -> bool:

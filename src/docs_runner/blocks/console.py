@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from docs_runner.blocks.base import Block
-from docs_runner.grammar import FAILS, PROMPT, Fence, PageError, shell_comment
+from docs_runner.grammar import FAILS, PROMPT, Fence, PageError, continues, shell_comment
 from docs_runner.normalise import COMPARED
 from docs_runner.outcome import Failure
-from docs_runner.shell import CommandTimeout
+from docs_runner.shell import LineError, unfinished
 
 if TYPE_CHECKING:
     from docs_runner.run import PageRun
@@ -66,9 +66,10 @@ class Console(Block):
         for command in self.commands:
             try:
                 status, output = run.run(command.line, fails=command.status != 0)
-            except CommandTimeout as error:
+            except LineError as error:  # nothing for update to write: the block stays
                 failures.append(Failure(f"{run.page}:{command.page_line}: {error}"))
-                break
+                run.record.shown(self.fence.source, shown_now)
+                return Failure.of(failures)
             failure, shown, classes = run.compare(
                 output, command.expected, command.page_line, f"`{command.line}`"
             )
@@ -100,7 +101,9 @@ def _says(status: int) -> str:
 
 
 def parse(fence: Fence) -> list[Command]:
-    """`$ command` lines (a trailing backslash continues) each followed by their output."""
+    """`$ command` lines (a trailing backslash continues) each followed by their output.
+    Each is one whole command that bash runs as it stands, with no comment but the failure
+    marker."""
     commands: list[Command] = []
     lines = fence.source.splitlines()
     i = 0
@@ -108,7 +111,7 @@ def parse(fence: Fence) -> list[Command]:
         if not lines[i].startswith(PROMPT):
             raise PageError(fence.line + 1 + i, "console blocks start with '$ '")
         start, command = i, lines[i][len(PROMPT) :]
-        while command.endswith("\\") and i + 1 < len(lines):
+        while continues(command) and i + 1 < len(lines):
             i += 1
             command += "\n" + lines[i]
         i += 1
@@ -117,13 +120,25 @@ def parse(fence: Fence) -> list[Command]:
             i += 1
         expected = "\n".join(lines[output_start:i])
         commands.append(Command(command, expected, fence.line + 1 + start))
-        if comment := shell_comment(commands[-1].bare):
-            raise PageError(
-                fence.line + 1 + start,
-                f"`{comment}`: nothing checks a comment on a `$` line; only "
-                "`# fails (exit status N)` may follow a command",
-            )
+        if problem := _unreadable(commands[-1]):
+            raise PageError(fence.line + 1 + start, problem)
     return commands
+
+
+def _unreadable(command: Command) -> str | None:
+    if comment := shell_comment(command.bare):
+        return (
+            f"`{comment}`: nothing checks a comment on a `$` line; only "
+            "`# fails (exit status N)` may follow a command"
+        )
+    if not 0 < command.status < 256 and FAILS.search(command.line):
+        return f"`{command.line}`: a failing command's exit status is 1 to 255"
+    if why := unfinished(command.bare):
+        return (
+            f"`$ {command.bare}` is no whole command ({why}): a `$` line holds one, "
+            "continued onto the next by a trailing \\"
+        )
+    return None
 
 
 def _source(commands: list[tuple[str, str, list[str]]]) -> str:

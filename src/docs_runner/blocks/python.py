@@ -10,7 +10,7 @@ from docs_runner.blocks.base import Block
 from docs_runner.grammar import Fence
 from docs_runner.normalise import COMPARED
 from docs_runner.outcome import Failure
-from docs_runner.shell import CommandTimeout
+from docs_runner.shell import LineError
 
 if TYPE_CHECKING:
     from docs_runner.run import PageRun
@@ -35,7 +35,7 @@ class Python(Block):
         source = "\n" * self.fence.line + self.fence.source
         try:
             output, raised = run.executor.python(source, str(run.page))
-        except CommandTimeout as error:
+        except LineError as error:
             return Failure(f"{run.page}:{self.fence.line}: {error}")
         run.record.last_output = output
         run.record.shown(self.fence.source, ["run"] * len(self.fence.source.splitlines()))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
+import select
 import shutil
 import subprocess
 import time
@@ -17,28 +19,33 @@ import time
 from docs_runner import shell
 from docs_runner.executors.base import Executor
 
-END, RAISED = "--- end of block ---", "--- the block raised ---"
-# Reads code blocks from descriptor `fd` (a line "<size> <file name>", then the code) into
-# one namespace, as a REPL; a traceback leaves out this loop's own frame.
+# What the interpreter prints after each block (and before that, if it raised), with a
+# token of the page's: no block prints it by chance, or knows it without digging.
+END, RAISED = "--- end of block {} ---", "--- the block raised {} ---"
+# Reads the token, then code blocks from descriptor `fd` (a line "<size> <file name>", then
+# the code) into one namespace, as a REPL; a traceback leaves out this loop's own frame.
 _INTERPRETER = f"""
 import os, sys, traceback
-source = os.fdopen(int(sys.argv[1]))
-namespace = {{"__name__": "__main__"}}
-for header in iter(source.readline, ""):
-    size, name = header.rstrip("\\n").split(" ", 1)
-    try:
-        exec(compile(source.read(int(size)), name, "exec"), namespace)
-    except Exception as error:
-        error.__traceback__ = error.__traceback__.tb_next
-        traceback.print_exception(error)
-        print({RAISED!r}, flush=True)
-    print({END!r}, flush=True)
+def serve(source):
+    token = source.readline().strip()  # a local: not in the blocks' namespace or __main__
+    namespace = {{"__name__": "__main__"}}
+    for header in iter(source.readline, ""):
+        size, name = header.rstrip("\\n").split(" ", 1)
+        try:
+            exec(compile(source.read(int(size)), name, "exec"), namespace)
+        except Exception as error:
+            error.__traceback__ = error.__traceback__.tb_next
+            traceback.print_exception(error)
+            print({RAISED!r}.format(token), flush=True)
+        print({END!r}.format(token), flush=True)
+serve(os.fdopen(int(sys.argv[1])))
 """
 
 
 class Terminal(Executor):
     name = "terminal"
     _python: tuple[subprocess.Popen, int, int] | None = None  # process, controller, code
+    _token = ""  # the running interpreter's (END, RAISED)
 
     def console(self, line: str, argv: list[str], fails: bool) -> tuple[int, str]:
         return shell.run_line(line, self.shell)
@@ -60,16 +67,19 @@ class Terminal(Executor):
                 )
             finally:
                 os.close(code_out)
+            self._token = secrets.token_hex(16)
+            os.write(code_in, f"{self._token}\n".encode())  # into an empty pipe: at once
+            os.set_blocking(code_in, False)  # blocks are written only as time allows (_send)
             self._python = (process, controller, code_in)
         process, controller, code_in = self._python
-        os.write(code_in, f"{len(source)} {filename}\n{source}".encode())
+        end, raised_marker = END.format(self._token) + "\n", RAISED.format(self._token) + "\n"
         deadline = time.monotonic() + self.shell.timeout
-        marker = (END + "\n").encode()
         try:
+            self._send(f"{len(source)} {filename}\n{source}".encode(), deadline)
             output = shell.read_until(
-                controller, lambda shown: shown.endswith(marker), deadline, process
+                controller, lambda shown: shown.endswith(end.encode()), deadline, process
             )
-            if not output.endswith(END + "\n"):  # no one writes to its terminal any more:
+            if not output.endswith(end):  # no one writes to its terminal any more:
                 shell.wait(process, deadline)  # the block ended it (exit()), or closed it
         except shell.CommandTimeout as timeout:
             self.close()  # killed: the next block starts a new interpreter
@@ -77,11 +87,30 @@ class Terminal(Executor):
                 f"the python block ran longer than {self.shell.timeout:g} s; killed. "
                 f"It printed:\n{timeout}"
             ) from None
-        if not output.endswith(END + "\n"):
+        if not output.endswith(end):
             self.close()  # the block ended the interpreter (exit()); the next starts anew
-        output = output.removesuffix(END + "\n")
-        raised = output.endswith(RAISED + "\n")
-        return shell.screen(output.removesuffix(RAISED + "\n")), raised
+        output = output.removesuffix(end)
+        raised = output.endswith(raised_marker)
+        return shell.screen(output.removesuffix(raised_marker)), raised
+
+    def _send(self, code: bytes, deadline: float) -> None:
+        """Write `code` to the interpreter as it reads it, until `deadline`: a block over a
+        pipe's 64 KiB waits for the interpreter, which may never read (a stopped process)."""
+        assert self._python is not None
+        process, _, code_in = self._python
+        while code:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                shell.kill_group(process)
+                raise shell.CommandTimeout("")
+            if select.select([], [code_in], [], min(left, 1.0))[1]:
+                try:
+                    code = code[os.write(code_in, code) :]
+                except BrokenPipeError:  # `threading.Timer(1, os._exit, (0,))` a block before
+                    self.close()  # the next block starts a new interpreter
+                    raise shell.LineError(
+                        "the page's python interpreter ended before this block"
+                    ) from None
 
     @property
     def _marker(self) -> str:

@@ -1002,22 +1002,23 @@ def test_the_state_file_is_handed_to_the_reader_by_descriptor(
     precious.write_text("root's")
     readers = Path(tempfile.mkdtemp())  # where nobody may look around, unlike tmp_path
     readers.chmod(0o755)
-    made = tempfile.NamedTemporaryFile
+    made = tempfile.mkstemp
 
     def swapped(**options):  # the swap, as it would land right after the file is made
-        dump = made(**options)
-        os.rename(dump.name, f"{dump.name}.moved")
-        os.symlink(precious, dump.name)
-        return dump
+        fd, name = made(**options)
+        os.rename(name, f"{name}.moved")
+        os.symlink(precious, name)
+        return fd, name
 
-    monkeypatch.setattr(shell.tempfile, "NamedTemporaryFile", swapped)
+    monkeypatch.setattr(shell.tempfile, "mkstemp", swapped)
     nobody = pwd.getpwnam("nobody")
     state = shell.ShellState(
         readers, {"PATH": os.defpath, "TMPDIR": str(readers)},
         popen={"user": nobody.pw_uid, "group": nobody.pw_gid},
     )  # fmt: skip
     try:
-        shell.run_line("true", state)
+        with pytest.raises(shell.LineError, match="replaced the runner's state file"):
+            shell.run_line("true", state)
     finally:
         shutil.rmtree(readers)
     assert precious.stat().st_uid == 0 and precious.read_text() == "root's"
@@ -1026,18 +1027,19 @@ def test_the_state_file_is_handed_to_the_reader_by_descriptor(
 def test_what_a_line_leaves_in_place_of_the_shell_s_state_is_not_followed(
     project: pytest.Pytester, recorded: str
 ) -> None:
-    """The line's user (nobody, when the run is root's) owns where the state files are:
-    links put there are not read through (to /dev/zero, a root-only file, root's own
-    environment in /proc), so neither the next line's environment nor its directory
-    comes from them."""
+    """The line's user (nobody, when the run is root's) owns where the state file is: a
+    link put there is not read through (to /dev/zero, a root-only file, root's own
+    environment in /proc), the file made for the line is read; the line fails, naming
+    itself."""
     text = (
         "# State\n\n```console\n"
-        "$ printf 'X=1\\0' > env; echo /etc > cwd; exit 0\n"
-        '$ rm -f "$__STATE" "$__STATE.cwd"; ln -s "$PWD/env" "$__STATE"; '
-        'ln -s "$PWD/cwd" "$__STATE.cwd"; exit 0\n'
-        '$ echo "${X:-unset}"; pwd\nunset\n/path/to/project\n```\n'
+        "$ printf '/etc\\n\\0X=1\\0' > env; exit 0\n"
+        '$ rm -f "$__STATE"; ln -s "$PWD/env" "$__STATE"; exit 0\n```\n'
     )
-    run(project, text, recorded).assert_outcomes(passed=3)
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(
+        ["docs/page.md:7: `rm -f * removed or replaced the runner's state file ($__STATE)*"]
+    )
 
 
 @pytest.mark.parametrize("executor", ["terminal", "in-process"])
@@ -1305,7 +1307,7 @@ def test_a_comment_that_only_begins_with_a_directive_s_name_is_no_directive(
         ("Text. <!-- check: t -->\n", "<!-- check: --> is read only on a line of its own"),
         ("> <!-- check: t -->\n", "<!-- check: --> is read only on a line of its own"),
         ("- <!-- norun: x -->\n", "<!-- norun: --> is read only on a line of its own"),
-        ("<!-- timeout : 5 -->\n", "<!-- timeout : -->: write <!-- timeout: -->, its colon*"),
+        ("<!-- timeout : 5 -->\n", "<!-- timeout ... -->: write <!-- timeout: ... -->, its*"),
     ],
     ids=[
         "a-typo",

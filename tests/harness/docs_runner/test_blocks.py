@@ -1,0 +1,57 @@
+"""What a page's comments may be: exactly a directive, or prose that starts with a word no
+directive has; anything between fails at its line."""
+
+import pytest
+
+from tests.scratch_pages import run, write
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "<!-- norun serves the site until stopped -->\n```console\n$ echo ran\nran\n```\n",
+            "<!-- norun ... -->: write <!-- norun: ... -->, its colon right after its name",
+        ),
+        ("<!-- check no-such-check -->\n", "<!-- check ... -->: write <!-- check: ... -->*"),
+        ("<!-- timeout 1 -->\n```console\n$ true\n```\n", "<!-- timeout ... -->: write*"),
+        ("<!-- timeout : 5 -->\n```console\n$ true\n```\n", "<!-- timeout ... -->: write*"),
+        ("<!-- Check users-created -->\n", "<!-- Check ... -->: write <!-- check: ... -->*"),
+        ("<!--; check: users-created -->\n", "<!-- check ... -->: write <!-- check: ... -->*"),
+        ("<!--- check: t -->\n", "<!--- opens no directive: write <!-- (two dashes)"),
+        ("<!--- norun: x -->\n```console\n$ true\n```\n", "<!--- opens no directive*"),
+        ("<!-- evidence tests/x.py -->\n", "<!-- evidence ... -->: write <!-- evidence: ... -->*"),
+    ],
+    ids=[
+        "norun-without-colon",
+        "check-without-colon",
+        "timeout-without-colon",
+        "a-spaced-colon",
+        "capitalised",
+        "semicolon",
+        "three-dashes",
+        "three-dashes-norun",
+        "evidence-without-colon",
+    ],
+)
+def test_a_comment_that_is_nearly_a_directive_fails_at_its_line(
+    project: pytest.Pytester, text: str, message: str
+) -> None:
+    """Sybil's lexer also reads `<!--- name: -->` and `<!-- name -->` (no colon), which the
+    runner would then drop: each was a directive silently ignored, its block run anyway."""
+    write(project, "good", "# A page\n\n" + text)
+    result = project.runpytest_inprocess("docs/good.md")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"docs/good.md:3: {message}"])
+
+
+def test_prose_comments_and_directives_shown_as_examples_pass(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    text = (
+        "# Prose\n\n<!-- tutorial-time -->\n\n<!-- a note for authors: later -->\n\n"
+        "<!-- norunaway lines below -->\n\nA fact.<!-- evidence: mkdocs.yml -->\n\n"
+        "Written `<!-- check no-such-check -->` or `<!--- norun: x -->`, it is no directive.\n\n"
+        "```console\n$ echo '<!-- timeout 1 -->'\n<!-- timeout 1 -->\n```\n"
+    )
+    run(project, text, recorded).assert_outcomes(passed=3)

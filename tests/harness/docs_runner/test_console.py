@@ -1,0 +1,80 @@
+"""` ```console ` blocks: each `$` line is one whole command, its status checked, with no
+comment but the failure marker; update never records what a line could not run."""
+
+import pytest
+
+from tests.scratch_pages import page, run, write
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ("false &&", "bash: syntax error: unexpected end of file"),
+        ("false |", "bash: syntax error: unexpected end of file"),
+        ("false \\", "its trailing \\ continues it past the block's end"),
+        ("false; cat >/dev/null <<'EOF'", "bash: warning: here-document at line 1 delimited*"),
+        ('echo "open', "bash: unexpected EOF while looking for matching*"),
+        ("echo )", "bash: syntax error near unexpected token*"),
+    ],
+    ids=["and", "pipe", "backslash", "here-document", "open-quote", "no-command"],
+)
+def test_a_line_that_is_no_whole_command_fails_at_its_line(
+    project: pytest.Pytester, recorded: str, line: str, said: str
+) -> None:
+    """Bash would read on past it, into what the runner runs after the line (which lost
+    the line's exit status): it fails at its line, before any block runs."""
+    result = run(project, f"# Half\n\n```console\n$ {line}\n```\n", recorded)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"docs/page.md:6: `$ {line}` is no whole command ({said}*"])
+
+
+def test_update_records_no_line_that_is_no_whole_command(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    path = write(project, "page", page("# Half\n\n```console\n$ echo ran &&\n```\n", recorded))
+    before = path.read_text()
+    result = project.runpytest_inprocess("docs/page.md", "--update-docs")
+    result.stdout.fnmatch_lines(["docs/page.md:6: `$ echo ran &&` is no whole command*"])
+    assert path.read_text() == before
+
+
+def test_an_escaped_backslash_ends_a_line(project: pytest.Pytester, recorded: str) -> None:
+    text = "# Escaped\n\n```console\n$ echo a\\\\\na\\\n$ echo b \\\n  c\nb c\n```\n"
+    run(project, text, recorded).assert_outcomes(passed=3)
+
+
+@pytest.mark.parametrize("line", ["echo hi;# not checked", "echo hi&&# not checked"])
+def test_a_comment_after_an_operator_is_a_comment(
+    project: pytest.Pytester, recorded: str, line: str
+) -> None:
+    """Bash starts a comment at a `#` that begins a word, after an operator too."""
+    result = run(project, f"# Comment\n\n```console\n$ {line}\nhi\n```\n", recorded)
+    result.stdout.fnmatch_lines(
+        ["docs/page.md:6: `# not checked`: nothing checks a comment on a `$` line*"]
+    )
+
+
+@pytest.mark.parametrize("status", ["0", "256"])
+def test_a_failure_marker_names_a_status_a_command_fails_with(
+    project: pytest.Pytester, recorded: str, status: str
+) -> None:
+    line = f"true  # fails (exit status {status})"
+    result = run(project, f"# Marked\n\n```console\n$ {line}\n```\n", recorded)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [f"docs/page.md:6: `{line}`: a failing command's exit status is 1 to 255*"]
+    )
+
+
+def test_update_rewrites_no_block_a_line_of_which_timed_out(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """The block stays as it is, and the run fails: no line dropped, no failure hidden."""
+    text = "# Slow\n\n```console\n$ echo one\none\n$ sleep 30\n$ echo two\ntwo\n```\n"
+    path = write(project, "page", page(text, recorded))
+    before = path.read_text()
+    options = ("--update-docs", "-o", "docs_command_timeout=1")
+    result = project.runpytest_inprocess("docs/page.md", *options)
+    result.stdout.fnmatch_lines(["docs/page.md:8: `sleep 30` ran longer than 1 s; killed.*"])
+    assert result.ret != 0
+    assert path.read_text() == before

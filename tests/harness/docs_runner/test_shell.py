@@ -1,0 +1,111 @@
+"""A console line in bash on a terminal: its status is its own whatever it holds, its state
+file is the runner's, and it ends when bash does."""
+
+import contextlib
+import os
+import pwd
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from docs_runner import shell
+from tests.scratch_pages import run
+
+
+@pytest.fixture
+def folder() -> Iterator[Path]:
+    """A folder of the lines' user (as root, nobody: docs_runner.reader), where they run."""
+    path = Path(tempfile.mkdtemp())
+    if os.geteuid() == 0:
+        nobody = pwd.getpwnam("nobody")
+        os.chown(path, nobody.pw_uid, nobody.pw_gid)
+    yield path
+    shutil.rmtree(path)
+
+
+def state(folder: Path, timeout: float = 30.0) -> shell.ShellState:
+    """A page's first line's state, run as pages' lines are."""
+    popen = {}
+    if os.geteuid() == 0:
+        nobody = pwd.getpwnam("nobody")
+        popen = {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
+    env = {"PATH": os.defpath, "TMPDIR": str(folder)}
+    return shell.ShellState(folder, env, timeout, popen)
+
+
+@pytest.mark.parametrize("line", ["false &&", "false |", "false \\", "false; cat <<'EOF'"])
+def test_a_line_that_is_no_whole_command_is_not_run(folder: Path, line: str) -> None:
+    """Bash would read on into the runner's epilogue, the line's status lost (any line that
+    reaches bash, not only a page's)."""
+    with pytest.raises(shell.LineError, match="is no whole command"):
+        shell.run_line(line, state(folder))
+
+
+@pytest.mark.parametrize(
+    "line", ['rm -f "$__STATE"; exit 0', 'rm -f "$__STATE"; mkdir "$__STATE"', 'mv "$__STATE" x']
+)
+def test_a_line_that_takes_the_state_file_away_fails_in_one_line(folder: Path, line: str) -> None:
+    with pytest.raises(shell.LineError) as error:
+        shell.run_line(line, state(folder))
+    assert str(error.value) == (
+        f"`{line}` removed or replaced the runner's state file ($__STATE): leave it be"
+    )
+
+
+def test_what_a_line_makes_beside_the_state_file_is_its_own(folder: Path) -> None:
+    """A folder where the state's directory once went (`$__STATE.cwd`) is no matter now:
+    the directory is in the state file, and the next line starts there."""
+    ran = state(folder)
+    line = 'rm -f "$__STATE.cwd"; mkdir "$__STATE.cwd" sub; cd sub; export X=1; echo ok'
+    assert shell.run_line(line, ran) == (0, "ok\n")
+    assert shell.run_line('echo "$X"; pwd', ran) == (0, f"1\n{folder}/sub\n")
+
+
+def test_noclobber_keeps_the_state(folder: Path) -> None:
+    ran = state(folder)
+    shell.run_line("set -o noclobber; export X=1", ran)
+    assert ran.env["X"] == "1"
+
+
+def test_a_line_that_leaves_a_job_in_the_background_ends_with_bash(folder: Path) -> None:
+    """The job holds the terminal open, yet bash has exited: the line is over (the job
+    killed, as a closed window ends it), with all it printed, not a timeout."""
+    seconds = str(6 * 10**6 + os.getpid())
+    started = time.monotonic()
+    status, output = shell.run_line(f"echo started; sleep {seconds} &", state(folder, 10))
+    assert (status, output) == (0, "started\n")
+    assert time.monotonic() - started < 5
+    assert not sleeping(seconds)
+
+
+def sleeping(seconds: str) -> bool:
+    """Whether a process runs `sleep SECONDS`."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):  # gone meanwhile
+            if cmdline.read_bytes().split(b"\0")[:2] == [b"sleep", seconds.encode()]:
+                return True
+    return False
+
+
+def test_a_page_names_the_line_that_took_the_state_file(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    text = '# Gone\n\n```console\n$ echo one\none\n$ rm -f "$__STATE"; exit 0\n```\n'
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(
+        ['docs/page.md:8: `rm -f "$__STATE"; exit 0` removed or replaced the runner\'s state*']
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_a_page_line_that_leaves_a_job_in_the_background_passes(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    text = "# Away\n\n<!-- timeout: 5 -->\n```console\n$ sleep 30 &\n$ echo after\nafter\n```\n"
+    result = run(project, text, recorded)
+    result.assert_outcomes(passed=3)
+    assert result.duration < 5
