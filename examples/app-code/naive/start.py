@@ -1,4 +1,4 @@
-"""The application's entry point: bring the database up to date, then serve."""
+"""The application's start: the database up to date, then serve."""
 
 import logging
 
