@@ -38,9 +38,10 @@ class CheckFailed(AssertionError):
 
 def run_check(name: str, run: PageRun) -> None:
     """Run a registered check with the reader's rights. As root, a check reads what the
-    page's lines (run as the reader) left: files, links, FIFOs, the terminal's environment,
-    migrations it imports. Root's rights would make each of those a way in, so the check
-    runs in a forked child that becomes the reader first, bounded by the command timeout."""
+    page's lines (run as the reader) left: files, links, FIFOs, migrations it imports.
+    Root's rights would make each of those a way in, so the check runs in a forked child
+    that leaves root's session, files and environment and becomes the reader before it
+    does anything else; it is bounded by the command timeout, its report by REPORT_LIMIT."""
     function = CHECKS[name]
     popen = run.shell.popen
     if "user" not in popen:  # the reader is this process's user
@@ -49,7 +50,6 @@ def run_check(name: str, run: PageRun) -> None:
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover (the child; it never returns)
-        os.close(read)
         _as_reader_child(write, popen, function, run)
     os.close(write)
     try:
@@ -63,38 +63,63 @@ def run_check(name: str, run: PageRun) -> None:
         raise CheckFailed(report)
 
 
+REPORT_LIMIT = 1 << 16  # bytes of a failed check's traceback
+
+
 def _as_reader_child(write: int, popen: dict, function: Callable, run: PageRun) -> NoReturn:
-    report = "check ended without a result"
+    """The check, in the child: nothing of root's is left to it but memory, which it leaves
+    only through `write`, and it never returns into the caller's code."""
     try:
-        os.setpgid(0, 0)  # what the check starts goes with it
-        os.setgroups(popen.get("extra_groups", []))
-        os.setgid(popen["group"])
-        os.setuid(popen["user"])
-        function(run)
-        report = ""
-    except BaseException as error:  # noqa: BLE001 (everything goes back to the parent)
-        report = "".join(traceback.format_exception(error))
+        report = b"check ended without a result"
+        try:
+            # The line's marker: what the check leaves running is swept as theirs is.
+            env = {**run.shell.env, "__STATE": f"shell-state-{run.shell.token}-check"}
+            _leave_root(write, popen, env)
+            function(run)
+            report = b"\0"  # passed: an empty read means no result
+        except BaseException as error:  # noqa: BLE001 (everything goes back to the parent)
+            text = "".join(traceback.format_exception(error))
+            report = text.encode(errors="replace")[:REPORT_LIMIT] or report
+        os.write(write, report)  # within a pipe's buffer, or the parent reads as it comes
     finally:
-        with os.fdopen(write, "w") as out:
-            out.write(report or "\0")  # "\0": passed, so that an empty read means no result
         os._exit(0)
 
 
+def _leave_root(keep: int, popen: dict, env: dict[str, str]) -> None:
+    """A session of its own (no terminal of root's to type into), no descriptor of root's
+    but `keep` (logs, locks, sockets, captured output), the reader's environment instead
+    of root's, then the reader's user."""
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.closerange(3, keep)
+    os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
+    os.environ.clear()
+    os.environ.update(env)
+    os.setgroups(popen.get("extra_groups", []))
+    os.setgid(popen["group"])
+    os.setuid(popen["user"])
+
+
 def _read_report(fd: int, timeout: float) -> str | None:
-    """What the child wrote, up to its end; None if it did not end within `timeout`."""
+    """What the child wrote, up to its end (REPORT_LIMIT at most); None if it did not end
+    within `timeout`."""
     deadline = time.monotonic() + timeout
-    chunks = []
+    report = b""
     while (left := deadline - time.monotonic()) > 0:
         if select.select([fd], [], [], left)[0]:
             chunk = os.read(fd, 65536)
             if not chunk:
-                text = b"".join(chunks).decode(errors="replace")
+                text = report.decode(errors="replace")
                 return "" if text == "\0" else text or "check ended without a result"
-            chunks.append(chunk)
+            report = (report + chunk)[: REPORT_LIMIT + 1]
     return None
 
 
 def _end(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
+    """The child and its group gone (a child that left its group is killed by itself)."""
+    for kill in (os.killpg, os.kill):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)

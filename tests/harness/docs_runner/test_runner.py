@@ -862,6 +862,24 @@ def reads(run):
 @check("reads-a-fifo")
 def blocks(run):
     (run.shell.cwd / "fifo").read_text()
+
+@check("has-nothing-of-root-s")
+def alone(run):
+    assert os.getsid(0) == os.getpid()  # a session of its own: no terminal of root's
+    assert sorted(os.listdir("/proc/self/fd")) <= ["0", "1", "2", "3", "4", "5"]
+    assert "PYTEST_CURRENT_TEST" not in os.environ  # the reader's environment, not root's
+
+@check("rejoins-root-s-group-and-waits")
+def rejoins(run):
+    try:
+        os.setpgid(0, os.getpgid(os.getppid()))
+    finally:
+        import time
+        time.sleep(60)
+
+@check("fails-at-length")
+def long(run):
+    raise AssertionError("\\udcff" + "x" * 10_000_000)
 """
 
 
@@ -892,6 +910,25 @@ def test_a_check_has_the_reader_s_rights_not_root_s(
         shutil.rmtree(shared)
     result.stdout.fnmatch_lines(["*PermissionError*"])
     assert "root's secret" not in result.stdout.str()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
+def test_a_check_keeps_nothing_of_root_s(project: pytest.Pytester, recorded: str) -> None:
+    """The check's child, running what the page left (a migration it imports), has no
+    terminal, descriptor or environment of root's, cannot rejoin root's process group to
+    outlive its timeout, and its report is bounded."""
+    project.makeconftest(CHECKS_AS_READER)
+    text = (
+        "# Checks\n\n<!-- check: has-nothing-of-root-s -->\n\n"
+        "<!-- check: rejoins-root-s-group-and-waits -->\n"
+    )
+    result = run(project, text, recorded, "-o", "docs_command_timeout=2")
+    result.stdout.fnmatch_lines(["*check 'rejoins-root-s-group-and-waits' ran longer than 2 s*"])
+    result.assert_outcomes(passed=2, failed=2)  # the title, the first check; the second, the end
+    assert result.duration < 20
+    result = run(project, "# Checks\n\n<!-- check: fails-at-length -->\n", recorded)
+    result.stdout.fnmatch_lines(["*AssertionError: *xxxx*"])
+    assert len(result.stdout.str()) < 1_000_000
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
