@@ -82,6 +82,12 @@ class ShellState:
     # In the name of each line's state file ($__STATE), which what a line starts inherits:
     # what left the line's process group (setsid) is still found by it.
     token: str = field(default_factory=lambda: secrets.token_hex(8))
+    # Where the state files go: the TMPDIR the run gave, never one a line exported (root
+    # would make a file of the reader's wherever that named).
+    state_dir: str = ""
+
+    def __post_init__(self) -> None:
+        self.state_dir = self.state_dir or self.env.get("TMPDIR") or tempfile.gettempdir()
 
 
 def open_terminal() -> tuple[int, int]:
@@ -95,6 +101,11 @@ def open_terminal() -> tuple[int, int]:
     return controller, terminal
 
 
+# The folder a line starts in is named by the line before (the reader's): entered with the
+# reader's rights, by a shell that then becomes the command.
+ENTER = ["/bin/sh", "-c", 'cd -- "$0" || exit 126; exec "$@"']
+
+
 def spawn(
     argv: list[str], cwd: Path, env: Mapping[str, str], **kwargs
 ) -> tuple[subprocess.Popen, int]:
@@ -105,8 +116,8 @@ def spawn(
     controller, terminal = open_terminal()
     try:
         process = subprocess.Popen(
-            argv,
-            cwd=cwd,
+            [*ENTER, str(cwd), *argv],  # not cwd=: Python enters it before it changes user
+            cwd="/",
             env={"TERM": TERM, **env},
             stdin=terminal,
             stdout=terminal,
@@ -192,10 +203,14 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
     (status, what the terminal showed).
 
     With pipefail, so that `failing | sort` cannot hide a failure behind its last command.
-    The state's own file is in the line's TMPDIR: a run's directory when a run set it."""
+    The state's own file is in the run's TMPDIR (`state.state_dir`)."""
     if why := unfinished(line):
         raise LineError(f"`{line}` is no whole command ({why})")
-    fd, name = tempfile.mkstemp(prefix=f"shell-state-{state.token}-", dir=state.env.get("TMPDIR"))
+    if not os.path.isdir(state.cwd):
+        raise LineError(
+            f"`{line}` cannot start: its folder {state.cwd} is gone (a line removed it)"
+        )
+    fd, name = tempfile.mkstemp(prefix=f"shell-state-{state.token}-", dir=state.state_dir)
     try:
         if "user" in state.popen:  # by its descriptor: its name is in the reader's TMPDIR
             os.fchown(fd, state.popen["user"], -1)

@@ -109,3 +109,49 @@ def test_a_page_line_that_leaves_a_job_in_the_background_passes(
     result = run(project, text, recorded)
     result.assert_outcomes(passed=3)
     assert result.duration < 5
+
+
+def as_root_only() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(os.geteuid() != 0, reason="lines run as another user only as root")
+
+
+@as_root_only()
+def test_a_folder_the_line_names_is_entered_with_the_reader_s_rights(folder: Path) -> None:
+    """The next line starts where the state file says, which the line wrote: root must not
+    enter it for them (a world-readable file under a folder of root's, 0700)."""
+    private = Path(tempfile.mkdtemp())  # 0700, root's
+    try:
+        (private / "sub").mkdir(mode=0o755)
+        (private / "sub/secret.txt").write_text("root's secret\n")
+        line_state = state(folder)
+        moved = f'printf "%s\\0" {private}/sub >| "$__STATE"; env -0 >> "$__STATE"; exit 0'
+        shell.run_line(moved, line_state)
+        status, shown = shell.run_line("cat secret.txt", line_state)
+        assert status != 0 and "root's secret" not in shown
+        assert "can't cd" in shown
+    finally:
+        shutil.rmtree(private)
+
+
+@as_root_only()
+def test_an_exported_tmpdir_does_not_move_the_state_file(folder: Path) -> None:
+    """The state file is made in the TMPDIR the run gave: a TMPDIR the line exports (a link
+    to a folder of root's) would have root make a file of the reader's there."""
+    target = Path(tempfile.mkdtemp())
+    target.chmod(0o755)  # root's: the reader may not write here
+    try:
+        line_state = state(folder)
+        shell.run_line(f"ln -s {target} {folder}/link && export TMPDIR={folder}/link", line_state)
+        # The link gone before the line ends: a file made through it would stay.
+        with contextlib.suppress(shell.LineError):
+            shell.run_line(f"rm {folder}/link && mkdir {folder}/link", line_state)
+        assert list(target.iterdir()) == []
+    finally:
+        shutil.rmtree(target)
+
+
+def test_a_line_whose_folder_is_gone_fails_in_one_line(folder: Path) -> None:
+    line_state = state(folder)
+    shell.run_line("mkdir sub && cd sub && rmdir ../sub", line_state)
+    with pytest.raises(shell.LineError, match=r"`echo hi` cannot start: its folder .*/sub is gone"):
+        shell.run_line("echo hi", line_state)
