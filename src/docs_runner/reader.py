@@ -96,8 +96,10 @@ def _python_for(user: pwd.struct_passwd) -> tuple[str, str]:
                 group=user.pw_gid,
                 capture_output=True,
                 text=True,
+                start_new_session=True,  # as another user: not in our session (our terminal)
+                timeout=30,
             )
-        except PermissionError:  # a directory on the way is closed to the user
+        except (PermissionError, subprocess.TimeoutExpired):  # closed to the user, or hung
             continue
         if run.returncode == 0:
             return python, run.stdout.strip()

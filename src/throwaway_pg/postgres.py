@@ -197,8 +197,10 @@ def _can_run(install: Path, user: pwd.struct_passwd) -> bool:
                 group=user.pw_gid,
                 capture_output=True,
                 check=True,
+                start_new_session=True,  # as another user: not in our session (our terminal)
+                timeout=30,
             )
-        except (OSError, subprocess.CalledProcessError):
+        except (OSError, subprocess.SubprocessError):  # not found, failed, or hung
             return False
     return True
 

@@ -94,7 +94,7 @@ class Executor:
         command = ["bash", "-c", script, "bash", str(path), argument]
         try:
             return subprocess.run(
-                command, input=given, capture_output=True,
+                command, input=given, capture_output=True, start_new_session=True,
                 timeout=self.shell.timeout, **self.shell.popen,
             )  # fmt: skip
         except subprocess.TimeoutExpired:  # a FIFO: nothing reads or writes its other end

@@ -4,8 +4,11 @@ each day, run in-process too, and must pass as they are."""
 
 import datetime
 import os
+import pwd
+import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -47,3 +50,33 @@ def test_contributing_s_table_of_executors_says_who_uses_which() -> None:
         text = (ROOT / source).read_text()
         [name] = [name for name in EXECUTORS if f"--docs-executor={name}" in text]
         assert f"`nox -s {session}`" in used_by[name]
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0, reason="only root runs the reader's commands as another user"
+)
+def test_what_runs_as_the_reader_runs_outside_our_session(monkeypatch) -> None:
+    """A file block's write, as `nobody`: in a session of its own, so that nothing of the
+    reader's could reach our terminal through it (a stray of theirs attaching to it)."""
+    from docs_runner import shell
+    from docs_runner.executors import base
+
+    sessions = []
+    real_run = subprocess.run
+
+    def recording(command, **kwargs):
+        sessions.append(kwargs.get("start_new_session"))
+        return real_run(command, **kwargs)
+
+    monkeypatch.setattr(base.subprocess, "run", recording)
+    nobody = pwd.getpwnam("nobody")
+    folder = Path(tempfile.mkdtemp())
+    try:
+        os.chown(folder, nobody.pw_uid, nobody.pw_gid)
+        popen = {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
+        state = shell.ShellState(folder, {"PATH": os.defpath}, 30.0, popen)
+        EXECUTORS["terminal"](state, "postgresql://unused").write_file(folder / "a.txt", "a\n")
+        assert (folder / "a.txt").read_text() == "a\n"
+        assert sessions == [True]
+    finally:
+        shutil.rmtree(folder)
