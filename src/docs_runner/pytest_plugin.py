@@ -149,11 +149,25 @@ class PageSettings:
                 f"docs_command_timeout = {timeout}: expected seconds up to a day "
                 f"({DAY:g}), e.g. {DEFAULT_TIMEOUT:g}"
             )
-        env = _fields(config, "docs_terminal_env", ENV_LINE, "`NAME=value` lines (a shell's NAME)")
+        env = dict(
+            _fields(config, "docs_terminal_env", ENV_LINE, "`NAME=value` lines (a shell's NAME)")
+        )
+        if taken := sorted(name for name in env if _the_runners(name)):
+            raise pytest.UsageError(
+                f"docs_terminal_env: {', '.join(taken)}: the runner sets that for each page "
+                "(its scratch database, its reader's tools and folders)"
+            )
         generated = _fields(config, "docs_generated", GENERATED_LINE, "`FILE PAGE` lines")
-        return cls(seconds, dict(env), dict(generated))
+        return cls(seconds, env, dict(generated))
 
 
+def _the_runners(name: str) -> bool:
+    """Whether the runner sets `name` for a page: a setting must not point the pages at
+    another database (DATABASE_URL, PG*) or other tools and folders."""
+    return name.endswith("DATABASE_URL") or name.startswith(("PG", "__")) or name in RUNNERS
+
+
+RUNNERS = {"PATH", "TMPDIR", "HOME", "USER", "LOGNAME", "PIP_CACHE_DIR", "PYTHONUNBUFFERED"}
 ENV_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)")  # what `export NAME=value` takes
 GENERATED_LINE = re.compile(r"(\S+)\s+(\S+)")
 PAGE_SETTINGS = pytest.StashKey[PageSettings]()

@@ -1225,6 +1225,11 @@ def test_a_timeout_that_is_no_number_of_seconds_fails_at_its_line(
          "(a shell's NAME)"),
         ("docs_generated=onlyonefield", "docs_generated: `onlyonefield`: expected "
          "`FILE PAGE` lines"),
+        *(
+            (f"docs_terminal_env={name}=x", f"docs_terminal_env: {name}: the runner sets "
+             "that for each page (its scratch database, its reader's tools and folders)")
+            for name in ("DATABASE_URL", "REPORTING_DATABASE_URL", "PGHOST", "PATH", "TMPDIR")
+        ),
     ],
 )  # fmt: skip
 def test_a_setting_no_page_can_run_with_is_one_line_naming_it(
