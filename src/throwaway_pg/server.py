@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -141,7 +141,7 @@ def _passwords(url: str) -> list[str]:
     """The passwords the URL gives, before its host and as `password=` parameters (whose
     name may be percent-encoded): libpq reads the last, SQLAlchemy the first."""
     before_host = make_url(url).password
-    query = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    query = _query(urlsplit(url).query)
     given = [value for key, value in query if key == "password"]
     return given if before_host is None else [before_host, *given]
 
@@ -151,7 +151,7 @@ def holds_secret(url: str) -> bool:
     is no URL that parses: read as `_unreadable` reads a user part, up to the last @."""
     rest = url.split("://", 1)[-1]
     user_part = rest.rsplit("@", 1)[0] if "@" in rest else ""
-    query = parse_qsl(rest.partition("?")[2].partition("#")[0])
+    query = _query(rest.partition("?")[2].partition("#")[0])
     return ":" in user_part or any("password" in key.lower() for key, _ in query)
 
 
@@ -164,6 +164,13 @@ def _without_password(url: str) -> str:
         netloc = f"{userinfo.split(':', 1)[0]}@{host}"
     query = "&".join(p for p in parts.query.split("&") if p and _key(p) != "password")
     return _joined(parts._replace(netloc=netloc, query=query))
+
+
+def _query(query: str) -> list[tuple[str, str]]:
+    """A URL's query as libpq reads it: percent-decoded, a `+` left a `+` (urllib reads a
+    form's `+` as a space, and a password `pl+us` went to the password file wrong)."""
+    pairs = (part.partition("=") for part in query.split("&") if part)
+    return [(unquote(key), unquote(value)) for key, _, value in pairs]
 
 
 def _key(parameter: str) -> str:
@@ -327,7 +334,7 @@ def _elsewhere(url: str) -> str | None:
     (libpq and SQLAlchemy let `dbname` win over it, a service file names its own), or to
     another host than the URL's own."""
     parsed = make_url(url)
-    parameters = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    parameters = _query(urlsplit(url).query)
     keys = [key for key, _ in parameters]
     listed = [value for key, value in parameters if key in ("host", "hostaddr", "port")]
     # libpq splits host and port on commas after decoding them: `%2C` is a comma too.

@@ -174,6 +174,25 @@ def role_url(postgres_server: Server) -> Iterator[tuple[str, str]]:
             cur.execute(f"DROP ROLE {role}")
 
 
+def test_a_plus_in_a_password_parameter_is_a_plus(postgres_server: Server) -> None:
+    """libpq reads `password=pl+us` as `pl+us`; read as a form (a `+` is a space), the
+    password file held `pl us`, and the server refused it."""
+    role = postgres.scratch_name("r")
+    try:
+        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+            cur.execute(f"CREATE ROLE {role} LOGIN CREATEDB PASSWORD 'pl+us27'")
+    except psycopg2.errors.InsufficientPrivilege:  # a user's server, given as CREATEDB only
+        pytest.skip("the server's role may not create roles (CREATEROLE), which this needs")
+    admin = make_url(postgres_server.admin_url).set(username=role, password=None)
+    url = admin.render_as_string(hide_password=False) + "&password=pl+us27"
+    try:
+        server = open_server(url, "a test")
+        server.close()
+    finally:
+        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+            cur.execute(f"DROP ROLE {role}")
+
+
 def test_a_failing_test_does_not_show_the_password(
     pytester: pytest.Pytester, role_url: tuple[str, str], monkeypatch
 ) -> None:
