@@ -54,6 +54,14 @@ class CommandTimeout(LineError):
     """A line ran longer than its timeout; its whole process group was killed."""
 
 
+class TooMuchOutput(LineError):
+    """A line printed more than OUTPUT_LIMIT; its whole process group was killed."""
+
+
+# What a line or a python block may print: more is no page's, and would fill our memory.
+OUTPUT_LIMIT = 8 << 20
+
+
 @functools.cache
 def unfinished(line: str) -> str | None:
     """Why `line` is no whole command that bash runs as it stands, if it is not: bash would
@@ -135,7 +143,7 @@ def spawn(
 
 def read_until(
     controller: int,
-    done: Callable[[bytes], bool],
+    done: Callable[[bytearray], bool],
     deadline: float,
     process: subprocess.Popen,
     left_behind: Callable[[], None] = lambda: None,
@@ -144,16 +152,16 @@ def read_until(
     (EIO); kills the process's group past `deadline` (time.monotonic()). Once the process
     exits, what it left running that still holds the terminal (`sleep 30 &`) is killed, its
     group and then `left_behind()`, as a closed terminal window would end them: the read
-    ends at once, with all they wrote before."""
-    chunks: list[bytes] = []
+    ends at once, with all they wrote before. Past OUTPUT_LIMIT, it is killed too."""
+    shown = bytearray()
     exited = os.pidfd_open(process.pid)  # readable once the process exits
     watched = [controller, exited]
     try:
-        while not done(b"".join(chunks)):
+        while not done(shown):
             left = deadline - time.monotonic()
             if left <= 0:
                 kill_group(process)
-                raise CommandTimeout(b"".join(chunks).decode(errors="replace"))
+                raise CommandTimeout(shown.decode(errors="replace"))
             ready, _, _ = select.select(watched, [], [], min(left, 1.0))
             if exited in ready:
                 kill_group(process)
@@ -169,10 +177,14 @@ def read_until(
                 break
             if not chunk:
                 break
-            chunks.append(chunk)
+            shown += chunk
+            if len(shown) > OUTPUT_LIMIT:
+                kill_group(process)
+                left_behind()
+                raise TooMuchOutput(f"printed more than {OUTPUT_LIMIT >> 20} MiB; killed")
     finally:
         os.close(exited)
-    return b"".join(chunks).decode(errors="replace")
+    return shown.decode(errors="replace")
 
 
 # Colour and other character attributes (SGR): the page shows the text, not its colours.
@@ -223,6 +235,8 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
                 controller, lambda _: False, deadline, process, lambda: kill_strays(state)
             )
             status = wait(process, deadline)  # its terminal closed: `exec >/dev/null`
+        except TooMuchOutput as error:
+            raise TooMuchOutput(f"`{line}` {error}") from None
         except CommandTimeout as timeout:
             raise CommandTimeout(
                 f"`{line}` ran longer than {state.timeout:g} s; killed. It printed:\n{timeout}"

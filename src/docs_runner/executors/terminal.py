@@ -81,6 +81,9 @@ class Terminal(Executor):
             )
             if not output.endswith(end):  # no one writes to its terminal any more:
                 shell.wait(process, deadline)  # the block ended it (exit()), or closed it
+        except shell.TooMuchOutput as error:
+            self.close()  # killed: the next block starts a new interpreter
+            raise shell.TooMuchOutput(f"the python block {error}") from None
         except shell.CommandTimeout as timeout:
             self.close()  # killed: the next block starts a new interpreter
             raise shell.CommandTimeout(

@@ -155,3 +155,10 @@ def test_a_line_whose_folder_is_gone_fails_in_one_line(folder: Path) -> None:
     shell.run_line("mkdir sub && cd sub && rmdir ../sub", line_state)
     with pytest.raises(shell.LineError, match=r"`echo hi` cannot start: its folder .*/sub is gone"):
         shell.run_line("echo hi", line_state)
+
+
+def test_a_line_that_prints_without_end_is_killed_at_the_limit(folder: Path) -> None:
+    """Its output was kept whole, however much (220 MB in 20 s of `yes`), and went into the
+    failure message."""
+    with pytest.raises(shell.TooMuchOutput, match=r"^`yes` printed more than 8 MiB; killed$"):
+        shell.run_line("yes", state(folder))

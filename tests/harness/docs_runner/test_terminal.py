@@ -53,3 +53,14 @@ def test_a_block_after_the_interpreter_ended_fails_in_one_line(
         ["docs/page.md:14: the page's python interpreter ended before this block"]
     )
     assert "Traceback" not in result.stdout.str()
+
+
+def test_a_block_that_prints_without_end_is_killed_at_the_limit(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    text = "# Loud\n\n```python\nwhile True:\n    print('y' * 4096)\n```\n"
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(
+        ["docs/page.md:5: the python block printed more than 8 MiB; killed"]
+    )
+    assert len(result.stdout.str()) < 1_000_000
