@@ -6,7 +6,6 @@ import os
 import secrets
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -17,8 +16,9 @@ from sqlalchemy.engine import make_url
 
 from alembic_docs import schema
 from tests import chains
-from tests.shared_server import admin
+from tests.shared_server import role_owning_a_database
 from throwaway_pg import Server
+from throwaway_pg.server import with_database
 
 LOOK_ENDS = "    connection.rollback()\n"
 
@@ -48,17 +48,10 @@ def test_without_ending_the_look_nothing_is_committed(tmp_path: Path, database_u
 @pytest.fixture
 def own_database(postgres_server: Server) -> Iterator[str]:
     """A URL as a role that owns its database and is no superuser, as a deploy's often is."""
-    name, password = f"deployer_{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(12)
-    try:
-        admin(postgres_server, f"CREATE ROLE {name} LOGIN PASSWORD %s", password)
-    except psycopg2.errors.InsufficientPrivilege:  # a user's server, given as CREATEDB only
-        pytest.skip("the server's role may not create roles (CREATEROLE), which this needs")
-    try:
-        with postgres_server.database() as url:
-            admin(postgres_server, f'ALTER DATABASE "{make_url(url).database}" OWNER TO {name}')
-            yield make_url(url).set(username=name, password=password).render_as_string(False)
-    finally:
-        admin(postgres_server, f"DROP ROLE {name}")
+    password = secrets.token_urlsafe(12)
+    with role_owning_a_database(postgres_server, "deployer", password) as (name, database):
+        url = make_url(with_database(postgres_server.admin_url, database))
+        yield url.set(username=name, password=password).render_as_string(False)
 
 
 def test_a_role_that_owns_its_database_creates_citext(own_database: str) -> None:

@@ -5,7 +5,6 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import quote
@@ -16,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from tests.page_checks import assert_seed_schema
-from tests.shared_server import admin
+from tests.shared_server import role_owning_a_database
 from tests.site_tree import top_level_function
 from throwaway_pg.server import Server, with_database
 
@@ -92,18 +91,9 @@ def test_herokus_postgres_scheme_works(project: Path, database_url: str) -> None
 def role_with_awkward_password(postgres_server: Server):
     """(role, password, database URL as postgres): a role whose password has %, @ and :,
     owning a fresh database. Dropped afterwards, database first."""
-    name, password = f"alice_{uuid.uuid4().hex[:8]}", "p%ss@w:rd 100%"
-    try:
-        admin(postgres_server, f"CREATE ROLE {name} LOGIN PASSWORD %s", password)
-    except psycopg2.errors.InsufficientPrivilege:  # a user's server, given as CREATEDB only
-        pytest.skip("the server's role may not create roles (CREATEROLE), which this needs")
-    try:
-        with postgres_server.database() as url:
-            database = make_url(url).database
-            admin(postgres_server, f'ALTER DATABASE "{database}" OWNER TO {name}')
-            yield name, password, with_database(postgres_server.admin_url, database)
-    finally:
-        admin(postgres_server, f"DROP ROLE {name}")
+    password = "p%ss@w:rd 100%"
+    with role_owning_a_database(postgres_server, "alice", password) as (name, database):
+        yield name, password, with_database(postgres_server.admin_url, database)
 
 
 def url_as(database_url: str, user: str, password: str) -> str:
