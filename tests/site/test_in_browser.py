@@ -70,7 +70,8 @@ def run(page: Page) -> str:
 def typed(page: Page, line: str) -> str:
     page.fill(".in-browser-own input", line)
     page.click(".in-browser-own button[type=submit]")
-    page.wait_for_selector(".in-browser-typed > *")
+    # After a reload the runtime starts cold first: as long as a first run may take.
+    page.wait_for_selector(".in-browser-typed > *", timeout=COLD_START)
     text = page.inner_text(".in-browser-typed")  # a table's cells tab-separated
     page.evaluate("document.querySelector('.in-browser-typed').replaceChildren()")
     return text
