@@ -136,12 +136,13 @@ def shell_comment(command: str) -> str | None:
         plain = not escaped and not quote  # neither escaped nor quoted
         if escaped:
             escaped = False
-        elif char == "\\" and quote != "'":
+        elif char == "\\" and quote != "'":  # escapes in "..." and $'...' alike
             escaped = True
         elif quote:
-            quote = "" if char == quote else quote
+            quote = "" if char == quote[-1] else quote
         elif char in "'\"":
-            quote = char
+            # $'...' (ANSI-C quoting) ends at a ' no backslash escapes: `$'a\'b'` is a'b
+            quote = "$'" if char == "'" and command[i - 1 : i] == "$" else char
         elif char == "#" and word_starts:
             return command[i:]
         word_starts = plain and (char.isspace() or char in ";&|()<>")

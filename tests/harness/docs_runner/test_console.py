@@ -43,7 +43,10 @@ def test_an_escaped_backslash_ends_a_line(project: pytest.Pytester, recorded: st
     run(project, text, recorded).assert_outcomes(passed=3)
 
 
-@pytest.mark.parametrize("line", ["echo hi;# not checked", "echo hi&&# not checked"])
+@pytest.mark.parametrize(
+    "line",
+    ["echo hi;# not checked", "echo hi&&# not checked", "echo $'h\\'i' # not checked"],
+)
 def test_a_comment_after_an_operator_is_a_comment(
     project: pytest.Pytester, recorded: str, line: str
 ) -> None:
