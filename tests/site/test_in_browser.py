@@ -77,6 +77,23 @@ def typed(page: Page, line: str) -> str:
     return text
 
 
+def next_page(page: Page) -> None:
+    """The footer's next page, by instant navigation (the same worker), once its content is
+    in: the address changes first, and a command typed before the swap went to the form of
+    the page before, whose output the swap then removed (a timeout on a busy machine)."""
+    before = page.get_attribute("#in-browser-steps", "data-page")
+    page.click("a.md-footer__link--next")
+    page.wait_for_function(
+        """(before) => {
+          const data = document.getElementById("in-browser-steps");
+          const form = document.querySelector("article .in-browser-own");
+          return data && data.dataset.page !== before && form;
+        }""",
+        arg=before,
+        timeout=COLD_START,
+    )
+
+
 def steps(page: Page) -> dict:
     return json.loads(page.get_attribute("#in-browser-steps", "data-page"))
 
@@ -111,8 +128,7 @@ def walk(browser, project_pages: str) -> Iterator[dict]:
             typed(page, "alembic upgrade head")
             walked["sql"]["users"] = typed(page, USERS_COLUMNS)
             typed(page, "alembic downgrade base")  # as the page left it, for the next
-        page.click("a.md-footer__link--next")  # instant navigation: the same worker
-        page.wait_for_url(re.compile(".*/"))
+        next_page(page)
     page.route("**/setup-guide/", _changed_output)
     page.goto("setup-guide/")
     status = run(page)
