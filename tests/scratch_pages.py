@@ -1,12 +1,17 @@
 """Small pages in a scratch pytest project, as the runner's own tests write and run them
 (the project itself is the `project` fixture, tests/conftest.py)."""
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).parent.parent
+# As root, the pages' lines run as `nobody`: what only then happens is tested only then.
+AS_ROOT = pytest.mark.skipif(
+    os.geteuid() != 0, reason="pages' lines run as another user only as root"
+)
 GOOD = """
 # A page that passes
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from docs_runner.executors import EXECUTORS
+from tests.scratch_pages import AS_ROOT
 from tests.site_tree import markdown_table, nav_pages
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -52,9 +53,7 @@ def test_contributing_s_table_of_executors_says_who_uses_which() -> None:
         assert f"`nox -s {session}`" in used_by[name]
 
 
-@pytest.mark.skipif(
-    os.geteuid() != 0, reason="only root runs the reader's commands as another user"
-)
+@AS_ROOT
 def test_what_runs_as_the_reader_runs_outside_our_session(monkeypatch) -> None:
     """A file block's write, as `nobody`: in a session of its own, so that nothing of the
     reader's could reach our terminal through it (a stray of theirs attaching to it)."""

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from docs_runner import provenance, shell
-from tests.scratch_pages import GOOD, MISMATCH, page, run, write
+from tests.scratch_pages import AS_ROOT, GOOD, MISMATCH, page, run, write
 from throwaway_pg.server import Server
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -822,7 +822,7 @@ def test_a_line_that_runs_too_long_is_killed_and_fails_naming_itself(
     assert result.duration < 20
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
+@AS_ROOT
 def test_root_never_writes_or_deletes_through_what_the_reader_planted(
     project: pytest.Pytester, recorded: str, tmp_path: Path
 ) -> None:
@@ -883,7 +883,7 @@ def long(run):
 """
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
+@AS_ROOT
 def test_a_check_has_the_reader_s_rights_not_root_s(
     project: pytest.Pytester, recorded: str, tmp_path: Path
 ) -> None:
@@ -912,7 +912,7 @@ def test_a_check_has_the_reader_s_rights_not_root_s(
     assert "root's secret" not in result.stdout.str()
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
+@AS_ROOT
 def test_a_check_keeps_nothing_of_root_s(project: pytest.Pytester, recorded: str) -> None:
     """The check's child, running what the page left (a migration it imports), has no
     terminal, descriptor or environment of root's, cannot rejoin root's process group to
@@ -931,7 +931,7 @@ def test_a_check_keeps_nothing_of_root_s(project: pytest.Pytester, recorded: str
     assert len(result.stdout.str()) < 1_000_000
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
+@AS_ROOT
 def test_a_check_that_hangs_on_what_the_page_left_times_out(
     project: pytest.Pytester, recorded: str
 ) -> None:
@@ -942,7 +942,7 @@ def test_a_check_that_hangs_on_what_the_page_left_times_out(
     assert result.duration < 20
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
+@AS_ROOT
 def test_the_reader_cannot_put_a_link_in_place_of_the_project(
     project: pytest.Pytester, recorded: str
 ) -> None:
@@ -968,7 +968,7 @@ def test_the_reader_cannot_put_a_link_in_place_of_the_project(
         shutil.rmtree(target)
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
+@AS_ROOT
 def test_a_project_is_copied_in_as_the_reader(
     project: pytest.Pytester, recorded: str, tmp_path: Path
 ) -> None:
@@ -990,7 +990,7 @@ def test_a_project_is_copied_in_as_the_reader(
     assert private.stat().st_uid == 0
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
+@AS_ROOT
 def test_root_chowns_nothing_a_file_block_wrote(
     project: pytest.Pytester, recorded: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1028,7 +1028,7 @@ def test_a_project_s_files_are_copied_byte_for_byte(
     assert "failed" not in outcomes and outcomes["passed"] >= 2, outcomes
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="pages' lines run as another user only as root")
+@AS_ROOT
 def test_the_state_file_is_handed_to_the_reader_by_descriptor(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from docs_runner import shell
-from tests.scratch_pages import run
+from tests.scratch_pages import AS_ROOT, run
 
 
 @pytest.fixture
@@ -111,11 +111,7 @@ def test_a_page_line_that_leaves_a_job_in_the_background_passes(
     assert result.duration < 5
 
 
-def as_root_only() -> pytest.MarkDecorator:
-    return pytest.mark.skipif(os.geteuid() != 0, reason="lines run as another user only as root")
-
-
-@as_root_only()
+@AS_ROOT
 def test_a_folder_the_line_names_is_entered_with_the_reader_s_rights(folder: Path) -> None:
     """The next line starts where the state file says, which the line wrote: root must not
     enter it for them (a world-readable file under a folder of root's, 0700)."""
@@ -133,7 +129,7 @@ def test_a_folder_the_line_names_is_entered_with_the_reader_s_rights(folder: Pat
         shutil.rmtree(private)
 
 
-@as_root_only()
+@AS_ROOT
 def test_an_exported_tmpdir_does_not_move_the_state_file(folder: Path) -> None:
     """The state file is made in the TMPDIR the run gave: a TMPDIR the line exports (a link
     to a folder of root's) would have root make a file of the reader's there."""
