@@ -262,6 +262,12 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
             f"{source} names {elsewhere}: scratch databases are made beside the database "
             "its path names, and such a parameter would move them onto another; remove it"
         )
+    if any(key == "sslpassword" for key, _ in _query(urlsplit(admin_url).query)):
+        raise PostgresError(
+            f"{source} gives a client key's passphrase (`sslpassword=`), which every "
+            "scratch URL would carry where a traceback or a page can print it: "
+            "give the key without a passphrase (mode 0600), in `sslkey=`"
+        )
     if len(_passwords(admin_url)) > 1:
         raise PostgresError(
             f"{source} gives a password twice (before the host and as `password=`, or "

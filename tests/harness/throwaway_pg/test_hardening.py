@@ -365,6 +365,23 @@ def test_a_password_given_twice_is_refused(url: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u@/db?host=/tmp&sslpassword=s3cret",
+        "postgresql://u@/db?host=/tmp&sslpass%77ord=s3cret",
+    ],
+)
+def test_a_client_keys_passphrase_is_refused(url: str) -> None:
+    """libpq reads `sslpassword` from no file: moved nowhere, it stayed in every scratch
+    URL, and so in a page's `echo $DATABASE_URL` and a test's `-l` locals."""
+    with pytest.raises(PostgresError) as error:
+        open_server(url, "a test")
+    message = str(error.value)
+    assert message.startswith("a test gives a client key's passphrase (`sslpassword=`)")
+    assert "s3cret" not in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
     ("password", "named", "encoded"),
     [("p@ss", "an @", "%40"), ("p#ss", "a #", "%23"), ("p?ss", "a ?", "%3F"),
      ("p/ss", "a /", "%2F"), ("p[ss", "a [", "%5B")],
