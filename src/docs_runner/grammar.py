@@ -128,27 +128,6 @@ def continues(line: str) -> bool:
     return (len(line) - len(line.rstrip("\\"))) % 2 == 1
 
 
-def shell_comment(command: str) -> str | None:
-    """The comment a shell line ends with (bash's rule: a `#` starting a word, outside
-    quotes, after a blank or an operator: `echo hi;# note`), or None."""
-    quote, escaped, word_starts = "", False, True
-    for i, char in enumerate(command):
-        plain = not escaped and not quote  # neither escaped nor quoted
-        if escaped:
-            escaped = False
-        elif char == "\\" and quote != "'":  # escapes in "..." and $'...' alike
-            escaped = True
-        elif quote:
-            quote = "" if char == quote[-1] else quote
-        elif char in "'\"":
-            # $'...' (ANSI-C quoting) ends at a ' no backslash escapes: `$'a\'b'` is a'b
-            quote = "$'" if char == "'" and command[i - 1 : i] == "$" else char
-        elif char == "#" and word_starts:
-            return command[i:]
-        word_starts = plain and (char.isspace() or char in ";&|()<>")
-    return None
-
-
 def fence_spans(text: str) -> tuple[list[tuple[int, int]], int | None]:
     """Each fence's opening and closing line (1-based), and the line of a fence that is
     never closed (the page ends inside it), if any."""

@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import select
+import shutil
 import signal
 import struct
 import subprocess
@@ -70,14 +71,38 @@ def unfinished(line: str) -> str | None:
     it must never become part of it."""
     if continues(line):
         return "its trailing \\ continues it past the block's end"
-    checked = subprocess.run(  # only parsed (-n): nothing runs, in no one's environment
+    status, said = _parsed(line)
+    if status == 0 and not said:
+        return None
+    first = said.splitlines()[0] if said else f"exit status {status}"
+    return "bash: " + re.sub(r"^bash: (-c: )?line \d+: ", "", first)
+
+
+# Where a `#` may start a comment: at a word's start, after a blank or an operator.
+_MAY_COMMENT = re.compile(r"(?:^|(?<=[\s;&|()<>]))#")
+
+
+@functools.cache
+def shell_comment(line: str) -> str | None:
+    """The comment `line` ends with, or None. Bash decides where one starts (a `#` that
+    begins a word outside quotes and substitutions: `echo "$(echo "it's")" # note`): cut
+    at a comment's `#`, the line reads the same with a quote after it, which the comment
+    holds; inside quotes, a `'` or a `"` would close one."""
+    for candidate in _MAY_COMMENT.finditer(line):
+        head = line[: candidate.end()]
+        verdict = _parsed(head)
+        if all(_parsed(head + quote) == verdict for quote in "'\""):
+            return line[candidate.start() :]
+    return None
+
+
+def _parsed(line: str) -> tuple[int, str]:
+    """Bash's verdict on `line` (exit status, what it said), only parsed (-n): nothing
+    runs, in no one's environment."""
+    checked = subprocess.run(
         ["bash", "-n", "-c", line], env={"LC_ALL": "C"}, cwd="/", capture_output=True, text=True
     )
-    said = checked.stderr.strip()
-    if checked.returncode == 0 and not said:
-        return None
-    first = said.splitlines()[0] if said else f"exit status {checked.returncode}"
-    return "bash: " + re.sub(r"^bash: (-c: )?line \d+: ", "", first)
+    return checked.returncode, checked.stderr.strip()
 
 
 @dataclass
@@ -122,9 +147,14 @@ def spawn(
     controlling terminal: that takes a preexec_fn, unsafe in a threaded pytest; programs
     that open /dev/tty, like less, then read from stderr, the same terminal.)"""
     controller, terminal = open_terminal()
+    if "user" in kwargs and pid_namespaces():
+        namespace, kwargs = _in_a_pid_namespace(**kwargs)
+        argv = [*namespace, *ENTER_AND_WAIT, str(cwd), *argv]
+    else:
+        argv = [*ENTER, str(cwd), *argv]
     try:
         process = subprocess.Popen(
-            [*ENTER, str(cwd), *argv],  # not cwd=: Python enters it before it changes user
+            argv,  # not cwd=: Python enters it before it changes user
             cwd="/",
             env={"TERM": TERM, **env},
             stdin=terminal,
@@ -139,6 +169,43 @@ def spawn(
     finally:
         os.close(terminal)
     return process, controller
+
+
+# Another user's command runs as the first process of a PID namespace of its own: when it
+# ends, the kernel kills every process it left, whatever that did to leave (a session of
+# its own, `env -i`, a chain of forks faster than any sweep).
+UNSHARE = ["unshare", "--pid", "--fork", "--kill-child"]
+
+
+@functools.cache
+def pid_namespaces() -> bool:
+    """Whether commands can run in PID namespaces of their own: as root, where a container
+    does not forbid it (else only the sweep of marked processes, kill_strays, ends strays)."""
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("setpriv"):
+        return False
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+        tried = subprocess.run([*UNSHARE, "true"], capture_output=True, timeout=10)
+        return tried.returncode == 0
+    return False
+
+
+# The namespace's first process is a shell that waits for the command, never the command:
+# the first process of a PID namespace is deaf to the signals it sends itself (a block's
+# `os.kill(os.getpid(), signal.SIGSTOP)`, a line's `kill $$`).
+ENTER_AND_WAIT = ["/bin/sh", "-c", 'cd -- "$0" || exit 126; "$@"']
+
+
+def _in_a_pid_namespace(
+    user: int, group: int | None = None, extra_groups=(), **kwargs
+) -> tuple[list[str], dict]:
+    """What runs a command in a PID namespace of its own, as `user` (unshare needs root,
+    so setpriv becomes the user inside it, as Popen's `user=`, `group=` and `extra_groups=`
+    would), and the rest of Popen's arguments."""
+    groups = ",".join(map(str, extra_groups))
+    become = ["setpriv", f"--reuid={user}"]
+    become += [f"--regid={group}"] if group is not None else []
+    become += [f"--groups={groups}"] if groups else ["--clear-groups"]
+    return [*UNSHARE, *become, "--"], kwargs
 
 
 def read_until(

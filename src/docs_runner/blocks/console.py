@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from docs_runner.blocks.base import Block
-from docs_runner.grammar import FAILS, PROMPT, Fence, PageError, continues, shell_comment
+from docs_runner.grammar import FAILS, PROMPT, Fence, PageError, continues
 from docs_runner.normalise import COMPARED
 from docs_runner.outcome import Failure
-from docs_runner.shell import LineError, unfinished
+from docs_runner.shell import LineError, shell_comment, unfinished
 
 if TYPE_CHECKING:
     from docs_runner.run import PageRun

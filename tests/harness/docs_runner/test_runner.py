@@ -1173,6 +1173,21 @@ def test_what_a_line_starts_in_a_session_of_its_own_is_killed_with_it(
     assert still_sleeping(seconds) == []
 
 
+@AS_ROOT
+def test_what_a_line_starts_without_the_marker_is_killed_with_it(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """`env -i` dropped the line's $__STATE, by which the sweep finds what left its
+    process group: it outlived the run. Another user's line now runs in a PID namespace
+    of its own, whose processes all die with it."""
+    seconds = str(7 * 10**6 + os.getpid())
+    away = f"env -i setsid /bin/sh -c 'touch started; exec sleep {seconds}'"
+    settled = "until [ -e started ]; do sleep 0.05; done"  # it has left the line's group
+    line = f"$ {away} >/dev/null 2>&1 </dev/null & {settled}\n"
+    run(project, f"# Away\n\n```console\n{line}```\n", recorded).assert_outcomes(passed=3)
+    assert still_sleeping(seconds) == []
+
+
 def test_what_a_python_block_starts_ends_with_the_page(
     project: pytest.Pytester, recorded: str
 ) -> None:
