@@ -74,14 +74,24 @@ def _joined(parts: SplitResult) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}{query}"
 
 
+def _secret(key: str) -> bool:
+    """Whether a URL parameter holds a secret: `password`, a key's `sslpassword`,
+    libpq 18's `oauth_client_secret`, whatever their case."""
+    return "password" in key.lower() or "secret" in key.lower()
+
+
 def shown(url: str) -> str:
-    """The URL as messages show it: without its password (in the URL or as a parameter,
-    whatever its case) or a key's passphrase (`sslpassword=`)."""
+    """The URL as messages show it: without its password (in the URL or as a parameter)
+    or any other secret a parameter holds; nothing of a user part not read as meant (a raw
+    `@` in a password: SQLAlchemy would show its tail as the host)."""
+    if _unreadable(url):
+        scheme, _, rest = url.partition("://")
+        return shown(f"{scheme}://***@{rest.rsplit('@', 1)[1]}")
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
         return "(not a database URL)"
-    hidden = {key: "***" for key in parsed.query if "password" in key.lower()}  # sslpassword
+    hidden = {key: "***" for key in parsed.query if _secret(key)}
     if parsed.password is None and not hidden:
         return url  # as written
     parsed = parsed.update_query_dict(hidden)
@@ -147,12 +157,13 @@ def _passwords(url: str) -> list[str]:
 
 
 def holds_secret(url: str) -> bool:
-    """Whether `url` holds a password or a key's passphrase (`sslpassword=`), even where it
-    is no URL that parses: read as `_unreadable` reads a user part, up to the last @."""
+    """Whether `url` holds a password or another secret (`sslpassword=`), even where it is
+    no URL that parses: read as `_unreadable` reads a user part, up to the last @, and its
+    query to the end, as libpq reads it (`#` ends nothing there)."""
     rest = url.split("://", 1)[-1]
     user_part = rest.rsplit("@", 1)[0] if "@" in rest else ""
-    query = _query(rest.partition("?")[2].partition("#")[0])
-    return ":" in user_part or any("password" in key.lower() for key, _ in query)
+    query = _query(rest.partition("?")[2])
+    return ":" in user_part or any(_secret(key) for key, _ in query)
 
 
 def _without_password(url: str) -> str:
@@ -249,6 +260,11 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
             f"{source} has {unreadable} in its user or password: percent-encode it "
             f"({UNSAFE[unreadable]}), or the URL is read otherwise than meant"
         )
+    if "#" in url.split("://", 1)[-1].rpartition("@")[2]:
+        raise PostgresError(
+            f"{source} has a # after its host: libpq reads it as part of the URL, Python's "
+            "URL readers as its end, so the two would connect differently; remove it"
+        )
     try:  # a ValueError's traceback would hold the URL, password and all, in its frames
         admin_url = libpq_url(url)
         elsewhere = _elsewhere(admin_url)
@@ -262,11 +278,13 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
             f"{source} names {elsewhere}: scratch databases are made beside the database "
             "its path names, and such a parameter would move them onto another; remove it"
         )
-    if any(key == "sslpassword" for key, _ in _query(urlsplit(admin_url).query)):
+    keys = [key for key, _ in _query(urlsplit(admin_url).query)]
+    # The password alone moves to a password file; libpq reads no other secret from one.
+    if secret := next((key for key in keys if _secret(key) and key != "password"), None):
         raise PostgresError(
-            f"{source} gives a client key's passphrase (`sslpassword=`), which every "
-            "scratch URL would carry where a traceback or a page can print it: "
-            "give the key without a passphrase (mode 0600), in `sslkey=`"
+            f"{source} gives a secret (`{secret}=`), which every scratch URL would carry "
+            "where a traceback or a page can print it: give the server a client key "
+            "without a passphrase (mode 0600, `sslkey=`), or a password"
         )
     if len(_passwords(admin_url)) > 1:
         raise PostgresError(

@@ -21,7 +21,14 @@ from alembic_docs import schema
 from tests.as_user import run_as
 from throwaway_pg import driver, postgres
 from throwaway_pg.postgres import PostgresError
-from throwaway_pg.server import Passfile, Server, open_server, shown, with_database
+from throwaway_pg.server import (
+    Passfile,
+    Server,
+    holds_secret,
+    open_server,
+    shown,
+    with_database,
+)
 
 as_root = pytest.mark.skipif(os.getuid() != 0, reason="only root runs the server as nobody")
 
@@ -365,20 +372,49 @@ def test_a_password_given_twice_is_refused(url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "key"),
     [
-        "postgresql://u@/db?host=/tmp&sslpassword=s3cret",
-        "postgresql://u@/db?host=/tmp&sslpass%77ord=s3cret",
+        ("postgresql://u@/db?host=/tmp&sslpassword=s3cret", "sslpassword"),
+        ("postgresql://u@/db?host=/tmp&password=pw&sslpass%77ord=s3cret", "sslpassword"),
+        ("postgresql://u@/db?host=/tmp&oauth_client_secret=s3cret", "oauth_client_secret"),
     ],
 )
-def test_a_client_keys_passphrase_is_refused(url: str) -> None:
-    """libpq reads `sslpassword` from no file: moved nowhere, it stayed in every scratch
-    URL, and so in a page's `echo $DATABASE_URL` and a test's `-l` locals."""
+def test_a_secret_other_than_the_password_is_refused(url: str, key: str) -> None:
+    """libpq reads a key's passphrase, or libpq 18's OAuth client secret, from no file:
+    moved nowhere, it stayed in every scratch URL, and so in a page's `echo
+    $DATABASE_URL` and a test's `-l` locals (the OAuth secret in messages too)."""
     with pytest.raises(PostgresError) as error:
         open_server(url, "a test")
     message = str(error.value)
-    assert message.startswith("a test gives a client key's passphrase (`sslpassword=`)")
+    assert message.startswith(f"a test gives a secret (`{key}=`), which every scratch URL")
     assert "s3cret" not in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u@/postgres?application_name=a#&host=/elsewhere&password=s3cret",
+        "postgresql://u@/x#?dbname=postgres&host=/elsewhere",
+    ],
+)
+def test_a_hash_after_the_host_is_refused(url: str) -> None:
+    """libpq reads a # as any other character, urllib and SQLAlchemy as the URL's end:
+    what came after it (a password, `host=`, `dbname=`) passed every check unseen, the
+    password stayed in the URL, and libpq connected where it said."""
+    with pytest.raises(PostgresError) as error:
+        open_server(url, "a test")
+    assert str(error.value).startswith("a test has a # after its host: ")
+    assert holds_secret(url) == ("password" in url)  # so --postgres-url refuses the first
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://dev:Pa55@w0rd-tail@db.example.com/app", "postgresql://dev/ops:s3cret@db/app"],
+)
+def test_a_user_part_not_read_as_meant_is_shown_as_stars(url: str) -> None:
+    """The report header showed `dev:***@w0rd-tail@db...` (the tail of a password with a
+    raw @), or the whole URL where SQLAlchemy found no password (`dev/ops:s3cret`)."""
+    assert shown(url) == f"postgresql://***@{url.rsplit('@', 1)[1]}"
 
 
 @pytest.mark.parametrize(
@@ -528,6 +564,7 @@ def test_several_hosts_are_refused_however_the_comma_is_written(url: str) -> Non
         "postgresql://u@/db?host=/tmp&PASSWORD=s3cret",  # libpq refuses it, and says so
         "postgresql://u@/db?host=/tmp&sslpassword=s3cret",  # a client key's passphrase
         "postgresql://u:s3cret@/db?host=/tmp&sslpassword=s3cret",
+        "postgresql://u@/db?host=/tmp&oauth_client_secret=s3cret",
     ],
 )
 def test_messages_show_no_password_under_any_name(url: str) -> None:
