@@ -16,6 +16,8 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
+from docs_runner import shell
+
 if TYPE_CHECKING:
     from docs_runner.run import PageRun
 
@@ -57,6 +59,7 @@ def run_check(name: str, run: PageRun) -> None:
     finally:
         os.close(read)
         _end(pid)
+        shell.kill_strays(run.shell, _marker(run))  # what it started in a session of its own
     if report is None:
         raise CheckFailed(f"check {name!r} ran longer than {run.shell.timeout:g} s")
     if report:
@@ -66,6 +69,11 @@ def run_check(name: str, run: PageRun) -> None:
 REPORT_LIMIT = 1 << 16  # bytes of a failed check's traceback
 
 
+def _marker(run: PageRun) -> str:
+    """In the environment of what a check starts (a line's kind: see shell.kill_strays)."""
+    return f"shell-state-{run.shell.token}-check"
+
+
 def _as_reader_child(write: int, popen: dict, function: Callable, run: PageRun) -> NoReturn:
     """The check, in the child: nothing of root's is left to it but memory, which it leaves
     only through `write`, and it never returns into the caller's code."""
@@ -73,7 +81,7 @@ def _as_reader_child(write: int, popen: dict, function: Callable, run: PageRun) 
         report = b"check ended without a result"
         try:
             # The line's marker: what the check leaves running is swept as theirs is.
-            env = {**run.shell.env, "__STATE": f"shell-state-{run.shell.token}-check"}
+            env = {**run.shell.env, "__STATE": _marker(run)}
             _leave_root(write, popen, env)
             function(run)
             report = b"\0"  # passed: an empty read means no result

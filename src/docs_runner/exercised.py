@@ -70,9 +70,9 @@ def forget_stale_caches(project: Path) -> None:
     """
     # By descriptors, never following a link: the page's user owns the tree, and may swap a
     # folder for a link to one of root's while it is walked.
-    for _, subdirectories, files, directory in os.fwalk(project):
-        if "pyvenv.cfg" in files:
-            subdirectories.clear()
+    for folder, subdirectories, files, directory in os.fwalk(project):
+        if "pyvenv.cfg" in files or _depth(folder, project) >= DEPTH:
+            subdirectories.clear()  # fwalk recurses: 1,000 levels raised RecursionError
             continue
         if "__pycache__" not in subdirectories:
             continue
@@ -82,6 +82,13 @@ def forget_stale_caches(project: Path) -> None:
             if name.endswith(".py")
         }
         _remove_older(directory, sources)
+
+
+DEPTH = 64  # folders below this many levels hold no page's sources
+
+
+def _depth(folder: str, top: Path) -> int:
+    return folder.count(os.sep) - str(top).count(os.sep)
 
 
 def _remove_older(directory: int, sources: dict[str, int]) -> None:

@@ -20,11 +20,12 @@ import datetime
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from throwaway_pg.postgres import temporary_directory
 
 PROJECT_PLACEHOLDER = "/path/to/project"
 # The classes a compared line gets, with their columns in the coverage table; a named
@@ -49,7 +50,7 @@ def project_directory(parent: str = "/tmp") -> Iterator[Path]:
     the reader's terminal wraps it. It sits in a folder of the harness's own, which the
     reader (who owns the project) cannot write: in /tmp, they could move the project away
     and leave a link in its place, for the harness to walk and remove."""
-    with tempfile.TemporaryDirectory(prefix="", dir=parent) as folder:  # 8 random characters
+    with temporary_directory(prefix="", dir=parent) as folder:  # 8 random characters
         os.chmod(folder, 0o755)  # the reader may pass, not write
         name = "p" * (len(PROJECT_PLACEHOLDER) - len(folder) - 1)
         assert name, f"{parent} is too long a path for a project as long as the placeholder"

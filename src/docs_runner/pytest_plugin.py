@@ -11,7 +11,6 @@ import contextlib
 import os
 import re
 import subprocess
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from docs_runner.executors import EXECUTORS
 from docs_runner.normalise import project_directory
 from docs_runner.reader import Reader, ReaderError, this_reader
 from docs_runner.run import PageRun
-from throwaway_pg.postgres import PostgresError, goes_with_run
+from throwaway_pg.postgres import PostgresError, goes_with_run, temporary_directory
 from throwaway_pg.pytest_plugin import server_for
 from throwaway_pg.server import Server
 
@@ -155,7 +154,12 @@ class PageSettings:
         if taken := sorted(name for name in env if _the_runners(name)):
             raise pytest.UsageError(
                 f"docs_terminal_env: {', '.join(taken)}: the runner sets that for each page "
-                "(its scratch database, its reader's tools and folders)"
+                "(its scratch database, its reader's tools, folders and terminal)"
+            )
+        if unseen := sorted(set(env) & shell.UNSEEN):
+            raise pytest.UsageError(
+                f"docs_terminal_env: {', '.join(unseen)}: would run code before each line "
+                "(bash, sh or psql reads the file it names), which no page shows"
             )
         generated = _fields(config, "docs_generated", GENERATED_LINE, "`FILE PAGE` lines")
         return cls(seconds, env, dict(generated))
@@ -167,7 +171,10 @@ def _the_runners(name: str) -> bool:
     return name.endswith("DATABASE_URL") or name.startswith(("PG", "__")) or name in RUNNERS
 
 
-RUNNERS = {"PATH", "TMPDIR", "HOME", "USER", "LOGNAME", "PIP_CACHE_DIR", "PYTHONUNBUFFERED"}
+RUNNERS = {
+    *("PATH", "TMPDIR", "HOME", "USER", "LOGNAME", "PIP_CACHE_DIR", "PYTHONUNBUFFERED"),
+    *("TERM", "COLUMNS", "LINES"),  # a terminal 80 columns wide, as pages show it
+}
 ENV_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)")  # what `export NAME=value` takes
 GENERATED_LINE = re.compile(r"(\S+)\s+(\S+)")
 PAGE_SETTINGS = pytest.StashKey[PageSettings]()
@@ -235,7 +242,7 @@ def page_run(
         contextlib.ExitStack() as more_databases,  # <!-- database: VARIABLE -->'s
         project_directory() as project,
         goes_with_run(run_tmp.parent, project.parent),
-        tempfile.TemporaryDirectory(prefix="page-", dir=run_tmp) as tmp,
+        temporary_directory(prefix="page-", dir=run_tmp) as tmp,
     ):
         settings = config.stash[PAGE_SETTINGS]
         env = {**shell.reader_env(url), **settings.terminal_env, "TMPDIR": tmp}

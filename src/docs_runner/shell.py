@@ -33,6 +33,7 @@ from pathlib import Path
 from docs_runner.grammar import continues
 from docs_runner.normalise import PATHS
 from throwaway_pg.postgres import read_untrusted
+from throwaway_pg.server import libpq_variable
 
 COLUMNS, ROWS = 80, 24  # a new terminal window's size: 80 columns, 24 rows
 TERM = "xterm-256color"  # what terminal emulators set
@@ -208,6 +209,34 @@ def _in_a_pid_namespace(
     return [*UNSHARE, *become, "--"], kwargs
 
 
+def run_as(
+    argv: list[str], popen: Mapping, given: bytes, timeout: float
+) -> subprocess.CompletedProcess[bytes]:
+    """`argv` run to its end as the reader (`popen`), given `given` on its stdin, with no
+    variable of ours but PATH; past `timeout`, subprocess.TimeoutExpired. What it started
+    ends with it: its PID namespace, or else its process group, is killed (a `cat` blocked
+    opening a FIFO outlived a timeout that killed only the bash it ran in)."""
+    kwargs = dict(popen)
+    if "user" in kwargs and pid_namespaces():
+        namespace, kwargs = _in_a_pid_namespace(**kwargs)
+        argv = [*namespace, *argv]
+    process = subprocess.Popen(
+        argv,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"PATH": os.defpath},
+        cwd="/",
+        start_new_session=True,
+        **kwargs,
+    )
+    try:
+        out, err = process.communicate(given, timeout=timeout)
+    finally:
+        kill_group(process)
+    return subprocess.CompletedProcess(argv, process.returncode, out, err)
+
+
 def read_until(
     controller: int,
     done: Callable[[bytearray], bool],
@@ -261,14 +290,20 @@ _SGR = re.compile(r"\x1b\[[0-9;]*m")
 def screen(output: str) -> str:
     """What the terminal shows for `output`: tabs at their stops (every 8 columns), a
     carriage return's later text over the earlier (a progress bar's last state), no colour."""
-    lines = []
-    for line in _SGR.sub("", output).split("\n"):
-        shown = ""
-        for part in line.split("\r"):
-            part = part.expandtabs(8)
-            shown = part + shown[len(part) :]
-        lines.append(shown)
-    return "\n".join(lines)
+    return "\n".join(_overwritten(line.split("\r")) for line in _SGR.sub("", output).split("\n"))
+
+
+def _overwritten(parts: list[str]) -> str:
+    """Each part written over the ones before it, from the line's start: read from the
+    last, each earlier part adds what reaches past the later ones. (Copying the line at
+    each return took minutes for 1 MiB of tabs then 30,000 returns, past any timeout.)"""
+    chunks, length = [], 0
+    for part in reversed(parts):
+        part = part.expandtabs(8)
+        if len(part) > length:
+            chunks.append(part[length:])
+            length = len(part)
+    return "".join(chunks)  # in the order of their columns
 
 
 def kill_group(process: subprocess.Popen) -> None:
@@ -392,15 +427,24 @@ _NOT_ON_A_READERS_TERMINAL = {
     "THROWAWAY_PG_URL",  # the tests' server; pages get DATABASE_URL
 }
 _NOT_ON_A_READERS_TERMINAL_PREFIXES = ("PYTEST_", "GITHUB_")
+# Never handed to a page, whose lines may run as another user (nobody, as root): what runs
+# code before each line unseen, and the harness's secrets (a cloud key, a token).
+UNSEEN = {"BASH_ENV", "ENV", "PSQLRC"}
+_SECRET = re.compile(r"SECRET|TOKEN|PASSW(OR)?D|CREDENTIAL|PRIVATE|API_?KEY|ACCESS_KEY|AUTH", re.I)
 
 
 def terminal_env() -> dict[str, str]:
-    """This process's environment less what a reader's terminal never has."""
+    """This process's environment less what a reader's terminal never has, what would
+    point a page at another database (libpq's PG* variables, a developer's
+    REPORTING_DATABASE_URL), and what no page may see."""
     return {
         k: v
         for k, v in os.environ.items()
         if k not in _NOT_ON_A_READERS_TERMINAL
         and not k.startswith(_NOT_ON_A_READERS_TERMINAL_PREFIXES)
+        and not (libpq_variable(k) or k.endswith("DATABASE_URL"))
+        and k not in UNSEEN
+        and not _SECRET.search(k)
     }
 
 

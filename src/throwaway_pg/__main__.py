@@ -15,8 +15,8 @@ import re
 import signal
 import sys
 
-from throwaway_pg import postgres
-from throwaway_pg.server import with_database
+from throwaway_pg import postgres, stopping
+from throwaway_pg.server import forget_libpq_variables, with_database
 
 DEFAULT_DATABASE = "app"
 NAME_LIMIT = 63  # bytes in a PostgreSQL name (NAMEDATALEN - 1); these names are ASCII
@@ -44,10 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("argument NAME: each database is named once (DATABASE_URL's too)")
     # From here on, a closed terminal or a kill ends as Ctrl-C does: start_cluster and the
     # `finally` below remove the cluster, half made or running (not left in /dev/shm).
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
-    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:  # as nohup asks
-        signal.signal(signal.SIGHUP, _interrupt)
+    stopping.interrupt_once()
+    if forgotten := forget_libpq_variables():  # its own connections go where its URL says
+        print(f"db: left out {', '.join(forgotten)}: libpq would read them", file=sys.stderr)
     try:
         cluster = postgres.start_cluster()
     except postgres.PostgresError as error:
@@ -92,18 +91,6 @@ def database_name(name: str) -> str:
     if name in ("postgres", "template0", "template1"):
         raise argparse.ArgumentTypeError(f"{name!r} is the server's own: choose another name")
     return name
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    """The first stop signal ends it as Ctrl-C does; the ones after it are ignored, so that
-    no second one (a closed terminal, then its shell's SIGTERM) cuts the clean-up short."""
-    for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(stop, _ignore)  # not SIG_IGN: one already pending would raise OSError
-    raise KeyboardInterrupt
-
-
-def _ignore(signum: int, frame: object) -> None:
-    pass
 
 
 if __name__ == "__main__":

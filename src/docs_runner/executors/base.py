@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from docs_runner.shell import ShellState
+from docs_runner.shell import ShellState, run_as
 
 CACHES = shutil.ignore_patterns("__pycache__")  # an example's own runs leave them
 
@@ -93,10 +93,7 @@ class Executor:
     ) -> subprocess.CompletedProcess[bytes]:
         command = ["bash", "-c", script, "bash", str(path), argument]
         try:
-            return subprocess.run(
-                command, input=given, capture_output=True, start_new_session=True,
-                timeout=self.shell.timeout, **self.shell.popen,
-            )  # fmt: skip
+            return run_as(command, self.shell.popen, given, self.shell.timeout)
         except subprocess.TimeoutExpired:  # a FIFO: nothing reads or writes its other end
             raise OSError(f"{path} took over {self.shell.timeout:g} s: not a file") from None
 

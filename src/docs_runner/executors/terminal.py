@@ -122,10 +122,12 @@ class Terminal(Executor):
     def close(self) -> None:
         if self._python is not None:
             process, controller, code_in = self._python
-            os.close(code_in)  # the interpreter reads to the end and exits
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=10)
-            shell.kill_group(process)  # and what its blocks started that still runs
-            shell.kill_strays(self.shell, self._marker)
-            os.close(controller)
             self._python = None
+            try:
+                os.close(code_in)  # the interpreter reads to the end and exits
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=10)
+            finally:  # a stop signal in that wait (a cancelled run) still kills it all
+                shell.kill_group(process)  # and what its blocks started that still runs
+                shell.kill_strays(self.shell, self._marker)
+                os.close(controller)

@@ -58,16 +58,16 @@ def test_what_runs_as_the_reader_runs_outside_our_session(monkeypatch) -> None:
     """A file block's write, as `nobody`: in a session of its own, so that nothing of the
     reader's could reach our terminal through it (a stray of theirs attaching to it)."""
     from docs_runner import shell
-    from docs_runner.executors import base
 
     sessions = []
-    real_run = subprocess.run
 
-    def recording(command, **kwargs):
-        sessions.append(kwargs.get("start_new_session"))
-        return real_run(command, **kwargs)
+    class Recording(subprocess.Popen):
+        def __init__(self, args, **kwargs) -> None:
+            if "bash" in args:  # the write's own, not a probe's
+                sessions.append(kwargs.get("start_new_session"))
+            super().__init__(args, **kwargs)
 
-    monkeypatch.setattr(base.subprocess, "run", recording)
+    monkeypatch.setattr(shell.subprocess, "Popen", Recording)
     nobody = pwd.getpwnam("nobody")
     folder = Path(tempfile.mkdtemp())
     try:

@@ -1242,8 +1242,15 @@ def test_a_timeout_that_is_no_number_of_seconds_fails_at_its_line(
          "`FILE PAGE` lines"),
         *(
             (f"docs_terminal_env={name}=x", f"docs_terminal_env: {name}: the runner sets "
-             "that for each page (its scratch database, its reader's tools and folders)")
-            for name in ("DATABASE_URL", "REPORTING_DATABASE_URL", "PGHOST", "PATH", "TMPDIR")
+             "that for each page (its scratch database, its reader's tools, folders and "
+             "terminal)")
+            for name in ("DATABASE_URL", "REPORTING_DATABASE_URL", "PGHOST", "PATH", "TMPDIR",
+                         "TERM", "COLUMNS")
+        ),
+        *(
+            (f"docs_terminal_env={name}=x", f"docs_terminal_env: {name}: would run code "
+             "before each line (bash, sh or psql reads the file it names), which no page shows")
+            for name in ("BASH_ENV", "ENV", "PSQLRC")
         ),
     ],
 )  # fmt: skip

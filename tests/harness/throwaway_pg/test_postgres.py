@@ -85,13 +85,16 @@ def test_stop_leaves_no_process_and_no_directory() -> None:
 
 def test_a_server_that_stopped_on_its_own_keeps_its_log() -> None:
     """A crash (here SIGKILL; a full disk ends the same way) is explained in the server's
-    log, which stop() would delete with the rest: it is kept beside the clusters."""
+    log, which stop() would delete with the rest: it is kept beside the clusters, as its
+    log was, for us alone (it holds failed statements: `CREATE ROLE ... PASSWORD '...'`)."""
     cluster = postgres.start_cluster()
+    assert (cluster.path / "server.log").stat().st_mode & 0o777 == 0o600
     cluster.process.kill()
     cluster.process.wait()
     kept = cluster.stop()
     try:
         assert kept is not None and kept.parent == postgres.base_dir()
+        assert kept.stat().st_mode & 0o777 == 0o600
         assert "database system is ready to accept connections" in kept.read_text()
         assert not cluster.path.exists()
     finally:
@@ -99,6 +102,29 @@ def test_a_server_that_stopped_on_its_own_keeps_its_log() -> None:
             kept.unlink()
     quiet = postgres.start_cluster()
     assert quiet.stop() is None  # stopped by us: nothing is kept
+
+
+def test_the_server_gets_nothing_of_our_environment_but_paths_and_locale(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its user (a page's, as root) reads a server process's /proc/PID/environ."""
+    monkeypatch.setenv("CLOUD_SECRET", "s3cret")
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    cluster = postgres.start_cluster()
+    try:
+        environ = Path(f"/proc/{cluster.process.pid}/environ").read_bytes().split(b"\0")
+    finally:
+        cluster.stop()
+    assert b"LC_ALL=C.UTF-8" in environ and not [v for v in environ if b"s3cret" in v]
+
+
+def test_a_huge_log_is_read_and_kept_only_at_its_end(tmp_path: Path) -> None:
+    """A page may make the log huge (failing statements are logged whole): root read it
+    whole, 650 MB of memory for a 300 MB log."""
+    log = tmp_path / "server.log"
+    log.write_bytes(b"x" * (3 * postgres.LOG_LIMIT) + b"\n... [42] PANIC:  could not write\n")
+    assert len(postgres.log_tail(log)) == postgres.LOG_LIMIT
+    assert postgres.why_stopped(log) == "could not write"
 
 
 def test_an_orphan_whose_owner_died_is_swept() -> None:

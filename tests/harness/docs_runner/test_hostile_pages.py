@@ -1,0 +1,171 @@
+"""Pages written to harm the run, or by an unlucky hand: nothing they leave outlives the
+run, nothing of the harness's reaches them, and what they print is read in linear time."""
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from docs_runner import shell
+from tests.scratch_pages import AS_ROOT, page, run, write
+from throwaway_pg import postgres
+
+
+def running(word: str) -> list[int]:
+    """The processes whose command line holds `word`, but pytest's."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if word in text and "pytest" not in text:
+                found.append(int(cmdline.parent.name))
+    return found
+
+
+def left_running(word: str) -> list[int]:
+    """`running(word)` once the killed are gone (a moment, on a busy machine); kills
+    what is left, so that one failure leaves nothing behind either."""
+    deadline = time.monotonic() + 10
+    while running(word) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = running(word)
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return left
+
+
+def test_carriage_returns_after_a_wide_line_are_read_in_linear_time() -> None:
+    """Each return copied the whole line: 1 MiB of tabs, then 30,000 returns, took 10 s
+    after the line's timeout (4 MiB, within the output limit: the better part of an hour)."""
+    assert shell.screen("abc\rX\r\rhello\r\thi") == "        hi"
+    assert shell.screen("a\tb\rxy\rz") == "zy      b"
+    wide = "\t" * (4 << 20) + "\rB" * 30_000
+    started = time.monotonic()
+    assert shell.screen(wide) == "B" + " " * (8 * (4 << 20) - 1)
+    assert time.monotonic() - started < 10  # was over 40 s; linear, well under 1 s
+
+
+def test_a_folder_tree_too_deep_to_walk_by_recursion_is_removed(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """1,200 levels in the project and in $TMPDIR: walking the project for stale caches
+    raised RecursionError after the line, and so did each removal, which left both trees
+    (a run's, renamed discarded-*, then stopped every later run's sweep)."""
+    name = f"deep{os.getpid()}"
+    deep = "/".join([name] + ["d"] * 1200)
+    text = f'# Deep\n\n```console\n$ mkdir -p {deep} "$TMPDIR/{deep}"\n$ echo after\nafter\n```\n'
+    run(project, text, recorded).assert_outcomes(passed=3)
+    places = [postgres.base_dir().glob(f"*/*/{name}"), Path("/tmp").glob(f"*/*/{name}")]
+    assert [path for found in places for path in found] == []
+
+
+@AS_ROOT
+def test_a_fifo_where_a_file_block_writes_leaves_nothing_running(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """The harness writes the reader's files as the reader: at the timeout, only the bash
+    it ran was killed, and the `cat` blocked opening the FIFO outlived the run."""
+    text = (
+        "# Fifo\n\n```console\n$ mkfifo note.txt\n```\n\n"
+        '```python title="note.txt"\n--8<-- "note.txt"\n```\n'
+    )
+    result = run(project, text, recorded, "-o", "docs_command_timeout=2")
+    result.stdout.fnmatch_lines(["*note.txt took over 2 s: not a file*"])
+    assert left_running('cat > "$1"') == []
+
+
+CHECK_THAT_STARTS = """
+import subprocess
+from docs_runner import check
+
+@check("starts-the-project-s-script")
+def starts(run):
+    subprocess.run([run.shell.cwd / "start.sh"], check=True)
+"""
+
+
+@AS_ROOT
+def test_what_a_check_starts_ends_with_it(project: pytest.Pytester, recorded: str) -> None:
+    """A check runs what the page left (its .venv's python, its migrations): what that
+    started in a session of its own outlived the run when no line came after."""
+    project.makeconftest(CHECK_THAT_STARTS)
+    seconds = str(8 * 10**6 + os.getpid())
+    script = f"'#!/bin/sh' 'setsid sleep {seconds} </dev/null >/dev/null 2>&1 &'"
+    text = (
+        f"# Check last\n\n```console\n$ printf '%s\\n' {script} > start.sh\n"
+        "$ chmod +x start.sh\n```\n\n<!-- check: starts-the-project-s-script -->\n"
+    )
+    run(project, text, recorded).assert_outcomes(passed=4)
+    assert left_running(f"sleep {seconds}") == []
+
+
+def test_the_harness_s_environment_reaches_no_page(
+    project: pytest.Pytester, recorded: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Root's environment went to the pages' lines (as nobody): a developer's libpq
+    variables and other databases' URLs would move them, BASH_ENV ran a file before each
+    line, and a cloud key was theirs to print."""
+    sourced = project.path / "sourced.sh"
+    sourced.write_text("echo sourced\n")
+    sourced.chmod(0o644)
+    for name, value in {
+        "PGOPTIONS": "-c search_path=elsewhere",
+        "PGPASSWORD": "s3cret",
+        "REPORTING_DATABASE_URL": "postgresql://me:s3cret@prod/reporting",
+        "AWS_SECRET_ACCESS_KEY": "s3cret",
+        "BASH_ENV": str(sourced),
+    }.items():
+        monkeypatch.setenv(name, value)
+    line = "env | grep -e s3cret -e elsewhere -e sourced || echo none"
+    text = f"# Env\n\n```console\n$ {line}\nnone\n```\n"
+    run(project, text, recorded).assert_outcomes(passed=3)
+
+
+def test_libpq_s_variables_do_not_move_the_harness_s_connections(
+    project: pytest.Pytester, recorded: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libpq lets PGHOSTADDR win over a socket's host= in the URL: the harness took its
+    connections, and its password file's password, to whatever listened there."""
+    monkeypatch.setenv("PGHOSTADDR", "127.0.0.1")
+    monkeypatch.setenv("PGPORT", "9")
+    text = "# Here\n\n```console\n$ psql \"$DATABASE_URL\" -tAc 'select 1'\n1\n```\n"
+    result = run(project, text, recorded)
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["PostgreSQL: left out PGHOSTADDR, PGPORT: libpq would read *"])
+
+
+@AS_ROOT
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_stop_signal_while_the_page_s_interpreter_closes_still_ends_it(
+    project: pytest.Pytester, recorded: str, signum: signal.Signals
+) -> None:
+    """A block left a thread running, so the page's end waits for its interpreter: a
+    SIGTERM in that wait skipped the kills after it, and a closed terminal's SIGHUP
+    killed pytest before any teardown."""
+    seconds = str(9 * 10**6 + os.getpid() + signum)
+    text = (
+        "# Thread\n\n```python\nimport subprocess, threading\n"
+        f"threading.Thread(target=subprocess.run, args=(['sleep', '{seconds}'],)).start()\n```\n"
+    )
+    write(project, "page", page(text, recorded))
+    command = [sys.executable, "-m", "pytest", "docs/page.md", "-p", "no:cacheprovider"]
+    process = project.popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not running(f"sleep {seconds}") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2)  # the block is done: the page's end waits for the interpreter
+        process.send_signal(signum)
+        output = process.communicate(timeout=60)[0].decode()
+    finally:
+        process.kill()
+    assert left_running(f"sleep {seconds}") == []
+    assert f"KeyboardInterrupt: signal {int(signum)}" in output
