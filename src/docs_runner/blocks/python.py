@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from docs_runner.blocks.base import Block
+from docs_runner.executors.base import InterpreterEnded
 from docs_runner.grammar import Fence
 from docs_runner.normalise import COMPARED
 from docs_runner.outcome import Failure
@@ -33,12 +34,17 @@ class Python(Block):
     def evaluate(self, run: PageRun) -> Failure | None:
         # Leading newlines make tracebacks point at the page's own line numbers.
         source = "\n" * self.fence.line + self.fence.source
+        ended = None
         try:
             output, raised = run.executor.python(source, str(run.page))
+        except InterpreterEnded as error:  # it ran, and ended the interpreter: failed
+            ended, output, raised = error, error.output, False
         except LineError as error:
             return Failure(f"{run.page}:{self.fence.line}: {error}")
         run.record.last_output = output
         run.record.shown(self.fence.source, ["run"] * len(self.fence.source.splitlines()))
+        if ended is not None:
+            return Failure(f"{run.page}:{self.fence.line}: {ended}")
         if raised:
             return Failure(f"{run.page}:{self.fence.line}: the python block raised:\n{output}")
         return None

@@ -7,16 +7,37 @@ its own business (in this process, in a reader's terminal, in a browser).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from docs_runner.shell import ShellState, run_as
+from docs_runner.shell import LineError, ShellState, run_as
 
 CACHES = shutil.ignore_patterns("__pycache__")  # an example's own runs leave them
+
+
+class InterpreterEnded(LineError):
+    """A python block ended the page's interpreter with a failure: `sys.exit(3)`,
+    `raise SystemExit("why")` (status 1), `os._exit(1)`, a signal. One line saying so;
+    `output` is what the block printed, as for any block."""
+
+    def __init__(self, status: int, output: str) -> None:
+        said = f"the python block ended the interpreter with exit status {status}"
+        with contextlib.suppress(ValueError):  # 128 + N: a shell's status for signal N
+            said += f" (a shell's status for death by {signal.Signals(status - 128).name})"
+        super().__init__(said)
+        self.status, self.output = status, output
+
+
+def exit_status(returncode: int) -> int:
+    """A process's exit status as a shell shows it: death by signal N (Popen's -N) is
+    128 + N, as a shell that waited for it reports it."""
+    return 128 - returncode if returncode < 0 else returncode
 
 
 class Executor:
@@ -42,7 +63,10 @@ class Executor:
 
     def python(self, source: str, filename: str) -> tuple[str, bool]:
         """A python block, in the namespace the page's earlier blocks ran in: what it printed
-        on stdout and stderr, in order (a traceback included), and whether it raised."""
+        on stdout and stderr, in order (a traceback included), and whether it raised.
+
+        A block that ends the interpreter (`exit()`) ends the namespace too: the next block
+        starts a new one. Ended with a status other than 0, it raises InterpreterEnded."""
         raise NotImplementedError
 
     def start_from(self, example: Path) -> str | None:

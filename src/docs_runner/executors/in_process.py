@@ -11,12 +11,14 @@ from __future__ import annotations
 import contextlib
 import io
 import signal
+import sys
 import threading
 import traceback
 from collections.abc import Iterator
 from typing import Any
 
 from docs_runner import shell
+from docs_runner.executors.base import InterpreterEnded
 from docs_runner.executors.terminal import Terminal
 
 
@@ -87,8 +89,25 @@ class InProcess(Terminal):
                     f"the python block ran longer than {self.shell.timeout:g} s; stopped. "
                     f"It printed:\n{out.getvalue()}"
                 ) from None
+            except SystemExit as exiting:  # the reader's interpreter ends: so does its namespace
+                status = _exit_status(exiting)
+                self.namespace = {"__name__": "__main__"}
+                if status != 0:
+                    raise InterpreterEnded(status, out.getvalue()) from None
             except Exception as error:  # printed as the interpreter prints it, not our frame
                 error.__traceback__ = error.__traceback__ and error.__traceback__.tb_next
                 traceback.print_exception(error)
                 return out.getvalue(), True
         return out.getvalue(), False
+
+
+def _exit_status(exiting: SystemExit) -> int:
+    """The status an uncaught SystemExit ends an interpreter with, its message printed to
+    stderr as the interpreter prints it: `sys.exit("why")` is status 1, `sys.exit(-1)` 255."""
+    code = exiting.code
+    if code is None:
+        return 0
+    if isinstance(code, int):  # a C int, as the interpreter passes it to exit()
+        return code & 0xFF if -(1 << 63) <= code < 1 << 63 else 255
+    print(code, file=sys.stderr)
+    return 1

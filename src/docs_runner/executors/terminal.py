@@ -17,7 +17,7 @@ import subprocess
 import time
 
 from docs_runner import shell
-from docs_runner.executors.base import Executor
+from docs_runner.executors.base import Executor, InterpreterEnded, exit_status
 
 # What the interpreter prints after each block (and before that, if it raised), with a
 # token of the page's: no block prints it by chance, or knows it without digging.
@@ -74,13 +74,16 @@ class Terminal(Executor):
         process, controller, code_in = self._python
         end, raised_marker = END.format(self._token) + "\n", RAISED.format(self._token) + "\n"
         deadline = time.monotonic() + self.shell.timeout
+        status = 0  # the interpreter's, if the block ended it
         try:
             self._send(f"{len(source)} {filename}\n{source}".encode(), deadline)
             output = shell.read_until(
                 controller, lambda shown: shown.endswith(end.encode()), deadline, process
             )
             if not output.endswith(end):  # no one writes to its terminal any more:
-                shell.wait(process, deadline)  # the block ended it (exit()), or closed it
+                # the block ended it (exit(), sys.exit(3), a signal), or closed it. As root
+                # the process is a shell that waited for it: death by signal N is 128 + N.
+                status = exit_status(shell.wait(process, deadline))
         except shell.TooMuchOutput as error:
             self.close()  # killed: the next block starts a new interpreter
             raise shell.TooMuchOutput(f"the python block {error}") from None
@@ -92,6 +95,8 @@ class Terminal(Executor):
             ) from None
         if not output.endswith(end):
             self.close()  # the block ended the interpreter (exit()); the next starts anew
+            if status != 0:  # as a reader's shell would say: the block failed
+                raise InterpreterEnded(status, shell.screen(output))
         output = output.removesuffix(end)
         raised = output.endswith(raised_marker)
         return shell.screen(output.removesuffix(raised_marker)), raised

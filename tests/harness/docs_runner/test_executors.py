@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from docs_runner.executors import EXECUTORS
+from docs_runner.executors.base import InterpreterEnded
+from docs_runner.shell import ShellState
 from tests.scratch_pages import AS_ROOT
 from tests.site_tree import markdown_table, nav_pages
 
@@ -37,6 +39,40 @@ def test_a_page_passes_in_process_as_on_the_terminal(page: str, postgres_server)
         [*command, *options], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+# A block that ends the page's interpreter: (the block, its exit status, what it printed).
+ENDINGS = {
+    "exit()": ("print('done')\nexit()\n", 0, "done\n"),
+    "sys.exit(0)": ("import sys\nsys.exit(0)\n", 0, ""),
+    "sys.exit(3)": ("import sys\nprint('migrating')\nsys.exit(3)\n", 3, "migrating\n"),
+    "SystemExit(str)": ("raise SystemExit('the migration failed')\n", 1, "the migration failed\n"),
+    "sys.exit(-1)": ("import sys\nsys.exit(-1)\n", 255, ""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXECUTORS))
+@pytest.mark.parametrize(("block", "status", "printed"), ENDINGS.values(), ids=list(ENDINGS))
+def test_a_block_that_ends_the_interpreter_fails_unless_its_status_is_0(
+    name: str, block: str, status: int, printed: str, tmp_path: Path
+) -> None:
+    """As a reader's `python` ends: what it printed (a SystemExit's message on stderr), and
+    its status, which fails the block unless 0; the next block starts a new namespace."""
+    env = {"PATH": os.pathsep.join([str(Path(sys.executable).parent), os.defpath])}
+    executor = EXECUTORS[name](ShellState(tmp_path, env, 30.0), "postgresql://unused")
+    try:
+        assert executor.python("x = 1\n", "page.md") == ("", False)
+        if status:
+            with pytest.raises(InterpreterEnded) as ended:
+                executor.python(block, "page.md")
+            assert (ended.value.status, ended.value.output) == (status, printed)
+            said = f"the python block ended the interpreter with exit status {status}"
+            assert str(ended.value) == said
+        else:
+            assert executor.python(block, "page.md") == (printed, False)
+        assert executor.python("print('x' in dir())\n", "page.md") == ("False\n", False)
+    finally:
+        executor.close()
 
 
 def test_contributing_s_table_of_executors_says_who_uses_which() -> None:

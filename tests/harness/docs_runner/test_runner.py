@@ -1306,6 +1306,30 @@ def test_a_python_block_that_raises_fails_with_its_traceback(
     )
 
 
+@pytest.mark.parametrize("executor", ["terminal", "in-process"])
+@pytest.mark.parametrize(
+    ("ending", "status"),
+    [("sys.exit(3)", 3), ("raise SystemExit('the migration failed')", 1)],
+    ids=["sys.exit", "SystemExit-message"],
+)
+def test_a_python_block_that_ends_the_interpreter_with_a_failure_fails_in_one_line(
+    project: pytest.Pytester, recorded: str, executor: str, ending: str, status: int
+) -> None:
+    """A reader's shell says the block failed (its exit status): so does the page, at the
+    block, in one line, on every executor; the "Output" block after it is not compared."""
+    text = (
+        f"# Ends\n\n```python\nimport sys\nprint('migrating')\n{ending}\n```\n\n"
+        '```text title="Output"\nmigrating\n```\n'
+    )
+    result = run(project, text, recorded, f"--docs-executor={executor}")
+    result.assert_outcomes(failed=3, passed=1)  # the block; the Output and page's end not run
+    said = f"docs/page.md:5: the python block ended the interpreter with exit status {status}"
+    result.stdout.fnmatch_lines(["*did not evaluate as expected:", said, ""], consecutive=True)
+    result.stdout.fnmatch_lines(["not run: the block at line 5 failed first"])
+    for unwanted in ("Traceback", "SystemExit", "renders a code block"):
+        assert unwanted not in result.stdout.str()
+
+
 def test_a_profile_adds_a_kind_of_block(project: pytest.Pytester, recorded: str) -> None:
     project.makeconftest(
         "from dataclasses import dataclass\n"

@@ -3,6 +3,7 @@ and read back within the block's timeout, whatever the block prints or does."""
 
 import pytest
 
+from docs_runner import shell
 from tests.scratch_pages import run
 
 
@@ -53,6 +54,39 @@ def test_a_block_after_the_interpreter_ended_fails_in_one_line(
         ["docs/page.md:14: the page's python interpreter ended before this block"]
     )
     assert "Traceback" not in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("ending", "said"),
+    [
+        ("os._exit(1)", "exit status 1"),
+        ("os.kill(os.getpid(), signal.SIGKILL)", "exit status 137 (*death by SIGKILL)"),
+    ],
+    ids=["os._exit", "signal"],
+)
+@pytest.mark.parametrize("namespace", [True, False], ids=["pid-namespace", "plain"])
+def test_a_block_that_ends_the_interpreter_otherwise_fails_with_its_status(
+    project: pytest.Pytester,
+    recorded: str,
+    monkeypatch: pytest.MonkeyPatch,
+    ending: str,
+    said: str,
+    namespace: bool,
+) -> None:
+    """No SystemExit, only the interpreter's status, as a reader's shell reports it: death
+    by signal N is 128 + N, whether the process is the interpreter (Popen's -N) or, as root,
+    a shell in a PID namespace of its own that waited for it (shell.spawn)."""
+    if namespace and not shell.pid_namespaces():
+        pytest.skip("no PID namespaces here (root only)")
+    if not namespace:
+        monkeypatch.setattr(shell, "pid_namespaces", lambda: False)
+    text = f"# Ends\n\n```python\nimport os, signal\nprint('started')\n{ending}\n```\n"
+    result = run(project, text, recorded)
+    result.assert_outcomes(failed=2, passed=1)  # the block, and the page's end not run
+    result.stdout.fnmatch_lines(
+        [f"docs/page.md:5: the python block ended the interpreter with {said}", ""],
+        consecutive=True,
+    )
 
 
 def test_a_block_that_prints_without_end_is_killed_at_the_limit(
