@@ -39,3 +39,17 @@ def test_a_lost_check_or_a_new_opt_out_is_not_sent_to_update(tmp_path: Path) -> 
     assert recorded.endswith("(review, then record it with: nox -s update)")
     assert "new: ['too slow']" in opt_outs and "update" not in opt_outs
     assert "lost: ['b']; put the check back on the page" in checks and "update" not in checks
+
+
+def test_a_check_or_opt_out_repeated_is_counted(tmp_path: Path) -> None:
+    """A page may run one check twice, or give two opt-outs one reason: losing one of two
+    identical checks, or adding an opt-out with a reason already recorded, is lost coverage
+    too, never sent to the update command."""
+    path = tmp_path / "verification.json"
+    committed = {"recorded": "2026-01-01", "opt-outs": ["slow"], "checks": ["a", "a"]}
+    manifest.write(path, "docs/page.md", committed)
+    now = {**committed, "opt-outs": ["slow", "slow"], "checks": ["a"]}
+    opt_outs, checks = manifest.differences(path, "docs/page.md", now, "nox -s update")
+    assert "new: ['slow']" in opt_outs and "update" not in opt_outs
+    assert "lost: ['a']; put the check back on the page" in checks and "update" not in checks
+    assert manifest.differences(path, "docs/page.md", committed, "nox -s update") == []
