@@ -144,6 +144,13 @@ def _readable(document: Document, fences: list[Region]) -> None:
             continue  # an example
         if message := _near_miss(match, document.text, known):
             raise PageError(_line(document, start), message)
+        if hidden := _fence_inside(document.text, start, fences):
+            opened = _line(document, start)
+            raise PageError(
+                _line(document, hidden.start),
+                f"this fence is inside the HTML comment opened at line {opened}: the site "
+                "does not show it, and the runner runs only what a reader sees",
+            )
 
 
 def _near_miss(comment: re.Match[str], text: str, known: tuple[str, ...]) -> str | None:
@@ -162,6 +169,13 @@ def _near_miss(comment: re.Match[str], text: str, known: tuple[str, ...]) -> str
     if name not in grammar.PROSE and not _alone(text, comment.start()):
         return f"<!-- {name}: --> is read only on a line of its own"
     return None
+
+
+def _fence_inside(text: str, start: int, fences: list[Region]) -> Region | None:
+    """The first fence inside the comment at `start`: the lexer finds it, the site hides
+    it (an unclosed `<!--` hides nothing: the site shows what follows)."""
+    end = text.find("-->", start + len("<!--"))
+    return next((f for f in fences if start < f.start < end), None)
 
 
 def _named(text: str, comment: Region) -> bool:

@@ -127,11 +127,18 @@ def _unbacked_claims(run: PageRun) -> list[str]:
 
 
 def _unaccounted(run: PageRun) -> list[str]:
-    """Rendered code blocks the run did not account for, and lines it did not classify."""
-    seen = [_plain(text) for text, _ in run.record.blocks]
+    """Rendered code blocks the run did not account for, blocks it ran that the site does
+    not show, and lines it did not classify."""
+    seen = [(_plain(text), line) for text, _, line in run.record.blocks]
     rendered = [_plain(text) for text in code_blocks(run.root, run.updated_text())]
+    for i, (block, line) in enumerate(seen):
+        if i >= len(rendered) or block != rendered[i] and block not in rendered[i:]:
+            return [
+                f"{run.page}:{line}: the site does not show this block (inside a <script>, "
+                "<style> or CDATA?), and the runner runs only what a reader sees"
+            ]
     for i, block in enumerate(rendered):
-        if i >= len(seen) or seen[i] != block:
+        if i >= len(seen) or seen[i][0] != block:
             first = block.splitlines()[0] if block else ""
             return [
                 f"{run.page}: the site renders a code block the runner did not run or opt "

@@ -55,3 +55,32 @@ def test_prose_comments_and_directives_shown_as_examples_pass(
         "```console\n$ echo '<!-- timeout 1 -->'\n<!-- timeout 1 -->\n```\n"
     )
     run(project, text, recorded).assert_outcomes(passed=3)
+
+
+@pytest.mark.parametrize(
+    ("text", "fence", "comment"),
+    [
+        (
+            "```console\n$ echo shown\nshown\n```\n\n<!--\n```console\n$ touch hidden\n```\n-->\n",
+            11,
+            10,
+        ),
+        (
+            "<!-- not shown any more\n```console\n$ touch hidden\n```\n-->\n\n"
+            "```console\n$ echo shown\nshown\n```\n",
+            6,
+            5,
+        ),
+    ],
+    ids=["after-every-block", "before-a-block"],
+)
+def test_a_fence_inside_an_html_comment_fails_at_its_line(
+    project: pytest.Pytester, recorded: str, text: str, fence: int, comment: int
+) -> None:
+    """The lexer finds it, the site hides it: it ran unseen, after the last block the
+    site shows (and the page passed), or before one (and the shown block was blamed)."""
+    result = run(project, "# Hidden\n\n" + text, recorded)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [f"docs/page.md:{fence}: this fence is inside the HTML comment opened at line {comment}:*"]
+    )

@@ -644,6 +644,22 @@ def test_an_indented_code_block_fails(project: pytest.Pytester, recorded: str) -
     )
 
 
+@pytest.mark.parametrize("hidden_in", ["script", "style"])
+def test_a_block_the_site_does_not_show_fails_at_its_line(
+    project: pytest.Pytester, recorded: str, hidden_in: str
+) -> None:
+    """A fence in a <script> or <style> is found by the lexer and run, but the site
+    shows none of it: after the last shown block, it was no failure at all."""
+    text = (
+        "# Hidden\n\n```console\n$ echo shown\nshown\n```\n\n"
+        f"<{hidden_in}>\n```console\n$ echo hidden\nhidden\n```\n</{hidden_in}>\n"
+    )
+    result = run(project, text, recorded)
+    line = page(text, recorded).splitlines().index("$ echo hidden")  # the fence's, 1-based
+    result.stdout.fnmatch_lines([f"docs/page.md:{line}: the site does not show this block*"])
+    assert result.ret != 0
+
+
 def test_an_include_outside_a_fence_fails(project: pytest.Pytester, recorded: str) -> None:
     result = run(project, GOOD + '\n--8<-- "note.txt"\n', recorded)
     result.stdout.fnmatch_lines(['*`--8<-- "note.txt"` outside a fence includes content*'])
