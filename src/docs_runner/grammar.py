@@ -39,10 +39,15 @@ STANDALONE = ("project", "database", "check")
 MARKERS = ("norun", "versions", "timeout", "browser")
 PROSE = ("evidence",)  # read by docs_runner.claims: the test behind a paragraph's facts
 TAB = re.compile(r'^(?P<indent>[ \t]*)===[+!]? "(?P<label>[^"]*)"', re.MULTILINE)
-# Every comment's opening and first word: one that opens with more dashes, names a
-# directive (in any case) or ends its first word with a colon must be exactly a directive;
-# a comment of prose starts with any other word (`<!-- tutorial-time -->`).
-COMMENT = re.compile(r"<!--(?P<dashes>-*)[\s;]*(?P<word>[A-Za-z][\w-]*)?(?P<colon>\s*:)?")
+# Every comment's opening, what stands before its first word and that word (invisible
+# characters in it included): one that opens with more dashes, names a directive (in any
+# case, after anything) or ends its first word with a colon must be exactly a directive; a
+# comment of prose starts with any other plain word (`<!-- tutorial-time -->`).
+INVISIBLE = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
+COMMENT = re.compile(
+    r"<!--(?P<dashes>-*)(?P<lead>(?:(?!-->)[\W\d_])*)"
+    rf"(?P<word>[^\W\d_][\w{INVISIBLE}-]*)?(?P<colon>\s*:)?"
+)
 DIRECTIVE = re.compile(
     rf"<!--\s*(?P<name>{'|'.join(STANDALONE + MARKERS)}):\s*(?P<argument>.*?)\s*-->"
 )

@@ -160,6 +160,17 @@ def _near_miss(comment: re.Match[str], text: str, known: tuple[str, ...]) -> str
     name = word.lower()
     if comment["dashes"]:
         return f"<!--{comment['dashes']} opens no directive: write <!-- (two dashes)"
+    if odd := [f"U+{ord(c):04X}" for c in word if not c.isascii()]:  # a look-alike, an unseen one
+        shown = word.encode("ascii", "backslashreplace").decode()
+        return (
+            f"<!-- {shown} ... -->: its first word holds {', '.join(odd)}, which no "
+            "directive's name has: write a directive in ASCII, prose with a plain word"
+        )
+    if (before := comment["lead"].strip()) and name in known:
+        return (
+            f"<!-- {word} ... -->: write <!-- {name}: ... -->, with nothing before its "
+            f"name (not {before!a})"
+        )
     if comment["colon"] and word not in known:
         return f"<!-- {word}: --> is no directive (the runner reads {', '.join(known)})"
     if name not in known:

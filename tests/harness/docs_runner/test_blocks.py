@@ -21,6 +21,11 @@ from tests.scratch_pages import run, write
         ("<!--- check: t -->\n", "<!--- opens no directive: write <!-- (two dashes)"),
         ("<!--- norun: x -->\n```console\n$ true\n```\n", "<!--- opens no directive*"),
         ("<!-- evidence tests/x.py -->\n", "<!-- evidence ... -->: write <!-- evidence: ... -->*"),
+        ("<!-- - check: t -->\n", "<!-- check ... -->: write <!-- check: ... -->, * (not '-')"),
+        ("<!-- * norun: x -->\n```console\n$ true\n```\n", "<!-- norun ... -->: * (not '*')"),
+        ("<!--\u200bcheck: t -->\n", "<!-- check ... -->: write * (not '\\u200b')"),
+        ("<!-- \u0441heck: t -->\n", "<!-- \\u0441heck ... -->: its first word holds U+0441, *"),
+        ("<!-- ch\u200beck: t -->\n", "<!-- ch\\u200beck ... -->: its first word holds U+200B*"),
     ],
     ids=[
         "norun-without-colon",
@@ -32,6 +37,11 @@ from tests.scratch_pages import run, write
         "three-dashes",
         "three-dashes-norun",
         "evidence-without-colon",
+        "after-a-dash",
+        "after-a-star",
+        "after-an-invisible-space",
+        "a-cyrillic-letter",
+        "an-invisible-space-inside",
     ],
 )
 def test_a_comment_that_is_nearly_a_directive_fails_at_its_line(
@@ -50,7 +60,8 @@ def test_prose_comments_and_directives_shown_as_examples_pass(
 ) -> None:
     text = (
         "# Prose\n\n<!-- tutorial-time -->\n\n<!-- a note for authors: later -->\n\n"
-        "<!-- norunaway lines below -->\n\nA fact.<!-- evidence: mkdocs.yml -->\n\n"
+        "<!-- norunaway lines below -->\n\n<!-- - a list, (see below) -->\n\n"
+        "<!-- 2 checks, later -->\n\nA fact.<!-- evidence: mkdocs.yml -->\n\n"
         "Written `<!-- check no-such-check -->` or `<!--- norun: x -->`, it is no directive.\n\n"
         "```console\n$ echo '<!-- timeout 1 -->'\n<!-- timeout 1 -->\n```\n"
     )
