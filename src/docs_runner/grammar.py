@@ -31,7 +31,7 @@ FAILS = re.compile(r"\s+# fails \(exit status (?P<status>\d+)\)$")
 SNIPPET = re.compile(r'^--8<-- "(?P<path>[^"]+)"\s*$')  # a fence's whole content
 SNIPPET_LINE = re.compile(r'^\s*--8<--\s+"(?P<path>[^"]+)"', re.MULTILINE)  # anywhere
 # What a path a page names in examples/ (a project, an include) must not do: lead out of it.
-OUTSIDE = "not in the examples folder (a path in it, without .. or a leading /)"
+OUTSIDE = "not in the examples folder (a path in it, without .., a leading / or a link out)"
 # Directives standing alone, and those that mark the next fence.
 STANDALONE = ("project", "database", "check")
 # `browser`: what the next fence prints otherwise in a reader's browser, and why (read by

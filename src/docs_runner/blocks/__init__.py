@@ -99,6 +99,8 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
         elif name == "timeout":
             seconds = Timed.seconds_in(argument, _line(document, comment.start))
             timeouts[_fence_after(document, comment, fences).start] = seconds
+        elif name == "project":
+            pairs.append((comment, Project(argument, _line(document, comment.start))))
         else:
             pairs.append((comment, DIRECTIVES[name](argument)))
     for region in fences:

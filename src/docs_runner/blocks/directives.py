@@ -31,13 +31,18 @@ class Project(Block):
     """`<!-- project: NAME -->`: start from a copy of NAME/ in the examples folder."""
 
     name: str
+    line: int = 0
 
     def evaluate(self, run: PageRun) -> Failure | None:
+        where = f"{run.page}:{self.line}: <!-- project: {self.name} -->"
         source = run.example(self.name)
         if source is None:
-            return Failure(f"{run.page}: <!-- project: {self.name} -->: {OUTSIDE}")
+            return Failure(f"{where}: {OUTSIDE}")
         if not source.is_dir():
-            return Failure(f"{run.page}: examples/{self.name}/ does not exist")
+            return Failure(f"{run.page}:{self.line}: examples/{self.name}/ does not exist")
+        if link := run.link_out(source):
+            inside = link.relative_to(run.examples)
+            return Failure(f"{where}: examples/{inside} is a link out of the examples folder")
         problem = run.executor.start_from(source)
         return Failure(f"{run.page}: {problem}") if problem else None
 

@@ -127,6 +127,40 @@ def test_what_a_page_names_must_be_in_examples(
     assert "root's secret" not in result.stdout.str()
 
 
+@pytest.mark.parametrize(
+    ("link", "target", "markdown", "named"),
+    [
+        ("link.txt", "secret.txt", '```text title="s.txt"\n--8<-- "link.txt"\n```\n', "--8<-- "),
+        ("linked", ".", "<!-- project: linked -->\n", "<!-- project: linked -->"),
+        ("demo/link.txt", "secret.txt", "<!-- project: demo -->\n", "examples/demo/link.txt"),
+        ("demo/sub", ".", "<!-- project: demo -->\n", "examples/demo/sub"),
+    ],
+    ids=["an-include", "a-project", "a-file-in-a-project", "a-folder-in-a-project"],
+)
+def test_a_link_out_of_examples_is_not_followed(
+    project: pytest.Pytester,
+    recorded: str,
+    tmp_path: Path,
+    link: str,
+    target: str,
+    markdown: str,
+    named: str,
+) -> None:
+    """What a page names in examples/ is read with the harness's rights (root's): a link
+    there, or in a project copied from there, to a file outside fails at its line."""
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("root's secret")
+    (project.path / "examples/demo").mkdir()
+    (project.path / "examples/demo/kept.txt").write_text("kept\n")
+    (project.path / "examples" / link).symlink_to(outside / target)
+    text = f"# Linked\n\n{markdown}\n```console\n$ cat -- *\n```\n"
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines([f"docs/page.md:5: *{named}*"])
+    assert "root's secret" not in result.stdout.str()
+    assert result.ret != 0
+
+
 def test_pages_run_in_parallel_on_separate_workers(project: pytest.Pytester, recorded: str) -> None:
     for n in range(4):
         write(project, f"copy{n}", page(GOOD, recorded))
