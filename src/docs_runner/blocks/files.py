@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from docs_runner.blocks.base import Block
@@ -44,6 +45,12 @@ class File(Block):
             return Failure(
                 f'{where}: file block "{self.path}" must include its file from examples/ '
                 'with --8<-- "path" (one source of truth)'
+            )
+        # Only the page's scratch project is the page's to write in (/tmp is shared).
+        if Path(self.path).is_absolute() or ".." in Path(self.path).parts:
+            return Failure(
+                f'{where}: title="{self.path}": not in the project (a path in it, without .. '
+                "or a leading /)"
             )
         source = run.example(self.snippet)
         if source is None:

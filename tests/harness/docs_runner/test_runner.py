@@ -102,6 +102,24 @@ def test_a_file_block_must_come_from_examples(project: pytest.Pytester, recorded
     assert result.ret != 0
 
 
+@pytest.mark.parametrize("title", ["../escaped.txt", "{tmp}/escaped.txt", "a/../../escaped.txt"])
+def test_a_file_block_writes_only_in_the_project(
+    project: pytest.Pytester, recorded: str, tmp_path: Path, title: str
+) -> None:
+    """A title with `..` or a leading / wrote outside the page's scratch project: in a
+    folder shared with other runs and pages, or anywhere the harness may write."""
+    title = title.format(tmp=tmp_path)
+    text = (
+        f'# Out\n\n```text title="{title}"\n--8<-- "note.txt"\n```\n\n'
+        f"```console\n$ cat {title}\na note\n```\n"
+    )
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(
+        [f'docs/page.md:5: title="{title}": not in the project (a path in it, without .. *']
+    )
+    assert not (tmp_path / "escaped.txt").exists()
+
+
 @pytest.mark.parametrize(
     ("markdown", "named"),
     [
