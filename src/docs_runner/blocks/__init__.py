@@ -100,7 +100,7 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
             seconds = Timed.seconds_in(argument, _line(document, comment.start))
             timeouts[_fence_after(document, comment, fences).start] = seconds
         elif name == "project":
-            pairs.append((comment, Project(argument, _line(document, comment.start))))
+            pairs.append((comment, Project.parse(argument, _line(document, comment.start))))
         else:
             pairs.append((comment, DIRECTIVES[name](argument)))
     for region in fences:

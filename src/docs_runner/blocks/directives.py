@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unittest
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -32,6 +33,13 @@ class Project(Block):
 
     name: str
     line: int = 0
+
+    @classmethod
+    def parse(cls, name: str, line: int) -> Project:
+        if Path(name) == Path("."):  # empty, `.`, `./`: the examples folder itself
+            problem = "expected a project in the examples folder, e.g. tutorial"
+            raise PageError(line, f"<!-- project: {name} -->: {problem}")
+        return cls(name, line)
 
     def evaluate(self, run: PageRun) -> Failure | None:
         where = f"{run.page}:{self.line}: <!-- project: {self.name} -->"

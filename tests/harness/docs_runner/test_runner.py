@@ -1433,6 +1433,9 @@ def test_a_comment_that_only_begins_with_a_directive_s_name_is_no_directive(
         ("> <!-- check: t -->\n", "<!-- check: --> is read only on a line of its own"),
         ("- <!-- norun: x -->\n", "<!-- norun: --> is read only on a line of its own"),
         ("<!-- timeout : 5 -->\n", "<!-- timeout ... -->: write <!-- timeout: ... -->, its*"),
+        ("<!-- project: -->\n", "<!-- project:  -->: expected a project in the examples folder*"),
+        ("<!-- project: . -->\n", "<!-- project: . -->: expected a project in the examples*"),
+        ("<!-- project: ./ -->\n", "<!-- project: ./ -->: expected a project in the examples*"),
     ],
     ids=[
         "a-typo",
@@ -1442,6 +1445,9 @@ def test_a_comment_that_only_begins_with_a_directive_s_name_is_no_directive(
         "quoted",
         "listed",
         "a-spaced-colon",
+        "no-project",
+        "the-examples-folder",
+        "the-examples-folder-again",
     ],  # fmt: skip
 )
 def test_what_the_grammar_cannot_read_fails_with_one_line(
