@@ -163,11 +163,11 @@ class PageSettings:
 
 def _the_runners(name: str) -> bool:
     """Whether the runner sets `name` for a page: a setting must not point the pages at
-    another database (DATABASE_URL, PG*) or other tools and folders."""
-    return name.endswith("DATABASE_URL") or name.startswith(("PG", "__")) or name in RUNNERS
+    another database (DATABASE_URL, PG*, a <!-- database: --> one) or other tools and
+    folders."""
+    return name.endswith("DATABASE_URL") or shell.the_runners(name)
 
 
-RUNNERS = {"PATH", "TMPDIR", "HOME", "USER", "LOGNAME", "PIP_CACHE_DIR", "PYTHONUNBUFFERED"}
 ENV_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)")  # what `export NAME=value` takes
 GENERATED_LINE = re.compile(r"(\S+)\s+(\S+)")
 PAGE_SETTINGS = pytest.StashKey[PageSettings]()

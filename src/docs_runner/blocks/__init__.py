@@ -83,6 +83,7 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
     opted_out: dict[int, str] = {}
     for_versions: dict[int, tuple[str, grammar.Tab | None]] = {}
     timeouts: dict[int, float] = {}
+    databases: set[str] = set()  # the variables <!-- database: --> set
     pairs: list[tuple[Region, Block]] = []
     for comment in comments:
         name, argument = comment.lexemes["directive"], comment.lexemes["arguments"].strip()
@@ -101,6 +102,9 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
             timeouts[_fence_after(document, comment, fences).start] = seconds
         elif name == "project":
             pairs.append((comment, Project.parse(argument, _line(document, comment.start))))
+        elif name == "database":
+            line = _line(document, comment.start)
+            pairs.append((comment, Database.parse(argument, line, databases)))
         else:
             pairs.append((comment, DIRECTIVES[name](argument)))
     for region in fences:

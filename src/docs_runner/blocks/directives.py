@@ -15,6 +15,7 @@ from docs_runner.blocks.base import Block
 from docs_runner.checks import CHECKS, run_check
 from docs_runner.grammar import OUTSIDE, SNIPPET, Fence, PageError, Tab
 from docs_runner.outcome import Failure
+from docs_runner.shell import the_runners
 
 VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")
 REQUIREMENT = re.compile(
@@ -62,11 +63,21 @@ class Database(Block):
 
     variable: str
 
+    @classmethod
+    def parse(cls, variable: str, line: int, made: set[str]) -> Database:
+        """The directive at `line`, given the variables the page's earlier ones `made`."""
+        said = f"<!-- database: {variable} -->"
+        if not VARIABLE.fullmatch(variable):
+            raise PageError(line, f"{said}: expected a variable name")
+        if the_runners(variable):
+            why = "its scratch database, its reader's tools and folders"
+            raise PageError(line, f"{said}: the runner sets that for each page ({why})")
+        if variable in made:
+            raise PageError(line, f"{said}: {variable} has its database already")
+        made.add(variable)
+        return cls(variable)
+
     def evaluate(self, run: PageRun) -> Failure | None:
-        if not VARIABLE.fullmatch(self.variable) or self.variable == "DATABASE_URL":
-            return Failure(
-                f"{run.page}: <!-- database: {self.variable} -->: expected a variable name"
-            )
         problem = run.executor.database(self.variable)
         return Failure(f"{run.page}: {problem}") if problem else None
 

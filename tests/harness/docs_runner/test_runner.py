@@ -839,6 +839,27 @@ def test_a_page_gets_another_database_dropped_with_its_own(
     bad.stdout.fnmatch_lines(["*<!-- database: reporting -->: expected a variable name*"])
 
 
+@pytest.mark.parametrize(
+    ("directives", "line", "said"),
+    [
+        *(
+            (f"<!-- database: {name} -->\n", 5, "the runner sets that for each page (its *")
+            for name in ("DATABASE_URL", "PATH", "HOME", "TMPDIR", "PGHOST")
+        ),
+        ("<!-- database: R_URL -->\n<!-- database: R_URL -->\n", 6, "R_URL has its database*"),
+    ],
+)
+def test_another_database_s_variable_is_the_page_s_own(
+    project: pytest.Pytester, recorded: str, directives: str, line: int, said: str
+) -> None:
+    """A variable the runner sets (as `docs_terminal_env` may not set them) pointed the
+    page's lines at other tools, folders or a server; the same one twice dropped a database
+    the page had used."""
+    result = run(project, f"# Two\n\n{directives}\n```console\n$ true\n```\n", recorded)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"docs/page.md:{line}: <!-- database: * -->: {said}"])
+
+
 def scratch_databases(server: Server) -> set[str]:
     from throwaway_pg import driver
 
