@@ -9,6 +9,7 @@ differ from the file it replaces (blank lines may go unhighlighted).
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,8 @@ from docs_runner.outcome import Failure
 
 if TYPE_CHECKING:
     from docs_runner.run import PageRun
+
+HIGHLIGHT = re.compile(r"\d+(?:-\d+)?")  # one part of hl_lines: a line, or a range of them
 
 
 @dataclass
@@ -84,6 +87,8 @@ class File(Block):
 def _highlights(spec: str | None, before: str | None, after: str) -> str | None:
     if spec is None:
         return None
+    if not all(HIGHLIGHT.fullmatch(part) for part in spec.split()):
+        return f'hl_lines="{spec}": expected line numbers and ranges, e.g. "3 5-7"'
     if before is None:
         return "hl_lines marks changes, but there is no file here for it to change"
     lines = after.splitlines()

@@ -416,6 +416,19 @@ def test_hl_lines_must_mark_exactly_the_changed_lines(
     )
 
 
+@pytest.mark.parametrize("spec", ["a", "2-", "1,2", "-1"])
+def test_hl_lines_that_name_no_lines_fail_at_their_block(
+    project: pytest.Pytester, recorded: str, spec: str
+) -> None:
+    """They were a ValueError's traceback."""
+    (project.path / "examples/note-v2.txt").write_text("a note\nand a second line\n")
+    result = run(project, HIGHLIGHTED.replace('hl_lines="2"', f'hl_lines="{spec}"'), recorded)
+    result.stdout.fnmatch_lines(
+        [f'docs/page.md:9: hl_lines="{spec}": expected line numbers and ranges, e.g. "3 5-7"']
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
 def test_hl_lines_need_a_file_to_change(project: pytest.Pytester, recorded: str) -> None:
     text = '# New\n```text title="n.txt" hl_lines="1"\n--8<-- "note.txt"\n```\n'
     result = run(project, text, recorded)
