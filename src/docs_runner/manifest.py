@@ -40,6 +40,20 @@ def load(path: Path) -> dict[str, dict]:
     return json.loads(text) if text.strip() else {}
 
 
+def unreadable(path: Path) -> str | None:
+    """Why the manifest at `path` cannot be read, if it cannot (hand-edited): said once as
+    the run starts, not as a traceback in every page."""
+    if path.is_dir():
+        return f"{path} is a folder, not a file"
+    try:
+        found = load(path)
+    except (OSError, ValueError) as error:  # a JSONDecodeError is a ValueError
+        return f"{path.name} is no JSON ({error})"
+    if not isinstance(found, dict) or not all(isinstance(e, dict) for e in found.values()):
+        return f"{path.name}: expected a JSON object holding an object per page"
+    return None
+
+
 def differences(path: Path, key: str, new: dict, update_command: str | None = None) -> list[str]:
     """How the committed entry for `key` differs from this run's, each with what to do: a
     lost check or a new opt-out is lost coverage, put back rather than recorded (counted:

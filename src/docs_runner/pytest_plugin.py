@@ -158,6 +158,8 @@ class PageSettings:
                 "(its scratch database, its reader's tools and folders)"
             )
         generated = _fields(config, "docs_generated", GENERATED_LINE, "`FILE PAGE` lines")
+        if (path := manifest_path(config)) and (problem := manifest.unreadable(path)):
+            raise pytest.UsageError(f"docs_manifest = {config.getini('docs_manifest')}: {problem}")
         return cls(seconds, env, dict(generated))
 
 

@@ -3,6 +3,8 @@ how-it-works includes is the one generated from it."""
 
 from pathlib import Path
 
+import pytest
+
 from docs_runner import blocks, manifest
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -53,3 +55,26 @@ def test_a_check_or_opt_out_repeated_is_counted(tmp_path: Path) -> None:
     assert "new: ['slow']" in opt_outs and "update" not in opt_outs
     assert "lost: ['a']; put the check back on the page" in checks and "update" not in checks
     assert manifest.differences(path, "docs/page.md", committed, "nox -s update") == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "text", "expected"),
+    [
+        ("docs/verification.json", '{"docs/page.md": {', "verification.json is no JSON (*)"),
+        ("docs/verification.json", "[]", "verification.json: expected a JSON object holding *"),
+        ("docs/verification.json", '{"docs/page.md": []}', "verification.json: expected *"),
+        ("docs", None, "*/docs is a folder, not a file"),
+    ],
+    ids=["no-json", "a-list", "an-entry-a-list", "a-folder"],
+)
+def test_a_manifest_no_run_can_read_is_one_line_naming_it(
+    project: pytest.Pytester, setting: str, text: str | None, expected: str
+) -> None:
+    """Said once, before any page: it was a traceback in every page's end."""
+    project.makeini(f"[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest = {setting}\n")
+    if text is not None:
+        (project.path / setting).write_text(text)
+    result = project.runpytest_inprocess("docs/good.md")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: docs_manifest = {setting}: {expected}"])
+    assert len(result.stderr.str().strip().splitlines()) == 1
