@@ -183,7 +183,12 @@ def _near_miss(comment: re.Match[str], text: str, known: tuple[str, ...]) -> str
         return None  # prose
     if not re.match(rf"<!--\s*{name}:", text[comment.start() :]):
         return f"<!-- {word} ... -->: write <!-- {name}: ... -->, its colon right after its name"
-    if name not in grammar.PROSE and not _alone(text, comment.start()):
+    if name in grammar.PROSE:
+        return None
+    end = text.find("-->", comment.start())
+    if "\n" in text[comment.start() : end if end >= 0 else len(text)]:
+        return f"<!-- {name}: --> must be written on one line, ending with -->"
+    if not _alone(text, comment.start()):
         return f"<!-- {name}: --> is read only on a line of its own"
     return None
 
