@@ -22,7 +22,7 @@ from sybil import Sybil
 from sybil.integration.pytest import SybilItem
 
 from docs_runner import blocks, hookspecs, manifest, matrix, page, shell
-from docs_runner.blocks.directives import DAY
+from docs_runner.blocks.directives import DAY, SECOND
 from docs_runner.blocks.whole_page import PageEnd
 from docs_runner.executors import EXECUTORS
 from docs_runner.normalise import project_directory
@@ -144,9 +144,9 @@ class PageSettings:
             seconds = float(timeout)
         except ValueError:
             seconds = 0.0
-        if not 0 < seconds <= DAY:  # as <!-- timeout: --> takes (nan is refused here too)
+        if not SECOND <= seconds <= DAY:  # as <!-- timeout: --> takes (nan is refused too)
             raise pytest.UsageError(
-                f"docs_command_timeout = {timeout}: expected seconds up to a day "
+                f"docs_command_timeout = {timeout}: expected seconds from 1 to a day "
                 f"({DAY:g}), e.g. {DEFAULT_TIMEOUT:g}"
             )
         env = dict(

@@ -23,6 +23,7 @@ REQUIREMENT = re.compile(
 )
 AND = re.compile(r"\s+and\s+")
 DAY = 86400.0  # seconds: the longest a block may be given
+SECOND = 1.0  # the shortest: less killed every line before it could start (1e-300)
 
 if TYPE_CHECKING:
     from docs_runner.run import PageRun
@@ -284,9 +285,9 @@ class Timed(Block):
             seconds = float(argument)
         except ValueError:
             seconds = 0.0
-        if not 0 < seconds <= DAY:  # beyond what poll() takes, a block would crash
+        if not SECOND <= seconds <= DAY:  # beyond what poll() takes, a block would crash
             raise PageError(
-                line, f"<!-- timeout: {argument} -->: expected seconds up to a day, e.g. 900"
+                line, f"<!-- timeout: {argument} -->: expected seconds from 1 to a day, e.g. 900"
             )
         return seconds
 
