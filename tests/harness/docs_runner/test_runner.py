@@ -1401,6 +1401,16 @@ def test_a_python_block_that_raises_fails_with_its_traceback(
     )
 
 
+@pytest.mark.parametrize("source", ["", "\n", "  \n\n"])
+def test_an_empty_python_block_fails_at_its_line(
+    project: pytest.Pytester, recorded: str, source: str
+) -> None:
+    """It passed, running nothing."""
+    result = run(project, f"# Nothing\n\n```python\n{source}```\n", recorded)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["docs/page.md:5: this python block is empty: it runs nothing"])
+
+
 def test_a_profile_adds_a_kind_of_block(project: pytest.Pytester, recorded: str) -> None:
     project.makeconftest(
         "from dataclasses import dataclass\n"
