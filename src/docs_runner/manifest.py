@@ -61,7 +61,7 @@ def differences(path: Path, key: str, new: dict, update_command: str | None = No
     old = load(path).get(key)
     if old is None:
         return [f"no entry for {key} in {path.name}"]
-    problems = []
+    problems, lost_coverage = [], False
     for name, value in new.items():
         if old.get(name) == value:
             continue
@@ -74,9 +74,10 @@ def differences(path: Path, key: str, new: dict, update_command: str | None = No
             problem += (
                 f" (new: {sorted(gained.elements())}; coverage given up, for a reviewer to accept)"
             )
-        elif update_command:
-            problem += f" (review, then record it with: {update_command})"
+        lost_coverage |= bool(lost or gained)
         problems.append(problem)
+    if update_command and not lost_coverage:  # else recording the rest records the loss
+        problems = [f"{p} (review, then record it with: {update_command})" for p in problems]
     return problems
 
 
