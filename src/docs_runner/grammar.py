@@ -9,7 +9,7 @@ names, never their own copies:
   directives     <!-- project: NAME -->, <!-- database: VARIABLE -->, <!-- check: NAME -->,
                  and three that mark the fence right after them: <!-- norun: REASON -->,
                  <!-- versions: NAME<SPEC -->, <!-- timeout: SECONDS -->; any other comment
-                 is prose, starting with a word no directive has
+                 is prose, starting with a plain word no directive has, and hides no fence
   generated      a `--8<-- "file"` outside any fence (only files a generator writes)
   tabs           `=== "Label"` content tabs: a versions marker in one makes its label
 """
