@@ -9,7 +9,7 @@ names, never their own copies:
   directives     <!-- project: NAME -->, <!-- database: VARIABLE -->, <!-- check: NAME -->,
                  and three that mark the fence right after them: <!-- norun: REASON -->,
                  <!-- versions: NAME<SPEC -->, <!-- timeout: SECONDS -->; any other comment
-                 is prose, starting with a word no directive has
+                 is prose, starting with a plain word no directive has, and hides no fence
   generated      a `--8<-- "file"` outside any fence (only files a generator writes)
   tabs           `=== "Label"` content tabs: a versions marker in one makes its label
 """
@@ -31,7 +31,7 @@ FAILS = re.compile(r"\s+# fails \(exit status (?P<status>\d+)\)$")
 SNIPPET = re.compile(r'^--8<-- "(?P<path>[^"]+)"\s*$')  # a fence's whole content
 SNIPPET_LINE = re.compile(r'^\s*--8<--\s+"(?P<path>[^"]+)"', re.MULTILINE)  # anywhere
 # What a path a page names in examples/ (a project, an include) must not do: lead out of it.
-OUTSIDE = "not in the examples folder (a path in it, without .. or a leading /)"
+OUTSIDE = "not in the examples folder (a path in it, without .., a leading / or a link out)"
 # Directives standing alone, and those that mark the next fence.
 STANDALONE = ("project", "database", "check")
 # `browser`: what the next fence prints otherwise in a reader's browser, and why (read by
@@ -39,10 +39,15 @@ STANDALONE = ("project", "database", "check")
 MARKERS = ("norun", "versions", "timeout", "browser")
 PROSE = ("evidence",)  # read by docs_runner.claims: the test behind a paragraph's facts
 TAB = re.compile(r'^(?P<indent>[ \t]*)===[+!]? "(?P<label>[^"]*)"', re.MULTILINE)
-# Every comment's opening and first word: one that opens with more dashes, names a
-# directive (in any case) or ends its first word with a colon must be exactly a directive;
-# a comment of prose starts with any other word (`<!-- tutorial-time -->`).
-COMMENT = re.compile(r"<!--(?P<dashes>-*)[\s;]*(?P<word>[A-Za-z][\w-]*)?(?P<colon>\s*:)?")
+# Every comment's opening, what stands before its first word and that word (invisible
+# characters in it included): one that opens with more dashes, names a directive (in any
+# case, after anything) or ends its first word with a colon must be exactly a directive; a
+# comment of prose starts with any other plain word (`<!-- tutorial-time -->`).
+INVISIBLE = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
+COMMENT = re.compile(
+    r"<!--(?P<dashes>-*)(?P<lead>(?:(?!-->)[\W\d_])*)"
+    rf"(?P<word>[^\W\d_][\w{INVISIBLE}-]*)?(?P<colon>\s*:)?"
+)
 DIRECTIVE = re.compile(
     rf"<!--\s*(?P<name>{'|'.join(STANDALONE + MARKERS)}):\s*(?P<argument>.*?)\s*-->"
 )

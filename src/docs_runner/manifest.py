@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,26 +40,44 @@ def load(path: Path) -> dict[str, dict]:
     return json.loads(text) if text.strip() else {}
 
 
+def unreadable(path: Path) -> str | None:
+    """Why the manifest at `path` cannot be read, if it cannot (hand-edited): said once as
+    the run starts, not as a traceback in every page."""
+    if path.is_dir():
+        return f"{path} is a folder, not a file"
+    try:
+        found = load(path)
+    except (OSError, ValueError) as error:  # a JSONDecodeError is a ValueError
+        return f"{path.name} is no JSON ({error})"
+    if not isinstance(found, dict) or not all(isinstance(e, dict) for e in found.values()):
+        return f"{path.name}: expected a JSON object holding an object per page"
+    return None
+
+
 def differences(path: Path, key: str, new: dict, update_command: str | None = None) -> list[str]:
     """How the committed entry for `key` differs from this run's, each with what to do: a
-    lost check or a new opt-out is lost coverage, put back rather than recorded."""
+    lost check or a new opt-out is lost coverage, put back rather than recorded (counted:
+    a page may run the same check twice, or give two opt-outs one reason)."""
     old = load(path).get(key)
     if old is None:
         return [f"no entry for {key} in {path.name}"]
-    problems = []
+    problems, lost_coverage = [], False
     for name, value in new.items():
         if old.get(name) == value:
             continue
         problem = f"{name}: {path.name} says {old.get(name)!r}, this run found {value!r}"
-        lost = {"checks": set(old.get(name) or ()) - set(value)}.get(name)
-        gained = {"opt-outs": set(value) - set(old.get(name) or ())}.get(name)
+        lost = {"checks": Counter(old.get(name) or ()) - Counter(value)}.get(name)
+        gained = {"opt-outs": Counter(value) - Counter(old.get(name) or ())}.get(name)
         if lost:
-            problem += f" (lost: {sorted(lost)}; put the check back on the page)"
+            problem += f" (lost: {sorted(lost.elements())}; put the check back on the page)"
         elif gained:
-            problem += f" (new: {sorted(gained)}; coverage given up, for a reviewer to accept)"
-        elif update_command:
-            problem += f" (review, then record it with: {update_command})"
+            problem += (
+                f" (new: {sorted(gained.elements())}; coverage given up, for a reviewer to accept)"
+            )
+        lost_coverage |= bool(lost or gained)
         problems.append(problem)
+    if update_command and not lost_coverage:  # else recording the rest records the loss
+        problems = [f"{p} (review, then record it with: {update_command})" for p in problems]
     return problems
 
 

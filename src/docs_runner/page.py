@@ -55,6 +55,7 @@ def _evaluate(block: Block, run: PageRun, line: int) -> Failure | None:
     if run.record.failed_at is not None and not block.independent:
         message = f"not run: the block at line {run.record.failed_at} failed first"
         return Failure(message, Outcome.NOT_RUN)
+    run.record.at = line
     try:
         failure = block.evaluate(run)
     except unittest.SkipTest:  # a skip is never a failure

@@ -21,7 +21,7 @@ from sybil import Sybil
 from sybil.integration.pytest import SybilItem
 
 from docs_runner import blocks, hookspecs, manifest, matrix, page, shell
-from docs_runner.blocks.directives import DAY
+from docs_runner.blocks.directives import DAY, SECOND
 from docs_runner.blocks.whole_page import PageEnd
 from docs_runner.executors import EXECUTORS
 from docs_runner.normalise import project_directory
@@ -143,9 +143,9 @@ class PageSettings:
             seconds = float(timeout)
         except ValueError:
             seconds = 0.0
-        if not 0 < seconds <= DAY:  # as <!-- timeout: --> takes (nan is refused here too)
+        if not SECOND <= seconds <= DAY:  # as <!-- timeout: --> takes (nan is refused too)
             raise pytest.UsageError(
-                f"docs_command_timeout = {timeout}: expected seconds up to a day "
+                f"docs_command_timeout = {timeout}: expected seconds from 1 to a day "
                 f"({DAY:g}), e.g. {DEFAULT_TIMEOUT:g}"
             )
         env = dict(
@@ -162,19 +162,18 @@ class PageSettings:
                 "(bash, sh or psql reads the file it names), which no page shows"
             )
         generated = _fields(config, "docs_generated", GENERATED_LINE, "`FILE PAGE` lines")
+        if (path := manifest_path(config)) and (problem := manifest.unreadable(path)):
+            raise pytest.UsageError(f"docs_manifest = {config.getini('docs_manifest')}: {problem}")
         return cls(seconds, env, dict(generated))
 
 
 def _the_runners(name: str) -> bool:
     """Whether the runner sets `name` for a page: a setting must not point the pages at
-    another database (DATABASE_URL, PG*) or other tools and folders."""
-    return name.endswith("DATABASE_URL") or name.startswith(("PG", "__")) or name in RUNNERS
+    another database (DATABASE_URL, PG*, a <!-- database: --> one) or other tools and
+    folders."""
+    return name.endswith("DATABASE_URL") or shell.the_runners(name)
 
 
-RUNNERS = {
-    *("PATH", "TMPDIR", "HOME", "USER", "LOGNAME", "PIP_CACHE_DIR", "PYTHONUNBUFFERED"),
-    *("TERM", "COLUMNS", "LINES"),  # a terminal 80 columns wide, as pages show it
-}
 ENV_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)")  # what `export NAME=value` takes
 GENERATED_LINE = re.compile(r"(\S+)\s+(\S+)")
 PAGE_SETTINGS = pytest.StashKey[PageSettings]()

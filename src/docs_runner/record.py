@@ -18,7 +18,9 @@ class PageRecord:
     checks: list[str] = field(default_factory=list)
     elisions: list[str] = field(default_factory=list)  # the commands whose output is elided
     lines: Counter[str] = field(default_factory=Counter)  # class -> shown lines (non-blank)
-    blocks: list[tuple[str, list[str]]] = field(default_factory=list)  # (text, line classes)
+    # (text, line classes, the line of the block that showed it)
+    blocks: list[tuple[str, list[str], int]] = field(default_factory=list)
+    at: int = 0  # the line of the block being evaluated
     failed_at: int | None = None  # the line of the block that stopped the page
     other_output_at: list[int] = field(default_factory=list)  # with other versions
     rewrites: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, text)
@@ -32,7 +34,7 @@ class PageRecord:
         classes = [
             "blank" if not line.strip() else c for line, c in zip(lines, classes, strict=True)
         ]
-        self.blocks.append((text, classes))
+        self.blocks.append((text, classes, self.at))
         self.lines.update(classes)
 
     def note_elisions(self, what: str, expected: str) -> None:

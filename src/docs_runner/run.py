@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import functools
+import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,11 +79,26 @@ class PageRun:
 
     def example(self, name: str) -> Path | None:
         """NAME in the examples folder, or None where NAME leads out of it (an absolute
-        path, `..`): what a page names is copied in as the reader, with the harness's rights
-        to read it."""
+        path, `..`, a link): what a page names is copied in as the reader, with the
+        harness's rights to read it."""
         if Path(name).is_absolute() or ".." in Path(name).parts:
             return None
-        return self.examples / name
+        path = self.examples / name
+        return path if _inside(path, self.examples) else None
+
+    def link_out(self, folder: Path) -> Path | None:
+        """A link under `folder` (an example project) that leads out of the examples folder:
+        copying the project follows it, with the harness's rights."""
+        walked: set[str] = set()  # a link back up the tree would be walked forever
+        for parent, folders, files in os.walk(folder, followlinks=True):
+            if (real := os.path.realpath(parent)) in walked:
+                folders.clear()
+            walked.add(real)
+            for name in folders + files:
+                path = Path(parent, name)
+                if path.is_symlink() and not _inside(path, self.examples):
+                    return path
+        return None
 
     def run(self, line: str, fails: bool = False) -> tuple[int, str]:
         """One console line, as (exit status, what the reader's screen shows)."""
@@ -164,6 +180,11 @@ class PageRun:
         """Write collected output changes back into the page (update mode)."""
         if self.record.rewrites:
             self.page.write_text(self.updated_text())
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether `path`, its links followed, is in `folder` (its own links followed too)."""
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
 
 
 def _diff(page: Path, line: int, what: str, expected: str, actual: str, hint: str) -> Failure:

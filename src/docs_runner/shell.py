@@ -448,6 +448,18 @@ def terminal_env() -> dict[str, str]:
     }
 
 
+def the_runners(name: str) -> bool:
+    """Whether the runner sets `name` for every page, or it would point the page elsewhere:
+    DATABASE_URL and libpq's PG*, the reader's tools and folders."""
+    return name == "DATABASE_URL" or name.startswith(("PG", "__")) or name in RUNNERS
+
+
+RUNNERS = {
+    *("PATH", "TMPDIR", "HOME", "USER", "LOGNAME", "PIP_CACHE_DIR", "PYTHONUNBUFFERED"),
+    *("TERM", "COLUMNS", "LINES"),  # a terminal 80 columns wide, as pages show it
+}
+
+
 def reader_env(database_url: str) -> dict[str, str]:
     """The environment pages and notebooks run in: a reader's terminal with DATABASE_URL set
     and this project's tools on PATH."""

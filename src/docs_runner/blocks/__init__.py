@@ -83,6 +83,7 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
     opted_out: dict[int, str] = {}
     for_versions: dict[int, tuple[str, grammar.Tab | None]] = {}
     timeouts: dict[int, float] = {}
+    databases: set[str] = set()  # the variables <!-- database: --> set
     pairs: list[tuple[Region, Block]] = []
     for comment in comments:
         name, argument = comment.lexemes["directive"], comment.lexemes["arguments"].strip()
@@ -99,6 +100,11 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
         elif name == "timeout":
             seconds = Timed.seconds_in(argument, _line(document, comment.start))
             timeouts[_fence_after(document, comment, fences).start] = seconds
+        elif name == "project":
+            pairs.append((comment, Project.parse(argument, _line(document, comment.start))))
+        elif name == "database":
+            line = _line(document, comment.start)
+            pairs.append((comment, Database.parse(argument, line, databases)))
         else:
             pairs.append((comment, DIRECTIVES[name](argument)))
     for region in fences:
@@ -144,6 +150,13 @@ def _readable(document: Document, fences: list[Region]) -> None:
             continue  # an example
         if message := _near_miss(match, document.text, known):
             raise PageError(_line(document, start), message)
+        if hidden := _fence_inside(document.text, start, fences):
+            opened = _line(document, start)
+            raise PageError(
+                _line(document, hidden.start),
+                f"this fence is inside the HTML comment opened at line {opened}: the site "
+                "does not show it, and the runner runs only what a reader sees",
+            )
 
 
 def _near_miss(comment: re.Match[str], text: str, known: tuple[str, ...]) -> str | None:
@@ -153,15 +166,38 @@ def _near_miss(comment: re.Match[str], text: str, known: tuple[str, ...]) -> str
     name = word.lower()
     if comment["dashes"]:
         return f"<!--{comment['dashes']} opens no directive: write <!-- (two dashes)"
+    if odd := [f"U+{ord(c):04X}" for c in word if not c.isascii()]:  # a look-alike, an unseen one
+        shown = word.encode("ascii", "backslashreplace").decode()
+        return (
+            f"<!-- {shown} ... -->: its first word holds {', '.join(odd)}, which no "
+            "directive's name has: write a directive in ASCII, prose with a plain word"
+        )
+    if (before := comment["lead"].strip()) and name in known:
+        return (
+            f"<!-- {word} ... -->: write <!-- {name}: ... -->, with nothing before its "
+            f"name (not {before!a})"
+        )
     if comment["colon"] and word not in known:
         return f"<!-- {word}: --> is no directive (the runner reads {', '.join(known)})"
     if name not in known:
         return None  # prose
     if not re.match(rf"<!--\s*{name}:", text[comment.start() :]):
         return f"<!-- {word} ... -->: write <!-- {name}: ... -->, its colon right after its name"
-    if name not in grammar.PROSE and not _alone(text, comment.start()):
+    if name in grammar.PROSE:
+        return None
+    end = text.find("-->", comment.start())
+    if "\n" in text[comment.start() : end if end >= 0 else len(text)]:
+        return f"<!-- {name}: --> must be written on one line, ending with -->"
+    if not _alone(text, comment.start()):
         return f"<!-- {name}: --> is read only on a line of its own"
     return None
+
+
+def _fence_inside(text: str, start: int, fences: list[Region]) -> Region | None:
+    """The first fence inside the comment at `start`: the lexer finds it, the site hides
+    it (an unclosed `<!--` hides nothing: the site shows what follows)."""
+    end = text.find("-->", start + len("<!--"))
+    return next((f for f in fences if start < f.start < end), None)
 
 
 def _named(text: str, comment: Region) -> bool:

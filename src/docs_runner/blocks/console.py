@@ -106,6 +106,8 @@ def parse(fence: Fence) -> list[Command]:
     marker."""
     commands: list[Command] = []
     lines = fence.source.splitlines()
+    if not lines:
+        raise PageError(fence.line, "this console block is empty: it runs nothing")
     i = 0
     while i < len(lines):
         if not lines[i].startswith(PROMPT):
@@ -126,6 +128,8 @@ def parse(fence: Fence) -> list[Command]:
 
 
 def _unreadable(command: Command) -> str | None:
+    if not command.bare.strip():
+        return "a `$` with no command: a `$` line holds one"
     if comment := shell_comment(command.bare):
         return (
             f"`{comment}`: nothing checks a comment on a `$` line; only "

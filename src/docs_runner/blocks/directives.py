@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unittest
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -14,6 +15,7 @@ from docs_runner.blocks.base import Block
 from docs_runner.checks import CHECKS, run_check
 from docs_runner.grammar import OUTSIDE, SNIPPET, Fence, PageError, Tab
 from docs_runner.outcome import Failure
+from docs_runner.shell import the_runners
 
 VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")
 REQUIREMENT = re.compile(
@@ -21,6 +23,7 @@ REQUIREMENT = re.compile(
 )
 AND = re.compile(r"\s+and\s+")
 DAY = 86400.0  # seconds: the longest a block may be given
+SECOND = 1.0  # the shortest: less killed every line before it could start (1e-300)
 
 if TYPE_CHECKING:
     from docs_runner.run import PageRun
@@ -31,13 +34,25 @@ class Project(Block):
     """`<!-- project: NAME -->`: start from a copy of NAME/ in the examples folder."""
 
     name: str
+    line: int = 0
+
+    @classmethod
+    def parse(cls, name: str, line: int) -> Project:
+        if Path(name) == Path("."):  # empty, `.`, `./`: the examples folder itself
+            problem = "expected a project in the examples folder, e.g. tutorial"
+            raise PageError(line, f"<!-- project: {name} -->: {problem}")
+        return cls(name, line)
 
     def evaluate(self, run: PageRun) -> Failure | None:
+        where = f"{run.page}:{self.line}: <!-- project: {self.name} -->"
         source = run.example(self.name)
         if source is None:
-            return Failure(f"{run.page}: <!-- project: {self.name} -->: {OUTSIDE}")
+            return Failure(f"{where}: {OUTSIDE}")
         if not source.is_dir():
-            return Failure(f"{run.page}: examples/{self.name}/ does not exist")
+            return Failure(f"{run.page}:{self.line}: examples/{self.name}/ does not exist")
+        if link := run.link_out(source):
+            inside = link.relative_to(run.examples)
+            return Failure(f"{where}: examples/{inside} is a link out of the examples folder")
         problem = run.executor.start_from(source)
         return Failure(f"{run.page}: {problem}") if problem else None
 
@@ -49,11 +64,21 @@ class Database(Block):
 
     variable: str
 
+    @classmethod
+    def parse(cls, variable: str, line: int, made: set[str]) -> Database:
+        """The directive at `line`, given the variables the page's earlier ones `made`."""
+        said = f"<!-- database: {variable} -->"
+        if not VARIABLE.fullmatch(variable):
+            raise PageError(line, f"{said}: expected a variable name")
+        if the_runners(variable):
+            why = "its scratch database, its reader's tools and folders"
+            raise PageError(line, f"{said}: the runner sets that for each page ({why})")
+        if variable in made:
+            raise PageError(line, f"{said}: {variable} has its database already")
+        made.add(variable)
+        return cls(variable)
+
     def evaluate(self, run: PageRun) -> Failure | None:
-        if not VARIABLE.fullmatch(self.variable) or self.variable == "DATABASE_URL":
-            return Failure(
-                f"{run.page}: <!-- database: {self.variable} -->: expected a variable name"
-            )
         problem = run.executor.database(self.variable)
         return Failure(f"{run.page}: {problem}") if problem else None
 
@@ -260,9 +285,9 @@ class Timed(Block):
             seconds = float(argument)
         except ValueError:
             seconds = 0.0
-        if not 0 < seconds <= DAY:  # beyond what poll() takes, a block would crash
+        if not SECOND <= seconds <= DAY:  # beyond what poll() takes, a block would crash
             raise PageError(
-                line, f"<!-- timeout: {argument} -->: expected seconds up to a day, e.g. 900"
+                line, f"<!-- timeout: {argument} -->: expected seconds from 1 to a day, e.g. 900"
             )
         return seconds
 

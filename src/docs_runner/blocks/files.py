@@ -9,7 +9,9 @@ differ from the file it replaces (blank lines may go unhighlighted).
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from docs_runner.blocks.base import Block
@@ -19,6 +21,8 @@ from docs_runner.outcome import Failure
 
 if TYPE_CHECKING:
     from docs_runner.run import PageRun
+
+HIGHLIGHT = re.compile(r"\d+(?:-\d+)?")  # one part of hl_lines: a line, or a range of them
 
 
 @dataclass
@@ -44,6 +48,12 @@ class File(Block):
             return Failure(
                 f'{where}: file block "{self.path}" must include its file from examples/ '
                 'with --8<-- "path" (one source of truth)'
+            )
+        # Only the page's scratch project is the page's to write in (/tmp is shared).
+        if Path(self.path).is_absolute() or ".." in Path(self.path).parts:
+            return Failure(
+                f'{where}: title="{self.path}": not in the project (a path in it, without .. '
+                "or a leading /)"
             )
         source = run.example(self.snippet)
         if source is None:
@@ -77,6 +87,8 @@ class File(Block):
 def _highlights(spec: str | None, before: str | None, after: str) -> str | None:
     if spec is None:
         return None
+    if not all(HIGHLIGHT.fullmatch(part) for part in spec.split()):
+        return f'hl_lines="{spec}": expected line numbers and ranges, e.g. "3 5-7"'
     if before is None:
         return "hl_lines marks changes, but there is no file here for it to change"
     lines = after.splitlines()

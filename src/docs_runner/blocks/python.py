@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from docs_runner.blocks.base import Block
 from docs_runner.executors.base import InterpreterEnded
-from docs_runner.grammar import Fence
+from docs_runner.grammar import Fence, PageError
 from docs_runner.normalise import COMPARED
 from docs_runner.outcome import Failure
 from docs_runner.shell import LineError
@@ -29,6 +29,8 @@ class Python(Block):
 
     @classmethod
     def from_fence(cls, fence: Fence) -> Python:
+        if not fence.source.strip():
+            raise PageError(fence.line, "this python block is empty: it runs nothing")
         return cls(fence)
 
     def evaluate(self, run: PageRun) -> Failure | None:

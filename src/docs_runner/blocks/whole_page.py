@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -127,15 +128,23 @@ def _unbacked_claims(run: PageRun) -> list[str]:
 
 
 def _unaccounted(run: PageRun) -> list[str]:
-    """Rendered code blocks the run did not account for, and lines it did not classify."""
-    seen = [_plain(text) for text, _ in run.record.blocks]
+    """Rendered code blocks the run did not account for, blocks it ran that the site does
+    not show, and lines it did not classify."""
+    seen = [_plain(text) for text, _, _ in run.record.blocks]
     rendered = [_plain(text) for text in code_blocks(run.root, run.updated_text())]
-    for i, block in enumerate(rendered):
-        if i >= len(seen) or seen[i] != block:
-            first = block.splitlines()[0] if block else ""
+    matcher = difflib.SequenceMatcher(None, seen, rendered, autojunk=False)
+    for tag, i, _, j, _ in matcher.get_opcodes():
+        if tag == "delete":  # shown by the run, not by the site
+            return [
+                f"{run.page}:{run.record.blocks[i][2]}: the site does not show this block "
+                "(inside a <script>, <style> or CDATA?), and the runner runs only what a "
+                "reader sees"
+            ]
+        if tag != "equal":
+            first = rendered[j].splitlines()[0] if rendered[j] else ""
             return [
                 f"{run.page}: the site renders a code block the runner did not run or opt "
-                f"out (block {i + 1}, starting {first!r}); use a fenced block"
+                f"out (block {j + 1}, starting {first!r}); use a fenced block"
             ]
     # A block that showed other output (other versions) leaves its lines unclassified.
     missing = run.record.lines.get("unclassified", 0) if not run.record.other_output_at else 0

@@ -21,6 +21,11 @@ from tests.scratch_pages import run, write
         ("<!--- check: t -->\n", "<!--- opens no directive: write <!-- (two dashes)"),
         ("<!--- norun: x -->\n```console\n$ true\n```\n", "<!--- opens no directive*"),
         ("<!-- evidence tests/x.py -->\n", "<!-- evidence ... -->: write <!-- evidence: ... -->*"),
+        ("<!-- - check: t -->\n", "<!-- check ... -->: write <!-- check: ... -->, * (not '-')"),
+        ("<!-- * norun: x -->\n```console\n$ true\n```\n", "<!-- norun ... -->: * (not '*')"),
+        ("<!--\u200bcheck: t -->\n", "<!-- check ... -->: write * (not '\\u200b')"),
+        ("<!-- \u0441heck: t -->\n", "<!-- \\u0441heck ... -->: its first word holds U+0441, *"),
+        ("<!-- ch\u200beck: t -->\n", "<!-- ch\\u200beck ... -->: its first word holds U+200B*"),
     ],
     ids=[
         "norun-without-colon",
@@ -32,6 +37,11 @@ from tests.scratch_pages import run, write
         "three-dashes",
         "three-dashes-norun",
         "evidence-without-colon",
+        "after-a-dash",
+        "after-a-star",
+        "after-an-invisible-space",
+        "a-cyrillic-letter",
+        "an-invisible-space-inside",
     ],
 )
 def test_a_comment_that_is_nearly_a_directive_fails_at_its_line(
@@ -50,8 +60,38 @@ def test_prose_comments_and_directives_shown_as_examples_pass(
 ) -> None:
     text = (
         "# Prose\n\n<!-- tutorial-time -->\n\n<!-- a note for authors: later -->\n\n"
-        "<!-- norunaway lines below -->\n\nA fact.<!-- evidence: mkdocs.yml -->\n\n"
+        "<!-- norunaway lines below -->\n\n<!-- - a list, (see below) -->\n\n"
+        "<!-- 2 checks, later -->\n\nA fact.<!-- evidence: mkdocs.yml -->\n\n"
         "Written `<!-- check no-such-check -->` or `<!--- norun: x -->`, it is no directive.\n\n"
         "```console\n$ echo '<!-- timeout 1 -->'\n<!-- timeout 1 -->\n```\n"
     )
     run(project, text, recorded).assert_outcomes(passed=3)
+
+
+@pytest.mark.parametrize(
+    ("text", "fence", "comment"),
+    [
+        (
+            "```console\n$ echo shown\nshown\n```\n\n<!--\n```console\n$ touch hidden\n```\n-->\n",
+            11,
+            10,
+        ),
+        (
+            "<!-- not shown any more\n```console\n$ touch hidden\n```\n-->\n\n"
+            "```console\n$ echo shown\nshown\n```\n",
+            6,
+            5,
+        ),
+    ],
+    ids=["after-every-block", "before-a-block"],
+)
+def test_a_fence_inside_an_html_comment_fails_at_its_line(
+    project: pytest.Pytester, recorded: str, text: str, fence: int, comment: int
+) -> None:
+    """The lexer finds it, the site hides it: it ran unseen, after the last block the
+    site shows (and the page passed), or before one (and the shown block was blamed)."""
+    result = run(project, "# Hidden\n\n" + text, recorded)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [f"docs/page.md:{fence}: this fence is inside the HTML comment opened at line {comment}:*"]
+    )

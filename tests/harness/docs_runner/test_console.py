@@ -87,3 +87,21 @@ def test_update_rewrites_no_block_a_line_of_which_timed_out(
     result.stdout.fnmatch_lines(["docs/page.md:8: `sleep 30` ran longer than 1 s; killed.*"])
     assert result.ret != 0
     assert path.read_text() == before
+
+
+@pytest.mark.parametrize(
+    ("block", "line", "said"),
+    [
+        ("```console\n```\n", 5, "this console block is empty: it runs nothing"),
+        ("```console\n$ echo a\na\n$ \n```\n", 8, "a `$` with no command: a `$` line holds one"),
+        ("```console\n$   # fails (exit status 1)\n```\n", 6, "a `$` with no command: *"),
+    ],
+    ids=["an-empty-block", "a-bare-prompt", "a-bare-failure-marker"],
+)
+def test_a_block_or_line_that_runs_nothing_fails_at_its_line(
+    project: pytest.Pytester, recorded: str, block: str, line: int, said: str
+) -> None:
+    """Each passed, checking nothing."""
+    result = run(project, f"# Nothing\n\n{block}", recorded)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"docs/page.md:{line}: {said}"])

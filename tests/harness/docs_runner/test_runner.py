@@ -102,6 +102,24 @@ def test_a_file_block_must_come_from_examples(project: pytest.Pytester, recorded
     assert result.ret != 0
 
 
+@pytest.mark.parametrize("title", ["../escaped.txt", "{tmp}/escaped.txt", "a/../../escaped.txt"])
+def test_a_file_block_writes_only_in_the_project(
+    project: pytest.Pytester, recorded: str, tmp_path: Path, title: str
+) -> None:
+    """A title with `..` or a leading / wrote outside the page's scratch project: in a
+    folder shared with other runs and pages, or anywhere the harness may write."""
+    title = title.format(tmp=tmp_path)
+    text = (
+        f'# Out\n\n```text title="{title}"\n--8<-- "note.txt"\n```\n\n'
+        f"```console\n$ cat {title}\na note\n```\n"
+    )
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(
+        [f'docs/page.md:5: title="{title}": not in the project (a path in it, without .. *']
+    )
+    assert not (tmp_path / "escaped.txt").exists()
+
+
 @pytest.mark.parametrize(
     ("markdown", "named"),
     [
@@ -125,6 +143,40 @@ def test_what_a_page_names_must_be_in_examples(
         [f"docs/page.md*{named.format(outside=outside)}*not in the examples folder*"]
     )
     assert "root's secret" not in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("link", "target", "markdown", "named"),
+    [
+        ("link.txt", "secret.txt", '```text title="s.txt"\n--8<-- "link.txt"\n```\n', "--8<-- "),
+        ("linked", ".", "<!-- project: linked -->\n", "<!-- project: linked -->"),
+        ("demo/link.txt", "secret.txt", "<!-- project: demo -->\n", "examples/demo/link.txt"),
+        ("demo/sub", ".", "<!-- project: demo -->\n", "examples/demo/sub"),
+    ],
+    ids=["an-include", "a-project", "a-file-in-a-project", "a-folder-in-a-project"],
+)
+def test_a_link_out_of_examples_is_not_followed(
+    project: pytest.Pytester,
+    recorded: str,
+    tmp_path: Path,
+    link: str,
+    target: str,
+    markdown: str,
+    named: str,
+) -> None:
+    """What a page names in examples/ is read with the harness's rights (root's): a link
+    there, or in a project copied from there, to a file outside fails at its line."""
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("root's secret")
+    (project.path / "examples/demo").mkdir()
+    (project.path / "examples/demo/kept.txt").write_text("kept\n")
+    (project.path / "examples" / link).symlink_to(outside / target)
+    text = f"# Linked\n\n{markdown}\n```console\n$ cat -- *\n```\n"
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines([f"docs/page.md:5: *{named}*"])
+    assert "root's secret" not in result.stdout.str()
+    assert result.ret != 0
 
 
 def test_pages_run_in_parallel_on_separate_workers(project: pytest.Pytester, recorded: str) -> None:
@@ -362,6 +414,19 @@ def test_hl_lines_must_mark_exactly_the_changed_lines(
     result.stdout.fnmatch_lines(
         ['*hl_lines="1" does not mark the changed lines: unchanged but highlighted [[]1[]]*']
     )
+
+
+@pytest.mark.parametrize("spec", ["a", "2-", "1,2", "-1"])
+def test_hl_lines_that_name_no_lines_fail_at_their_block(
+    project: pytest.Pytester, recorded: str, spec: str
+) -> None:
+    """They were a ValueError's traceback."""
+    (project.path / "examples/note-v2.txt").write_text("a note\nand a second line\n")
+    result = run(project, HIGHLIGHTED.replace('hl_lines="2"', f'hl_lines="{spec}"'), recorded)
+    result.stdout.fnmatch_lines(
+        [f'docs/page.md:9: hl_lines="{spec}": expected line numbers and ranges, e.g. "3 5-7"']
+    )
+    assert "Traceback" not in result.stdout.str()
 
 
 def test_hl_lines_need_a_file_to_change(project: pytest.Pytester, recorded: str) -> None:
@@ -644,6 +709,22 @@ def test_an_indented_code_block_fails(project: pytest.Pytester, recorded: str) -
     )
 
 
+@pytest.mark.parametrize("hidden_in", ["script", "style"])
+def test_a_block_the_site_does_not_show_fails_at_its_line(
+    project: pytest.Pytester, recorded: str, hidden_in: str
+) -> None:
+    """A fence in a <script> or <style> is found by the lexer and run, but the site
+    shows none of it: after the last shown block, it was no failure at all."""
+    text = (
+        "# Hidden\n\n```console\n$ echo shown\nshown\n```\n\n"
+        f"<{hidden_in}>\n```console\n$ echo hidden\nhidden\n```\n</{hidden_in}>\n"
+    )
+    result = run(project, text, recorded)
+    line = page(text, recorded).splitlines().index("$ echo hidden")  # the fence's, 1-based
+    result.stdout.fnmatch_lines([f"docs/page.md:{line}: the site does not show this block*"])
+    assert result.ret != 0
+
+
 def test_an_include_outside_a_fence_fails(project: pytest.Pytester, recorded: str) -> None:
     result = run(project, GOOD + '\n--8<-- "note.txt"\n', recorded)
     result.stdout.fnmatch_lines(['*`--8<-- "note.txt"` outside a fence includes content*'])
@@ -769,6 +850,27 @@ def test_a_page_gets_another_database_dropped_with_its_own(
         project, ANOTHER_DATABASE.replace("REPORTING_DATABASE_URL -->", "reporting -->"), recorded
     )
     bad.stdout.fnmatch_lines(["*<!-- database: reporting -->: expected a variable name*"])
+
+
+@pytest.mark.parametrize(
+    ("directives", "line", "said"),
+    [
+        *(
+            (f"<!-- database: {name} -->\n", 5, "the runner sets that for each page (its *")
+            for name in ("DATABASE_URL", "PATH", "HOME", "TMPDIR", "PGHOST")
+        ),
+        ("<!-- database: R_URL -->\n<!-- database: R_URL -->\n", 6, "R_URL has its database*"),
+    ],
+)
+def test_another_database_s_variable_is_the_page_s_own(
+    project: pytest.Pytester, recorded: str, directives: str, line: int, said: str
+) -> None:
+    """A variable the runner sets (as `docs_terminal_env` may not set them) pointed the
+    page's lines at other tools, folders or a server; the same one twice dropped a database
+    the page had used."""
+    result = run(project, f"# Two\n\n{directives}\n```console\n$ true\n```\n", recorded)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"docs/page.md:{line}: <!-- database: * -->: {said}"])
 
 
 def scratch_databases(server: Server) -> set[str]:
@@ -1215,14 +1317,14 @@ def test_the_page_s_interpreter_outlives_the_lines_between_its_blocks(
     run(project, text, recorded).assert_outcomes(passed=6)
 
 
-@pytest.mark.parametrize("seconds", ["soon", "0", "-1", "inf", "3000000"])
+@pytest.mark.parametrize("seconds", ["soon", "0", "-1", "inf", "3000000", "1e-300", "0.5"])
 def test_a_timeout_that_is_no_number_of_seconds_fails_at_its_line(
     project: pytest.Pytester, recorded: str, seconds: str
 ) -> None:
     text = f"# Timed\n\n<!-- timeout: {seconds} -->\n```console\n$ true\n```\n"
     result = run(project, text, recorded)
     result.stdout.fnmatch_lines(
-        [f"*docs/page.md:5: <!-- timeout: {seconds} -->: expected seconds up to a day, e.g. 900*"]
+        [f"docs/page.md:5: <!-- timeout: {seconds} -->: expected seconds from 1 to a day, e.g. 900"]
     )
 
 
@@ -1231,8 +1333,8 @@ def test_a_timeout_that_is_no_number_of_seconds_fails_at_its_line(
     [
         *(
             (f"docs_command_timeout={seconds}", f"docs_command_timeout = {seconds}: expected "
-             "seconds up to a day (86400), e.g. 300")
-            for seconds in ("abc", "nan", "1e10", "0", "-1", "86401")
+             "seconds from 1 to a day (86400), e.g. 300")
+            for seconds in ("abc", "nan", "1e10", "0", "-1", "86401", "0.5")
         ),
         ("docs_terminal_env=PSQL_PAGER", "docs_terminal_env: `PSQL_PAGER`: expected "
          "`NAME=value` lines (a shell's NAME)"),
@@ -1330,6 +1432,16 @@ def test_a_python_block_that_ends_the_interpreter_with_a_failure_fails_in_one_li
         assert unwanted not in result.stdout.str()
 
 
+@pytest.mark.parametrize("source", ["", "\n", "  \n\n"])
+def test_an_empty_python_block_fails_at_its_line(
+    project: pytest.Pytester, recorded: str, source: str
+) -> None:
+    """It passed, running nothing."""
+    result = run(project, f"# Nothing\n\n```python\n{source}```\n", recorded)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["docs/page.md:5: this python block is empty: it runs nothing"])
+
+
 def test_a_profile_adds_a_kind_of_block(project: pytest.Pytester, recorded: str) -> None:
     project.makeconftest(
         "from dataclasses import dataclass\n"
@@ -1396,6 +1508,14 @@ def test_a_comment_that_only_begins_with_a_directive_s_name_is_no_directive(
         ("> <!-- check: t -->\n", "<!-- check: --> is read only on a line of its own"),
         ("- <!-- norun: x -->\n", "<!-- norun: --> is read only on a line of its own"),
         ("<!-- timeout : 5 -->\n", "<!-- timeout ... -->: write <!-- timeout: ... -->, its*"),
+        (
+            "<!-- norun: a reason\n     on two lines -->\n```text\nx\n```\n",
+            "<!-- norun: --> must be written on one line, ending with -->",
+        ),
+        ("<!--\ncheck: t\n-->\n", "<!-- check: --> must be written on one line, ending with -->"),
+        ("<!-- project: -->\n", "<!-- project:  -->: expected a project in the examples folder*"),
+        ("<!-- project: . -->\n", "<!-- project: . -->: expected a project in the examples*"),
+        ("<!-- project: ./ -->\n", "<!-- project: ./ -->: expected a project in the examples*"),
     ],
     ids=[
         "a-typo",
@@ -1405,6 +1525,11 @@ def test_a_comment_that_only_begins_with_a_directive_s_name_is_no_directive(
         "quoted",
         "listed",
         "a-spaced-colon",
+        "over-two-lines",
+        "over-three-lines",
+        "no-project",
+        "the-examples-folder",
+        "the-examples-folder-again",
     ],  # fmt: skip
 )
 def test_what_the_grammar_cannot_read_fails_with_one_line(
