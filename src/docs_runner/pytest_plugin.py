@@ -190,6 +190,7 @@ def _fields(
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[PAGE_SETTINGS] = PageSettings.of(config)
+    executor_name(config)  # a wrong one is said once, not as an error in every page
     for kinds in config.hook.pytest_docs_block_kinds():
         for kind in kinds or []:
             config.add_cleanup(blocks.register(kind))

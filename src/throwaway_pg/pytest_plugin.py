@@ -193,6 +193,16 @@ def _open_or_fail(config: pytest.Config) -> Server:
     pytest.fail(f"no PostgreSQL for the tests: {problem}", pytrace=False)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """What the server or its directories refused (a role that may not write, a base
+    directory that is gone) is one line, not a traceback in every test it stops."""
+    report = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(PostgresError):
+        report.longrepr = str(call.excinfo.value)
+    return report
+
+
 @pytest.fixture(scope="session")
 def postgres_server(pytestconfig: pytest.Config) -> Iterator[Server]:
     with server_for(pytestconfig) as server:

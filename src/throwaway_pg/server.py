@@ -229,7 +229,12 @@ class Server:
 
     def create_database(self, template: str | None = None) -> str:
         name = postgres.scratch_name()
-        postgres.create_database(self.admin_url, name, template, self.owner)
+        try:
+            postgres.create_database(self.admin_url, name, template, self.owner)
+        except driver.Error as error:  # a server that only reads (a standby), or is gone
+            raise PostgresError(
+                f"cannot make a scratch database on {self.description}: {_first_line(error)}"
+            ) from None
         url = with_database(self.admin_url, name)
         return as_role(url, self.owner) if self.owner else url
 

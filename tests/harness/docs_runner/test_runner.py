@@ -1342,6 +1342,8 @@ def test_a_timeout_that_is_no_number_of_seconds_fails_at_its_line(
          "(a shell's NAME)"),
         ("docs_generated=onlyonefield", "docs_generated: `onlyonefield`: expected "
          "`FILE PAGE` lines"),
+        ("docs_executor=nope", "docs_executor = nope: expected one of ['in-process', "
+         "'terminal']"),  # was raised in every page's fixture, a traceback each
         *(
             (f"docs_terminal_env={name}=x", f"docs_terminal_env: {name}: the runner sets "
              "that for each page (its scratch database, its reader's tools, folders and "

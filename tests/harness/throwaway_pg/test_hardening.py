@@ -229,6 +229,29 @@ def test_a_failing_test_does_not_show_the_password(
     assert password not in output and password not in report.read_text()
 
 
+def test_a_server_that_only_reads_is_one_line_per_test(
+    pytester: pytest.Pytester,
+    postgres_server: Server,
+    role_url: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A role with CREATEDB on a server that only reads (a standby; here its role's
+    default) gave ReadOnlySqlTransaction's traceback in every test."""
+    url, password = role_url
+    role = make_url(url).username
+    with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+        cur.execute(f"ALTER ROLE {role} SET default_transaction_read_only = on")
+    pytester.makepyfile("def test_any(database_url):\n    pass\n")
+    monkeypatch.setenv("THROWAWAY_PG_URL", url)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-l", "--tb=long")
+    output = result.stdout.str() + result.stderr.str()
+    result.assert_outcomes(errors=1)
+    said = f"cannot make a scratch database on PostgreSQL at postgresql://{role}@"
+    (line,) = [line for line in output.splitlines() if line.startswith(said)]
+    assert line.endswith(": cannot execute CREATE DATABASE in a read-only transaction")
+    assert "Traceback" not in output and password not in output
+
+
 def test_scratch_urls_hold_no_password_yet_connect(role_url: tuple[str, str]) -> None:
     """The password goes to a file of its own (PGPASSFILE) that this run's processes, and
     a page's commands as nobody, read; it is gone when the server is closed."""
