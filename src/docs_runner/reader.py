@@ -24,7 +24,7 @@ from packaging.utils import canonicalize_name
 
 from docs_runner import venvs
 from docs_runner.normalise import PYTHON_PLACEHOLDER, VENV_PLACEHOLDER
-from throwaway_pg.postgres import pg_install, runnable_install, server_user
+from throwaway_pg.postgres import bare_env, pg_install, runnable_install, server_user
 
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 
@@ -92,6 +92,7 @@ def _python_for(user: pwd.struct_passwd) -> tuple[str, str]:
         try:
             run = subprocess.run(
                 [python, "-c", check],
+                env=bare_env(),
                 user=user.pw_uid,
                 group=user.pw_gid,
                 capture_output=True,

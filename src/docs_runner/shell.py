@@ -430,7 +430,12 @@ _NOT_ON_A_READERS_TERMINAL_PREFIXES = ("PYTEST_", "GITHUB_")
 # Never handed to a page, whose lines may run as another user (nobody, as root): what runs
 # code before each line unseen, and the harness's secrets (a cloud key, a token).
 UNSEEN = {"BASH_ENV", "ENV", "PSQLRC"}
-_SECRET = re.compile(r"SECRET|TOKEN|PASSW(OR)?D|CREDENTIAL|PRIVATE|API_?KEY|ACCESS_KEY|AUTH", re.I)
+_SECRET = re.compile(
+    r"SECRET|TOKEN|PASS|PWD|CRED|PRIVATE|KEY|AUTH|JWT|DSN|NETRC|(^|_)PAT(_|$)|_URI$"
+    r"|GIT_CONFIG_PARAMETERS",
+    re.I,
+)
+_CREDENTIALS = re.compile(r"://[^/@\s]*:[^/@\s]*@")  # a URL with a password: user:pw@host
 
 
 def terminal_env() -> dict[str, str]:
@@ -445,6 +450,7 @@ def terminal_env() -> dict[str, str]:
         and not (libpq_variable(k) or k.endswith("DATABASE_URL"))
         and k not in UNSEEN
         and not _SECRET.search(k)
+        and not _CREDENTIALS.search(v)
     }
 
 

@@ -193,6 +193,7 @@ def _can_run(install: Path, user: pwd.struct_passwd) -> bool:
         try:
             subprocess.run(
                 [install / "bin" / binary, "--version"],
+                env=bare_env(),
                 user=user.pw_uid,
                 group=user.pw_gid,
                 capture_output=True,
@@ -449,7 +450,7 @@ def _launch(install: Path, data: Path, as_user: dict, log) -> subprocess.Popen:
     options = [arg for name, value in settings.items() for arg in ("-c", f"{name}={value}")]
     return subprocess.Popen(
         [install / "bin/postgres", "-D", data, "-k", data, *options],
-        env=_server_env(),
+        env=bare_env(),
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=log,
@@ -459,10 +460,11 @@ def _launch(install: Path, data: Path, as_user: dict, log) -> subprocess.Popen:
     )
 
 
-def _server_env() -> dict[str, str]:
-    """What the server and initdb get of our environment: where programs and libraries
-    are, the locale and time zone. Nothing else: their user (a page's, as root) may read
-    a server process's /proc/PID/environ, and ours may hold a secret."""
+def bare_env() -> dict[str, str]:
+    """What a process we start as another user (the server, initdb, a probe) gets of our
+    environment: where programs and libraries are, the locale and time zone. Nothing else:
+    that user (a page's, as root) may read its /proc/PID/environ, and ours may hold a
+    secret."""
     kept = ("PATH", "LD_LIBRARY_PATH", "TZ", "LANG", "LANGUAGE")
     return {k: v for k, v in os.environ.items() if k in kept or k.startswith("LC_")}
 
@@ -475,7 +477,7 @@ def _run(cmd: list, as_user: dict, log) -> None:
     # it started, which would go on writing in the directory its caller then removes.
     process = subprocess.Popen(
         cmd,
-        env=_server_env(),
+        env=bare_env(),
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=log,

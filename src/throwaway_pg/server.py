@@ -271,7 +271,9 @@ def configured_url() -> str | None:
 
 def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
     """The server `url` names (`source` says where it came from, for errors), else the one
-    $THROWAWAY_PG_URL names, else a fresh throwaway one."""
+    $THROWAWAY_PG_URL names, else a fresh throwaway one. libpq's variables are forgotten
+    first: only the URL says where its connections, and the pages', go."""
+    forget_libpq_variables()
     if url is None:
         url, source = configured_url(), URL_VARIABLE
     if url is None:

@@ -110,7 +110,7 @@ def test_the_harness_s_environment_reaches_no_page(
 ) -> None:
     """Root's environment went to the pages' lines (as nobody): a developer's libpq
     variables and other databases' URLs would move them, BASH_ENV ran a file before each
-    line, and a cloud key was theirs to print."""
+    line, and a cloud key, a token or an index's password was theirs to print."""
     sourced = project.path / "sourced.sh"
     sourced.write_text("echo sourced\n")
     sourced.chmod(0o644)
@@ -120,6 +120,10 @@ def test_the_harness_s_environment_reaches_no_page(
         "REPORTING_DATABASE_URL": "postgresql://me:s3cret@prod/reporting",
         "AWS_SECRET_ACCESS_KEY": "s3cret",
         "BASH_ENV": str(sourced),
+        **{name: "s3cret" for name in ("DB_PASS", "MYSQL_PWD", "GH_PAT", "CI_JOB_JWT")},
+        "SQLALCHEMY_DATABASE_URI": "postgresql://me@prod/app?x=s3cret",
+        "SENTRY_DSN": "https://s3cret@sentry.example/1",
+        "PIP_INDEX_URL": "https://me:s3cret@pypi.example/simple",
     }.items():
         monkeypatch.setenv(name, value)
     line = "env | grep -e s3cret -e elsewhere -e sourced || echo none"

@@ -229,6 +229,39 @@ def test_a_failing_test_does_not_show_the_password(
     assert password not in output and password not in report.read_text()
 
 
+def test_opening_a_server_forgets_libpq_s_variables(
+    postgres_server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tools open a server outside pytest (lab, watch, bench): with a developer's
+    PGHOSTADDR, libpq took their connections, password and all, where it said."""
+    monkeypatch.setenv("PGHOSTADDR", "127.0.0.1")
+    monkeypatch.setenv("PGPORT", "9")
+    open_server(postgres_server.admin_url, "a test").close()
+    assert not {"PGHOSTADDR", "PGPORT"} & set(os.environ)
+
+
+def test_what_runs_as_the_reader_to_probe_it_gets_no_secret_of_ours(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Finding the reader's Python and checking the server runs as them ran with our
+    whole environment, which they read in /proc/PID/environ."""
+    from docs_runner import reader
+
+    monkeypatch.setenv("CLOUD_SECRET", "s3cret")
+    given = []
+    real_run = subprocess.run
+
+    def recording(*args, **kwargs):
+        given.append(kwargs.get("env"))
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", recording)
+    nobody = pwd.getpwnam("nobody")
+    reader._python_for(nobody)
+    postgres._can_run(postgres.pg_install(), nobody)
+    assert given and all(env is not None and "CLOUD_SECRET" not in env for env in given)
+
+
 def test_a_server_that_only_reads_is_one_line_per_test(
     pytester: pytest.Pytester,
     postgres_server: Server,
