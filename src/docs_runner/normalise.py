@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from throwaway_pg.postgres import temporary_directory
-
 PROJECT_PLACEHOLDER = "/path/to/project"
 # The classes a compared line gets, with their columns in the coverage table; a named
 # normalisation's class is "normalised: RULE, ...".
@@ -50,6 +48,9 @@ def project_directory(parent: str = "/tmp") -> Iterator[Path]:
     the reader's terminal wraps it. It sits in a folder of the harness's own, which the
     reader (who owns the project) cannot write: in /tmp, they could move the project away
     and leave a link in its place, for the harness to walk and remove."""
+    # Imported here: this module also runs in a reader's browser, where throwaway_pg is not.
+    from throwaway_pg.postgres import temporary_directory
+
     with temporary_directory(prefix="", dir=parent) as folder:  # 8 random characters
         os.chmod(folder, 0o755)  # the reader may pass, not write
         name = "p" * (len(PROJECT_PLACEHOLDER) - len(folder) - 1)

@@ -1,7 +1,9 @@
 """The browser's runtime as the site ships it: pinned, hash-checked, nothing from elsewhere."""
 
+import ast
 import hashlib
 import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -63,3 +65,24 @@ def test_a_download_that_is_not_the_pinned_one_is_refused(tmp_path: Path, monkey
     with pytest.raises(runtime.PinError, match="its sha512 is not the one pins.toml"):
         runtime._npm_tarball("pyodide", runtime.PINS["npm"]["pyodide"], tmp_path)
     assert list(tmp_path.iterdir()) == []  # nothing cached
+
+
+def test_the_browser_s_python_imports_only_what_it_is_shipped_with() -> None:
+    """normalise.py once imported throwaway_pg at its top: in the browser, every step
+    after it waited for ever (the suite saw a 300 s timeout on "Start over")."""
+    shipped = {Path(path).with_suffix("").as_posix().replace("/", ".") for path in runtime.PYTHON}
+    packages = {name.split(".")[0] for name in shipped}
+    wheels = {name.replace("-", "_") for name in runtime.PINS["wheels"]}
+    for path in runtime.PYTHON:
+        tree = ast.parse((runtime.ROOT / "src" / path).read_text())
+        for node in tree.body:  # what runs at import; a function's imports run in it
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                known = top in sys.stdlib_module_names or top in wheels
+                assert known or name in shipped or name in packages, f"{path} imports {name}"
