@@ -174,15 +174,20 @@ def spawn(
 
 # Another user's command runs as the first process of a PID namespace of its own: when it
 # ends, the kernel kills every process it left, whatever that did to leave (a session of
-# its own, `env -i`, a chain of forks faster than any sweep).
-UNSHARE = ["unshare", "--pid", "--fork", "--kill-child"]
+# its own, `env -i`, a chain of forks faster than any sweep). With a /proc of its own, it
+# sees no process outside (a line wrote into another nobody process's /proc/PID/mem).
+UNSHARE = ["unshare", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc"]
+# Processes the reader may have at once, all of theirs counted: a fork bomb in one line
+# ends there, not with the machine's last process ID (pid_max is 32,768 here).
+NPROC = 4096
 
 
 @functools.cache
 def pid_namespaces() -> bool:
     """Whether commands can run in PID namespaces of their own: as root, where a container
     does not forbid it (else only the sweep of marked processes, kill_strays, ends strays)."""
-    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("setpriv"):
+    tools = ("unshare", "prlimit", "setpriv")
+    if os.geteuid() != 0 or not all(map(shutil.which, tools)):
         return False
     with contextlib.suppress(OSError, subprocess.TimeoutExpired):
         tried = subprocess.run([*UNSHARE, "true"], capture_output=True, timeout=10)
@@ -203,10 +208,12 @@ def _in_a_pid_namespace(
     so setpriv becomes the user inside it, as Popen's `user=`, `group=` and `extra_groups=`
     would), and the rest of Popen's arguments."""
     groups = ",".join(map(str, extra_groups))
-    become = ["setpriv", f"--reuid={user}"]
+    # --pdeathsig: the change of user clears unshare's --kill-child, and a killed worker
+    # (SIGKILL: no clean-up of ours runs) left the namespace running.
+    become = ["setpriv", f"--reuid={user}", "--pdeathsig", "KILL"]
     become += [f"--regid={group}"] if group is not None else []
     become += [f"--groups={groups}"] if groups else ["--clear-groups"]
-    return [*UNSHARE, *become, "--"], kwargs
+    return [*UNSHARE, "prlimit", f"--nproc={NPROC}", *become, "--"], kwargs
 
 
 def run_as(

@@ -77,9 +77,33 @@ def home() -> Path:
     return folder
 
 
+LOCK_WAIT = 900.0  # seconds another run may take to build what we wait for
+
+
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `path` (made if need be) until the block ends."""
-    with open(path, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    """Hold an exclusive lock on `path` (made if need be) until the block ends. Only we
+    may open it (0600): anyone who may read a file may hold a lock on it, and the reader
+    (nobody) held one for ever, and every later run as root waited on it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # one made 0644 before
+        deadline = time.monotonic() + LOCK_WAIT
+        while not _took(fd):
+            if time.monotonic() > deadline:
+                raise VenvError(
+                    f"{path} stayed locked for {LOCK_WAIT:g} s: another run builds there, "
+                    f"or a process holds it (fuser {path})"
+                )
+            time.sleep(0.2)
         yield
+    finally:
+        os.close(fd)
+
+
+def _took(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True

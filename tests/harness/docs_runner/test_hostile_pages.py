@@ -3,6 +3,7 @@ run, nothing of the harness's reaches them, and what they print is read in linea
 
 import contextlib
 import os
+import pwd
 import signal
 import subprocess
 import sys
@@ -38,6 +39,42 @@ def left_running(word: str) -> list[int]:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     return left
+
+
+@AS_ROOT
+def test_a_line_sees_no_process_outside_its_own_and_forks_within_bounds(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """It saw every process on the machine in /proc, and wrote into another `nobody`
+    process's memory there (/proc/PID/mem: a server backend ran its code, outside any
+    namespace); a fork bomb had the machine's every process ID to take."""
+    text = (
+        f"# Alone\n\n```console\n$ test -e /proc/{os.getpid()} && echo seen || echo unseen\n"
+        "unseen\n$ awk '/Max processes/ {print $3}' /proc/self/limits\n"
+        f"{shell.NPROC}\n```\n"
+    )
+    run(project, text, recorded).assert_outcomes(passed=3)
+
+
+@AS_ROOT
+def test_a_line_whose_runner_is_killed_ends_with_it() -> None:
+    """A worker killed outright (SIGKILL: none of our clean-up runs) left its line's
+    namespace running: the change of user cleared unshare's --kill-child."""
+    nobody = pwd.getpwnam("nobody")
+    seconds = str(10 * 10**6 + os.getpid())
+    popen = {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
+    folder = Path("/")  # one the reader may enter
+    process, controller = shell.spawn(["sleep", seconds], folder, {"PATH": os.defpath}, **popen)
+    try:
+        deadline = time.monotonic() + 30
+        while not running(f"sleep {seconds}") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert running(f"sleep {seconds}")
+        os.kill(process.pid, signal.SIGKILL)  # unshare, as a killed worker's child
+        process.wait()
+    finally:
+        os.close(controller)
+    assert left_running(f"sleep {seconds}") == []
 
 
 def test_carriage_returns_after_a_wide_line_are_read_in_linear_time() -> None:
@@ -173,3 +210,32 @@ def test_a_stop_signal_while_the_page_s_interpreter_closes_still_ends_it(
         process.kill()
     assert left_running(f"sleep {seconds}") == []
     assert f"KeyboardInterrupt: signal {int(signum)}" in output
+
+
+def test_a_lock_held_elsewhere_is_one_line_after_a_while(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lock files were 0644, and a `flock` needs only to open one: the reader (nobody)
+    held one for ever, and every later run as root waited for it, silently."""
+    from docs_runner import venvs
+
+    lock = tmp_path / "venv-x.lock"
+    lock.write_text("")
+    lock.chmod(0o644)  # as made before
+    with venvs.locked(lock):
+        assert lock.stat().st_mode & 0o777 == 0o600
+    monkeypatch.setattr(venvs, "LOCK_WAIT", 0.5)
+    holder = subprocess.Popen(["flock", lock, "sleep", "30"])
+    try:
+        deadline = time.monotonic() + 10
+        while venvs._took(os.open(lock, os.O_RDONLY)) and time.monotonic() < deadline:
+            time.sleep(0.05)  # until flock holds it (a probe's lock goes with its fd)
+        with pytest.raises(venvs.VenvError) as error, venvs.locked(lock):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+    assert str(error.value) == (
+        f"{lock} stayed locked for 0.5 s: another run builds there, or a process holds it "
+        f"(fuser {lock})"
+    )
