@@ -29,7 +29,7 @@ from docs_runner.reader import Reader, ReaderError, this_reader
 from docs_runner.run import PageRun
 from throwaway_pg.postgres import PostgresError, goes_with_run, temporary_directory
 from throwaway_pg.pytest_plugin import server_for
-from throwaway_pg.server import Server
+from throwaway_pg.server import LeftOnServer, Server
 
 DEFAULT_DOCS, DEFAULT_EXAMPLES, DEFAULT_EXECUTOR = "docs", "examples", "terminal"
 DEFAULT_TIMEOUT = 300.0
@@ -240,6 +240,7 @@ def page_run(
         server_for(config) if naive else contextlib.nullcontext(postgres_server) as server,
         server.database() as url,
         contextlib.ExitStack() as more_databases,  # <!-- database: VARIABLE -->'s
+        _as_found(server, Path(request.path).relative_to(config.rootpath)),
         project_directory() as project,
         goes_with_run(run_tmp.parent, project.parent),
         temporary_directory(prefix="page-", dir=run_tmp) as tmp,
@@ -280,6 +281,20 @@ def page_run(
             run.files.close()
             executor.close()
         run.apply_rewrites()
+
+
+@contextlib.contextmanager
+def _as_found(server: Server, page: Path) -> Iterator[None]:
+    """The page's end (pass or fail) undoes what it left on the server beyond its own
+    databases, its role's settings and databases it made, and fails in one line naming
+    them (at its last block's teardown, as what the server refuses does)."""
+    try:
+        with server.watching():
+            yield
+    except LeftOnServer as left:
+        raise PostgresError(
+            f"{page}: the page left {left}: pages must leave the server as they found it"
+        ) from None
 
 
 def manifest_path(config: pytest.Config) -> Path | None:

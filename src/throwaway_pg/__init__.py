@@ -18,6 +18,7 @@ from throwaway_pg.postgres import (
 )
 from throwaway_pg.server import (
     URL_VARIABLE,
+    LeftOnServer,
     Server,
     libpq_url,
     open_server,
@@ -29,6 +30,7 @@ __all__ = [
     "INSTALL_VARIABLE",
     "URL_VARIABLE",
     "Cluster",
+    "LeftOnServer",
     "PostgresError",
     "Server",
     "libpq_url",

@@ -673,6 +673,11 @@ def scratch_name(prefix: str = "t") -> str:
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
 
 
+def is_scratch_name(name: str, prefix: str = "t") -> bool:
+    """Whether `name` is one `scratch_name(prefix)` makes."""
+    return re.fullmatch(rf"{re.escape(prefix)}_[0-9a-f]{{12}}", name) is not None
+
+
 @contextlib.contextmanager
 def admin_connection(url: str):
     conn = driver.connect(url)
@@ -699,23 +704,37 @@ INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def drop_database(admin_url: str, name: str) -> None:
-    """Drop it, ending the sessions still in it. A role that is no superuser (a user's
-    server) may not end an autovacuum worker's: it ends its own, and a plain DROP DATABASE
-    stops autovacuum there itself."""
-    drop = sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name))
+    """Drop it, ending the sessions still in it."""
     with admin_connection(admin_url) as conn, conn.cursor() as cur:
+        drop_with(cur, name)
+
+
+FORCE_SINCE = 130000  # server_version_num: DROP DATABASE ... WITH (FORCE)
+
+
+def drop_with(cur, name: str) -> None:
+    """Drop the database `name` on the cursor's (autocommit) connection, ending the
+    sessions still in it. A role that is no superuser (a user's server) may not end an
+    autovacuum worker's: it ends its own, and a plain DROP DATABASE stops autovacuum there
+    itself; so does a server too old for WITH (FORCE)."""
+    drop = sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name))
+    cur.execute("SELECT current_setting('server_version_num')::int")
+    if cur.fetchone()[0] >= FORCE_SINCE:
         try:
             cur.execute(drop + sql.SQL(" WITH (FORCE)"))
+            return
         except driver.Error as error:
             if driver.sqlstate(error) != INSUFFICIENT_PRIVILEGE:
                 raise
-            cur.execute(OWN_SESSIONS_ENDED, (name,))
-            cur.execute(drop)
+    cur.execute(SESSIONS_ENDED, (name,))
+    cur.execute(drop)
 
 
-OWN_SESSIONS_ENDED = (
+# Those the current role may end: its own, or every one for a superuser.
+SESSIONS_ENDED = (
     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-    " WHERE datname = %s AND usename = current_user AND pid <> pg_backend_pid()"
+    " WHERE datname = %s AND pid <> pg_backend_pid() AND (usename = current_user"
+    " OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user))"
 )
 
 

@@ -22,7 +22,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from throwaway_pg import driver, postgres
+from throwaway_pg import driver, leftovers, postgres
 from throwaway_pg.postgres import PostgresError
 
 URL_VARIABLE = "THROWAWAY_PG_URL"
@@ -206,6 +206,11 @@ def _key(parameter: str) -> str:
     return unquote(parameter.split("=", 1)[0])
 
 
+class LeftOnServer(PostgresError):
+    """What was left on the server, undone: `the role scratch's settings changed (ALTER
+    ROLE ... SET DateStyle), reset; a database stash it made, dropped`."""
+
+
 @dataclass
 class Server:
     """A server on which scratch databases can be made; `close()` stops it if it is ours."""
@@ -256,6 +261,34 @@ class Server:
                 raise PostgresError(
                     f"cannot drop the scratch database {name}: {_first_line(error)}"
                 ) from None
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[None]:
+        """What is done inside it, as the role that owns scratch databases, that outlives
+        it (its session defaults, databases it made: see throwaway_pg.leftovers) is undone
+        at its end, and named: LeftOnServer. Scratch databases made inside it are not
+        named: the harness's, for the page or for others beside it."""
+        try:
+            before = leftovers.read(self.admin_url, self.owner)
+        except driver.Error as error:
+            raise PostgresError(
+                f"cannot read the role's settings and databases on {self.description}: "
+                f"{_first_line(error)}"
+            ) from None
+        try:
+            yield
+        except BaseException:  # still undone; what stopped it is what is said
+            with contextlib.suppress(driver.Error):
+                leftovers.restore(self.admin_url, before)
+            raise
+        try:
+            left = leftovers.restore(self.admin_url, before)
+        except driver.Error as error:
+            raise PostgresError(
+                f"cannot undo what was left on {self.description}: {_first_line(error)}"
+            ) from None
+        if left:
+            raise LeftOnServer("; ".join(left))
 
     def close(self) -> Path | None:
         """Stop the server if it is ours; where its log was kept, if it had crashed."""

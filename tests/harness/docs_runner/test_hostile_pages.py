@@ -11,10 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from docs_runner import shell
 from tests.scratch_pages import AS_ROOT, page, run, write
 from throwaway_pg import postgres
+from throwaway_pg.server import Server
 
 
 def running(word: str) -> list[int]:
@@ -239,3 +241,110 @@ def test_a_lock_held_elsewhere_is_one_line_after_a_while(
         f"{lock} stayed locked for 0.5 s: another run builds there, or a process holds it "
         f"(fuser {lock})"
     )
+
+
+def on_server(server: Server, *statements: str, url: str | None = None) -> list[tuple]:
+    """What the last of `statements` returns, run as the server's admin (or on `url`)."""
+    with postgres.admin_connection(url or server.admin_url) as conn, conn.cursor() as cur:
+        for statement in statements:
+            cur.execute(statement)
+        return cur.fetchall() if cur.description else []
+
+
+def role_settings(server: Server) -> dict[str, list[str]]:
+    """The pages' role's session defaults: database ('' for all) -> its settings."""
+    return {
+        database: sorted(config)
+        for database, config in on_server(
+            server,
+            "SELECT coalesce(d.datname, ''), s.setconfig FROM pg_db_role_setting s"
+            " LEFT JOIN pg_database d ON d.oid = s.setdatabase"
+            f" WHERE s.setrole = '{pages_role(server)}'::regrole",
+        )
+    }
+
+
+def pages_role(server: Server) -> str:
+    """The role pages connect as: scratch on a throwaway server, else the URL's."""
+    return on_server(server, "SELECT current_user", url=server.owner_url)[0][0]
+
+
+ROLE_SETTINGS = (
+    "ALTER ROLE CURRENT_USER SET datestyle = 'SQL, DMY'",
+    "ALTER ROLE CURRENT_USER SET search_path = elsewhere",
+    "ALTER ROLE CURRENT_USER RESET work_mem",
+    "ALTER ROLE CURRENT_USER IN DATABASE {database} SET default_transaction_read_only = on",
+    "ALTER ROLE CURRENT_USER SET default_transaction_read_only = on",
+)
+
+
+def test_the_role_settings_a_page_changes_are_put_back_and_fail_it(
+    project: pytest.Pytester, recorded: str, postgres_server: Server
+) -> None:
+    """Any role may change its own session defaults: page a's reached page b (which showed
+    dates otherwise), outlived the run (on a user's server, the developer's own role), and a
+    read-only default stopped the harness's own connections (b's scratch database). The
+    page's end puts back what it found, a list of quoted names too, and says so in a line."""
+    role, database = pages_role(postgres_server), make_url(postgres_server.admin_url).database
+    alter = f"ALTER ROLE {role}"
+    on_server(
+        postgres_server,
+        f"{alter} SET work_mem = '5MB'",
+        f"{alter} SET search_path = '$user', public, 'odd \"name'",
+    )
+    try:
+        found = role_settings(postgres_server)
+        lines = " ".join(f'-c "{s.format(database=database)}"' for s in ROLE_SETTINGS)
+        a = f'# A\n\n```console\n$ psql "$DATABASE_URL" -q {lines}\n```\n'
+        b = '# B\n\n```console\n$ psql "$DATABASE_URL" -tAc "select date \'2020-01-02\'"\n'
+        write(project, "a", page(a, recorded))
+        write(project, "b", page(b + "2020-01-02\n```\n", recorded))
+        result = project.runpytest_inprocess("docs/a.md", "docs/b.md")
+        result.assert_outcomes(passed=6, errors=1)
+        result.stdout.fnmatch_lines(
+            [
+                f"docs/a.md: the page left the role {role}'s settings changed (ALTER ROLE ... "
+                "SET DateStyle, ALTER ROLE ... SET default_transaction_read_only, ALTER ROLE "
+                "... SET search_path, ALTER ROLE ... RESET work_mem, ALTER ROLE ... IN DATABASE"
+                f" {database} SET default_transaction_read_only), reset: pages must leave the "
+                "server as they found it"
+            ]
+        )
+        assert role_settings(postgres_server) == found
+    finally:
+        names = ("DateStyle", "search_path", "work_mem", "default_transaction_read_only")
+        resets = [f"{alter} RESET {name}" for name in names]
+        database_reset = f"{alter} IN DATABASE {database} RESET default_transaction_read_only"
+        on_server(postgres_server, *resets, database_reset)
+
+
+def databases(server: Server) -> dict[str, str]:
+    """The server's databases and their owners."""
+    return dict(on_server(server, "SELECT datname, datdba::regrole::text FROM pg_database"))
+
+
+def test_a_database_a_page_makes_is_dropped_and_fails_it(
+    project: pytest.Pytester, recorded: str, postgres_server: Server
+) -> None:
+    """A role that may make scratch databases may make any: page a's reached page b, and
+    outlived the run on a user's server. Its end drops it and says so in a line; the
+    databases the harness made for it (<!-- database: -->) are no page's doing."""
+    stash = f"stash_{os.getpid()}"
+    a = (
+        "# A\n\n<!-- database: REPORTING_DATABASE_URL -->\n\n```console\n"
+        f'$ psql "$DATABASE_URL" -qc "CREATE DATABASE {stash}"\n'
+        f'$ psql "$DATABASE_URL" -qc "\\\\c {stash}" -c "CREATE TABLE t AS SELECT 1 AS x"\n'
+        '$ psql "$REPORTING_DATABASE_URL" -tAc "select 1"\n1\n```\n'
+    )
+    query = f"select count(*) from pg_database where datname = '{stash}'"
+    b = f'# B\n\n```console\n$ psql "$DATABASE_URL" -tAc "{query}"\n0\n```\n'
+    write(project, "a", page(a, recorded))
+    write(project, "b", page(b, recorded))
+    try:
+        result = project.runpytest_inprocess("docs/a.md", "docs/b.md")
+        result.assert_outcomes(passed=7, errors=1)  # a's directive is an item
+        said = f"docs/a.md: the page left a database {stash} it made, dropped: pages must leave"
+        result.stdout.fnmatch_lines([f"{said} the server as they found it"])
+        assert stash not in databases(postgres_server)
+    finally:
+        postgres.drop_database(postgres_server.admin_url, stash)

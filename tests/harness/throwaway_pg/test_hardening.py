@@ -22,6 +22,7 @@ from tests.as_user import run_as
 from throwaway_pg import driver, postgres
 from throwaway_pg.postgres import PostgresError
 from throwaway_pg.server import (
+    LeftOnServer,
     Passfile,
     Server,
     holds_secret,
@@ -822,3 +823,50 @@ def test_a_base_directory_where_nothing_can_be_made_is_one_line(parent: str, mon
     with pytest.raises(PostgresError) as error:
         postgres.base_dir()
     assert str(error.value).startswith(f"cannot make {parent}/{postgres.PREFIX}-")
+
+
+# -- 7. what is done as the pages' role outlives nothing watched ---------------------------
+
+
+def test_what_the_role_leaves_is_undone_and_only_that(
+    role_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """On a user's server (a role that is no superuser, here with its own database already),
+    `watching` undoes what was done as the role: its session defaults, even one that makes
+    its own connections read-only, and a database it made. Scratch databases made beside it
+    (other pages'), databases of other roles and the role's own from before stay."""
+    url, _ = role_url
+    server = open_server(url, "a test")
+    role = make_url(url).username
+    own, odd = postgres.scratch_name("own"), "odd\nname"
+    others: list[str] = []
+
+    def as_admin(statement: str) -> list[tuple]:
+        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+            cur.execute(statement)
+            return cur.fetchall() if cur.description else []
+
+    def names() -> set[str]:
+        return {name for (name,) in as_admin("SELECT datname FROM pg_database")}
+
+    try:
+        postgres.create_database(server.admin_url, own)
+        with pytest.raises(LeftOnServer) as left, server.watching():
+            others.append(make_url(server.create_database()).database)  # another page's
+            others.append(postgres.scratch_name("theirs"))  # another role's
+            postgres.create_database(postgres_server.admin_url, others[-1])
+            with postgres.admin_connection(server.admin_url) as conn, conn.cursor() as cur:
+                cur.execute('CREATE DATABASE "odd\nname"')
+                cur.execute("ALTER ROLE CURRENT_USER SET default_transaction_read_only = on")
+        assert str(left.value) == (
+            f"the role {role}'s settings changed (ALTER ROLE ... SET "
+            "default_transaction_read_only), reset; a database 'odd\\nname' it made, dropped"
+        )
+        assert odd not in names() and {own, *others} <= names()
+        settings = f"SELECT count(*) FROM pg_db_role_setting WHERE setrole = '{role}'::regrole"
+        assert as_admin(settings) == [(0,)]
+    finally:
+        as_admin(f"ALTER ROLE {role} RESET ALL")
+        for name in (own, odd, *others):
+            postgres.drop_database(postgres_server.admin_url, name)
+        server.close()

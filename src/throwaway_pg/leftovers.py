@@ -1,0 +1,191 @@
+"""What a page (or test) can leave on a server outside its scratch database, put back as it
+was: its role's session defaults and the databases it made.
+
+Any role may change its own session defaults (`ALTER ROLE CURRENT_USER SET datestyle ...`),
+for every database or one (`IN DATABASE`): they reached every later page, outlived the run
+on a user's server (the developer's own role), and `default_transaction_read_only` stopped
+the harness's own connections there. A role that may make scratch databases may make any
+database: it reached later pages, and outlived the run on a user's server.
+
+What the role's settings were and which databases there were is read as a page starts; at
+its end, settings are set back and databases that appeared since, belong to the role and
+are not scratch databases (other pages', made and dropped beside it) are dropped. Only the
+pages' role is looked at: on a user's server, the role of its URL, whose other databases
+(there before the page) are the user's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from throwaway_pg import driver, postgres
+from throwaway_pg.driver import sql
+
+# The harness's connection here overrides what a page could have set on the role (a
+# client's options win over a role's defaults): its statements must run whatever that is.
+GUARDS = {
+    "statement_timeout": "60s",
+    "lock_timeout": "0",
+    "idle_in_transaction_session_timeout": "0",
+    "default_transaction_read_only": "off",
+    "search_path": "pg_catalog",
+}
+GUARDS_SINCE = {140000: {"idle_session_timeout": "0"}, 170000: {"transaction_timeout": "0"}}
+# Settings whose stored value is a list of quoted names (pg_dump's variable_is_guc_list_quote):
+# each is set back as a list of literals, the others as one literal.
+LIST_QUOTED = {
+    "local_preload_libraries",
+    "search_path",
+    "session_preload_libraries",
+    "shared_preload_libraries",
+    "temp_tablespaces",
+    "unix_socket_directories",
+}
+ROLE = "SELECT oid, rolname FROM pg_catalog.pg_roles WHERE rolname = coalesce(%s, current_user)"
+SETTINGS = (
+    "SELECT d.datname, s.setconfig FROM pg_catalog.pg_db_role_setting s"
+    " LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase WHERE s.setrole = %s"
+)
+DATABASES = "SELECT datname, datdba FROM pg_catalog.pg_database"
+
+
+@dataclass(frozen=True)
+class State:
+    """What the pages' role could change, as read at one moment."""
+
+    role: str
+    oid: int
+    version: int  # server_version_num
+    settings: dict[tuple[str | None, str], str]  # (database, None: all; name): value
+    databases: dict[str, int]  # name: owner's oid
+
+    @property
+    def owned(self) -> set[str]:
+        return {name for name, owner in self.databases.items() if owner == self.oid}
+
+
+def read(admin_url: str, role: str | None) -> State:
+    """The state of `role` (None: the admin URL's own) and of the server's databases."""
+    with _connection(admin_url, 0) as cursor:
+        return _read(cursor, role)
+
+
+def restore(admin_url: str, before: State) -> list[str]:
+    """Put back what changed since `before`; what was left, each said as a phrase (empty:
+    nothing). Raises driver.Error if the server cannot be asked."""
+    with _connection(admin_url, before.version) as cursor:
+        after = _read(cursor, before.role)
+        return _reset_settings(cursor, before, after) + _drop_made(cursor, before, after)
+
+
+def _read(cursor, role: str | None) -> State:
+    cursor.execute("SELECT current_setting('server_version_num')::int")
+    (version,) = cursor.fetchone()
+    cursor.execute(ROLE, (role,))
+    oid, name = cursor.fetchone()
+    cursor.execute(SETTINGS, (oid,))
+    settings = {}
+    for database, config in cursor.fetchall():
+        for entry in config or []:
+            key, _, value = entry.partition("=")
+            settings[database, key] = value
+    cursor.execute(DATABASES)
+    return State(name, oid, version, settings, dict(cursor.fetchall()))
+
+
+def _reset_settings(cursor, before: State, after: State) -> list[str]:
+    """Each setting of the role that differs from `before` set back (or reset)."""
+    done, failed = [], []
+    for key in sorted(before.settings.keys() | after.settings.keys(), key=_order):
+        database, name = key
+        old, new = before.settings.get(key), after.settings.get(key)
+        if old == new or database is not None and database not in after.databases:
+            continue  # the same, or its database is gone (with its settings)
+        statement = sql.SQL("ALTER ROLE {}").format(sql.Identifier(after.role))
+        what = "ALTER ROLE ... "
+        if database is not None:
+            statement += sql.SQL(" IN DATABASE {}").format(sql.Identifier(database))
+            what += f"IN DATABASE {_name(database)} "
+        what += f"{'RESET' if new is None else 'SET'} {_name(name)}"  # what the page did
+        if old is None:
+            statement += sql.SQL(" RESET {}").format(sql.Identifier(name))
+        else:
+            statement += sql.SQL(" SET {} = {}").format(sql.Identifier(name), _values(name, old))
+        try:
+            cursor.execute(statement)
+            done.append(what)
+        except driver.Error as error:
+            failed.append(f"{what}: {_first_line(error)}")
+    role = _name(after.role)
+    said = [f"the role {role}'s settings changed ({', '.join(done)}), reset"] if done else []
+    if failed:
+        said.append(f"the role {role}'s settings changed, not reset ({'; '.join(failed)})")
+    return said
+
+
+def _order(key: tuple[str | None, str]) -> tuple:
+    """The role's settings for every database first, then per database."""
+    database, name = key
+    return database is not None, database or "", name
+
+
+def _drop_made(cursor, before: State, after: State) -> list[str]:
+    """Each database of the role that appeared since `before`, but scratch ones, dropped."""
+    dropped, kept = [], []
+    for name in sorted(after.owned - before.databases.keys()):
+        if postgres.is_scratch_name(name):  # the harness's, for this page or others
+            continue
+        try:
+            postgres.drop_with(cursor, name)
+            dropped.append(_name(name))
+        except driver.Error as error:
+            kept.append(f"{_name(name)}: {_first_line(error)}")
+    said = []
+    if dropped:
+        are = "a database" if len(dropped) == 1 else "databases"
+        said.append(f"{are} {', '.join(dropped)} it made, dropped")
+    if kept:
+        said.append(f"databases it made, not dropped ({'; '.join(kept)})")
+    return said
+
+
+def _values(name: str, stored: str):
+    """The stored value as ALTER ROLE ... SET takes it back (as pg_dump does)."""
+    if name.lower() not in LIST_QUOTED:
+        return sql.Literal(stored)
+    return sql.SQL(", ").join(sql.Literal(item) for item in _split_names(stored))
+
+
+def _split_names(stored: str) -> list[str]:
+    """`"$user", public` as ['$user', 'public']: names, quoted where they need it."""
+    names = re.findall(r'\s*("(?:[^"]|"")*"|[^,\s]+)\s*(?:,|$)', stored)
+    return [n[1:-1].replace('""', '"') if n.startswith('"') else n for n in names]
+
+
+@contextlib.contextmanager
+def _connection(admin_url: str, version: int) -> Iterator:
+    guards = dict(GUARDS)
+    for since, more in GUARDS_SINCE.items():
+        if version >= since:
+            guards |= more
+    options = " ".join(f"-c {name}={value}" for name, value in guards.items())
+    connection = driver.connect(admin_url, options=options)
+    connection.autocommit = True
+    try:
+        with contextlib.closing(connection.cursor()) as cursor:
+            yield cursor
+    finally:
+        connection.close()
+
+
+def _name(name: str) -> str:
+    """A name a page chose, as one line shows it."""
+    return name if re.fullmatch(r"[\w$.-]+", name) else repr(name)
+
+
+def _first_line(error: Exception) -> str:
+    said = str(error).strip()
+    return said.splitlines()[0] if said else type(error).__name__
