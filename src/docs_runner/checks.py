@@ -8,7 +8,9 @@ reader's rights (`run_check`).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import resource
 import select
 import signal
 import time
@@ -82,6 +84,7 @@ def _as_reader_child(write: int, popen: dict, function: Callable, run: PageRun) 
         try:
             # The line's marker: what the check leaves running is swept as theirs is.
             env = {**run.shell.env, "__STATE": _marker(run)}
+            _alone()
             _leave_root(write, popen, env)
             function(run)
             report = b"\0"  # passed: an empty read means no result
@@ -91,6 +94,26 @@ def _as_reader_child(write: int, popen: dict, function: Callable, run: PageRun) 
         os.write(write, report)  # within a pipe's buffer, or the parent reads as it comes
     finally:
         os._exit(0)
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNS, CLONE_NEWPID = 0x00020000, 0x20000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 1 << 14, 1 << 18
+PR_SET_PDEATHSIG = 1
+
+
+def _alone() -> None:
+    """Into a PID namespace and a /proc of its own, as lines go (shell.UNSHARE): this
+    process forks, and its child, the namespace's first process, goes on. When that ends,
+    the kernel kills all the check started (`env -i` took a page's script past the sweep),
+    and it sees no process outside. Where the kernel refuses, nothing changes."""
+    if not shell.pid_namespaces() or _LIBC.unshare(CLONE_NEWPID | CLONE_NEWNS) != 0:
+        return
+    if pid := os.fork():  # waits for the check; killed (its timeout), the check dies too
+        os.waitpid(pid, 0)
+        os._exit(0)
+    _LIBC.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None)
+    _LIBC.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
 
 
 def _leave_root(keep: int, popen: dict, env: dict[str, str]) -> None:
@@ -105,9 +128,11 @@ def _leave_root(keep: int, popen: dict, env: dict[str, str]) -> None:
     os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
     os.environ.clear()
     os.environ.update(env)
+    resource.setrlimit(resource.RLIMIT_NPROC, (shell.NPROC, shell.NPROC))
     os.setgroups(popen.get("extra_groups", []))
     os.setgid(popen["group"])
     os.setuid(popen["user"])
+    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after setuid, which clears it
 
 
 def _read_report(fd: int, timeout: float) -> str | None:

@@ -130,12 +130,16 @@ def starts(run):
 
 
 @AS_ROOT
-def test_what_a_check_starts_ends_with_it(project: pytest.Pytester, recorded: str) -> None:
+@pytest.mark.parametrize("away", ["setsid", "setsid env -i"])
+def test_what_a_check_starts_ends_with_it(
+    project: pytest.Pytester, recorded: str, away: str
+) -> None:
     """A check runs what the page left (its .venv's python, its migrations): what that
-    started in a session of its own outlived the run when no line came after."""
+    started in a session of its own outlived the run when no line came after, and with
+    `env -i` (no marker for the sweep) whatever came after."""
     project.makeconftest(CHECK_THAT_STARTS)
-    seconds = str(8 * 10**6 + os.getpid())
-    script = f"'#!/bin/sh' 'setsid sleep {seconds} </dev/null >/dev/null 2>&1 &'"
+    seconds = str((8 + len(away)) * 10**6 + os.getpid())
+    script = f"'#!/bin/sh' '{away} sleep {seconds} </dev/null >/dev/null 2>&1 &' 'sleep 1'"
     text = (
         f"# Check last\n\n```console\n$ printf '%s\\n' {script} > start.sh\n"
         "$ chmod +x start.sh\n```\n\n<!-- check: starts-the-project-s-script -->\n"
