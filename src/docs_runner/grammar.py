@@ -10,7 +10,8 @@ names, never their own copies:
                  and three that mark the fence right after them: <!-- norun: REASON -->,
                  <!-- versions: NAME<SPEC -->, <!-- timeout: SECONDS -->; any other comment
                  is prose, starting with a plain word no directive has, and hides no fence
-  generated      a `--8<-- "file"` outside any fence (only files a generator writes)
+  generated      a `--8<-- "file"` outside any fence (only files a generator writes), in
+                 any spelling pymdownx.snippets reads (`-8<- 'file'`, a block of paths)
   tabs           `=== "Label"` content tabs: a versions marker in one makes its label
 """
 
@@ -29,7 +30,14 @@ PROMPT = "$ "
 SHELL_SPECIALS = set("|&;<>$`\\*?")  # a console line only bash can read, not an argv
 FAILS = re.compile(r"\s+# fails \(exit status (?P<status>\d+)\)$")
 SNIPPET = re.compile(r'^--8<-- "(?P<path>[^"]+)"\s*$')  # a fence's whole content
-SNIPPET_LINE = re.compile(r'^\s*--8<--\s+"(?P<path>[^"]+)"', re.MULTILINE)  # anywhere
+# Where pymdownx.snippets includes a file, anywhere (its RE_ALL_SNIPPETS): a run of dashes
+# on each side of `8<`, then a quoted path (either quote) ending the line; or that marker
+# alone, opening or closing a block whose lines are paths. A `;` before it escapes it.
+SNIPPET_MARKER = re.compile(
+    r"^[ \t]*(?P<escape>;*)(?:-+8<-+[ \t]+"
+    r"""(?P<quoted>"(?:\\"|[^"\n\r])+?"|'(?:\\'|[^'\n\r])+?')(?![ \t])"""
+    r"|(?P<block>-+8<-+)(?![ \t]))\r?$"
+)
 # What a path a page names in examples/ (a project, an include) must not do: lead out of it.
 OUTSIDE = "not in the examples folder (a path in it, without .., a leading / or a link out)"
 # Directives standing alone, and those that mark the next fence.
@@ -78,9 +86,34 @@ def directives(text: str, name: str) -> list[str]:
     return [m["argument"] for m in DIRECTIVE.finditer(text) if m["name"] == name]
 
 
+@dataclass(frozen=True)
+class Include:
+    """A file pymdownx.snippets includes: its path, and the line of its marker (for the
+    block form, the block's opening one)."""
+
+    line: int
+    path: str
+
+
+def includes(text: str) -> list[Include]:
+    """Every file pymdownx.snippets includes into the page, as it reads the page: line by
+    line (\\n only), fences and all, since it runs before anything else."""
+    found: list[Include] = []
+    block: int | None = None  # the line of the open block's marker
+    for number, line in enumerate(text.split("\n"), 1):
+        if match := SNIPPET_MARKER.match(line):
+            if match["block"] and not match["escape"]:
+                block = None if block else number
+            elif not (match["escape"] or block):  # an include right in a block is dropped
+                found.append(Include(number, match["quoted"][1:-1].strip()))
+        elif block and (path := line.strip()) and not path.startswith(";"):
+            found.append(Include(block, path))
+    return found
+
+
 def included(text: str) -> set[str]:
     """The files under examples/ a page shows (`--8<--`), wherever they stand."""
-    return {m["path"] for m in SNIPPET_LINE.finditer(text)}
+    return {include.path for include in includes(text)}
 
 
 @dataclass(frozen=True)

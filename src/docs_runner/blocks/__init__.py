@@ -132,7 +132,14 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
         for tab in page_tabs
         if not _in_fence(tab.start, fences)
     ]
-    pairs.append((Region(len(document.text), len(document.text)), PageEnd(prose, tabs)))
+    spans = [(_line(document, fence.start), _line(document, fence.end)) for fence in fences]
+    includes = [
+        include
+        for include in grammar.includes(document.text)
+        if not any(opening < include.line < closing for opening, closing in spans)
+    ]
+    end = len(document.text)
+    pairs.append((Region(end, end), PageEnd(includes, tabs)))
     pairs.sort(key=lambda pair: pair[0].start)
     return pairs
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,7 +11,7 @@ from sybil import Region
 
 from docs_runner import claims, manifest, provenance
 from docs_runner.blocks.base import Block
-from docs_runner.grammar import SNIPPET_LINE
+from docs_runner.grammar import Include
 from docs_runner.outcome import Failure
 from docs_runner.rendered import code_blocks
 
@@ -75,7 +74,7 @@ class PageEnd(Block):
     """After the last block: every shown file was used, every rendered code block was
     accounted for line by line, and the page agrees with its manifest entry."""
 
-    prose: str
+    includes: list[Include]  # outside any fence: Markdown the site shows, no block runs
     tabs: list[tuple[int, str, bool]]  # content tabs: line, label, holds a versions marker
 
     def evaluate(self, run: PageRun) -> Failure | None:
@@ -86,24 +85,35 @@ class PageEnd(Block):
             "out with <!-- norun: reason -->"
             for path, line in run.files.never_read()
         ]
-        problems += [
-            f'{run.page}: `--8<-- "{m["path"]}"` outside a fence includes content no block '
-            "runs; only generated files may be, each on its page: "
-            + ", ".join(f"{path} on {page}" for path, page in run.generated.items())
-            for m in SNIPPET_LINE.finditer(self.prose)
-            if run.generated.get(m["path"]) != str(run.page)
-        ]
-        included = Counter(m["path"] for m in SNIPPET_LINE.finditer(self.prose))
-        problems += [
-            f'{run.page}: `--8<-- "{path}"` is included {count} times; a table is shown once'
-            for path, count in included.items()
-            if count > 1
-        ]
+        problems += _included(run, self.includes)
         problems += _unbacked_claims(run)
         problems += _unaccounted(run)
         if not problems:
             problems += _manifest(run)
         return Failure("\n".join(problems)) if problems else None
+
+
+def _included(run: PageRun, includes: list[Include]) -> list[str]:
+    """Only a generated file may be included outside a fence, once, on its page; one
+    problem a line (an unclosed block of includes makes every line after it a path)."""
+    found: dict[int, str] = {}
+    generated = ", ".join(f"{path} on {page}" for path, page in run.generated.items())
+    seen: set[str] = set()
+    for include in includes:
+        shown = f'`--8<-- "{include.path}"`'
+        if run.generated.get(include.path) != str(run.page):
+            found.setdefault(
+                include.line,
+                f"{shown} outside a fence includes content no block runs; only generated "
+                f"files may be, each on its page: {generated}",
+            )
+        elif include.path in seen:
+            count = [i.path for i in includes].count(include.path)
+            found.setdefault(
+                include.line, f"{shown} is included {count} times; a table is shown once"
+            )
+        seen.add(include.path)
+    return [f"{run.page}:{line}: {message}" for line, message in found.items()]
 
 
 def _unmarked_version_tabs(run: PageRun, tabs: list[tuple[int, str, bool]]) -> list[str]:

@@ -725,9 +725,32 @@ def test_a_block_the_site_does_not_show_fails_at_its_line(
     assert result.ret != 0
 
 
-def test_an_include_outside_a_fence_fails(project: pytest.Pytester, recorded: str) -> None:
-    result = run(project, GOOD + '\n--8<-- "note.txt"\n', recorded)
-    result.stdout.fnmatch_lines(['*`--8<-- "note.txt"` outside a fence includes content*'])
+@pytest.mark.parametrize(
+    "include",
+    [
+        '--8<-- "note.txt"',
+        '-8<- "note.txt"',
+        "--8<-- 'note.txt'",
+        '---8<--- "note.txt"',
+        "--8<--\nnote.txt\n--8<--",
+        '- In a list:\n\n    --8<-- "note.txt"',
+    ],
+    ids=["double-quotes", "one-dash", "single-quotes", "three-dashes", "block", "list-item"],
+)
+def test_an_include_outside_a_fence_fails_at_its_line(
+    project: pytest.Pytester, recorded: str, include: str
+) -> None:
+    """pymdownx.snippets includes the file into the prose with each of these; only the
+    first was seen, and its failure named no line."""
+    text = GOOD + "\n" + include + "\n"
+    result = run(project, text, recorded)
+    after = len(page(GOOD, recorded).split("\n"))  # its own include is in a fence
+    lines = page(text, recorded).split("\n")
+    line = next(n for n, shown in enumerate(lines, 1) if n > after and "8<" in shown)
+    result.stdout.fnmatch_lines(
+        [f'docs/page.md:{line}: `--8<-- "note.txt"` outside a fence includes content*']
+    )
+    assert result.ret == 1
 
 
 def test_a_generated_file_is_included_once(project: pytest.Pytester, recorded: str) -> None:
