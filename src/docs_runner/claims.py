@@ -61,7 +61,7 @@ class Part:
 def parts(text: str, examples: Path | None) -> list[Part]:
     """The page as paragraphs of prose and fences (a fence's text with what it includes
     from `examples`; without, a fence's own lines)."""
-    lines, found = text.splitlines(), []
+    lines, found = text.split("\n"), []  # as fence_spans numbers them
     spans = dict(grammar.fence_spans(text)[0])  # opening line -> closing line
     number = 1
     while number <= len(lines):

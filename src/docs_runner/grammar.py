@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A fence's opening line, for tools that read a page line by line.
+# A fence's opening line, for tools that read a page line by line (pymdownx.superfences
+# takes `~~~` fences too, each closed only by its very own run of backticks or tildes).
 FENCE_LINE = re.compile(
-    r"^(?P<indent>[ \t]*)(?P<ticks>`{3,})(?P<language>[\w+-]*)[ \t]*(?P<info>.*)$"
+    r"^(?P<indent>[ \t]*)(?P<ticks>`{3,}|~{3,})(?P<language>[\w+-]*)[ \t]*(?P<info>.*)$"
 )
 FENCE_INFO = re.compile(r"(?P<language>[\w+-]*)[ \t]*(?P<attributes>[^\n]*)$\n", re.MULTILINE)
 ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
@@ -170,13 +171,12 @@ def fence_spans(text: str) -> tuple[list[tuple[int, int]], int | None]:
     """Each fence's opening and closing line (1-based), and the line of a fence that is
     never closed (the page ends inside it), if any."""
     spans: list[tuple[int, int]] = []
-    opened: tuple[int, int] | None = None  # (its backticks, its line)
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
+    opened: tuple[str, int] | None = None  # (its run of backticks or tildes, its line)
+    for number, line in enumerate(text.split("\n"), 1):  # the site's lines: \n only
         if opened is None:
             if match := FENCE_LINE.match(line):
-                opened = (len(match["ticks"]), number)
-        elif stripped.startswith("`" * opened[0]) and not stripped.strip("`"):
+                opened = (match["ticks"], number)
+        elif line.strip() == opened[0]:  # superfences: a longer run is content
             spans.append((opened[1], number))
             opened = None
     return spans, opened[1] if opened else None
