@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from sybil import Region
 
-from docs_runner import claims, manifest, provenance
+from docs_runner import claims, grammar, manifest, provenance
 from docs_runner.blocks.base import Block
 from docs_runner.grammar import Include
 from docs_runner.outcome import Failure
@@ -153,12 +153,27 @@ def _unaccounted(run: PageRun) -> list[str]:
         if tag != "equal":
             first = rendered[j].splitlines()[0] if rendered[j] else ""
             return [
-                f"{run.page}: the site renders a code block the runner did not run or opt "
-                f"out (block {j + 1}, starting {first!r}); use a fenced block"
+                f"{run.page}:{_rendered_line(run, first, i)}: the site renders a code block "
+                f"the runner did not run or opt out (block {j + 1}, starting {first!r}); use "
+                "a fenced block"
             ]
     # A block that showed other output (other versions) leaves its lines unclassified.
     missing = run.record.lines.get("unclassified", 0) if not run.record.other_output_at else 0
     return [f"{run.page}: {missing} shown lines not classified"] if missing else []
+
+
+def _rendered_line(run: PageRun, first: str, i: int) -> int:
+    """Where a rendered block the run did not show starts, the site telling no line: the
+    first line outside fences, after the block the run showed before it, that reads as its
+    first line (an indented block's); else the line of the run's block in its place."""
+    blocks = run.record.blocks
+    after = blocks[i - 1][2] if i else 0
+    fenced = {n for start, end in grammar.fence_spans(run.text)[0] for n in range(start, end + 1)}
+    lines = run.text.split("\n")
+    for number in range(after + 1, len(lines) + 1):
+        if number not in fenced and first.strip() and lines[number - 1].strip() == first.strip():
+            return number
+    return blocks[i][2] if i < len(blocks) else max(after, 1)
 
 
 def _manifest(run: PageRun) -> list[str]:

@@ -700,12 +700,23 @@ def test_pages_see_a_readers_terminal_even_on_ci(
 # -- what the site renders, and the manifest -----------------------------------------------
 
 
-def test_an_indented_code_block_fails(project: pytest.Pytester, recorded: str) -> None:
-    """The site renders it as code; no runner would ever see it."""
-    text = GOOD + "\nIn a terminal:\n\n    $ alembic current\n    1975ea83b712 (head)\n"
+@pytest.mark.parametrize("last", [True, False], ids=["last", "first"])
+def test_an_indented_code_block_fails_at_its_line(
+    project: pytest.Pytester, recorded: str, last: bool
+) -> None:
+    """The site renders it as code; no runner would ever see it. Its failure named no
+    line, only its number among the rendered blocks."""
+    indented = "In a terminal:\n\n    $ alembic current\n    1975ea83b712 (head)\n"
+    title = "# A page that passes\n"
+    text = GOOD + "\n" + indented if last else GOOD.replace(title, f"{title}\n{indented}")
     result = run(project, text, recorded)
+    line = page(text, recorded).split("\n").index("    $ alembic current") + 1
+    number = 7 if last else 1
     result.stdout.fnmatch_lines(
-        ["*the site renders a code block the runner did not run or opt out (block 7*"]
+        [
+            f"docs/page.md:{line}: the site renders a code block the runner did not run or "
+            f"opt out (block {number}, starting '$ alembic current'); use a fenced block"
+        ]
     )
 
 
