@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 from sybil import Document, Example, Region
+from sybil.typing import Parser
 
 from docs_runner import blocks
 from docs_runner.blocks.base import Block
@@ -27,9 +28,36 @@ def parse(document: Document) -> list[Region]:
     try:
         pairs = blocks.lex(document)
     except PageError as error:
-        start = sum(len(line) for line in document.text.splitlines(True)[: error.line - 1])
-        pairs = [(Region(start, start), Unreadable(error.line, error.message))]
+        return [unreadable(document.text, error.line, error.message)]
     return [Region(region.start, region.end, block, _evaluator(block)) for region, block in pairs]
+
+
+def unreadable(text: str, line: int, message: str) -> Region:
+    """The one region of a page that fails at `line` of its `text`, saying `message`."""
+    start = sum(len(shown) + 1 for shown in text.split("\n")[: line - 1])  # the site's lines
+    block = Unreadable(line, message)
+    return Region(start, start, block, _evaluator(block))
+
+
+class PageDocument(Document):
+    """A page as Sybil reads it, but whose regions never overlap: Sybil's ValueError would
+    end the whole session; a page whose blocks the lexers read overlapping fails instead,
+    at the line of the second."""
+
+    @classmethod
+    def parse(cls, path: str, *parsers: Parser, encoding: str = "utf-8") -> Document:
+        with open(path, encoding=encoding) as source:
+            document = cls(source.read(), path)
+        for region in (region for parser in parsers for region in parser(document)):
+            try:
+                document.add(region)
+            except ValueError:
+                line = document.text.count("\n", 0, region.start) + 1
+                problem = "this block overlaps another: the runner cannot tell where each is"
+                document.regions.clear()
+                document.add(unreadable(document.text, line, problem))
+                break
+        return document
 
 
 @dataclass

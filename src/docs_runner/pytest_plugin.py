@@ -296,6 +296,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
             patterns=["*.md", "**/*.md"],
             fixtures=["page_run"],
             name="docs",
+            document_types={".md": page.PageDocument},
         )
         return sybil.pytest()(file_path, parent)
     return None

@@ -125,7 +125,7 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
         pairs.append((region, block))
     runs_something = any(not isinstance(block, OptOut) for _, block in pairs)
     prose = _prose(document.text, fences)
-    pairs.append(Provenance.of(document.text, prose, runs_something))
+    pairs.append(Provenance.of(document.text, fences, prose, runs_something))
     marked = {tab for _, tab in for_versions.values()}
     tabs = [
         (tab.line(document.text), tab.label, tab in marked)
@@ -148,6 +148,8 @@ def _readable(document: Document, fences: list[Region]) -> None:
     """Raise at the first line the grammar cannot read: an unclosed fence, a comment that
     is nearly a directive (a typo, a missing colon, a third dash: each would be ignored
     silently, the lexer reading `<!--- norun: x -->` and `<!-- norun x -->` as none)."""
+    if document.text.startswith("\ufeff"):  # the site drops it; the lexers would read it
+        raise PageError(1, "a byte-order mark (U+FEFF) starts the page: save it without one")
     if (line := grammar.fence_spans(document.text)[1]) is not None:
         raise PageError(line, "this fence is never closed")
     known = grammar.STANDALONE + grammar.MARKERS + grammar.PROSE

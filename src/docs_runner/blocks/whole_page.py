@@ -36,12 +36,16 @@ class Provenance(Block):
     in_matrix = False  # on other versions, it fails by design: what the record is for
 
     @classmethod
-    def of(cls, text: str, prose: str, runs: bool) -> tuple[Region, Block]:
-        match = provenance.LINE.search(text)
+    def of(cls, text: str, fences: list[Region], prose: str, runs: bool) -> tuple[Region, Block]:
+        """The block of the first line outside `fences` (one inside is an example's)."""
+        lines = provenance.LINE.finditer(text)
+        outside = (m for m in lines if not any(f.start < m.start() < f.end for f in fences))
+        match = next(outside, None)
         # A missing line goes under the page's title, if it starts with one.
         after_title = text.find("\n") + 1 if text.startswith("# ") else 0
         start, end = match.span() if match else (after_title, after_title)
-        block = cls(provenance.recorded(text), provenance.date(text), prose, runs, start, end)
+        line = match[0] if match else ""
+        block = cls(provenance.recorded(line), provenance.date(line), prose, runs, start, end)
         return Region(start, end), block
 
     def evaluate(self, run: PageRun) -> Failure | None:
