@@ -7,6 +7,7 @@ and the blocks after it still run.
 
 from __future__ import annotations
 
+import re
 import unittest
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,14 +41,23 @@ def unreadable(text: str, line: int, message: str) -> Region:
 
 
 class PageDocument(Document):
-    """A page as Sybil reads it, but whose regions never overlap: Sybil's ValueError would
-    end the whole session; a page whose blocks the lexers read overlapping fails instead,
-    at the line of the second."""
+    """A page as Sybil reads it, but whose failures are one line each, never an error that
+    ends the whole session: a page that is not UTF-8 (Sybil's UnicodeDecodeError) fails at
+    the line of its first undecodable byte; one whose blocks the lexers read overlapping
+    (Sybil's ValueError) at the line of the second."""
 
     @classmethod
     def parse(cls, path: str, *parsers: Parser, encoding: str = "utf-8") -> Document:
-        with open(path, encoding=encoding) as source:
-            document = cls(source.read(), path)
+        with open(path, encoding=encoding, errors="surrogateescape") as source:
+            text = source.read()
+        if undecoded := re.search("[\udc80-\udcff]", text):  # what surrogateescape made
+            document = cls(text.encode(errors="surrogateescape").decode(errors="replace"), path)
+            line = text.count("\n", 0, undecoded.start()) + 1
+            byte = ord(undecoded[0]) - 0xDC00
+            problem = f"not UTF-8 (byte {byte:#04x}), which the site reads pages as"
+            document.add(unreadable(document.text, line, problem))
+            return document
+        document = cls(text, path)
         for region in (region for parser in parsers for region in parser(document)):
             try:
                 document.add(region)

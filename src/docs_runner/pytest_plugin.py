@@ -262,7 +262,7 @@ def page_run(
         run = PageRun(
             root=config.rootpath,
             page=path.relative_to(config.rootpath),
-            text=path.read_text(),
+            text=path.read_text(errors="replace"),  # a page not UTF-8 fails at its line
             examples=config.rootpath / config.getini("docs_examples"),
             executor=executor,
             manifest=manifest_path(config),

@@ -1583,3 +1583,14 @@ def test_what_the_grammar_cannot_read_fails_with_one_line(
     result = project.runpytest_inprocess("docs/good.md")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([f"docs/good.md:3: {message}"])
+
+
+def test_a_page_that_is_not_utf8_fails_at_its_line(project: pytest.Pytester, recorded: str) -> None:
+    """Sybil's UnicodeDecodeError ended the whole session at collection."""
+    text = page("# Latin-1\n\nCaf\udce9 au lait.\n\n```console\n$ echo ok\nok\n```\n", recorded)
+    (project.path / "docs/page.md").write_bytes(text.encode(errors="surrogateescape"))
+    result = project.runpytest_inprocess("docs/page.md", "docs/good.md")
+    result.assert_outcomes(failed=1, passed=7, skipped=1)  # the other page still runs
+    result.stdout.fnmatch_lines(
+        ["docs/page.md:5: not UTF-8 (byte 0xe9), which the site reads pages as"]
+    )
