@@ -39,6 +39,10 @@ SNIPPET_MARKER = re.compile(
     r"""(?P<quoted>"(?:\\"|[^"\n\r])+?"|'(?:\\'|[^'\n\r])+?')(?![ \t])"""
     r"|(?P<block>-+8<-+)(?![ \t]))\r?$"
 )
+# What a block may not hold, the runner reading it otherwise than the site shows it: line
+# breaks only Python's str.splitlines sees (the site breaks lines at \n alone), and NUL,
+# which no command line can hold.
+UNSHOWABLE = re.compile("[\x00\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 # What a path a page names in examples/ (a project, an include) must not do: lead out of it.
 OUTSIDE = "not in the examples folder (a path in it, without .., a leading / or a link out)"
 # Directives standing alone, and those that mark the next fence.

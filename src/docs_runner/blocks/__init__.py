@@ -147,7 +147,8 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
 def _readable(document: Document, fences: list[Region]) -> None:
     """Raise at the first line the grammar cannot read: an unclosed fence, a comment that
     is nearly a directive (a typo, a missing colon, a third dash: each would be ignored
-    silently, the lexer reading `<!--- norun: x -->` and `<!-- norun x -->` as none)."""
+    silently, the lexer reading `<!--- norun: x -->` and `<!-- norun x -->` as none), a
+    character a block may not hold."""
     if document.text.startswith("\ufeff"):  # the site drops it; the lexers would read it
         raise PageError(1, "a byte-order mark (U+FEFF) starts the page: save it without one")
     if (line := grammar.fence_spans(document.text)[1]) is not None:
@@ -166,6 +167,18 @@ def _readable(document: Document, fences: list[Region]) -> None:
                 f"this fence is inside the HTML comment opened at line {opened}: the site "
                 "does not show it, and the runner runs only what a reader sees",
             )
+    _showable(document, fences)
+
+
+def _showable(document: Document, fences: list[Region]) -> None:
+    """Raise at the first character of a block that the runner would read otherwise than
+    the site shows it (grammar.UNSHOWABLE)."""
+    for fence in fences:
+        source = str(fence.lexemes["source"])
+        if found := grammar.UNSHOWABLE.search(source):
+            line = _line(document, fence.start) + 1 + source.count("\n", 0, found.start())
+            why = "a NUL" if found[0] == "\x00" else "a line break to the runner, none to the site"
+            raise PageError(line, f"U+{ord(found[0]):04X} in a block ({why}): remove it")
 
 
 def _near_miss(comment: re.Match[str], text: str, known: tuple[str, ...]) -> str | None:
