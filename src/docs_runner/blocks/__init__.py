@@ -81,7 +81,7 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
     _readable(document, fences)
     page_tabs = grammar.tabs(document.text)
     opted_out: dict[int, str] = {}
-    for_versions: dict[int, tuple[str, grammar.Tab | None]] = {}
+    for_versions: dict[int, tuple[str, grammar.Tab | None, int]] = {}  # and its line
     timeouts: dict[int, float] = {}
     databases: set[str] = set()  # the variables <!-- database: --> set
     pairs: list[tuple[Region, Block]] = []
@@ -94,7 +94,8 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
             opted_out[target.start] = argument
         elif name == "versions":
             tab = grammar.enclosing_tab(page_tabs, comment.start)
-            for_versions[_fence_after(document, comment, fences).start] = (argument, tab)
+            line = _line(document, comment.start)
+            for_versions[_fence_after(document, comment, fences).start] = (argument, tab, line)
         elif name == "browser":
             _fence_after(document, comment, fences)  # the browser's business (in_browser)
         elif name == "timeout":
@@ -126,7 +127,7 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
     runs_something = any(not isinstance(block, OptOut) for _, block in pairs)
     prose = _prose(document.text, fences)
     pairs.append(Provenance.of(document.text, fences, prose, runs_something))
-    marked = {tab for _, tab in for_versions.values()}
+    marked = {tab for _, tab, _ in for_versions.values()}
     tabs = [
         (tab.line(document.text), tab.label, tab in marked)
         for tab in page_tabs

@@ -570,6 +570,19 @@ def test_a_block_for_other_versions_runs_only_on_them(
         assert "Traceback" not in mistyped.stdout.str()
 
 
+@pytest.mark.parametrize("gap", ["", "\n"], ids=["right-before", "a-blank-line-between"])
+def test_a_versions_marker_no_label_can_say_fails_at_its_line(
+    project: pytest.Pytester, recorded: str, gap: str
+) -> None:
+    """packaging reads `===`, but a tab's label has no words for it: a ValueError with a
+    traceback, at the block; and a marker's failures named the line before the fence."""
+    marker = "<!-- versions: psql===1 -->"
+    text = f"# Exact\n\n```console\n$ echo ok\nok\n```\n\n{marker}\n{gap}```console\n$ false\n```\n"
+    result = run(project, text, recorded)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"docs/page.md:10: {marker}: expected e.g. psql<18, * ~=, *"])
+
+
 def test_a_versions_marker_s_terms_must_all_hold(
     project: pytest.Pytester, recorded: str, version_tabs: tuple[str, str]
 ) -> None:
