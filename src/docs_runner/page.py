@@ -50,12 +50,9 @@ class PageDocument(Document):
     def parse(cls, path: str, *parsers: Parser, encoding: str = "utf-8") -> Document:
         with open(path, encoding=encoding, errors="surrogateescape") as source:
             text = source.read()
-        if undecoded := re.search("[\udc80-\udcff]", text):  # what surrogateescape made
+        if undecoded := _undecoded(text):
             document = cls(text.encode(errors="surrogateescape").decode(errors="replace"), path)
-            line = text.count("\n", 0, undecoded.start()) + 1
-            byte = ord(undecoded[0]) - 0xDC00
-            problem = f"not UTF-8 (byte {byte:#04x}), which the site reads pages as"
-            document.add(unreadable(document.text, line, problem))
+            document.add(unreadable(document.text, *undecoded))
             return document
         document = cls(text, path)
         for region in (region for parser in parsers for region in parser(document)):
@@ -68,6 +65,15 @@ class PageDocument(Document):
                 document.add(unreadable(document.text, line, problem))
                 break
         return document
+
+
+def _undecoded(text: str) -> tuple[int, str] | None:
+    """The line of the first byte of `text` that is not UTF-8 (surrogateescape made it one
+    of U+DC80 to U+DCFF), and what to say of it."""
+    if not (found := re.search("[\udc80-\udcff]", text)):
+        return None
+    line, byte = text.count("\n", 0, found.start()) + 1, ord(found[0]) - 0xDC00
+    return line, f"not UTF-8 (byte {byte:#04x}), which the site reads pages as"
 
 
 @dataclass
