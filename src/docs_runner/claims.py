@@ -61,7 +61,7 @@ class Part:
 def parts(text: str, examples: Path | None) -> list[Part]:
     """The page as paragraphs of prose and fences (a fence's text with what it includes
     from `examples`; without, a fence's own lines)."""
-    lines, found = text.splitlines(), []
+    lines, found = text.split("\n"), []  # as fence_spans numbers them
     spans = dict(grammar.fence_spans(text)[0])  # opening line -> closing line
     number = 1
     while number <= len(lines):
@@ -293,26 +293,46 @@ def _evidence(text: str) -> list[re.Match]:
 
 def _missing(root: Path, item: str) -> str | None:
     """What is wrong with an evidence's test or file, if anything."""
-    if "::" in item:
-        return None if _exists(root, item) else f"evidence {item} names no test"
-    return None if (root / item).is_file() else f"evidence {item} is no file"
+    path, test, name = item.partition("::")
+    if not _inside(root, root / path):
+        return f"evidence {item} is outside the repository, where no review sees it"
+    if test:
+        return None if _test(root / path, name) else f"evidence {item} names no test"
+    return None if (root / path).is_file() else f"evidence {item} is no file"
 
 
 def _source(root: Path, item: str) -> str:
     """What an evidence names: a file's text, or a test's own source (`path::test_name`)
     with its module's constants, not its other tests."""
     path, _, name = item.partition("::")
-    source = (root / path).read_text() if (root / path).is_file() else ""
-    if not name or not source:
+    file = root / path
+    source = file.read_text() if _inside(root, file) and file.is_file() else ""
+    if not name:
         return source
-    module = ast.parse(source)
-    kept = [
-        node
-        for node in module.body
-        if isinstance(node, ast.Assign | ast.AnnAssign)
-        or (isinstance(node, ast.FunctionDef) and node.name == name.split("[")[0])
-    ]
-    return "\n".join(ast.get_source_segment(source, node) or "" for node in kept)
+    if (test := _test(file, name)) is None:
+        return ""
+    constants = [n for n in ast.parse(source).body if isinstance(n, ast.Assign | ast.AnnAssign)]
+    return "\n".join(ast.get_source_segment(source, node) or "" for node in [*constants, test])
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """Whether `path` resolves into the repository (not absolute elsewhere, through `..`
+    or a link out)."""
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def _test(file: Path, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The test `name` (pytest's id: `test_x`, `TestY::test_x`, a parameter's `[...]`
+    aside) that `file` defines, found by parsing it: text that only reads so is none."""
+    *classes, function = name.split("[")[0].split("::")
+    try:
+        body = ast.parse(file.read_text()).body if file.is_file() else []
+    except (SyntaxError, ValueError, UnicodeDecodeError):
+        return None
+    for cls in classes:
+        body = next((n.body for n in body if isinstance(n, ast.ClassDef) and n.name == cls), [])
+    defined = (n for n in body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
+    return next((n for n in defined if n.name == function and function.startswith("test")), None)
 
 
 def _last_line(part: Part) -> int:
@@ -417,10 +437,3 @@ def _commands(found: list[Part], index: int, linked: list[str]) -> list[list[str
         [line for line in block.splitlines() if line.lstrip().startswith(grammar.PROMPT)]
         for block in blocks + linked
     ]
-
-
-def _exists(root: Path, test: str) -> bool:
-    path, _, name = test.partition("::")
-    source = root / path
-    name = name.split("[")[0]
-    return source.is_file() and bool(name) and f"def {name}(" in source.read_text()

@@ -10,7 +10,8 @@ names, never their own copies:
                  and three that mark the fence right after them: <!-- norun: REASON -->,
                  <!-- versions: NAME<SPEC -->, <!-- timeout: SECONDS -->; any other comment
                  is prose, starting with a plain word no directive has, and hides no fence
-  generated      a `--8<-- "file"` outside any fence (only files a generator writes)
+  generated      a `--8<-- "file"` outside any fence (only files a generator writes), in
+                 any spelling pymdownx.snippets reads (`-8<- 'file'`, a block of paths)
   tabs           `=== "Label"` content tabs: a versions marker in one makes its label
 """
 
@@ -19,9 +20,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A fence's opening line, for tools that read a page line by line.
+# A fence's opening line, for tools that read a page line by line (pymdownx.superfences
+# takes `~~~` fences too, each closed only by its very own run of backticks or tildes).
 FENCE_LINE = re.compile(
-    r"^(?P<indent>[ \t]*)(?P<ticks>`{3,})(?P<language>[\w+-]*)[ \t]*(?P<info>.*)$"
+    r"^(?P<indent>[ \t]*)(?P<ticks>`{3,}|~{3,})(?P<language>[\w+-]*)[ \t]*(?P<info>.*)$"
 )
 FENCE_INFO = re.compile(r"(?P<language>[\w+-]*)[ \t]*(?P<attributes>[^\n]*)$\n", re.MULTILINE)
 ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
@@ -29,7 +31,18 @@ PROMPT = "$ "
 SHELL_SPECIALS = set("|&;<>$`\\*?")  # a console line only bash can read, not an argv
 FAILS = re.compile(r"\s+# fails \(exit status (?P<status>\d+)\)$")
 SNIPPET = re.compile(r'^--8<-- "(?P<path>[^"]+)"\s*$')  # a fence's whole content
-SNIPPET_LINE = re.compile(r'^\s*--8<--\s+"(?P<path>[^"]+)"', re.MULTILINE)  # anywhere
+# Where pymdownx.snippets includes a file, anywhere (its RE_ALL_SNIPPETS): a run of dashes
+# on each side of `8<`, then a quoted path (either quote) ending the line; or that marker
+# alone, opening or closing a block whose lines are paths. A `;` before it escapes it.
+SNIPPET_MARKER = re.compile(
+    r"^[ \t]*(?P<escape>;*)(?:-+8<-+[ \t]+"
+    r"""(?P<quoted>"(?:\\"|[^"\n\r])+?"|'(?:\\'|[^'\n\r])+?')(?![ \t])"""
+    r"|(?P<block>-+8<-+)(?![ \t]))\r?$"
+)
+# What a block may not hold, the runner reading it otherwise than the site shows it: line
+# breaks only Python's str.splitlines sees (the site breaks lines at \n alone), and NUL,
+# which no command line can hold.
+UNSHOWABLE = re.compile("[\x00\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 # What a path a page names in examples/ (a project, an include) must not do: lead out of it.
 OUTSIDE = "not in the examples folder (a path in it, without .., a leading / or a link out)"
 # Directives standing alone, and those that mark the next fence.
@@ -78,9 +91,34 @@ def directives(text: str, name: str) -> list[str]:
     return [m["argument"] for m in DIRECTIVE.finditer(text) if m["name"] == name]
 
 
+@dataclass(frozen=True)
+class Include:
+    """A file pymdownx.snippets includes: its path, and the line of its marker (for the
+    block form, the block's opening one)."""
+
+    line: int
+    path: str
+
+
+def includes(text: str) -> list[Include]:
+    """Every file pymdownx.snippets includes into the page, as it reads the page: line by
+    line (\\n only), fences and all, since it runs before anything else."""
+    found: list[Include] = []
+    block: int | None = None  # the line of the open block's marker
+    for number, line in enumerate(text.split("\n"), 1):
+        if match := SNIPPET_MARKER.match(line):
+            if match["block"] and not match["escape"]:
+                block = None if block else number
+            elif not (match["escape"] or block):  # an include right in a block is dropped
+                found.append(Include(number, match["quoted"][1:-1].strip()))
+        elif block and (path := line.strip()) and not path.startswith(";"):
+            found.append(Include(block, path))
+    return found
+
+
 def included(text: str) -> set[str]:
     """The files under examples/ a page shows (`--8<--`), wherever they stand."""
-    return {m["path"] for m in SNIPPET_LINE.finditer(text)}
+    return {include.path for include in includes(text)}
 
 
 @dataclass(frozen=True)
@@ -137,13 +175,12 @@ def fence_spans(text: str) -> tuple[list[tuple[int, int]], int | None]:
     """Each fence's opening and closing line (1-based), and the line of a fence that is
     never closed (the page ends inside it), if any."""
     spans: list[tuple[int, int]] = []
-    opened: tuple[int, int] | None = None  # (its backticks, its line)
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
+    opened: tuple[str, int] | None = None  # (its run of backticks or tildes, its line)
+    for number, line in enumerate(text.split("\n"), 1):  # the site's lines: \n only
         if opened is None:
             if match := FENCE_LINE.match(line):
-                opened = (len(match["ticks"]), number)
-        elif stripped.startswith("`" * opened[0]) and not stripped.strip("`"):
+                opened = (match["ticks"], number)
+        elif line.strip() == opened[0]:  # superfences: a longer run is content
             spans.append((opened[1], number))
             opened = None
     return spans, opened[1] if opened else None

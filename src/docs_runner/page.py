@@ -7,12 +7,14 @@ and the blocks after it still run.
 
 from __future__ import annotations
 
+import re
 import unittest
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 from sybil import Document, Example, Region
+from sybil.typing import Parser
 
 from docs_runner import blocks
 from docs_runner.blocks.base import Block
@@ -27,9 +29,51 @@ def parse(document: Document) -> list[Region]:
     try:
         pairs = blocks.lex(document)
     except PageError as error:
-        start = sum(len(line) for line in document.text.splitlines(True)[: error.line - 1])
-        pairs = [(Region(start, start), Unreadable(error.line, error.message))]
+        return [unreadable(document.text, error.line, error.message)]
     return [Region(region.start, region.end, block, _evaluator(block)) for region, block in pairs]
+
+
+def unreadable(text: str, line: int, message: str) -> Region:
+    """The one region of a page that fails at `line` of its `text`, saying `message`."""
+    start = sum(len(shown) + 1 for shown in text.split("\n")[: line - 1])  # the site's lines
+    block = Unreadable(line, message)
+    return Region(start, start, block, _evaluator(block))
+
+
+class PageDocument(Document):
+    """A page as Sybil reads it, but whose failures are one line each, never an error that
+    ends the whole session: a page that is not UTF-8 (Sybil's UnicodeDecodeError) fails at
+    the line of its first undecodable byte; one whose blocks the lexers read overlapping
+    (Sybil's ValueError) at the line of the second."""
+
+    @classmethod
+    def parse(cls, path: str, *parsers: Parser, encoding: str = "utf-8") -> Document:
+        with open(path, encoding=encoding, errors="surrogateescape") as source:
+            text = source.read()
+        if undecoded := _undecoded(text):
+            document = cls(text.encode(errors="surrogateescape").decode(errors="replace"), path)
+            document.add(unreadable(document.text, *undecoded))
+            return document
+        document = cls(text, path)
+        for region in (region for parser in parsers for region in parser(document)):
+            try:
+                document.add(region)
+            except ValueError:
+                line = document.text.count("\n", 0, region.start) + 1
+                problem = "this block overlaps another: the runner cannot tell where each is"
+                document.regions.clear()
+                document.add(unreadable(document.text, line, problem))
+                break
+        return document
+
+
+def _undecoded(text: str) -> tuple[int, str] | None:
+    """The line of the first byte of `text` that is not UTF-8 (surrogateescape made it one
+    of U+DC80 to U+DCFF), and what to say of it."""
+    if not (found := re.search("[\udc80-\udcff]", text)):
+        return None
+    line, byte = text.count("\n", 0, found.start()) + 1, ord(found[0]) - 0xDC00
+    return line, f"not UTF-8 (byte {byte:#04x}), which the site reads pages as"
 
 
 @dataclass

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from docs_runner import grammar
 from throwaway_pg.postgres import psql_version, server_version
 from throwaway_pg.server import libpq_url
 
@@ -32,15 +33,23 @@ def line(versions: dict[str, str], date: datetime.date | None = None) -> str:
     return f"Outputs recorded on {date or datetime.date.today()} with {named}."
 
 
+def own_line(text: str) -> re.Match[str] | None:
+    """The text's provenance line: the first outside any fence (one in a fence is part of
+    an example, a page shown as Markdown)."""
+    fenced = {n for start, end in grammar.fence_spans(text)[0] for n in range(start, end + 1)}
+    lines = (m for m in LINE.finditer(text) if text.count("\n", 0, m.start()) + 1 not in fenced)
+    return next(lines, None)
+
+
 def date(text: str) -> str | None:
     """The date of the text's provenance line (the manifest keeps the same date)."""
-    match = LINE.search(text)
+    match = own_line(text)
     return match["date"] if match else None
 
 
 def recorded(text: str) -> dict[str, str] | None:
     """The versions the text's provenance line names, by name; None without one."""
-    match = LINE.search(text)
+    match = own_line(text)
     if not match:
         return None
     items = re.split(r", | and ", match["versions"])

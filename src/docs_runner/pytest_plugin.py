@@ -263,7 +263,7 @@ def page_run(
         run = PageRun(
             root=config.rootpath,
             page=path.relative_to(config.rootpath),
-            text=path.read_text(),
+            text=path.read_text(errors="replace"),  # a page not UTF-8 fails at its line
             examples=config.rootpath / config.getini("docs_examples"),
             executor=executor,
             manifest=manifest_path(config),
@@ -311,6 +311,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
             patterns=["*.md", "**/*.md"],
             fixtures=["page_run"],
             name="docs",
+            document_types={".md": page.PageDocument},
         )
         return sybil.pytest()(file_path, parent)
     return None

@@ -81,7 +81,7 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
     _readable(document, fences)
     page_tabs = grammar.tabs(document.text)
     opted_out: dict[int, str] = {}
-    for_versions: dict[int, tuple[str, grammar.Tab | None]] = {}
+    for_versions: dict[int, tuple[str, grammar.Tab | None, int]] = {}  # and its line
     timeouts: dict[int, float] = {}
     databases: set[str] = set()  # the variables <!-- database: --> set
     pairs: list[tuple[Region, Block]] = []
@@ -94,7 +94,8 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
             opted_out[target.start] = argument
         elif name == "versions":
             tab = grammar.enclosing_tab(page_tabs, comment.start)
-            for_versions[_fence_after(document, comment, fences).start] = (argument, tab)
+            line = _line(document, comment.start)
+            for_versions[_fence_after(document, comment, fences).start] = (argument, tab, line)
         elif name == "browser":
             _fence_after(document, comment, fences)  # the browser's business (in_browser)
         elif name == "timeout":
@@ -125,14 +126,21 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
         pairs.append((region, block))
     runs_something = any(not isinstance(block, OptOut) for _, block in pairs)
     prose = _prose(document.text, fences)
-    pairs.append(Provenance.of(document.text, prose, runs_something))
-    marked = {tab for _, tab in for_versions.values()}
+    pairs.append(Provenance.of(document.text, fences, prose, runs_something))
+    marked = {tab for _, tab, _ in for_versions.values()}
     tabs = [
         (tab.line(document.text), tab.label, tab in marked)
         for tab in page_tabs
         if not _in_fence(tab.start, fences)
     ]
-    pairs.append((Region(len(document.text), len(document.text)), PageEnd(prose, tabs)))
+    spans = [(_line(document, fence.start), _line(document, fence.end)) for fence in fences]
+    includes = [
+        include
+        for include in grammar.includes(document.text)
+        if not any(opening < include.line < closing for opening, closing in spans)
+    ]
+    end = len(document.text)
+    pairs.append((Region(end, end), PageEnd(includes, tabs)))
     pairs.sort(key=lambda pair: pair[0].start)
     return pairs
 
@@ -140,7 +148,10 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
 def _readable(document: Document, fences: list[Region]) -> None:
     """Raise at the first line the grammar cannot read: an unclosed fence, a comment that
     is nearly a directive (a typo, a missing colon, a third dash: each would be ignored
-    silently, the lexer reading `<!--- norun: x -->` and `<!-- norun x -->` as none)."""
+    silently, the lexer reading `<!--- norun: x -->` and `<!-- norun x -->` as none), a
+    character a block may not hold."""
+    if document.text.startswith("\ufeff"):  # the site drops it; the lexers would read it
+        raise PageError(1, "a byte-order mark (U+FEFF) starts the page: save it without one")
     if (line := grammar.fence_spans(document.text)[1]) is not None:
         raise PageError(line, "this fence is never closed")
     known = grammar.STANDALONE + grammar.MARKERS + grammar.PROSE
@@ -157,6 +168,18 @@ def _readable(document: Document, fences: list[Region]) -> None:
                 f"this fence is inside the HTML comment opened at line {opened}: the site "
                 "does not show it, and the runner runs only what a reader sees",
             )
+    _showable(document, fences)
+
+
+def _showable(document: Document, fences: list[Region]) -> None:
+    """Raise at the first character of a block that the runner would read otherwise than
+    the site shows it (grammar.UNSHOWABLE)."""
+    for fence in fences:
+        source = str(fence.lexemes["source"])
+        if found := grammar.UNSHOWABLE.search(source):
+            line = _line(document, fence.start) + 1 + source.count("\n", 0, found.start())
+            why = "a NUL" if found[0] == "\x00" else "a line break to the runner, none to the site"
+            raise PageError(line, f"U+{ord(found[0]):04X} in a block ({why}): remove it")
 
 
 def _near_miss(comment: re.Match[str], text: str, known: tuple[str, ...]) -> str | None:

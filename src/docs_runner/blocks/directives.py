@@ -166,13 +166,16 @@ class ForVersions(Block):
     columns = {"other versions": "for other versions"}
 
     @classmethod
-    def parse(cls, block: Block, fence: Fence, requirement: str, tab: Tab | None) -> ForVersions:
+    def parse(
+        cls, block: Block, fence: Fence, requirement: str, tab: Tab | None, line: int
+    ) -> ForVersions:
+        """The fence after the marker at `line`, for the versions `requirement` names."""
         matches = [REQUIREMENT.fullmatch(term) for term in AND.split(requirement.strip())]
         if not all(m and _readable(m) for m in matches):
             raise PageError(
-                fence.line - 1,
+                line,
                 f"<!-- versions: {requirement} -->: expected e.g. psql<18, or "
-                "SQLAlchemy>=2.1 and not psycopg",
+                f"SQLAlchemy>=2.1 and not psycopg (comparing with {', '.join(_BOUNDS)})",
             )
         terms = tuple(
             Term(m["name"], m["specifier"] or "", bool(m["absent"])) for m in matches if m
@@ -246,15 +249,15 @@ _BOUNDS = {
 
 
 def _readable(term: re.Match[str]) -> bool:
-    """A term's specifier is one packaging reads (`<18 AND x` is not), and `not` names a
-    library without one."""
+    """A term's specifier is one packaging reads (`<18 AND x` is not) with operators a
+    tab's label can say (not `===`), and `not` names a library without one."""
     if term["absent"]:
         return not term["specifier"]
     try:
-        SpecifierSet(term["specifier"] or "")
+        specifiers = SpecifierSet(term["specifier"] or "")
     except InvalidSpecifier:
         return False
-    return True
+    return all(specifier.operator in _BOUNDS for specifier in specifiers)
 
 
 def tab_label(terms: tuple[Term, ...]) -> str:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sybil import Region
 
-from docs_runner import claims, manifest, provenance
+from docs_runner import claims, grammar, manifest, provenance
 from docs_runner.blocks.base import Block
-from docs_runner.grammar import SNIPPET_LINE
+from docs_runner.grammar import Include
 from docs_runner.outcome import Failure
 from docs_runner.rendered import code_blocks
 
@@ -37,12 +36,16 @@ class Provenance(Block):
     in_matrix = False  # on other versions, it fails by design: what the record is for
 
     @classmethod
-    def of(cls, text: str, prose: str, runs: bool) -> tuple[Region, Block]:
-        match = provenance.LINE.search(text)
+    def of(cls, text: str, fences: list[Region], prose: str, runs: bool) -> tuple[Region, Block]:
+        """The block of the first line outside `fences` (one inside is an example's)."""
+        lines = provenance.LINE.finditer(text)
+        outside = (m for m in lines if not any(f.start < m.start() < f.end for f in fences))
+        match = next(outside, None)
         # A missing line goes under the page's title, if it starts with one.
         after_title = text.find("\n") + 1 if text.startswith("# ") else 0
         start, end = match.span() if match else (after_title, after_title)
-        block = cls(provenance.recorded(text), provenance.date(text), prose, runs, start, end)
+        line = match[0] if match else ""
+        block = cls(provenance.recorded(line), provenance.date(line), prose, runs, start, end)
         return Region(start, end), block
 
     def evaluate(self, run: PageRun) -> Failure | None:
@@ -75,7 +78,7 @@ class PageEnd(Block):
     """After the last block: every shown file was used, every rendered code block was
     accounted for line by line, and the page agrees with its manifest entry."""
 
-    prose: str
+    includes: list[Include]  # outside any fence: Markdown the site shows, no block runs
     tabs: list[tuple[int, str, bool]]  # content tabs: line, label, holds a versions marker
 
     def evaluate(self, run: PageRun) -> Failure | None:
@@ -86,24 +89,35 @@ class PageEnd(Block):
             "out with <!-- norun: reason -->"
             for path, line in run.files.never_read()
         ]
-        problems += [
-            f'{run.page}: `--8<-- "{m["path"]}"` outside a fence includes content no block '
-            "runs; only generated files may be, each on its page: "
-            + ", ".join(f"{path} on {page}" for path, page in run.generated.items())
-            for m in SNIPPET_LINE.finditer(self.prose)
-            if run.generated.get(m["path"]) != str(run.page)
-        ]
-        included = Counter(m["path"] for m in SNIPPET_LINE.finditer(self.prose))
-        problems += [
-            f'{run.page}: `--8<-- "{path}"` is included {count} times; a table is shown once'
-            for path, count in included.items()
-            if count > 1
-        ]
+        problems += _included(run, self.includes)
         problems += _unbacked_claims(run)
         problems += _unaccounted(run)
         if not problems:
             problems += _manifest(run)
         return Failure("\n".join(problems)) if problems else None
+
+
+def _included(run: PageRun, includes: list[Include]) -> list[str]:
+    """Only a generated file may be included outside a fence, once, on its page; one
+    problem a line (an unclosed block of includes makes every line after it a path)."""
+    found: dict[int, str] = {}
+    generated = ", ".join(f"{path} on {page}" for path, page in run.generated.items())
+    seen: set[str] = set()
+    for include in includes:
+        shown = f'`--8<-- "{include.path}"`'
+        if run.generated.get(include.path) != str(run.page):
+            found.setdefault(
+                include.line,
+                f"{shown} outside a fence includes content no block runs; only generated "
+                f"files may be, each on its page: {generated}",
+            )
+        elif include.path in seen:
+            count = [i.path for i in includes].count(include.path)
+            found.setdefault(
+                include.line, f"{shown} is included {count} times; a table is shown once"
+            )
+        seen.add(include.path)
+    return [f"{run.page}:{line}: {message}" for line, message in found.items()]
 
 
 def _unmarked_version_tabs(run: PageRun, tabs: list[tuple[int, str, bool]]) -> list[str]:
@@ -143,12 +157,27 @@ def _unaccounted(run: PageRun) -> list[str]:
         if tag != "equal":
             first = rendered[j].splitlines()[0] if rendered[j] else ""
             return [
-                f"{run.page}: the site renders a code block the runner did not run or opt "
-                f"out (block {j + 1}, starting {first!r}); use a fenced block"
+                f"{run.page}:{_rendered_line(run, first, i)}: the site renders a code block "
+                f"the runner did not run or opt out (block {j + 1}, starting {first!r}); use "
+                "a fenced block"
             ]
     # A block that showed other output (other versions) leaves its lines unclassified.
     missing = run.record.lines.get("unclassified", 0) if not run.record.other_output_at else 0
     return [f"{run.page}: {missing} shown lines not classified"] if missing else []
+
+
+def _rendered_line(run: PageRun, first: str, i: int) -> int:
+    """Where a rendered block the run did not show starts, the site telling no line: the
+    first line outside fences, after the block the run showed before it, that reads as its
+    first line (an indented block's); else the line of the run's block in its place."""
+    blocks = run.record.blocks
+    after = blocks[i - 1][2] if i else 0
+    fenced = {n for start, end in grammar.fence_spans(run.text)[0] for n in range(start, end + 1)}
+    lines = run.text.split("\n")
+    for number in range(after + 1, len(lines) + 1):
+        if number not in fenced and first.strip() and lines[number - 1].strip() == first.strip():
+            return number
+    return blocks[i][2] if i < len(blocks) else max(after, 1)
 
 
 def _manifest(run: PageRun) -> list[str]:

@@ -1,8 +1,13 @@
 """What a page's comments may be: exactly a directive, or prose that starts with a word no
 directive has; anything between fails at its line."""
 
-import pytest
+from pathlib import Path
 
+import pytest
+from sybil import Region
+
+from docs_runner import provenance
+from docs_runner.page import PageDocument
 from tests.scratch_pages import run, write
 
 
@@ -95,3 +100,43 @@ def test_a_fence_inside_an_html_comment_fails_at_its_line(
     result.stdout.fnmatch_lines(
         [f"docs/page.md:{fence}: this fence is inside the HTML comment opened at line {comment}:*"]
     )
+
+
+EXAMPLE = (  # a page shown as Markdown, its provenance line of other versions
+    "<!-- norun: an example page -->\n```markdown\n# A page\n\n"
+    "Outputs recorded on 2020-01-01 with Alembic 0.1 and PostgreSQL 9.6.\n```\n"
+)
+
+
+@pytest.mark.parametrize("runs", [False, True], ids=["runs-nothing", "runs-a-block"])
+def test_a_provenance_line_shown_in_a_fence_is_an_example(
+    project: pytest.Pytester, recorded: str, runs: bool
+) -> None:
+    """The first provenance line of the page was taken, the example's: its region overlapped
+    the fence's, and Sybil's ValueError ended the whole session at collection."""
+    text = f"# Example\n\n{EXAMPLE}" + (f"\n{recorded}\n\n```console\n$ echo ok\nok\n```\n" * runs)
+    write(project, "page", text)
+    result = project.runpytest_inprocess("docs/page.md")
+    result.assert_outcomes(passed=3 if runs else 2, skipped=1)
+    assert "recorded with other versions" not in result.stdout.str()
+    assert provenance.recorded(text) == (provenance.recorded(recorded) if runs else None)
+
+
+def test_a_byte_order_mark_fails_at_line_1(project: pytest.Pytester, recorded: str) -> None:
+    """The site drops it; the lexer saw no fence on line 1, paired the next fence line
+    with the one after, and the regions overlapped the provenance line's."""
+    text = f"\ufeff```console\n$ false\n```\n\n# T\n\n{recorded}\n\n```console\n$ true\n```\n"
+    write(project, "page", text)
+    result = project.runpytest_inprocess("docs/page.md")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["docs/page.md:1: a byte-order mark (U+FEFF) starts the page*"])
+
+
+def test_regions_that_overlap_are_one_failing_line(tmp_path: Path) -> None:
+    """Whatever the lexers read wrong, Sybil's ValueError never ends the session."""
+    path = tmp_path / "page.md"
+    path.write_text("# T\n\nfirst\nsecond\n")
+    document = PageDocument.parse(str(path), lambda doc: [Region(5, 15), Region(11, 18)])
+    [(_, region)] = document.regions
+    assert (region.parsed.line, region.start) == (4, 11)
+    assert region.parsed.message.startswith("this block overlaps another")

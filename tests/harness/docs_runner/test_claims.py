@@ -1,6 +1,7 @@
 """Facts in prose are backed (docs_runner.claims): by the block beside them, a page they
 link to, or evidence; a falsified one of each kind is found at its line."""
 
+import fnmatch
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,43 @@ def test_evidence_backs_a_paragraph_and_must_exist(tmp_path: Path) -> None:
     assert "'exits 2' states an exit status" in unbound(tmp_path, backed.replace("s 1", "s 2"))[0]
     missing = backed.replace("test_it -->", "test_gone -->")
     assert unbound(tmp_path, missing)[0] == f"8: evidence {test[:-2]}gone names no test"
+
+
+@pytest.mark.parametrize(
+    ("evidence", "problem"),
+    [
+        ("{outside}", "is outside the repository*"),
+        ("../outside.txt", "is outside the repository*"),
+        ("examples/link.txt", "is outside the repository*"),
+        ("examples/fake.py::test_it", "names no test"),
+        ("examples/fake.py::test_said", "names no test"),
+        ("examples/fake.py::helper", "names no test"),
+        ("examples/fake.py::Tests::test_other", "names no test"),
+    ],
+    ids=["absolute", "dotdot", "a-link-out", "in-a-string", "in-a-body", "no-test", "no-method"],
+)
+def test_evidence_is_a_file_of_the_repository_or_a_test_it_defines(
+    tmp_path: Path, evidence: str, problem: str
+) -> None:
+    """A file outside the repository backed a paragraph (no review sees it), and the text
+    `def test_it(` anywhere in a file, a string, made a test of it."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (tmp_path / "outside.txt").write_text("Each waits 2 s.\n")
+    (root / "examples").mkdir()
+    (root / "examples/link.txt").symlink_to(tmp_path / "outside.txt")
+    (root / "examples/fake.py").write_text(
+        'NOTE = "def test_it(): waits 2 s"\n\n\ndef helper():\n'
+        '    def test_said():\n        "waits 2 s"\n\n\n'
+        'class Tests:\n    def test_method(self):\n        "waits 2 s"\n'
+    )
+    evidence = evidence.format(outside=tmp_path / "outside.txt")
+    text = f"# A page\n\nEach waits 2 s.<!-- evidence: {evidence} -->\n"
+    found = unbound(root, text)
+    assert fnmatch.fnmatch(found[0], f"3: evidence {evidence} {problem}"), found
+    assert any(line.startswith("3: '2 s' states a duration") for line in found)
+    method = text.replace(evidence, "examples/fake.py::Tests::test_method")
+    assert unbound(root, method) == []
 
 
 def test_a_file_as_evidence_must_say_it(tmp_path: Path) -> None:

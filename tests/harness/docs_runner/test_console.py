@@ -105,3 +105,20 @@ def test_a_block_or_line_that_runs_nothing_fails_at_its_line(
     result = run(project, f"# Nothing\n\n{block}", recorded)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([f"docs/page.md:{line}: {said}"])
+
+
+@pytest.mark.parametrize(
+    "character",
+    ["\x00", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"],
+    ids=["nul", "vt", "ff", "fs", "gs", "rs", "nel", "line-separator", "paragraph-separator"],
+)
+def test_a_character_the_site_shows_otherwise_fails_at_its_line(
+    project: pytest.Pytester, recorded: str, character: str
+) -> None:
+    """The site breaks lines at \\n alone: it shows `$ echo a<X>a` and no output. The
+    runner split the line there (str.splitlines), ran `echo a`, compared `a`, and passed;
+    a NUL crashed the collection (`bash -n -c` takes no NUL)."""
+    text = f"# Odd\n\n```console\n$ echo ok\nok\n$ echo a{character}a\n```\n"
+    result = run(project, text, recorded)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"docs/page.md:8: U+{ord(character):04X} in a block (*"])

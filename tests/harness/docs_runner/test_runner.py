@@ -570,6 +570,19 @@ def test_a_block_for_other_versions_runs_only_on_them(
         assert "Traceback" not in mistyped.stdout.str()
 
 
+@pytest.mark.parametrize("gap", ["", "\n"], ids=["right-before", "a-blank-line-between"])
+def test_a_versions_marker_no_label_can_say_fails_at_its_line(
+    project: pytest.Pytester, recorded: str, gap: str
+) -> None:
+    """packaging reads `===`, but a tab's label has no words for it: a ValueError with a
+    traceback, at the block; and a marker's failures named the line before the fence."""
+    marker = "<!-- versions: psql===1 -->"
+    text = f"# Exact\n\n```console\n$ echo ok\nok\n```\n\n{marker}\n{gap}```console\n$ false\n```\n"
+    result = run(project, text, recorded)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"docs/page.md:10: {marker}: expected e.g. psql<18, * ~=, *"])
+
+
 def test_a_versions_marker_s_terms_must_all_hold(
     project: pytest.Pytester, recorded: str, version_tabs: tuple[str, str]
 ) -> None:
@@ -700,12 +713,23 @@ def test_pages_see_a_readers_terminal_even_on_ci(
 # -- what the site renders, and the manifest -----------------------------------------------
 
 
-def test_an_indented_code_block_fails(project: pytest.Pytester, recorded: str) -> None:
-    """The site renders it as code; no runner would ever see it."""
-    text = GOOD + "\nIn a terminal:\n\n    $ alembic current\n    1975ea83b712 (head)\n"
+@pytest.mark.parametrize("last", [True, False], ids=["last", "first"])
+def test_an_indented_code_block_fails_at_its_line(
+    project: pytest.Pytester, recorded: str, last: bool
+) -> None:
+    """The site renders it as code; no runner would ever see it. Its failure named no
+    line, only its number among the rendered blocks."""
+    indented = "In a terminal:\n\n    $ alembic current\n    1975ea83b712 (head)\n"
+    title = "# A page that passes\n"
+    text = GOOD + "\n" + indented if last else GOOD.replace(title, f"{title}\n{indented}")
     result = run(project, text, recorded)
+    line = page(text, recorded).split("\n").index("    $ alembic current") + 1
+    number = 7 if last else 1
     result.stdout.fnmatch_lines(
-        ["*the site renders a code block the runner did not run or opt out (block 7*"]
+        [
+            f"docs/page.md:{line}: the site renders a code block the runner did not run or "
+            f"opt out (block {number}, starting '$ alembic current'); use a fenced block"
+        ]
     )
 
 
@@ -725,9 +749,32 @@ def test_a_block_the_site_does_not_show_fails_at_its_line(
     assert result.ret != 0
 
 
-def test_an_include_outside_a_fence_fails(project: pytest.Pytester, recorded: str) -> None:
-    result = run(project, GOOD + '\n--8<-- "note.txt"\n', recorded)
-    result.stdout.fnmatch_lines(['*`--8<-- "note.txt"` outside a fence includes content*'])
+@pytest.mark.parametrize(
+    "include",
+    [
+        '--8<-- "note.txt"',
+        '-8<- "note.txt"',
+        "--8<-- 'note.txt'",
+        '---8<--- "note.txt"',
+        "--8<--\nnote.txt\n--8<--",
+        '- In a list:\n\n    --8<-- "note.txt"',
+    ],
+    ids=["double-quotes", "one-dash", "single-quotes", "three-dashes", "block", "list-item"],
+)
+def test_an_include_outside_a_fence_fails_at_its_line(
+    project: pytest.Pytester, recorded: str, include: str
+) -> None:
+    """pymdownx.snippets includes the file into the prose with each of these; only the
+    first was seen, and its failure named no line."""
+    text = GOOD + "\n" + include + "\n"
+    result = run(project, text, recorded)
+    after = len(page(GOOD, recorded).split("\n"))  # its own include is in a fence
+    lines = page(text, recorded).split("\n")
+    line = next(n for n, shown in enumerate(lines, 1) if n > after and "8<" in shown)
+    result.stdout.fnmatch_lines(
+        [f'docs/page.md:{line}: `--8<-- "note.txt"` outside a fence includes content*']
+    )
+    assert result.ret == 1
 
 
 def test_a_generated_file_is_included_once(project: pytest.Pytester, recorded: str) -> None:
@@ -1506,6 +1553,9 @@ def test_a_comment_that_only_begins_with_a_directive_s_name_is_no_directive(
         ("<!-- chek: users-table-created -->\n", "<!-- chek: --> is no directive (the runner*"),
         ("<!-- no-run: too slow -->\n```text\nx\n```\n", "<!-- no-run: --> is no directive*"),
         ("```console\n$ echo never closed\nnever closed\n", "this fence is never closed"),
+        ("~~~console\n$ echo never closed\nnever closed\n", "this fence is never closed"),
+        ("~~~console\n$ echo a\na\n```\n", "this fence is never closed"),
+        ("```console\n$ echo a\na\n`````\n", "this fence is never closed"),
         ("Text. <!-- check: t -->\n", "<!-- check: --> is read only on a line of its own"),
         ("> <!-- check: t -->\n", "<!-- check: --> is read only on a line of its own"),
         ("- <!-- norun: x -->\n", "<!-- norun: --> is read only on a line of its own"),
@@ -1523,6 +1573,9 @@ def test_a_comment_that_only_begins_with_a_directive_s_name_is_no_directive(
         "a-typo",
         "a-near-miss",
         "an-unclosed-fence",
+        "an-unclosed-tilde-fence",
+        "a-tilde-fence-after-backticks",
+        "closed-by-a-longer-run",
         "in-a-sentence",
         "quoted",
         "listed",
@@ -1543,3 +1596,14 @@ def test_what_the_grammar_cannot_read_fails_with_one_line(
     result = project.runpytest_inprocess("docs/good.md")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([f"docs/good.md:3: {message}"])
+
+
+def test_a_page_that_is_not_utf8_fails_at_its_line(project: pytest.Pytester, recorded: str) -> None:
+    """Sybil's UnicodeDecodeError ended the whole session at collection."""
+    text = page("# Latin-1\n\nCaf\udce9 au lait.\n\n```console\n$ echo ok\nok\n```\n", recorded)
+    (project.path / "docs/page.md").write_bytes(text.encode(errors="surrogateescape"))
+    result = project.runpytest_inprocess("docs/page.md", "docs/good.md")
+    result.assert_outcomes(failed=1, passed=7, skipped=1)  # the other page still runs
+    result.stdout.fnmatch_lines(
+        ["docs/page.md:5: not UTF-8 (byte 0xe9), which the site reads pages as"]
+    )
