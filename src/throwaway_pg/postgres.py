@@ -26,6 +26,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from throwaway_pg import driver
 from throwaway_pg.driver import sql
@@ -232,7 +233,9 @@ class Cluster:
         return self.path / "data"
 
     def url(self, dbname: str = "postgres", user: str = "postgres") -> str:
-        return f"postgresql://{user}@/{dbname}?host={self.socket_dir}"
+        # Percent-encoded: a base directory may hold a #, & or % (libpq decodes it), or a '
+        # that would end the `export DATABASE_URL='...'` line `python -m throwaway_pg` prints.
+        return f"postgresql://{user}@/{dbname}?host={quote(str(self.socket_dir), safe='/')}"
 
     def restart(self) -> float:
         """Stop cleanly and start again on the same data (a warm start); returns seconds."""

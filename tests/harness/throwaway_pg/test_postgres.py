@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.inner_run import (
     INNER_PAGE_TEST,
@@ -301,3 +302,13 @@ def test_a_kept_log_says_in_one_line_why_the_server_stopped(tmp_path: Path) -> N
     assert postgres.why_stopped(log).startswith("could not extend: No space left on device (free")
     log.write_text("UTC [1] LOG:  ready\n")
     assert postgres.why_stopped(log) == "see its log"
+
+
+@pytest.mark.parametrize("odd", ["a#b", "a&b", "a%b", "a'b", "a b"])
+def test_a_base_directory_s_odd_characters_are_read_back_from_the_url(odd: str) -> None:
+    """`python -m throwaway_pg` with THROWAWAY_PG_DIR holding a #, & or %: psycopg2's
+    "invalid dsn", or a connection to another socket; with a ', a broken export line."""
+    cluster = postgres.Cluster(Path(f"/tmp/{odd}/cluster-x"), None, -1, Path("/bin"), 0.0)
+    url = cluster.url("app")
+    assert make_url(url).query["host"] == f"/tmp/{odd}/cluster-x/data"
+    assert make_url(url).database == "app" and "'" not in url and "#" not in url
