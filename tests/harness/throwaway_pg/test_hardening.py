@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from alembic_docs import schema
 from tests.as_user import run_as
+from tests.scratch_pages import run
 from throwaway_pg import driver, postgres
 from throwaway_pg.postgres import PostgresError
 from throwaway_pg.server import (
@@ -284,6 +285,22 @@ def test_a_server_that_only_reads_is_one_line_per_test(
     (line,) = [line for line in output.splitlines() if line.startswith(said)]
     assert line.endswith(": cannot execute CREATE DATABASE in a read-only transaction")
     assert "Traceback" not in output and password not in output
+
+
+def test_a_page_connects_to_a_users_server_through_the_password_file(
+    project: pytest.Pytester,
+    recorded: str,
+    role_url: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The filter of secret-looking names took PGPASSFILE (PASS) from the pages: every
+    connection of theirs to a user's server said `no password supplied`."""
+    url, password = role_url
+    monkeypatch.setenv("THROWAWAY_PG_URL", url)
+    text = "# Yours\n\n```console\n$ psql \"$DATABASE_URL\" -tAc 'select 1'\n1\n```\n"
+    result = run(project, text, recorded)
+    result.assert_outcomes(passed=3)
+    assert password not in result.stdout.str()
 
 
 def test_scratch_urls_hold_no_password_yet_connect(role_url: tuple[str, str]) -> None:
