@@ -1,8 +1,10 @@
 """Processes the tests start and wait for: every wait is bounded."""
 
+import contextlib
 import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 WAIT = 30  # seconds
 
@@ -24,3 +26,12 @@ def until(condition: Callable[[], object], what: str) -> None:
     while not condition():
         assert time.monotonic() < deadline, f"gave up waiting {WAIT} s for {what}"
         time.sleep(0.05)
+
+
+def sleeping(seconds: str) -> bool:
+    """Whether `sleep SECONDS` itself runs (not a wrapper whose arguments name it)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):  # gone meanwhile
+            if cmdline.read_bytes().split(b"\0")[:2] == [b"sleep", seconds.encode()]:
+                return True
+    return False

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from docs_runner import shell
+from tests.processes import sleeping
 from tests.scratch_pages import AS_ROOT, page, run, write
 from throwaway_pg import postgres
 from throwaway_pg.server import Server
@@ -68,10 +69,11 @@ def test_a_line_whose_runner_is_killed_ends_with_it() -> None:
     folder = Path("/")  # one the reader may enter
     process, controller = shell.spawn(["sleep", seconds], folder, {"PATH": os.defpath}, **popen)
     try:
+        # Until `sleep` itself runs: the wrappers' command lines name it before that.
         deadline = time.monotonic() + 30
-        while not running(f"sleep {seconds}") and time.monotonic() < deadline:
+        while not sleeping(seconds) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert running(f"sleep {seconds}")
+        assert sleeping(seconds)
         os.kill(process.pid, signal.SIGKILL)  # unshare, as a killed worker's child
         process.wait()
     finally:

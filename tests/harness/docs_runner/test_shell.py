@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from docs_runner import shell
+from tests.processes import sleeping
 from tests.scratch_pages import AS_ROOT, run
 
 
@@ -80,15 +81,6 @@ def test_a_line_that_leaves_a_job_in_the_background_ends_with_bash(folder: Path)
     assert (status, output) == (0, "started\n")
     assert time.monotonic() - started < 5
     assert not sleeping(seconds)
-
-
-def sleeping(seconds: str) -> bool:
-    """Whether a process runs `sleep SECONDS`."""
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        with contextlib.suppress(OSError):  # gone meanwhile
-            if cmdline.read_bytes().split(b"\0")[:2] == [b"sleep", seconds.encode()]:
-                return True
-    return False
 
 
 def test_a_page_names_the_line_that_took_the_state_file(
