@@ -28,10 +28,12 @@ def until(condition: Callable[[], object], what: str) -> None:
         time.sleep(0.05)
 
 
-def sleeping(seconds: str) -> bool:
-    """Whether `sleep SECONDS` itself runs (not a wrapper whose arguments name it)."""
+def sleeping(seconds: str) -> list[int]:
+    """The processes running `sleep SECONDS` itself (not a wrapper whose arguments name
+    it)."""
+    found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         with contextlib.suppress(OSError):  # gone meanwhile
             if cmdline.read_bytes().split(b"\0")[:2] == [b"sleep", seconds.encode()]:
-                return True
-    return False
+                found.append(int(cmdline.parent.name))
+    return found

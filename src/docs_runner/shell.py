@@ -148,11 +148,8 @@ def spawn(
     controlling terminal: that takes a preexec_fn, unsafe in a threaded pytest; programs
     that open /dev/tty, like less, then read from stderr, the same terminal.)"""
     controller, terminal = open_terminal()
-    if "user" in kwargs and pid_namespaces():
-        namespace, kwargs = _in_a_pid_namespace(**kwargs)
-        argv = [*namespace, *ENTER_AND_WAIT, str(cwd), *argv]
-    else:
-        argv = [*ENTER, str(cwd), *argv]
+    namespace, kwargs = _namespace(kwargs)
+    argv = [*namespace, *(ENTER_AND_WAIT if namespace else ENTER), str(cwd), *argv]
     try:
         process = subprocess.Popen(
             argv,  # not cwd=: Python enters it before it changes user
@@ -201,6 +198,15 @@ def pid_namespaces() -> bool:
 ENTER_AND_WAIT = ["/bin/sh", "-c", 'cd -- "$0" || exit 126; "$@"']
 
 
+def _namespace(popen: Mapping) -> tuple[list[str], dict]:
+    """What runs a command as another user in a PID namespace of its own, and the rest of
+    Popen's arguments; ([], `popen`) where it runs as it is (our own user, or no
+    namespaces here)."""
+    if "user" in popen and pid_namespaces():
+        return _in_a_pid_namespace(**popen)
+    return [], dict(popen)
+
+
 def _in_a_pid_namespace(
     user: int, group: int | None = None, extra_groups=(), **kwargs
 ) -> tuple[list[str], dict]:
@@ -223,10 +229,8 @@ def run_as(
     variable of ours but PATH; past `timeout`, subprocess.TimeoutExpired. What it started
     ends with it: its PID namespace, or else its process group, is killed (a `cat` blocked
     opening a FIFO outlived a timeout that killed only the bash it ran in)."""
-    kwargs = dict(popen)
-    if "user" in kwargs and pid_namespaces():
-        namespace, kwargs = _in_a_pid_namespace(**kwargs)
-        argv = [*namespace, *argv]
+    namespace, kwargs = _namespace(popen)
+    argv = [*namespace, *argv]
     process = subprocess.Popen(
         argv,
         stdin=subprocess.PIPE,

@@ -4,7 +4,6 @@ Every test writes a page into a scratch pytest project (with a copy of examples/
 and runs pytest on it, in this process (a subprocess each would cost about 2 s of imports).
 """
 
-import contextlib
 import json
 import os
 import pwd
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from docs_runner import provenance, shell
+from tests.processes import sleeping
 from tests.scratch_pages import AS_ROOT, GOOD, MISMATCH, page, run, write
 from throwaway_pg.server import Server
 
@@ -1253,16 +1253,6 @@ def test_a_python_block_that_closes_its_terminal_still_times_out(
     result = run(project, text, recorded)
     result.stdout.fnmatch_lines(["docs/page.md:6: the python block ran longer than 1 s; *"])
     assert result.duration < 20
-
-
-def sleeping(seconds: str) -> list[int]:
-    """The processes running `sleep SECONDS`."""
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        with contextlib.suppress(OSError):
-            if cmdline.read_bytes().split(b"\0")[:2] == [b"sleep", seconds.encode()]:
-                found.append(int(cmdline.parent.name))
-    return found
 
 
 def still_sleeping(*seconds: str) -> list[int]:
