@@ -1,4 +1,5 @@
-"""Run a function as another user, for the tests that need two users (root and nobody)."""
+"""Run a function as another user, for the tests that need two users (root and the pages'
+or the server's, or the machine's nobody)."""
 
 import multiprocessing
 import os
@@ -7,8 +8,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from throwaway_pg import identities
+from throwaway_pg.identities import Identity
 
-def run_as(user: pwd.struct_passwd, function: Callable[..., Any], *args: Any) -> Any:
+
+def run_as(user: pwd.struct_passwd | Identity, function: Callable[..., Any], *args: Any) -> Any:
     """`function(*args)` in a child running as `user`; its result, or RuntimeError with what
     it raised.
 
@@ -19,14 +23,19 @@ def run_as(user: pwd.struct_passwd, function: Callable[..., Any], *args: Any) ->
     # As `user`, no module under a 0700 directory (pyenv's under /root) can be imported:
     # the server loads, as root, every module this process has.
     context.set_forkserver_preload(sorted(name for name in sys.modules if name != "__main__"))
+    if isinstance(user, pwd.struct_passwd):
+        user = Identity(user.pw_uid, user.pw_gid, name=user.pw_name)
     with context.Pool(1) as pool:
-        outcome, value = pool.apply(_as, (user.pw_uid, user.pw_gid, function, args))
+        outcome, value = pool.apply(_as, (user, function, args))
     if outcome == "raised":
         raise RuntimeError(value)
     return value
 
 
-def _as(uid: int, gid: int, function: Callable[..., Any], args: tuple) -> tuple[str, Any]:
+def _as(user: Identity, function: Callable[..., Any], args: tuple) -> tuple[str, Any]:
+    if user.userns:
+        identities.enter(user.userns)
+    uid, gid = user.inside
     os.setgroups([])
     os.setgid(gid)
     os.setuid(uid)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
 from docs_runner import shell
+from throwaway_pg import identities
 
 if TYPE_CHECKING:
     from docs_runner.run import PageRun
@@ -84,7 +85,7 @@ def _as_reader_child(write: int, popen: dict, function: Callable, run: PageRun) 
         try:
             # The line's marker: what the check leaves running is swept as theirs is.
             env = {**run.shell.env, "__STATE": _marker(run)}
-            _alone()
+            _alone(popen.get("userns"))
             _leave_root(write, popen, env)
             function(run)
             report = b"\0"  # passed: an empty read means no result
@@ -102,11 +103,14 @@ MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 1 << 14, 1 << 18
 PR_SET_PDEATHSIG = 1
 
 
-def _alone() -> None:
-    """Into a PID namespace and a /proc of its own, as lines go (shell.UNSHARE): this
-    process forks, and its child, the namespace's first process, goes on. When that ends,
-    the kernel kills all the check started (`env -i` took a page's script past the sweep),
-    and it sees no process outside. Where the kernel refuses, nothing changes."""
+def _alone(userns: str | None) -> None:
+    """Into the reader's user namespace, if it has one, then into a PID namespace and a /proc
+    of its own, as lines go (shell.UNSHARE): this process forks, and its child, the
+    namespace's first process, goes on. When that ends, the kernel kills all the check
+    started (`env -i` took a page's script past the sweep), and it sees no process outside.
+    Where the kernel refuses a PID namespace, only that is left out."""
+    if userns:
+        identities.enter(userns)  # raises: never on as root outside it
     if not shell.pid_namespaces() or _LIBC.unshare(CLONE_NEWPID | CLONE_NEWNS) != 0:
         return
     if pid := os.fork():  # waits for the check; killed (its timeout), the check dies too

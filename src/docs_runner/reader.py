@@ -1,7 +1,7 @@
 """Who runs a page's commands on the terminal executor, with which tools: the reader.
 
 Most readers are not root, and the harness often is (CI). As root, the pages' commands run
-as `nobody` instead, as an ordinary user: from a virtualenv that user can run (this
+as an ordinary user instead (identities.for_pages): from a virtualenv that user can run (this
 environment's may sit under a 0700 home), built once from a Python they can run with what
 this environment holds of the project's `pages` extra (what the guides' commands use), at
 the same versions, and kept, named by what it holds; psql from a copy of the PostgreSQL
@@ -11,7 +11,6 @@ binaries they can run. Not root: this user, this environment's scripts, the inst
 from __future__ import annotations
 
 import os
-import pwd
 import shutil
 import subprocess
 import sys
@@ -24,7 +23,9 @@ from packaging.utils import canonicalize_name
 
 from docs_runner import venvs
 from docs_runner.normalise import PYTHON_PLACEHOLDER, VENV_PLACEHOLDER
-from throwaway_pg.postgres import bare_env, pg_install, runnable_install, server_user
+from throwaway_pg import identities
+from throwaway_pg.identities import Identity
+from throwaway_pg.postgres import bare_env, pg_install, runnable_install
 
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 
@@ -35,7 +36,7 @@ class ReaderError(RuntimeError):
 
 @dataclass(frozen=True)
 class Reader:
-    user: pwd.struct_passwd | None  # None: this process's own user
+    user: Identity | None  # None: this process's own user
     scripts: Path  # python, alembic, pytest, ruff, squawk
     psql: Path  # the directory holding psql
     base_prefix: str  # the Python the virtualenv was made from
@@ -56,26 +57,24 @@ class Reader:
         install step is theirs)."""
         env = {"PATH": self.path}
         if self.user is not None:
-            env |= {"HOME": str(tmp), "USER": self.user.pw_name, "LOGNAME": self.user.pw_name}
+            env |= {"HOME": str(tmp), "USER": self.user.name, "LOGNAME": self.user.name}
             env["PIP_CACHE_DIR"] = str(_pip_cache(self.user))
         return env
 
     def own(self, path: Path) -> None:
         """Hand a folder the harness made over to the reader."""
         if self.user is not None:
-            os.chown(path, self.user.pw_uid, self.user.pw_gid)
+            os.chown(path, self.user.uid, self.user.gid)
 
     @property
     def popen(self) -> dict:
         """What subprocess.Popen takes to run as the reader."""
-        if self.user is None:
-            return {}
-        return {"user": self.user.pw_uid, "group": self.user.pw_gid, "extra_groups": []}
+        return self.user.popen if self.user else {}
 
 
 def this_reader() -> Reader:
-    """The reader: this user, or `nobody` when we are root."""
-    user = server_user()
+    """The reader: this user, or the pages' user (identities.for_pages) when we are root."""
+    user = identities.for_pages()
     psql = runnable_install(user, pg_install()) / "bin"
     if user is None:
         return Reader(None, Path(sys.executable).parent, psql, sys.base_prefix)
@@ -83,7 +82,7 @@ def this_reader() -> Reader:
     return Reader(user, _virtualenv(python) / "bin", psql, base_prefix)
 
 
-def _python_for(user: pwd.struct_passwd) -> tuple[str, str]:
+def _python_for(user: Identity) -> tuple[str, str]:
     """This run's Python if the user can run it (pyenv's, under /root, they cannot), else
     the system's; and its sys.base_prefix."""
     candidates = [sys._base_executable, shutil.which("python3", path=SYSTEM_PATH)]
@@ -91,10 +90,8 @@ def _python_for(user: pwd.struct_passwd) -> tuple[str, str]:
     for python in filter(None, candidates):
         try:
             run = subprocess.run(
-                [python, "-c", check],
+                user.command([python, "-c", check]),
                 env=bare_env(),
-                user=user.pw_uid,
-                group=user.pw_gid,
                 capture_output=True,
                 text=True,
                 start_new_session=True,  # as another user: not in our session (our terminal)
@@ -104,7 +101,7 @@ def _python_for(user: pwd.struct_passwd) -> tuple[str, str]:
             continue
         if run.returncode == 0:
             return python, run.stdout.strip()
-    raise ReaderError(f"{user.pw_name} can run none of {candidates} (a Python 3.11 or newer)")
+    raise ReaderError(f"uid {user.uid} can run none of {candidates} (a Python 3.11 or newer)")
 
 
 def _virtualenv(python: str) -> Path:
@@ -151,9 +148,10 @@ def _distributions() -> set[str]:
     return {f"{name}=={installed[name].version}" for name in names}
 
 
-def _pip_cache(user: pwd.struct_passwd) -> Path:
-    """pip's cache for the reader: theirs to write, kept between runs; we never read it."""
-    cache = venvs.home() / f"pip-cache-{user.pw_name}"
+def _pip_cache(user: Identity) -> Path:
+    """pip's cache for the reader: theirs to write, kept between runs of theirs (the pages'
+    uid is one of a few); we never read it."""
+    cache = venvs.home() / f"pip-cache-{user.uid}"
     cache.mkdir(exist_ok=True)
-    os.chown(cache, user.pw_uid, user.pw_gid, follow_symlinks=False)
+    os.chown(cache, user.uid, user.gid, follow_symlinks=False)
     return cache

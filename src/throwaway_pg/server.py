@@ -22,7 +22,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from throwaway_pg import driver, leftovers, postgres
+from throwaway_pg import driver, identities, leftovers, postgres
 from throwaway_pg.postgres import PostgresError
 
 URL_VARIABLE = "THROWAWAY_PG_URL"
@@ -140,8 +140,8 @@ class Passfile:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)  # libpq insists
             with os.fdopen(fd, "w") as file:
                 file.write(f"*:*:*:{user}:{_field(passwords[0])}\n")
-            if reader := postgres.server_user():  # pages' commands run as nobody when root
-                os.chown(path, reader.pw_uid, -1)
+            if reader := identities.for_pages():  # as root, pages' commands run as it
+                os.chown(path, reader.uid, -1)
                 directory.chmod(0o711)
         except BaseException:
             passfile.remove()

