@@ -38,8 +38,8 @@ def project(
     """A scratch project with pages: no conftest, the harness comes from its pytest11
     entry point, as in any project that installs it. Its runs use this run's server, as
     one given by the user (a throwaway one each would add its start-up to every run), as a
-    developer's role that may create databases (the pages' user, nobody as root, may use
-    it: the admin role is this process's alone)."""
+    developer's role that may create databases (this process's pages may use it: the admin
+    role is this process's alone; a run in another process takes `shared_url()`)."""
     monkeypatch.setenv("THROWAWAY_PG_URL", postgres_server.owner_url)
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\ndocs_manifest =\n")
     shutil.copytree(ROOT / "examples/tutorial", pytester.path / "examples/tutorial")

@@ -99,6 +99,9 @@ def server_from(install: str) -> Iterator[str]:
         cluster = postgres.start_cluster()
     finally:
         del os.environ[postgres.INSTALL_VARIABLE]
+    # The suite runs in another process, whose pages this one's socket folder would keep
+    # out: open to all, as a team's server is, where the role's password is what counts.
+    cluster.socket_dir.chmod(0o711)
     try:
         password = secrets.token_urlsafe(12)
         with postgres.admin_connection(cluster.url()) as admin:

@@ -1630,7 +1630,7 @@ def main(argv: list[str] | None = None) -> int:
     server = open_server()
     progress(f"{len(mutants)} mutants, on {server.description}")
     try:
-        env = {**os.environ, "THROWAWAY_PG_URL": server.owner_url}
+        env = {**os.environ, "THROWAWAY_PG_URL": server.shared_url()}
         outcomes, failing = execute(mutants, files, args.jobs, env, Equivalents.load())
     except KeyboardInterrupt:
         progress("interrupted: children stopped, workspaces and server removed")

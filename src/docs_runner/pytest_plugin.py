@@ -251,6 +251,7 @@ def page_run(
         if docs_reader is not None:
             state.env |= docs_reader.environment(Path(tmp))
             state.popen, state.prefixes = docs_reader.popen, docs_reader.prefixes
+            state.python = str(docs_reader.scripts / "python")
             for path in (project, tmp):
                 docs_reader.own(Path(path))
         executor = EXECUTORS[executor_name(config)](

@@ -26,6 +26,7 @@ from docs_runner.normalise import PYTHON_PLACEHOLDER, VENV_PLACEHOLDER
 from throwaway_pg import identities
 from throwaway_pg.identities import Identity
 from throwaway_pg.postgres import bare_env, pg_install, runnable_install
+from throwaway_pg.server import PASSFILE_VARIABLE
 
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 
@@ -52,14 +53,24 @@ class Reader:
         return os.pathsep.join([str(self.scripts), str(self.psql), os.environ.get("PATH", "")])
 
     def environment(self, tmp: Path) -> dict[str, str]:
-        """What the reader's terminal has that ours may not: their PATH; as another user,
-        a home of their own in `tmp`, and pip's cache where it lasts (the first page's
-        install step is theirs)."""
+        """What the reader's terminal has that ours may not: their PATH; a password file of
+        their own in `tmp`, if we have one; as another user, a home of their own in `tmp`."""
         env = {"PATH": self.path}
+        if passfile := os.environ.get(PASSFILE_VARIABLE):
+            env[PASSFILE_VARIABLE] = str(self._copy(Path(passfile), tmp / "pgpass"))
         if self.user is not None:
             env |= {"HOME": str(tmp), "USER": self.user.name, "LOGNAME": self.user.name}
-            env["PIP_CACHE_DIR"] = str(_pip_cache(self.user))
         return env
+
+    def _copy(self, ours: Path, theirs: Path) -> Path:
+        """A copy of our password file that is theirs: a page that rewrote ours (or a link in
+        its place) broke every connection of the harness's after it."""
+        fd = os.open(theirs, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as copy:
+            copy.write(ours.read_bytes())
+            if self.user is not None:
+                os.fchown(copy.fileno(), self.user.uid, self.user.gid)
+        return theirs
 
     def own(self, path: Path) -> None:
         """Hand a folder the harness made over to the reader."""
@@ -146,12 +157,3 @@ def _distributions() -> set[str]:
     extra = set(installed) - project - {"pip", "setuptools", "wheel"}
     names = (closure({"pages"}) | extra) - {canonicalize_name(PROJECT)}
     return {f"{name}=={installed[name].version}" for name in names}
-
-
-def _pip_cache(user: Identity) -> Path:
-    """pip's cache for the reader: theirs to write, kept between runs of theirs (the pages'
-    uid is one of a few); we never read it."""
-    cache = venvs.home() / f"pip-cache-{user.uid}"
-    cache.mkdir(exist_ok=True)
-    os.chown(cache, user.uid, user.gid, follow_symlinks=False)
-    return cache

@@ -18,7 +18,7 @@ import os
 import re
 import secrets
 import select
-import shutil
+import shlex
 import signal
 import struct
 import subprocess
@@ -113,6 +113,7 @@ class ShellState:
     env: dict[str, str]
     timeout: float = 300.0  # seconds a line may run
     popen: dict = field(default_factory=dict)  # user=, group=: run as the reader (reader.py)
+    python: str = sys.executable  # the reader's, which runs database checks as them
     prefixes: dict[str, str] = field(default_factory=lambda: dict(PATHS))  # its Python's
     # In the name of each line's state file ($__STATE), which what a line starts inherits:
     # what left the line's process group (setsid) is still found by it.
@@ -150,12 +151,20 @@ def spawn(
     that open /dev/tty, like less, then read from stderr, the same terminal.)"""
     controller, terminal = open_terminal()
     namespace, kwargs = _namespace(kwargs)
-    argv = [*namespace, *(ENTER_AND_WAIT if namespace else ENTER), str(cwd), *argv]
+    env = {"TERM": TERM, **env}
+    exports = None
+    if namespace:  # root's tools start it: none may see the page's variables (LD_PRELOAD)
+        exports = _exports(env)
+        kwargs["pass_fds"] = (*kwargs.get("pass_fds", ()), exports)
+        argv = [*namespace, *_enter_and_wait(exports), str(cwd), *argv]
+        env = {"PATH": identities.SYSTEM_TOOLS}
+    else:
+        argv = [*ENTER, str(cwd), *argv]
     try:
         process = subprocess.Popen(
             argv,  # not cwd=: Python enters it before it changes user
             cwd="/",
-            env={"TERM": TERM, **env},
+            env=env,
             stdin=terminal,
             stdout=terminal,
             stderr=terminal,
@@ -167,14 +176,28 @@ def spawn(
         raise
     finally:
         os.close(terminal)
+        if exports is not None:
+            os.close(exports)
     return process, controller
+
+
+def _exports(env: Mapping[str, str]) -> int:
+    """A descriptor of an anonymous file that exports `env` to a shell that sources it
+    (names no shell can export, like `a-b`, are left out)."""
+    fd = os.memfd_create("environment", os.MFD_CLOEXEC)
+    lines = (f"export {k}={shlex.quote(v)}\n" for k, v in env.items() if _NAME.fullmatch(k))
+    os.write(fd, "".join(lines).encode(errors="surrogateescape"))
+    return fd
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 # Another user's command runs as the first process of a PID namespace of its own: when it
 # ends, the kernel kills every process it left, whatever that did to leave (a session of
 # its own, `env -i`, a chain of forks faster than any sweep). With a /proc of its own, it
 # sees no process outside (a line wrote into another nobody process's /proc/PID/mem).
-UNSHARE = ["unshare", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc"]
+UNSHARE = ["--pid", "--fork", "--kill-child", "--mount", "--mount-proc"]  # unshare's
 # Processes the reader may have at once, all of theirs counted: a fork bomb in one line
 # ends there, not with the machine's last process ID (pid_max is 32,768 here).
 NPROC = 4096
@@ -184,19 +207,25 @@ NPROC = 4096
 def pid_namespaces() -> bool:
     """Whether commands can run in PID namespaces of their own: as root, where a container
     does not forbid it (else only the sweep of marked processes, kill_strays, ends strays)."""
-    tools = ("unshare", "prlimit", "setpriv")
-    if os.geteuid() != 0 or not all(map(shutil.which, tools)):
+    if os.geteuid() != 0:
         return False
     with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-        tried = subprocess.run([*UNSHARE, "true"], capture_output=True, timeout=10)
-        return tried.returncode == 0
+        identities.tool("prlimit"), identities.tool("setpriv")  # raise if missing
+        probe = [identities.tool("unshare"), *UNSHARE, "/bin/true"]
+        return subprocess.run(probe, capture_output=True, timeout=10).returncode == 0
     return False
 
 
-# The namespace's first process is a shell that waits for the command, never the command:
-# the first process of a PID namespace is deaf to the signals it sends itself (a block's
-# `os.kill(os.getpid(), signal.SIGSTOP)`, a line's `kill $$`).
-ENTER_AND_WAIT = ["/bin/sh", "-c", 'cd -- "$0" || exit 126; "$@"']
+def _enter_and_wait(exports: int) -> list[str]:
+    """The namespace's first process: a shell that takes the page's variables from
+    `exports` (as the reader), enters the folder, and waits for the command, never becomes
+    it: the first process of a PID namespace is deaf to the signals it sends itself (a
+    block's `os.kill(os.getpid(), signal.SIGSTOP)`, a line's `kill $$`). bash, not sh,
+    which cannot close a descriptor above 9; SHLVL unset, as sh would leave it; `exit $?`
+    last, or bash would exec the command, its last."""
+    script = f". /proc/self/fd/{exports} 2>/dev/null; exec {exports}<&-; unset SHLVL"
+    script += '; cd -- "$1" || exit 126; shift; "$@"; exit $?'
+    return ["/bin/bash", "-c", script, "bash"]
 
 
 def _namespace(popen: Mapping) -> tuple[list[str], dict]:
@@ -211,7 +240,10 @@ def _namespace(popen: Mapping) -> tuple[list[str], dict]:
     groups = ",".join(map(str, kwargs.pop("extra_groups", ())))
     userns = kwargs.pop("userns", None)
     kwargs.pop("owner", None)
-    alone = [*UNSHARE, "prlimit", f"--nproc={NPROC}"] if pid_namespaces() else []
+    # Ends with us, even SIGKILLed: unshare then kills the namespace's first process.
+    dies_with_us = [identities.tool("setpriv"), "--pdeathsig", "KILL", "--"]
+    alone = [identities.tool("unshare"), *UNSHARE, identities.tool("prlimit"), f"--nproc={NPROC}"]
+    alone = [*dies_with_us, *alone] if pid_namespaces() else []
     # KILL: the change of user clears unshare's --kill-child, and a killed worker (SIGKILL:
     # no clean-up of ours runs) left the namespace running.
     become = identities.becoming(user, group, groups, pdeathsig="KILL")
@@ -473,7 +505,7 @@ def the_runners(name: str) -> bool:
 
 
 RUNNERS = {
-    *("PATH", "TMPDIR", "HOME", "USER", "LOGNAME", "PIP_CACHE_DIR", "PYTHONUNBUFFERED"),
+    *("PATH", "TMPDIR", "HOME", "USER", "LOGNAME", "PYTHONUNBUFFERED"),
     *("TERM", "COLUMNS", "LINES"),  # a terminal 80 columns wide, as pages show it
 }
 

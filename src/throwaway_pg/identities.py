@@ -1,37 +1,55 @@
 """Whom a run as root hands its work to: the server (Postgres refuses root) and the pages'
 reader (most readers are not root).
 
-Each is `nobody` in a user namespace of its own, whose `nobody` is a uid of the machine's that
-no account, no other run and no other process has: a slot of SLOT_SIZE uids, claimed with a
-lock for this process's life. So no process of the machine's `nobody` can signal the server,
-read the pages' files or reach the server's socket, and the pages and the server cannot touch
-each other's processes or files either. The pages of every run share one group, PAGES_GROUP,
-which alone may reach a throwaway server's socket: a run given another's server (`python -m
-throwaway_pg`'s URL) reaches it as its pages do. Inside, tools see `nobody` (`whoami`,
-`ls -l`), as the pages show. Where the kernel refuses user namespaces (a container), both
-are the machine's `nobody`, as before; not root, neither is needed (both are None).
+Each is `nobody` in a user namespace of its own, whose `nobody` is a uid (and gid) of the
+machine's that no account has, drawn at random for this process from over 200 million: no
+other run gets it, nor any later one (a set-user-ID program a page leaves behind gives no
+one anything then). So no process of the machine's `nobody` can signal the server, read the
+pages' files or reach the server's socket, and the pages and the server cannot touch each
+other's processes or files either. The server's namespace maps root to root, and this
+process's pages to PAGES_AS_SEEN: peer authentication tells the harness (root) from its
+pages, and both from anyone else (every other uid is `nobody` there). Inside, tools see
+`nobody` (`whoami`, `ls -l`), as the pages show. Where the kernel refuses user namespaces
+(a container), both are the machine's `nobody`, as before; not root, neither is needed
+(both are None).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import fcntl
 import functools
 import grp
 import os
 import pwd
+import random
+import shutil
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 NOBODY = 65534  # its uid and gid in every namespace here (the overflow ids, as the kernel's)
-# Slots start above systemd's container range (ends 0x6FFFFFFF) and end before its dynamic
+# Drawn from above systemd's container range (ends 0x6FFFFFFF), below its dynamic
 # user-namespace range (0x7FFE0000): no account and no container of the machine has them.
-FIRST_SLOT, SLOTS, SLOT_SIZE = 0x70000000, 4094, 65536
-PAGES_GROUP = FIRST_SLOT  # slot 0's first id: no slot is claimed at 0 (_claim_slot)
+FIRST_ID, LAST_ID = 0x70000000, 0x7FFDFFFF
+# Where the tools that root runs on a user's behalf are found: never on a PATH a page set
+# (a page's `nsenter` first on its PATH ran as root when its next line started).
+SYSTEM_TOOLS = "/usr/sbin:/usr/bin:/sbin:/bin"
+# How the server sees this process's pages: an account every system has, which no one
+# connects as (in the server's namespace, only the pages are it).
+PAGES_AS_SEEN = "daemon"
+
+
+@functools.cache
+def tool(name: str) -> str:
+    """The absolute path of util-linux's `name` (nsenter, unshare, setpriv, prlimit)."""
+    found = shutil.which(name, path=SYSTEM_TOOLS)
+    if found is None:
+        raise FileNotFoundError(f"{name} is not in {SYSTEM_TOOLS}: install util-linux")
+    return found
+
+
 # Holds the new namespace until we hold it (ms); ends alone if we die before killing it.
 UNSHARE_USER = ["unshare", "--user", "--", "sleep", "30"]
 
@@ -69,7 +87,7 @@ class Identity:
 
 def entering(userns: str | None) -> list[str]:
     """The command that enters `userns` (as its root: nsenter's default) and runs the rest."""
-    return ["nsenter", f"--user={userns}", "--"] if userns else []
+    return [tool("nsenter"), f"--user={userns}", "--"] if userns else []
 
 
 # setpriv keeps its capabilities until it execs: its own exec found programs in folders
@@ -83,7 +101,7 @@ def becoming(
 ) -> list[str]:
     """The command that becomes `uid` (and `gid`, with `groups` or none), with `pdeathsig`
     armed once it has (a change of user clears it), and runs the rest as that user."""
-    become = ["setpriv", f"--reuid={uid}"]
+    become = [tool("setpriv"), f"--reuid={uid}"]
     become += [f"--regid={gid}"] if gid is not None else []
     become += [f"--groups={groups}"] if groups else ["--clear-groups"]
     become += ["--pdeathsig", pdeathsig] if pdeathsig else []
@@ -91,25 +109,41 @@ def becoming(
 
 
 @functools.cache
-def for_server() -> Identity | None:
-    """Who runs the server, as root: `nobody` in its namespace, where root is root (so that
-    peer authentication still tells the harness, root, from the pages, whom it sees as
-    `nobody`). None when we are not root."""
-    return _identity(map_root=True, group=None)
-
-
-@functools.cache
 def for_pages() -> Identity | None:
     """Who runs the pages' commands and checks, as root: `nobody` in its namespace, where
     root is no one (a set-user-ID program of root's runs as the user who started it)."""
-    return _identity(map_root=False, group=PAGES_GROUP)
-
-
-def _identity(map_root: bool, group: int | None) -> Identity | None:
     if os.geteuid() != 0:
         return None
-    with contextlib.suppress(OSError, subprocess.SubprocessError, UserNamespaceRefused):
-        return _namespaced(map_root, group)
+    with _or_the_machines_nobody():
+        uid = _unused_ids()
+        return _namespaced({0: uid - 1, NOBODY: uid})
+    return _machines_nobody()
+
+
+@functools.cache
+def for_server() -> Identity | None:
+    """Who runs the server, as root: `nobody` in its namespace, where root is root and this
+    process's pages are PAGES_AS_SEEN, so that peer authentication tells them apart."""
+    if os.geteuid() != 0:
+        return None
+    pages = for_pages()
+    if pages is None or pages.userns is None:
+        return _machines_nobody()
+    with _or_the_machines_nobody():
+        seen = pwd.getpwnam(PAGES_AS_SEEN).pw_uid
+        return _namespaced({0: 0, NOBODY: _unused_ids(), seen: pages.uid})
+    return _machines_nobody()
+
+
+@contextlib.contextmanager
+def _or_the_machines_nobody():
+    """Where the kernel refuses (or a tool is missing), the caller goes on to the
+    machine's nobody."""
+    with contextlib.suppress(OSError, KeyError, subprocess.SubprocessError):
+        yield
+
+
+def _machines_nobody() -> Identity:
     nobody = pwd.getpwnam("nobody")
     return Identity(nobody.pw_uid, nobody.pw_gid)
 
@@ -137,30 +171,29 @@ class UserNamespaceRefused(OSError):
 _KEPT: list[int] = []  # the namespaces' descriptors: each lives as long as this process
 
 
-def _namespaced(map_root: bool, group: int | None) -> Identity:
-    """A new user namespace whose root is `root` (map_root) or the slot's first uid, and
-    whose `nobody` is the slot's (its group: `group`, else the slot's); held by a descriptor
-    of ours (named through /proc, so that nsenter, a child, can open it), not by a
-    process."""
-    if group is not None and _taken(group):
-        raise UserNamespaceRefused(f"gid {group} is a group's already")
-    base = _claim_slot()
-    nobody = {"uid_map": base + NOBODY, "gid_map": base + NOBODY if group is None else group}
+def _namespaced(ids: dict[int, int]) -> Identity:
+    """A new user namespace whose uids and gids map inside -> outside as `ids` say; held by
+    a descriptor of ours (named through /proc, so that nsenter, a child, can open it), not
+    by a process. Its `nobody` is the Identity."""
     holder = subprocess.Popen(
-        UNSHARE_USER, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        [tool(UNSHARE_USER[0]), *UNSHARE_USER[1:]],
+        env={"PATH": SYSTEM_TOOLS},
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         ns = f"/proc/{holder.pid}/ns/user"
         _wait_for_namespace(holder, ns)
-        root = "0 0 1\n" if map_root else f"0 {base} 1\n"
-        for ids, outside in nobody.items():
-            Path(f"/proc/{holder.pid}/{ids}").write_text(f"{root}{NOBODY} {outside} 1\n")
+        lines = "".join(f"{inside} {outside} 1\n" for inside, outside in sorted(ids.items()))
+        for ids_file in ("uid_map", "gid_map"):
+            Path(f"/proc/{holder.pid}/{ids_file}").write_text(lines)
         fd = os.open(ns, os.O_RDONLY | os.O_CLOEXEC)
     finally:
         holder.kill()
         holder.wait()
     _KEPT.append(fd)
-    return Identity(nobody["uid_map"], nobody["gid_map"], f"/proc/{os.getpid()}/fd/{fd}")
+    return Identity(ids[NOBODY], ids[NOBODY], f"/proc/{os.getpid()}/fd/{fd}")
 
 
 def _wait_for_namespace(holder: subprocess.Popen, ns: str) -> None:
@@ -173,31 +206,14 @@ def _wait_for_namespace(holder: subprocess.Popen, ns: str) -> None:
         time.sleep(0.001)
 
 
-_SLOT_LOCKS: list[int] = []
-
-
-def _claim_slot() -> int:
-    """The first uid of a slot no other run holds (a lock in a folder only root writes),
-    none of whose ids is an account's or a group's."""
-    folder = Path("/run") if os.access("/run", os.W_OK) else Path(tempfile.gettempdir())
-    locks = folder / "throwaway-pg-uids"
-    with contextlib.suppress(FileExistsError):
-        locks.mkdir(mode=0o700)
-    if locks.is_symlink() or locks.stat().st_uid != 0:
-        raise UserNamespaceRefused(f"{locks} is not root's")
-    for slot in range(1, SLOTS):
-        base = FIRST_SLOT + slot * SLOT_SIZE
-        if _taken(base, base + NOBODY):
-            continue
-        fd = os.open(locks / f"{slot}.lock", os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            continue
-        _SLOT_LOCKS.append(fd)
-        return base
-    raise UserNamespaceRefused("every uid slot is taken")
+def _unused_ids() -> int:
+    """An id, drawn at random, that neither it nor the one below it is an account's or a
+    group's (as a uid and as a gid)."""
+    draw = random.SystemRandom()
+    while True:
+        number = draw.randint(FIRST_ID + 1, LAST_ID)
+        if not _taken(number - 1, number):
+            return number
 
 
 def _taken(*ids: int) -> bool:

@@ -425,12 +425,14 @@ def _write_auth_files(path: Path, user: Identity | None) -> None:
     could fill with symlinks), passed to the server on its command line.
 
     Peer authentication (the kernel says who connects): the admin role `postgres` is for
-    this process's OS user only, not for others running as the server's user. SCRATCH_ROLE,
-    which owns the scratch databases, is also for the server's user: as root, what we run
-    as an ordinary user (a page's commands) runs as that one. Other roles give a password.
+    this process's OS user only. SCRATCH_ROLE, which owns the scratch databases, is also
+    for this process's pages: as root, what we run as an ordinary user (a page's commands)
+    runs as them. Other roles give a password.
     """
     me = pwd.getpwuid(os.getuid()).pw_name
-    scratch_users = [me, *([user.name] if user else [])]  # as the server sees the pages
+    # The pages as the server sees them: in its namespace, PAGES_AS_SEEN (identities.py)
+    pages = [identities.PAGES_AS_SEEN if user.userns else user.name] if user else []
+    scratch_users = [me, *pages]
     files = {
         "pg_hba.conf": (
             "local all postgres peer map=harness\n"
@@ -456,6 +458,8 @@ def _launch(install: Path, path: Path, user: Identity | None, log) -> subprocess
         "synchronous_commit": "off",
         "full_page_writes": "off",
         "max_connections": "50",
+        # In data/, removed with it: POSIX segments in /dev/shm outlived each stop (SIGQUIT)
+        "dynamic_shared_memory_type": "mmap",
     }
     options = [arg for name, value in settings.items() for arg in ("-c", f"{name}={value}")]
     argv = [install / "bin/postgres", "-D", data, "-k", path / "socket", *options]
@@ -575,8 +579,13 @@ def run_directory() -> Iterator[Path]:
     try:
         yield path
     finally:
-        _discard(path)
-        os.close(lock)
+        release(path, lock)
+
+
+def release(path: Path, lock: int) -> None:
+    """Remove an owned_directory() and let go of its lock."""
+    _discard(path)
+    os.close(lock)
 
 
 @contextlib.contextmanager

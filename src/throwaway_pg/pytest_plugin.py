@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from throwaway_pg import postgres, stopping
+from throwaway_pg import identities, postgres, stopping
 from throwaway_pg.postgres import PostgresError
 from throwaway_pg.server import (
     URL_VARIABLE,
@@ -158,6 +158,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         lines.append(
             f"PostgreSQL: left out {', '.join(forgotten)}: libpq would read them, and take "
             f"the tests' connections elsewhere than {URL_VARIABLE} says"
+        )
+    if (pages := identities.for_pages()) is not None and pages.userns is None:
+        lines.append(
+            "PostgreSQL: the server and the pages run as the machine's nobody (no user "
+            "namespaces here): any process of nobody's may reach them"
         )
     return lines
 

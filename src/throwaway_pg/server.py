@@ -13,16 +13,18 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from throwaway_pg import driver, identities, leftovers, postgres
+from throwaway_pg import driver, leftovers, postgres
+from throwaway_pg.driver import sql
 from throwaway_pg.postgres import PostgresError
 
 URL_VARIABLE = "THROWAWAY_PG_URL"
@@ -140,9 +142,6 @@ class Passfile:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)  # libpq insists
             with os.fdopen(fd, "w") as file:
                 file.write(f"*:*:*:{user}:{_field(passwords[0])}\n")
-            if reader := identities.for_pages():  # as root, pages' commands run as it
-                os.chown(path, reader.uid, -1)
-                directory.chmod(0o711)
         except BaseException:
             passfile.remove()
             raise
@@ -219,12 +218,31 @@ class Server:
     cluster: postgres.Cluster | None = None
     owner: str | None = None  # the role scratch databases belong to; None: the admin's
     passfile: Passfile | None = None  # a user's server's password, if its URL had one
+    _shared: str | None = field(default=None, repr=False)  # shared_url(), password and all
 
     @property
     def owner_url(self) -> str:
-        """The server as the role that owns scratch databases sees it: what another run
-        given this server (as a user's) uses, even as another OS user (nobody as root)."""
+        """The server as the role that owns scratch databases sees it: what another run in
+        this process given this server (as a user's) uses."""
         return as_role(self.admin_url, self.owner) if self.owner else self.admin_url
+
+    def shared_url(self) -> str:
+        """The server as a run in another process is given it (tools/mutate.py's): a user's
+        server's own URL; for a throwaway one of ours, which lets in this process's pages
+        alone as the owner of scratch databases, a role of its own with a password and
+        leave to create databases, as a team's server gives a developer, and its socket's
+        folder open to all (the password is what counts then). The URL holds the password:
+        hand it over in an environment, never on a command line."""
+        if self.cluster is None:
+            return self.owner_url
+        if self._shared is None:
+            role, password = postgres.scratch_name("shared"), secrets.token_urlsafe(16)
+            with postgres.admin_connection(self.admin_url) as conn, conn.cursor() as cur:
+                query = sql.SQL("CREATE ROLE {} LOGIN CREATEDB PASSWORD {}")
+                cur.execute(query.format(sql.Identifier(role), sql.Literal(password)))
+            self.cluster.socket_dir.chmod(0o711)
+            self._shared = self.cluster.url(user=f"{role}:{password}")
+        return self._shared
 
     @property
     def description(self) -> str:

@@ -4,9 +4,11 @@ run, nothing of the harness's reaches them, and what they print is read in linea
 import contextlib
 import os
 import pwd
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -81,6 +83,29 @@ def test_a_line_whose_runner_is_killed_ends_with_it() -> None:
     assert left_running(f"sleep {seconds}") == []
 
 
+@AS_ROOT
+def test_a_line_whose_whole_run_is_killed_ends_with_it(
+    project: pytest.Pytester, recorded: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pytest SIGKILLed (a CI cancel's last resort): unshare, whose death ends a line's
+    namespace, was no child of its to die with it, and the line ran on."""
+    seconds = str(11 * 10**6 + os.getpid())
+    write(project, "page", page(f"# Long\n\n```console\n$ sleep {seconds}\n```\n", recorded))
+    monkeypatch.delenv("THROWAWAY_PG_URL")  # a server of its own, which goes with it too
+    argv = [sys.executable, "-m", "pytest", "docs/page.md", "-p", "no:cacheprovider"]
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    run_ = subprocess.Popen(argv, cwd=project.path, **quiet)
+    try:
+        deadline = time.monotonic() + 60
+        while not sleeping(seconds) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sleeping(seconds)
+    finally:
+        run_.kill()
+        run_.wait()
+    assert left_running(f"sleep {seconds}") == []
+
+
 def test_carriage_returns_after_a_wide_line_are_read_in_linear_time() -> None:
     """Each return copied the whole line: 1 MiB of tabs, then 30,000 returns, took 10 s
     after the line's timeout (4 MiB, within the output limit: the better part of an hour)."""
@@ -148,6 +173,71 @@ def test_what_a_check_starts_ends_with_it(
     )
     run(project, text, recorded).assert_outcomes(passed=4)
     assert left_running(f"sleep {seconds}") == []
+
+
+CHECK_THAT_READS_ITS_MEMORY = """
+import ctypes
+from pathlib import Path
+from docs_runner import check
+
+@check("reads-the-environment-it-started-with")
+def reads(run):
+    fields = Path("/proc/self/stat").read_text().rpartition(")")[2].split()
+    start, end = int(fields[47]), int(fields[48])  # env_start, env_end: on its stack
+    block = ctypes.string_at(start, end - start)
+    assert b"gold-bars" not in block, block.decode(errors="replace")
+"""
+
+
+@AS_ROOT
+def test_a_check_has_no_memory_of_root_s(
+    project: pytest.Pytester,
+    recorded: str,
+    monkeypatch: pytest.MonkeyPatch,
+    postgres_server: Server,
+) -> None:
+    """A check ran in a fork of root's pytest: what a page's migration it imports runs
+    could read root's memory, its environment from the start on the stack among it."""
+    monkeypatch.setenv("THROWAWAY_PG_URL", postgres_server.shared_url())  # another process
+    monkeypatch.setenv("ROOTS_SECRET", "gold-bars")  # in the run's environment from its start
+    project.makeconftest(CHECK_THAT_READS_ITS_MEMORY)
+    write(
+        project,
+        "page",
+        page("# Memory\n\n<!-- check: reads-the-environment-it-started-with -->\n", recorded),
+    )
+    result = project.runpytest_subprocess("docs/page.md", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+
+
+@AS_ROOT
+def test_root_runs_none_of_the_page_s_tools_and_none_of_its_variables(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """The tools that start a line as the reader (nsenter, unshare, prlimit, setpriv) run
+    as root, and were looked up on the page's PATH, with the page's variables: a page's own
+    `nsenter` first on its PATH ran as root, and so would have an LD_PRELOAD of its."""
+    shared = Path(tempfile.mkdtemp())  # where the reader may write, unlike tmp_path
+    shared.chmod(0o1777)
+    fake = "".join(
+        f"$ printf '#!/bin/sh\\nid -u >> {shared}/ran-{tool}\\nexec /usr/bin/{tool} \"$@\"\\n'"
+        f" > {shared}/{tool} && chmod 755 {shared}/{tool}\n"
+        for tool in ("nsenter", "unshare", "prlimit", "setpriv", "bash")
+    )
+    text = (
+        f"# Tools\n\n```console\n{fake}$ export PATH={shared}:$PATH\n"
+        f"$ export LD_DEBUG=files LD_DEBUG_OUTPUT={shared}/ld\n"
+        "$ echo next\nnext\n```\n"
+    )
+    try:
+        result = run(project, text, recorded)
+        ran = sorted(path.name for path in shared.glob("ran-*"))
+        traced = {path.stat().st_uid for path in shared.glob("ld.*")}
+    finally:
+        shutil.rmtree(shared)
+    result.assert_outcomes(passed=3)
+    assert ran == ["ran-bash"]  # the reader's own, as the line's `echo` ran in it
+    assert traced and 0 not in traced  # the reader's programs saw LD_DEBUG; root's did not
 
 
 def test_the_harness_s_environment_reaches_no_page(

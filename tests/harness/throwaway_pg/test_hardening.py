@@ -3,6 +3,7 @@ are wrong: what a root run must never do, and what a run must never print."""
 
 import os
 import pwd
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from alembic_docs import schema
 from tests.as_user import run_as
-from tests.scratch_pages import run
+from tests.scratch_pages import page, run, write
 from throwaway_pg import driver, identities, postgres
 from throwaway_pg.postgres import PostgresError
 from throwaway_pg.server import (
@@ -158,6 +159,37 @@ def test_the_machines_nobody_cannot_reach_the_server_and_the_pages_get_scratch_o
             query = f"{rights} WHERE rolname = current_user"
             who = run_as(pages, schema.rows, url, query)
             assert who == [("scratch", False, True, False)]  # CREATEDB, as a developer has
+    finally:
+        server.close()
+
+
+ANOTHER_RUN_S_PAGE = """
+import subprocess, sys
+from throwaway_pg import identities, postgres
+pages = identities.for_pages()
+psql = postgres.runnable_install(pages) / "bin/psql"
+said = subprocess.run(pages.command([psql, sys.argv[1], "-tAc", "select 1"]), capture_output=True)
+print(said.stdout.decode() + said.stderr.decode())
+"""
+
+
+@as_root
+def test_another_run_s_pages_do_not_get_the_scratch_role(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every run's pages could enter every run's socket folder (they shared a group), and
+    the server took anyone it did not know for `nobody`, whom it let in as scratch: a page
+    found other runs' sockets in /proc/net/unix and dropped their databases. Another
+    process's pages are now kept out of the folder, and refused even where it is open."""
+    monkeypatch.delenv("THROWAWAY_PG_URL", raising=False)
+    server = open_server(None)  # its own: shared_url() opens its socket's folder
+    try:
+        with server.database() as url:
+            for said in ("Permission denied", 'Peer authentication failed for user "scratch"'):
+                page = [sys.executable, "-c", ANOTHER_RUN_S_PAGE, url]
+                shown = subprocess.run(page, capture_output=True, text=True, timeout=60).stdout
+                assert said in shown, shown
+                server.shared_url()  # opens the folder to all
     finally:
         server.close()
 
@@ -313,6 +345,24 @@ def test_a_page_connects_to_a_users_server_through_the_password_file(
     assert password not in result.stdout.str()
 
 
+def test_a_page_that_rewrites_its_password_file_harms_no_one_else(
+    project: pytest.Pytester,
+    recorded: str,
+    role_url: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pages and the harness read one password file, the pages' to write: a page that
+    rewrote it failed every later page, and the harness could not drop its database."""
+    url, _ = role_url
+    monkeypatch.setenv("THROWAWAY_PG_URL", url)
+    rewrites = '# Rewrites\n\n```console\n$ echo nonsense > "$PGPASSFILE"\n```\n'
+    connects = "# Connects\n\n```console\n$ psql \"$DATABASE_URL\" -tAc 'select 1'\n1\n```\n"
+    write(project, "a", page(rewrites, recorded))
+    write(project, "b", page(connects, recorded))
+    result = project.runpytest_inprocess("docs/a.md", "docs/b.md")
+    result.assert_outcomes(passed=6)
+
+
 def test_scratch_urls_hold_no_password_yet_connect(role_url: tuple[str, str]) -> None:
     """The password goes to a file of its own (PGPASSFILE) that this run's processes, and
     a page's commands as nobody, read; it is gone when the server is closed."""
@@ -327,12 +377,30 @@ def test_scratch_urls_hold_no_password_yet_connect(role_url: tuple[str, str]) ->
             python = "import os, psycopg2; psycopg2.connect(os.environ['DATABASE_URL']).close()"
             subprocess.run([sys.executable, "-c", python], env=env, check=True)
             if os.getuid() == 0:
-                run_as(identities.for_pages(), connect_with, database_url, str(passfile))
-                with pytest.raises(RuntimeError, match="Permission denied"):  # no one else
-                    run_as(pwd.getpwnam("nobody"), connect_with, database_url, str(passfile))
+                pages_read_their_own_copy(database_url, passfile)
     finally:
         server.close()
     assert not passfile.exists() and "PGPASSFILE" not in os.environ
+
+
+def pages_read_their_own_copy(database_url: str, passfile: Path) -> None:
+    """The pages read a copy of the password file that is theirs (docs_runner.reader), not
+    root's, which a page could rewrite (every later connection of the harness's said `no
+    password supplied`, and its scratch databases stayed on the user's server)."""
+    from docs_runner.reader import Reader
+
+    pages, nobody = identities.for_pages(), pwd.getpwnam("nobody")
+    with pytest.raises(RuntimeError, match="no password supplied"):  # root's is root's
+        run_as(pages, connect_with, database_url, str(passfile))
+    folder = Path(tempfile.mkdtemp())
+    try:
+        folder.chmod(0o711)
+        copy = Reader(pages, Path(), Path(), "")._copy(passfile, folder / "pgpass")
+        run_as(pages, connect_with, database_url, str(copy))
+        with pytest.raises(RuntimeError, match="Permission denied"):  # no one else
+            run_as(nobody, connect_with, database_url, str(copy))
+    finally:
+        shutil.rmtree(folder)
 
 
 # The password file's descriptor is swapped for /dev/full's: its writes fail as on a full

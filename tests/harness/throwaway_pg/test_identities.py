@@ -3,12 +3,14 @@
 import os
 import pwd
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from throwaway_pg import identities
 from throwaway_pg.identities import Identity
+from throwaway_pg.pytest_plugin import pytest_report_header
 
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="only root hands work to other users")
 
@@ -25,7 +27,7 @@ def test_the_server_and_the_pages_are_nobody_to_themselves_and_no_one_else_to_th
     nobody = pwd.getpwnam("nobody")
     uids = {server.uid, pages.uid, nobody.pw_uid, 0}
     assert len(uids) == 4
-    assert pages.gid == identities.PAGES_GROUP != server.gid
+    assert len({pages.gid, server.gid, nobody.pw_gid, 0}) == 4
     for user in (server, pages):
         assert whoami(user, "id -un; id -u") == "nobody\n65534\n"
         with pytest.raises(KeyError):
@@ -33,12 +35,21 @@ def test_the_server_and_the_pages_are_nobody_to_themselves_and_no_one_else_to_th
 
 
 @as_root
-def test_root_is_root_to_the_server_only() -> None:
-    """The server tells the harness (root) from the pages by peer authentication: root must
-    be root in its namespace, and no one in the pages' (a set-user-ID program of root's
-    would run as root there)."""
-    for user, root in ((identities.for_server(), "0"), (identities.for_pages(), "65534")):
-        assert whoami(user, "stat -c %u /") == f"{root}\n"
+def test_the_server_sees_root_as_root_and_this_process_s_pages_as_pages() -> None:
+    """The server tells the harness (root) from its pages, and both from anyone else, by
+    peer authentication: root is root in its namespace, the pages are PAGES_AS_SEEN, and
+    every other uid is nobody. Root is no one in the pages' namespace (a set-user-ID
+    program of root's would run as root there)."""
+    server, pages = identities.for_server(), identities.for_pages()
+    seen = pwd.getpwnam(identities.PAGES_AS_SEEN).pw_uid
+    with tempfile.TemporaryDirectory() as folder:
+        os.chmod(folder, 0o755)
+        for owner in (pages.uid, pwd.getpwnam("nobody").pw_uid):
+            (Path(folder) / str(owner)).touch()
+            os.chown(Path(folder) / str(owner), owner, -1)
+        shown = whoami(server, f"stat -c %u / {folder}/{pages.uid} {folder}/65534")
+        assert shown.split() == ["0", str(seen), "65534"]
+    assert whoami(pages, "stat -c %u /") == "65534\n"
 
 
 @as_root
@@ -59,26 +70,31 @@ def test_a_program_in_a_folder_closed_to_the_user_does_not_start(tmp_path: Path)
 
 @as_root
 def test_where_the_kernel_refuses_user_namespaces_it_is_the_machines_nobody(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, pytestconfig: pytest.Config
 ) -> None:
     monkeypatch.setattr(identities, "UNSHARE_USER", ["false"])
-    user = identities._identity(map_root=False, group=identities.PAGES_GROUP)
+    for made in (identities.for_pages, identities.for_server):
+        monkeypatch.setattr(identities, made.__name__, made.__wrapped__)  # not the cached
     nobody = pwd.getpwnam("nobody")
-    assert user == Identity(nobody.pw_uid, nobody.pw_gid)
-    assert whoami(user, "id -u") == f"{nobody.pw_uid}\n"
+    for user in (identities.for_pages(), identities.for_server()):
+        assert user == Identity(nobody.pw_uid, nobody.pw_gid)
+        assert whoami(user, "id -u") == f"{nobody.pw_uid}\n"
+    (said,) = [line for line in pytest_report_header(pytestconfig) if "nobody" in line]  # say so
+    assert "the machine's nobody" in said
 
 
-@as_root
-def test_a_slot_someone_has_is_never_claimed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each identity claims a slot of uids no account, group or other run has."""
-    first = identities._claim_slot()
-    assert first != identities.PAGES_GROUP  # slot 0 is the pages' group's
-    taken = {first + identities.SLOT_SIZE}
-    monkeypatch.setattr(identities, "_taken", lambda *ids: bool(taken & set(ids)))
-    second = identities._claim_slot()
-    assert second not in (first, *taken) and (second - identities.FIRST_SLOT) % 65536 == 0
+def test_ids_are_drawn_anew_and_never_an_accounts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same few uids went to every run in turn, the pages' of one run the server's of
+    the next: a set-user-ID program a page left behind gave anyone that server."""
+    drawn = {identities._unused_ids() for _ in range(20)}
+    assert len(drawn) == 20
+    assert all(identities.FIRST_ID < n <= identities.LAST_ID for n in drawn)
+    taken = sorted(drawn)[:10]
+    monkeypatch.setattr(identities, "_taken", lambda *ids: any(n in taken for n in ids))
+    assert not set(taken) & {identities._unused_ids() for _ in range(20)}
 
 
 def test_not_root_it_is_no_one_else(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
-    assert identities._identity(map_root=True, group=None) is None
+    assert identities.for_pages.__wrapped__() is None
+    assert identities.for_server.__wrapped__() is None

@@ -67,7 +67,7 @@ def test_caught_mutants_are_killed_and_the_tree_is_untouched(
     before = digests(files)
     mutants = sampled(files, 9, ["alter-output-char", "delete-output-line"], 3)
     assert len(mutants) == 3
-    env = {**os.environ, "THROWAWAY_PG_URL": postgres_server.owner_url}
+    env = {**os.environ, "THROWAWAY_PG_URL": postgres_server.shared_url()}
     outcomes, failing = mutate.execute(mutants, files, 2, env, mutate.Equivalents())
     assert failing == {}
     assert [(o.mutant.key, o.status) for o in outcomes] == [(m.key, "killed") for m in mutants]

@@ -45,7 +45,9 @@ def tour(postgres_server: Server, run_tmp: Path, pytestconfig: pytest.Config):
         for path in (project, Path(tmp)):
             reader.own(path)
         home = {k: v for k, v in reader.environment(Path(tmp)).items() if k != "PATH"}
-        state = ShellState(project, {**terminal(tools), **home, "TMPDIR": tmp}, popen=reader.popen)
+        env = {**terminal(tools), **home, "TMPDIR": tmp}
+        python = str(reader.scripts / "python")
+        state = ShellState(project, env, popen=reader.popen, python=python)
         # the Alembic profile: revision ids, versions
         tour = Tour(state, url, hook=pytestconfig.hook, typed={EXAMPLE_URL: url})
         try:
