@@ -1357,29 +1357,29 @@ def run_mutant(
 
 
 class Pool:
-    """`jobs` workers, each with its own workspace."""
+    """`jobs` workers, each with its own workspace and environment (`env_for()`'s: a
+    database role of its own, whose password the pages of no other worker get)."""
 
-    def __init__(self, files: list[str], jobs: int, env: dict[str, str]) -> None:
-        self.env = env
-        self.workspaces: queue.Queue[Workspace] = queue.Queue()
-        self.all = [Workspace(files) for _ in range(jobs)]
-        for workspace in self.all:
-            self.workspaces.put(workspace)
+    def __init__(self, files: list[str], jobs: int, env_for: Callable[[], dict[str, str]]) -> None:
+        self.workspaces: queue.Queue[tuple[Workspace, dict[str, str]]] = queue.Queue()
+        self.all = [(Workspace(files), env_for()) for _ in range(jobs)]
+        for given in self.all:
+            self.workspaces.put(given)
         self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
 
     def submit(self, function: Callable, *args) -> concurrent.futures.Future:
         def job():
-            workspace = self.workspaces.get()
+            workspace, env = given = self.workspaces.get()
             try:
-                return function(*args, workspace, self.env)
+                return function(*args, workspace, env)
             finally:
-                self.workspaces.put(workspace)
+                self.workspaces.put(given)
 
         return self.executor.submit(job)
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
-        for workspace in self.all:
+        for workspace, _ in self.all:
             workspace.remove()
 
 
@@ -1416,12 +1416,13 @@ def execute(
     mutants: list[Mutant],
     files: list[str],
     jobs: int,
-    env: dict[str, str],
+    env_for: Callable[[], dict[str, str]],
     equivalents: Equivalents,
 ) -> tuple[list[Outcome], dict[Run, str]]:
-    """Run every mutant in its scope, after the unmutated scopes (the baseline)."""
+    """Run every mutant in its scope, after the unmutated scopes (the baseline), each
+    worker in the environment `env_for()` gives it."""
     scopes = {m.path: scope(m.path, files) for m in mutants}
-    pool = Pool(files, jobs, env)
+    pool = Pool(files, jobs, env_for)
     try:
         failing = baseline({run for runs in scopes.values() for run in runs}, pool)
         outcomes, futures = [], []
@@ -1630,8 +1631,11 @@ def main(argv: list[str] | None = None) -> int:
     server = open_server()
     progress(f"{len(mutants)} mutants, on {server.description}")
     try:
-        env = {**os.environ, "THROWAWAY_PG_URL": server.shared_url()}
-        outcomes, failing = execute(mutants, files, args.jobs, env, Equivalents.load())
+
+        def env_for() -> dict[str, str]:
+            return {**os.environ, "THROWAWAY_PG_URL": server.shared_url()}
+
+        outcomes, failing = execute(mutants, files, args.jobs, env_for, Equivalents.load())
     except KeyboardInterrupt:
         progress("interrupted: children stopped, workspaces and server removed")
         return 130

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, NoReturn
 from docs_runner import shell
 from docs_runner.reader import PROJECT
 from throwaway_pg import identities, postgres
+from throwaway_pg.server import PASSFILE_VARIABLE
 
 if TYPE_CHECKING:
     from docs_runner.run import PageRun
@@ -204,6 +205,19 @@ def _copy_module(name: str, file: Path, into: Path) -> None:
         folder = folder.parent
 
 
+# What the check's own interpreter keeps of the page's variables: who and where it is, and
+# its password file. Never the loader's (a page's LD_PRELOAD made every check pass), nor
+# the rest: a check reads those in run.shell.env.
+KEPT = ("HOME", "USER", "LOGNAME", "TMPDIR", "LANG", "TZ", PASSFILE_VARIABLE)
+
+
+def _environment(run: PageRun) -> dict[str, str]:
+    """The check's environment, with the line's marker: what it leaves running is swept as
+    theirs is."""
+    kept = {k: v for k, v in run.shell.env.items() if k in KEPT or k.startswith("LC_")}
+    return kept | {"PATH": os.defpath, "__STATE": _marker(run)}
+
+
 def _marker(run: PageRun) -> str:
     """In the environment of what a check starts (a line's kind: see shell.kill_strays)."""
     return f"shell-state-{run.shell.token}-check"
@@ -216,8 +230,7 @@ def _as_reader_child(write: int, given: int, popen: dict, argv: list, run: PageR
     try:
         report = b"check ended without a result"
         try:
-            # The line's marker: what the check leaves running is swept as theirs is.
-            env = {**run.shell.env, "__STATE": _marker(run)}
+            env = _environment(run)
             _alone(popen.get("userns"))
             _leave_root(write, given, popen, env)
             os.execve(argv[0], argv, env)

@@ -152,11 +152,10 @@ def spawn(
     controller, terminal = open_terminal()
     namespace, kwargs = _namespace(kwargs)
     env = {"TERM": TERM, **env}
-    exports = None
+    stdin = terminal
     if namespace:  # root's tools start it: none may see the page's variables (LD_PRELOAD)
-        exports = _exports(env)
-        kwargs["pass_fds"] = (*kwargs.get("pass_fds", ()), exports)
-        argv = [*namespace, *_enter_and_wait(exports), str(cwd), *argv]
+        stdin = _exports(env)  # which ENTER_AND_WAIT takes from there, as the reader
+        argv = [*namespace, *ENTER_AND_WAIT, str(cwd), *argv]
         env = {"PATH": identities.SYSTEM_TOOLS}
     else:
         argv = [*ENTER, str(cwd), *argv]
@@ -165,7 +164,7 @@ def spawn(
             argv,  # not cwd=: Python enters it before it changes user
             cwd="/",
             env=env,
-            stdin=terminal,
+            stdin=stdin,
             stdout=terminal,
             stderr=terminal,
             start_new_session=True,  # its own process group, killed whole
@@ -176,14 +175,15 @@ def spawn(
         raise
     finally:
         os.close(terminal)
-        if exports is not None:
-            os.close(exports)
+        if stdin != terminal:
+            os.close(stdin)
     return process, controller
 
 
 def _exports(env: Mapping[str, str]) -> int:
     """A descriptor of an anonymous file that exports `env` to a shell that sources it
-    (names no shell can export, like `a-b`, are left out)."""
+    (names no shell can export, like `a-b`, are left out: they were lost before too, in
+    the line's epilogue)."""
     fd = os.memfd_create("environment", os.MFD_CLOEXEC)
     lines = (f"export {k}={shlex.quote(v)}\n" for k, v in env.items() if _NAME.fullmatch(k))
     os.write(fd, "".join(lines).encode(errors="surrogateescape"))
@@ -216,16 +216,12 @@ def pid_namespaces() -> bool:
     return False
 
 
-def _enter_and_wait(exports: int) -> list[str]:
-    """The namespace's first process: a shell that takes the page's variables from
-    `exports` (as the reader), enters the folder, and waits for the command, never becomes
-    it: the first process of a PID namespace is deaf to the signals it sends itself (a
-    block's `os.kill(os.getpid(), signal.SIGSTOP)`, a line's `kill $$`). bash, not sh,
-    which cannot close a descriptor above 9; SHLVL unset, as sh would leave it; `exit $?`
-    last, or bash would exec the command, its last."""
-    script = f". /proc/self/fd/{exports} 2>/dev/null; exec {exports}<&-; unset SHLVL"
-    script += '; cd -- "$1" || exit 126; shift; "$@"; exit $?'
-    return ["/bin/bash", "-c", script, "bash"]
+# The namespace's first process: a shell that takes the page's variables from its stdin
+# (as the reader; _exports), then the terminal as its stdin (stdout's: both the terminal),
+# enters the folder, and waits for the command, never becomes it: the first process of a
+# PID namespace is deaf to the signals it sends itself (a block's
+# `os.kill(os.getpid(), signal.SIGSTOP)`, a line's `kill $$`).
+ENTER_AND_WAIT = ["/bin/sh", "-c", '. /proc/self/fd/0; exec 0<&1; cd -- "$0" || exit 126; "$@"']
 
 
 def _namespace(popen: Mapping) -> tuple[list[str], dict]:
@@ -450,12 +446,16 @@ def _kill_marked(uid: int, marker: str) -> int:
 
 
 def wait(process: subprocess.Popen, deadline: float) -> int:
-    """Its exit status, once it exits; kills its group past `deadline` (CommandTimeout)."""
+    """Its exit status as a shell shows it, once it exits: death by signal N (Popen's -N)
+    is 128 + N (the namespace's waiting shell said so as root; as the reader's own user,
+    a line killed by a signal came back -N, which no page could show); kills its group
+    past `deadline` (CommandTimeout)."""
     try:
-        return process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        status = process.wait(timeout=max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         kill_group(process)
         raise CommandTimeout("") from None
+    return 128 - status if status < 0 else status
 
 
 def _deadline(state: ShellState) -> float:

@@ -16,7 +16,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit
 
@@ -218,7 +218,6 @@ class Server:
     cluster: postgres.Cluster | None = None
     owner: str | None = None  # the role scratch databases belong to; None: the admin's
     passfile: Passfile | None = None  # a user's server's password, if its URL had one
-    _shared: str | None = field(default=None, repr=False)  # shared_url(), password and all
 
     @property
     def owner_url(self) -> str:
@@ -230,19 +229,18 @@ class Server:
         """The server as a run in another process is given it (tools/mutate.py's): a user's
         server's own URL; for a throwaway one of ours, which lets in this process's pages
         alone as the owner of scratch databases, a role of its own with a password and
-        leave to create databases, as a team's server gives a developer, and its socket's
-        folder open to all (the password is what counts then). The URL holds the password:
-        hand it over in an environment, never on a command line."""
+        leave to create databases, as a team's server gives a developer (a new one at each
+        call: give each run its own), and its socket's folder open to all (the password is
+        what counts then). The URL holds the password: hand it over in an environment,
+        never on a command line."""
         if self.cluster is None:
             return self.owner_url
-        if self._shared is None:
-            role, password = postgres.scratch_name("shared"), secrets.token_urlsafe(16)
-            with postgres.admin_connection(self.admin_url) as conn, conn.cursor() as cur:
-                query = sql.SQL("CREATE ROLE {} LOGIN CREATEDB PASSWORD {}")
-                cur.execute(query.format(sql.Identifier(role), sql.Literal(password)))
-            self.cluster.socket_dir.chmod(0o711)
-            self._shared = self.cluster.url(user=f"{role}:{password}")
-        return self._shared
+        role, password = postgres.scratch_name("shared"), secrets.token_urlsafe(16)
+        with postgres.admin_connection(self.admin_url) as conn, conn.cursor() as cur:
+            query = sql.SQL("CREATE ROLE {} LOGIN CREATEDB PASSWORD {}")
+            cur.execute(query.format(sql.Identifier(role), sql.Literal(password)))
+        self.cluster.socket_dir.chmod(0o711)
+        return self.cluster.url(user=f"{role}:{password}")
 
     @property
     def description(self) -> str:

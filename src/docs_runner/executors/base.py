@@ -34,12 +34,6 @@ class InterpreterEnded(LineError):
         self.status, self.output = status, output
 
 
-def exit_status(returncode: int) -> int:
-    """A process's exit status as a shell shows it: death by signal N (Popen's -N) is
-    128 + N, as a shell that waited for it reports it."""
-    return 128 - returncode if returncode < 0 else returncode
-
-
 class Executor:
     name: ClassVar[str]
 

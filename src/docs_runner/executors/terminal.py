@@ -17,7 +17,7 @@ import subprocess
 import time
 
 from docs_runner import shell
-from docs_runner.executors.base import Executor, InterpreterEnded, exit_status
+from docs_runner.executors.base import Executor, InterpreterEnded
 
 # What the interpreter prints after each block (and before that, if it raised), with a
 # token of the page's: no block prints it by chance, or knows it without digging.
@@ -83,7 +83,7 @@ class Terminal(Executor):
             if not output.endswith(end):  # no one writes to its terminal any more:
                 # the block ended it (exit(), sys.exit(3), a signal), or closed it. As root
                 # the process is a shell that waited for it: death by signal N is 128 + N.
-                status = exit_status(shell.wait(process, deadline))
+                status = shell.wait(process, deadline)
         except shell.TooMuchOutput as error:
             self.close()  # killed: the next block starts a new interpreter
             raise shell.TooMuchOutput(f"the python block {error}") from None

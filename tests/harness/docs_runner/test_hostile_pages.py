@@ -177,8 +177,15 @@ def test_what_a_check_starts_ends_with_it(
 
 CHECK_THAT_READS_ITS_MEMORY = """
 import ctypes
+import os
 from pathlib import Path
 from docs_runner import check
+
+@check("has-none-of-the-loader-s-variables")
+def loader(run):
+    given = sorted(k for k in os.environ if k.startswith(("LD_", "GCONV")))
+    assert given == [], given
+    assert run.shell.env["LD_BIND_NOW"] == "1"  # the page's own, for a check that needs it
 
 @check("reads-the-environment-it-started-with")
 def reads(run):
@@ -238,6 +245,35 @@ def test_root_runs_none_of_the_page_s_tools_and_none_of_its_variables(
     result.assert_outcomes(passed=3)
     assert ran == ["ran-bash"]  # the reader's own, as the line's `echo` ran in it
     assert traced and 0 not in traced  # the reader's programs saw LD_DEBUG; root's did not
+
+
+@AS_ROOT
+def test_a_page_s_loader_variables_do_not_reach_its_checks(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """A check's interpreter took the page's variables: an LD_PRELOAD of the page's wrote a
+    passing report for every check, which never ran."""
+    project.makeconftest(CHECK_THAT_READS_ITS_MEMORY)
+    text = (
+        "# Loader\n\n```console\n$ export LD_BIND_NOW=1 GCONV_PATH=/tmp\n```\n\n"
+        "<!-- check: has-none-of-the-loader-s-variables -->\n"
+    )
+    run(project, text, recorded).assert_outcomes(passed=4)
+
+
+@AS_ROOT
+def test_a_line_sees_its_variables_and_its_end_as_a_terminal_shows_them(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """When the first process of a line's namespace became bash (to take the page's
+    variables from a descriptor), an exported SHELLOPTS was lost (read-only in bash), and a
+    line killed by a signal showed that bash's `line 1: 2 Killed "$@"`."""
+    text = (
+        "# Options\n\n```console\n$ set -o errexit; export SHELLOPTS\n"
+        "$ echo \"$SHELLOPTS\" | tr : '\\n' | grep -x errexit\nerrexit\n"
+        "$ kill -9 $$  # fails (exit status 137)\nKilled\n```\n"
+    )
+    run(project, text, recorded).assert_outcomes(passed=3)
 
 
 def test_the_harness_s_environment_reaches_no_page(

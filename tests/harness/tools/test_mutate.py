@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.tools import load
 from throwaway_pg.server import Server
@@ -67,8 +68,14 @@ def test_caught_mutants_are_killed_and_the_tree_is_untouched(
     before = digests(files)
     mutants = sampled(files, 9, ["alter-output-char", "delete-output-line"], 3)
     assert len(mutants) == 3
-    env = {**os.environ, "THROWAWAY_PG_URL": postgres_server.shared_url()}
-    outcomes, failing = mutate.execute(mutants, files, 2, env, mutate.Equivalents())
+    urls = []
+
+    def env_for() -> dict[str, str]:
+        urls.append(postgres_server.shared_url())
+        return {**os.environ, "THROWAWAY_PG_URL": urls[-1]}
+
+    outcomes, failing = mutate.execute(mutants, files, 2, env_for, mutate.Equivalents())
+    assert len({make_url(url).username for url in urls}) == 2  # a role for each worker
     assert failing == {}
     assert [(o.mutant.key, o.status) for o in outcomes] == [(m.key, "killed") for m in mutants]
     assert digests(files) == before
