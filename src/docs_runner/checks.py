@@ -135,17 +135,31 @@ def in_reader() -> NoReturn:
     stdin; the report goes to descriptor 3 (empty: passed)."""
     _, module, name = sys.argv[1:]
     try:
-        importlib.import_module(module)
+        _import(module)
         CHECKS[name](pickle.load(sys.stdin.buffer))
         report = b"\0"  # passed: an empty read means no result
     except BaseException as error:  # noqa: BLE001 (everything goes back to the harness)
-        text = "".join(traceback.format_exception(error))
+        text = str(error) if isinstance(error, CheckFailed) else None
+        text = text or "".join(traceback.format_exception(error))
         report = text.encode(errors="replace")[:REPORT_LIMIT] or b"check ended without a result"
     os.write(REPORT_FD, report)  # within a pipe's buffer, or the parent reads as it comes
     os._exit(0)
 
 
 REPORT_FD = 3
+
+
+def _import(module: str) -> None:
+    """The module that registered the check, in the reader's Python: one line if it cannot
+    be (it imports what the reader's virtualenv lacks)."""
+    try:
+        importlib.import_module(module)
+    except ImportError as error:
+        raise CheckFailed(
+            f"the check's module {module} cannot be imported in the reader's Python "
+            f"({sys.prefix}): {error}; a check module may import this project's packages "
+            "and what the reader's virtualenv holds"
+        ) from None
 
 
 def _modules() -> tuple[tuple[str, str, int], ...]:

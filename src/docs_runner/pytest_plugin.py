@@ -249,7 +249,7 @@ def page_run(
         env = {**shell.reader_env(url), **settings.terminal_env, "TMPDIR": tmp}
         state = shell.ShellState(Path(project), env, settings.command_timeout)
         if docs_reader is not None:
-            state.env |= docs_reader.environment(Path(tmp))
+            state.env |= docs_reader.environment(Path(tmp), server.passfile)
             state.popen, state.prefixes = docs_reader.popen, docs_reader.prefixes
             state.python = str(docs_reader.scripts / "python")
             for path in (project, tmp):

@@ -26,7 +26,7 @@ from docs_runner.normalise import PYTHON_PLACEHOLDER, VENV_PLACEHOLDER
 from throwaway_pg import identities
 from throwaway_pg.identities import Identity
 from throwaway_pg.postgres import bare_env, pg_install, runnable_install
-from throwaway_pg.server import PASSFILE_VARIABLE
+from throwaway_pg.server import PASSFILE_VARIABLE, Passfile
 
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 
@@ -52,12 +52,14 @@ class Reader:
         """PATH: the reader's tools first, then the system's."""
         return os.pathsep.join([str(self.scripts), str(self.psql), os.environ.get("PATH", "")])
 
-    def environment(self, tmp: Path) -> dict[str, str]:
-        """What the reader's terminal has that ours may not: their PATH; a password file of
-        their own in `tmp`, if we have one; as another user, a home of their own in `tmp`."""
+    def environment(self, tmp: Path, passfile: Passfile | None = None) -> dict[str, str]:
+        """What the reader's terminal has that ours may not: their PATH; a copy of their
+        own in `tmp` of the password file the harness made of a user's server's URL
+        (`passfile`), never of one the environment named (a developer's, every password of
+        theirs in it); as another user, a home of their own in `tmp`."""
         env = {"PATH": self.path}
-        if passfile := os.environ.get(PASSFILE_VARIABLE):
-            env[PASSFILE_VARIABLE] = str(self._copy(Path(passfile), tmp / "pgpass"))
+        if passfile is not None:
+            env[PASSFILE_VARIABLE] = str(self._copy(passfile.path, tmp / "pgpass"))
         if self.user is not None:
             env |= {"HOME": str(tmp), "USER": self.user.name, "LOGNAME": self.user.name}
         return env

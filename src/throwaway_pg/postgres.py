@@ -152,9 +152,7 @@ def runnable_install(
     ).stdout.split()[-1]
     copy = cache / f"pginstall-{version}-{_content_key(install)}"
     runnable = copy / install.parent.name / install.name
-    if copy.exists() and not _can_run(runnable, user):
-        shutil.rmtree(copy)  # incomplete or stale: copy again
-    if not copy.exists():
+    if not copy.exists():  # else complete: made whole, then renamed into place
         staging = Path(tempfile.mkdtemp(prefix="pginstall-", dir=cache))
         package = install.parent
         libs = package.parent / f"{package.name}.libs"
@@ -188,10 +186,16 @@ def _content_key(install: Path) -> str:
 
 def _can_run(install: Path, user: Identity) -> bool:
     """Both binaries start as `user` (initdb also needs the bundled libpq)."""
-    for binary in ("postgres", "initdb"):
+    try:
+        commands = [
+            user.command([install / "bin" / b, "--version"]) for b in ("postgres", "initdb")
+        ]
+    except FileNotFoundError as error:  # util-linux's nsenter or setpriv
+        raise PostgresError(str(error)) from None
+    for command in commands:
         try:
             subprocess.run(
-                user.command([install / "bin" / binary, "--version"]),
+                command,
                 env=bare_env(),
                 capture_output=True,
                 check=True,

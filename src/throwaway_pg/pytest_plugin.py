@@ -162,7 +162,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if (pages := identities.for_pages()) is not None and pages.userns is None:
         lines.append(
             "PostgreSQL: the server and the pages run as the machine's nobody (no user "
-            "namespaces here): any process of nobody's may reach them"
+            "namespaces here): a page, or any process of nobody's, may change the server's "
+            "files and reach its databases"
         )
     return lines
 

