@@ -69,11 +69,14 @@ class PageDocument(Document):
 
 def _undecoded(text: str) -> tuple[int, str] | None:
     """The line of the first byte of `text` that is not UTF-8 (surrogateescape made it one
-    of U+DC80 to U+DCFF), and what to say of it."""
-    if not (found := re.search("[\udc80-\udcff]", text)):
+    of U+DC80 to U+DCFF), or of its first NUL (in a fence's title or a directive, it gave a
+    traceback; no page means one), and what to say of it."""
+    if not (found := re.search("[\udc80-\udcff\x00]", text)):
         return None
-    line, byte = text.count("\n", 0, found.start()) + 1, ord(found[0]) - 0xDC00
-    return line, f"not UTF-8 (byte {byte:#04x}), which the site reads pages as"
+    line = text.count("\n", 0, found.start()) + 1
+    if found[0] == "\x00":
+        return line, "U+0000 (a NUL) in the page: remove it"
+    return line, f"not UTF-8 (byte {ord(found[0]) - 0xDC00:#04x}), which the site reads pages as"
 
 
 @dataclass

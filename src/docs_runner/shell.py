@@ -151,7 +151,9 @@ def spawn(
     that open /dev/tty, like less, then read from stderr, the same terminal.)"""
     controller, terminal = open_terminal()
     namespace, kwargs = _namespace(kwargs)
-    env = {"TERM": TERM, **env}
+    # Not OPTIND: bash sets it anew, and sh refused a page's `export OPTIND=-1` (every
+    # later line failed, blamed on the next one).
+    env = {"TERM": TERM, **{k: v for k, v in env.items() if k != "OPTIND"}}
     stdin = terminal
     if namespace:  # root's tools start it: none may see the page's variables (LD_PRELOAD)
         stdin = _exports(env)  # which ENTER_AND_WAIT takes from there, as the reader

@@ -372,6 +372,9 @@ def start_cluster() -> Cluster:
         with admin_connection(cluster.url()) as conn, conn.cursor() as cur:
             role = sql.Identifier(SCRATCH_ROLE)
             cur.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEDB").format(role))
+            # Every database is made from template1: what a page put there (a large object,
+            # its default privileges) was in every later page's "fresh" database.
+            cur.execute("REVOKE CONNECT ON DATABASE template1 FROM PUBLIC")
     except PostgresError as error:
         kept = cluster.stop()  # the log of a server that exited is kept: say where
         raise PostgresError(f"{error}; its log is {kept}" if kept else str(error)) from None
@@ -510,6 +513,7 @@ def _run(cmd: list, user: Identity | None, log) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+        _remove_segments(user)
     if returncode:
         log.flush()
         said = Path(log.name).read_text(errors="replace")
@@ -518,6 +522,18 @@ def _run(cmd: list, user: Identity | None, log) -> None:
         if "No space left on device" in said:  # a few lines up: initdb cleans up after it
             hint = f" ({ROOM})"
         raise PostgresError(f"{name} failed in {base_dir()}{hint}: " + " | ".join(tail))
+
+
+def _remove_segments(user: Identity | None) -> None:
+    """The shared memory segments initdb's backends leave in /dev/shm when it is killed
+    (a run stopped while it starts), where they are the server's user's: a uid of its
+    namespace's, no one else's."""
+    if not user or user.userns is None:
+        return
+    for segment in Path("/dev/shm").glob("PostgreSQL.*"):
+        with contextlib.suppress(OSError):
+            if segment.lstat().st_uid == user.uid:
+                segment.unlink()
 
 
 def _wait_ready(cluster: Cluster) -> None:
@@ -720,6 +736,9 @@ def create_database(
         query += sql.SQL(" OWNER {}").format(sql.Identifier(owner))
     with admin_connection(admin_url) as conn, conn.cursor() as cur:
         cur.execute(query)
+        # Its owner's alone: every role may connect to a new database (PUBLIC), and one
+        # run's role read another's schemas on a server both were given.
+        cur.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))
 
 
 INSUFFICIENT_PRIVILEGE = "42501"

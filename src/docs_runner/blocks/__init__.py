@@ -107,7 +107,7 @@ def lex(document: Document) -> list[tuple[Region, Block]]:
             line = _line(document, comment.start)
             pairs.append((comment, Database.parse(argument, line, databases)))
         else:
-            pairs.append((comment, DIRECTIVES[name](argument)))
+            pairs.append((comment, Check(argument, _line(document, comment.start))))
     for region in fences:
         fence = Fence(
             region.lexemes["language"],

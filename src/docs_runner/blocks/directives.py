@@ -88,12 +88,14 @@ class Check(Block):
     """`<!-- check: name -->`: a named database check (effects, not exit codes)."""
 
     name: str
+    line: int = 0
     summary = "check"
 
     def evaluate(self, run: PageRun) -> Failure | None:
         if self.name not in CHECKS:
             known = ", ".join(sorted(CHECKS))
-            return Failure(f"{run.page}: no check named {self.name!r} (known: {known})")
+            said = f"no check named {self.name!r} (known: {known})"
+            return Failure(f"{run.page}:{self.line}: {said}")
         with run.files.not_reading():  # a check's own reads do not exercise shown files
             run_check(self.name, run)
         run.record.checks.append(self.name)
@@ -285,7 +287,7 @@ class Timed(Block):
     @staticmethod
     def seconds_in(argument: str, line: int) -> float:
         try:
-            seconds = float(argument)
+            seconds = float(argument) if argument.isascii() else 0.0  # float() takes ١٠
         except ValueError:
             seconds = 0.0
         if not SECOND <= seconds <= DAY:  # beyond what poll() takes, a block would crash

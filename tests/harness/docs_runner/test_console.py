@@ -121,4 +121,19 @@ def test_a_character_the_site_shows_otherwise_fails_at_its_line(
     text = f"# Odd\n\n```console\n$ echo ok\nok\n$ echo a{character}a\n```\n"
     result = run(project, text, recorded)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([f"docs/page.md:8: U+{ord(character):04X} in a block (*"])
+    result.stdout.fnmatch_lines([f"docs/page.md:8: U+{ord(character):04X} *"])
+
+
+@pytest.mark.parametrize(
+    "where",
+    ['```python title="a\x00b"\n--8<-- "note.txt"\n```\n', "<!-- project: tu\x00torial -->\n"],
+    ids=["title", "directive"],
+)
+def test_a_nul_outside_a_block_s_body_fails_at_its_line(
+    project: pytest.Pytester, recorded: str, where: str
+) -> None:
+    """A NUL in a fence's title or a directive gave `ValueError: embedded null byte`'s
+    traceback (only a block's body was read for it)."""
+    result = run(project, f"# Odd\n\n{where}", recorded)
+    result.stdout.fnmatch_lines(["docs/page.md:5: U+0000 (a NUL) in the page: remove it"])
+    assert "Traceback" not in result.stdout.str()

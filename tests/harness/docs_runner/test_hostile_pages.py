@@ -137,13 +137,14 @@ def test_a_fifo_where_a_file_block_writes_leaves_nothing_running(
 ) -> None:
     """The harness writes the reader's files as the reader: at the timeout, only the bash
     it ran was killed, and the `cat` blocked opening the FIFO outlived the run."""
+    fifo = f"fifo-{os.getpid()}.txt"  # in no other test's file writes (another worker's)
     text = (
-        "# Fifo\n\n```console\n$ mkfifo note.txt\n```\n\n"
-        '```python title="note.txt"\n--8<-- "note.txt"\n```\n'
+        f"# Fifo\n\n```console\n$ mkfifo {fifo}\n```\n\n"
+        f'```python title="{fifo}"\n--8<-- "note.txt"\n```\n'
     )
     result = run(project, text, recorded, "-o", "docs_command_timeout=2")
-    result.stdout.fnmatch_lines(["*note.txt took over 2 s: not a file*"])
-    assert left_running('cat > "$1"') == []
+    result.stdout.fnmatch_lines([f"*{fifo} took over 2 s: not a file*"])
+    assert left_running(fifo) == []
 
 
 CHECK_THAT_STARTS = """
@@ -292,6 +293,15 @@ def test_a_check_module_the_reader_cannot_import_is_one_line(
             "No module named 'xdist'; a check module may import*"
         ]
     )
+
+
+def test_a_page_s_optind_does_not_break_its_next_lines(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """sh, which starts each line, refused the page's `export OPTIND=-1`: every later line
+    failed, blamed on the next one. bash sets OPTIND anew; a reader's terminal shows nothing."""
+    text = "# Opt\n\n```console\n$ export OPTIND=-1\n$ echo next\nnext\n```\n"
+    run(project, text, recorded).assert_outcomes(passed=3)
 
 
 def test_the_harness_s_environment_reaches_no_page(

@@ -1354,7 +1354,9 @@ def test_the_page_s_interpreter_outlives_the_lines_between_its_blocks(
     run(project, text, recorded).assert_outcomes(passed=6)
 
 
-@pytest.mark.parametrize("seconds", ["soon", "0", "-1", "inf", "3000000", "1e-300", "0.5"])
+@pytest.mark.parametrize(
+    "seconds", ["soon", "0", "-1", "inf", "3000000", "1e-300", "0.5", "\u0661\u0660"]
+)
 def test_a_timeout_that_is_no_number_of_seconds_fails_at_its_line(
     project: pytest.Pytester, recorded: str, seconds: str
 ) -> None:
@@ -1597,3 +1599,9 @@ def test_a_page_that_is_not_utf8_fails_at_its_line(project: pytest.Pytester, rec
     result.stdout.fnmatch_lines(
         ["docs/page.md:5: not UTF-8 (byte 0xe9), which the site reads pages as"]
     )
+
+
+def test_an_unknown_check_is_named_at_its_line(project: pytest.Pytester, recorded: str) -> None:
+    """Its message alone named no line."""
+    result = run(project, "# Checks\n\n<!-- check: nope -->\n", recorded)
+    result.stdout.fnmatch_lines(["docs/page.md:5: no check named 'nope' (known: *)"])

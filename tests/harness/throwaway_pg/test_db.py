@@ -135,7 +135,9 @@ def base() -> Iterator[Path]:
 
 def test_killed_while_it_starts_it_leaves_no_cluster(base: Path) -> None:
     """A closed terminal (SIGHUP) or a kill during initdb ends as Ctrl-C does: the half-made
-    cluster is removed then, not by the next run's sweep."""
+    cluster is removed then, not by the next run's sweep, and so are the shared memory
+    segments initdb's backends made in /dev/shm (a MiB each time, which nothing removed)."""
+    before = set(Path("/dev/shm").glob("PostgreSQL.*"))
     env = {k: v for k, v in os.environ.items() if k != URL_VARIABLE}
     db = subprocess.Popen(
         [sys.executable, "-m", "throwaway_pg"],
@@ -154,6 +156,7 @@ def test_killed_while_it_starts_it_leaves_no_cluster(base: Path) -> None:
     finally:
         db.kill()
     assert list(base.glob("*/cluster-*")) == []
+    assert set(Path("/dev/shm").glob("PostgreSQL.*")) - before == set()
 
 
 def test_a_second_signal_does_not_cut_the_clean_up_short(base: Path) -> None:

@@ -194,6 +194,22 @@ def test_another_run_s_pages_do_not_get_the_scratch_role(
         server.close()
 
 
+def test_a_database_is_its_owner_s_and_template1_no_one_s(
+    postgres_server: Server, role_url: tuple[str, str]
+) -> None:
+    """Any role could connect to a scratch database (PUBLIC's default), so one run's role
+    read another's on a server both were given; and to template1, whence every later
+    "fresh" database copied what a page put there (a large object, default privileges)."""
+    other, _ = role_url
+    with postgres_server.database() as url:
+        name = make_url(url).database
+        with pytest.raises(psycopg2.OperationalError, match="permission denied for database"):
+            psycopg2.connect(with_database(other, name)).close()
+    if postgres_server.cluster:  # a throwaway server of ours
+        with pytest.raises(psycopg2.OperationalError, match="permission denied for database"):
+            psycopg2.connect(with_database(postgres_server.owner_url, "template1")).close()
+
+
 def connect(url: str) -> None:
     psycopg2.connect(url).close()
 
