@@ -21,7 +21,7 @@ from sybil import Sybil
 from sybil.integration.pytest import SybilItem
 
 from docs_runner import blocks, hookspecs, manifest, matrix, page, shell
-from docs_runner.blocks.directives import DAY, SECOND
+from docs_runner.blocks.directives import DAY, SECOND, seconds_of
 from docs_runner.blocks.whole_page import PageEnd
 from docs_runner.executors import EXECUTORS
 from docs_runner.normalise import project_directory
@@ -139,10 +139,7 @@ class PageSettings:
     @classmethod
     def of(cls, config: pytest.Config) -> PageSettings:
         timeout = config.getini("docs_command_timeout")
-        try:
-            seconds = float(timeout)
-        except ValueError:
-            seconds = 0.0
+        seconds = seconds_of(timeout)
         if not SECOND <= seconds <= DAY:  # as <!-- timeout: --> takes (nan is refused too)
             raise pytest.UsageError(
                 f"docs_command_timeout = {timeout}: expected seconds from 1 to a day "
@@ -202,7 +199,17 @@ def pytest_configure(config: pytest.Config) -> None:
                 lambda: path.is_file() and manifest.write_table(path, blocks.columns())
             )
         if results := config.getoption("docs_results"):
-            config.pluginmanager.register(matrix.Results(Path(results)), "docs-results")
+            config.pluginmanager.register(matrix.Results(_writable(results)), "docs-results")
+
+
+def _writable(results: str) -> Path:
+    """Where `--docs-results` writes at the run's end: said now if it cannot be (a folder,
+    a missing one, a file no one may write), not after every page has run."""
+    path = Path(results)
+    where = path if path.exists() else path.parent
+    if path.is_dir() or not where.exists() or not os.access(where, os.W_OK):
+        raise pytest.UsageError(f"--docs-results {results}: cannot write there")
+    return path
 
 
 def executor_name(config: pytest.Config) -> str:
@@ -273,9 +280,13 @@ def page_run(
             generated=settings.generated,
         )
         if record := config.getini("docs_versions_record"):
-            known = matrix.known_differences(config.rootpath / record, str(run.page), run.versions)
-            run.known_differences = known
-            run.recorded_versions = matrix.recorded_versions(config.rootpath / record)
+            try:
+                path = config.rootpath / record
+                run.known_differences = matrix.known_differences(path, str(run.page), run.versions)
+                run.recorded_versions = matrix.recorded_versions(path)
+            except (ValueError, LookupError, TypeError, AttributeError) as error:
+                problem = f"{type(error).__name__}: {error}"
+                pytest.fail(f"docs_versions_record = {record}: no record ({problem})", False)
         try:
             yield run
         finally:

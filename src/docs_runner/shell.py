@@ -481,7 +481,9 @@ _SECRET = re.compile(
     r"|GIT_CONFIG_PARAMETERS",
     re.I,
 )
-_CREDENTIALS = re.compile(r"://[^/@\s]*:[^/@\s]*@")  # a URL with a password: user:pw@host
+# A value that holds a password: a URL's user:pw@host, its ?password= (percent-encoded or
+# not, as libpq reads it), or a conninfo's password=.
+_CREDENTIALS = re.compile(r"://[^/@\s]*:[^/@\s]*@|(?:^|[\s?&])pass(?:word|%77ord)\s*=", re.I)
 
 
 def terminal_env() -> dict[str, str]:

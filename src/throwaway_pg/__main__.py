@@ -15,7 +15,7 @@ import re
 import signal
 import sys
 
-from throwaway_pg import postgres, stopping
+from throwaway_pg import driver, postgres, stopping
 from throwaway_pg.server import forget_libpq_variables, with_database
 
 DEFAULT_DATABASE = "app"
@@ -72,6 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:  # a full or closed standard output: the lines cannot be given
         with contextlib.suppress(OSError):
             print(f"db: cannot print the lines to paste: {error.strerror}", file=sys.stderr)
+        return 1
+    except driver.Error as error:  # a full disk, while the database is made
+        said = str(error).strip().splitlines()[0]
+        full = "could not extend file" in said or "No space left" in said
+        print(f"db: cannot make the database: {said}{f' ({postgres.ROOM})' if full else ''}")
         return 1
     finally:
         kept = cluster.stop()

@@ -45,9 +45,12 @@ LIST_QUOTED = {
     "unix_socket_directories",
 }
 ROLE = "SELECT oid, rolname FROM pg_catalog.pg_roles WHERE rolname = coalesce(%s, current_user)"
+# The role's, and those of the databases it owns for every role (ALTER DATABASE ... SET:
+# a page made the user's own database read-only, and every later run failed there).
 SETTINGS = (
-    "SELECT d.datname, s.setconfig FROM pg_catalog.pg_db_role_setting s"
-    " LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase WHERE s.setrole = %s"
+    "SELECT s.setrole = 0, d.datname, s.setconfig FROM pg_catalog.pg_db_role_setting s"
+    " LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase"
+    " WHERE s.setrole = %s OR (s.setrole = 0 AND d.datdba = %s)"
 )
 DATABASES = "SELECT datname, datdba FROM pg_catalog.pg_database"
 
@@ -59,7 +62,8 @@ class State:
     role: str
     oid: int
     version: int  # server_version_num
-    settings: dict[tuple[str | None, str], str]  # (database, None: all; name): value
+    # (the database's own, database (None: all), name): value
+    settings: dict[tuple[bool, str | None, str], str]
     databases: dict[str, int]  # name: owner's oid
 
     @property
@@ -86,12 +90,14 @@ def _read(cursor, role: str | None) -> State:
     (version,) = cursor.fetchone()
     cursor.execute(ROLE, (role,))
     oid, name = cursor.fetchone()
-    cursor.execute(SETTINGS, (oid,))
+    cursor.execute(SETTINGS, (oid, oid))
     settings = {}
-    for database, config in cursor.fetchall():
+    for own, database, config in cursor.fetchall():
+        if own and postgres.is_scratch_name(database):
+            continue  # a scratch database's (the page's own, dropped with it)
         for entry in config or []:
             key, _, value = entry.partition("=")
-            settings[database, key] = value
+            settings[own, database, key] = value
     cursor.execute(DATABASES)
     return State(name, oid, version, settings, dict(cursor.fetchall()))
 
@@ -100,13 +106,17 @@ def _reset_settings(cursor, before: State, after: State) -> list[str]:
     """Each setting of the role that differs from `before` set back (or reset)."""
     done, failed = [], []
     for key in sorted(before.settings.keys() | after.settings.keys(), key=_order):
-        database, name = key
+        own, database, name = key
         old, new = before.settings.get(key), after.settings.get(key)
         if old == new or database is not None and database not in after.databases:
             continue  # the same, or its database is gone (with its settings)
-        statement = sql.SQL("ALTER ROLE {}").format(sql.Identifier(after.role))
-        what = "ALTER ROLE ... "
-        if database is not None:
+        if own:
+            statement = sql.SQL("ALTER DATABASE {}").format(sql.Identifier(database))
+            what = f"ALTER DATABASE {_name(database)} "
+        else:
+            statement = sql.SQL("ALTER ROLE {}").format(sql.Identifier(after.role))
+            what = "ALTER ROLE ... "
+        if database is not None and not own:
             statement += sql.SQL(" IN DATABASE {}").format(sql.Identifier(database))
             what += f"IN DATABASE {_name(database)} "
         what += f"{'RESET' if new is None else 'SET'} {_name(name)}"  # what the page did
@@ -119,17 +129,19 @@ def _reset_settings(cursor, before: State, after: State) -> list[str]:
             done.append(what)
         except driver.Error as error:
             failed.append(f"{what}: {_first_line(error)}")
-    role = _name(after.role)
-    said = [f"the role {role}'s settings changed ({', '.join(done)}), reset"] if done else []
+    whose = f"the role {_name(after.role)}'s settings"
+    if any(what.startswith("ALTER DATABASE") for what in done + failed):
+        whose = "settings"  # its databases' too
+    said = [f"{whose} changed ({', '.join(done)}), reset"] if done else []
     if failed:
-        said.append(f"the role {role}'s settings changed, not reset ({'; '.join(failed)})")
+        said.append(f"{whose} changed, not reset ({'; '.join(failed)})")
     return said
 
 
-def _order(key: tuple[str | None, str]) -> tuple:
-    """The role's settings for every database first, then per database."""
-    database, name = key
-    return database is not None, database or "", name
+def _order(key: tuple[bool, str | None, str]) -> tuple:
+    """The role's settings for every database first, then per database; then databases'."""
+    own, database, name = key
+    return own, database is not None, database or "", name
 
 
 def _drop_made(cursor, before: State, after: State) -> list[str]:

@@ -23,6 +23,17 @@ REQUIREMENT = re.compile(
 )
 AND = re.compile(r"\s+and\s+")
 DAY = 86400.0  # seconds: the longest a block may be given
+
+
+def seconds_of(text: str) -> float:
+    """A number of seconds as a page or an ini file writes it; 0 for anything else (other
+    digits too, which float() takes: ١٠, ５)."""
+    try:
+        return float(text) if text.isascii() else 0.0
+    except ValueError:
+        return 0.0
+
+
 SECOND = 1.0  # the shortest: less killed every line before it could start (1e-300)
 
 if TYPE_CHECKING:
@@ -286,10 +297,7 @@ class Timed(Block):
 
     @staticmethod
     def seconds_in(argument: str, line: int) -> float:
-        try:
-            seconds = float(argument) if argument.isascii() else 0.0  # float() takes ١٠
-        except ValueError:
-            seconds = 0.0
+        seconds = seconds_of(argument)
         if not SECOND <= seconds <= DAY:  # beyond what poll() takes, a block would crash
             raise PageError(
                 line, f"<!-- timeout: {argument} -->: expected seconds from 1 to a day, e.g. 900"

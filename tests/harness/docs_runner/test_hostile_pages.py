@@ -323,6 +323,9 @@ def test_the_harness_s_environment_reaches_no_page(
         "SQLALCHEMY_DATABASE_URI": "postgresql://me@prod/app?x=s3cret",
         "SENTRY_DSN": "https://s3cret@sentry.example/1",
         "PIP_INDEX_URL": "https://me:s3cret@pypi.example/simple",
+        # a password as libpq also takes one: in a URL's query, in a conninfo string
+        "APP_CONN": "postgresql://app@db.example/app?sslmode=require&password=s3cret",
+        "APP_CONNINFO": "host=db.example user=app password = s3cret",
     }.items():
         monkeypatch.setenv(name, value)
     line = "env | grep -e s3cret -e elsewhere -e sourced || echo none"

@@ -1373,7 +1373,7 @@ def test_a_timeout_that_is_no_number_of_seconds_fails_at_its_line(
         *(
             (f"docs_command_timeout={seconds}", f"docs_command_timeout = {seconds}: expected "
              "seconds from 1 to a day (86400), e.g. 300")
-            for seconds in ("abc", "nan", "1e10", "0", "-1", "86401", "0.5")
+            for seconds in ("abc", "nan", "1e10", "0", "-1", "86401", "0.5", "\uff15")
         ),
         ("docs_terminal_env=PSQL_PAGER", "docs_terminal_env: `PSQL_PAGER`: expected "
          "`NAME=value` lines (a shell's NAME)"),
@@ -1605,3 +1605,21 @@ def test_an_unknown_check_is_named_at_its_line(project: pytest.Pytester, recorde
     """Its message alone named no line."""
     result = run(project, "# Checks\n\n<!-- check: nope -->\n", recorded)
     result.stdout.fnmatch_lines(["docs/page.md:5: no check named 'nope' (known: *)"])
+
+
+def test_a_versions_record_that_is_none_is_one_line(project: pytest.Pytester) -> None:
+    """A versions record that is no JSON, or not the record's shape, gave every block of
+    every page the fixture's traceback."""
+    project.path.joinpath("bad.json").write_text("{bad")
+    result = project.runpytest_inprocess("docs/good.md", "-o", "docs_versions_record=bad.json")
+    result.stdout.fnmatch_lines(["*docs_versions_record = bad.json: no record (JSONDecodeError*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+@pytest.mark.parametrize("where", ["missing/r.json", "docs"])
+def test_results_that_cannot_be_written_are_said_before_the_run(
+    project: pytest.Pytester, where: str
+) -> None:
+    """They were said at its end, as a traceback, after every page had run."""
+    result = project.runpytest_inprocess("docs/good.md", f"--docs-results={where}")
+    result.stderr.fnmatch_lines([f"ERROR: --docs-results {where}: cannot write there"])

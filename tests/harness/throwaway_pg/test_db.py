@@ -223,3 +223,21 @@ def test_under_nohup_a_closed_terminal_does_not_stop_it() -> None:
     finally:
         db.kill()
     assert (db.returncode, output) == (0, "db: server stopped, its files removed\n")
+
+
+def test_a_full_disk_while_the_database_is_made_is_one_line(
+    base: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The server's error as it made the database (a tmpfs that filled) was a traceback."""
+    from throwaway_pg import __main__ as db
+    from throwaway_pg import postgres
+
+    def full(*args, **kwargs) -> None:
+        raise psycopg2.errors.DiskFull('could not extend file "base/16385/3605": No space')
+
+    monkeypatch.setenv("THROWAWAY_PG_DIR", str(base))
+    monkeypatch.setattr(postgres, "create_database", full)
+    assert db.main([]) == 1
+    said = capsys.readouterr().out.splitlines()
+    assert said[0].startswith('db: cannot make the database: could not extend file "base/')
+    assert said[0].endswith(f"({postgres.ROOM})")

@@ -960,6 +960,37 @@ def test_a_base_directory_where_nothing_can_be_made_is_one_line(parent: str, mon
 # -- 7. what is done as the pages' role outlives nothing watched ---------------------------
 
 
+def test_a_setting_on_the_user_s_own_database_is_undone(
+    role_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """Only the role's settings were read: `ALTER DATABASE <the user's own> SET
+    default_transaction_read_only = on` outlived the run on a user's server, and every
+    later run failed there."""
+    url, _ = role_url
+    server = open_server(url, "a test")
+    own = postgres.scratch_name("own")  # the user's, no scratch database
+    database_settings = (
+        "SELECT count(*) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase"
+        f" WHERE s.setrole = 0 AND d.datname = '{own}'"
+    )
+    try:
+        postgres.create_database(server.admin_url, own)
+        with (
+            pytest.raises(LeftOnServer) as left,
+            server.watching(),
+            postgres.admin_connection(server.admin_url) as conn,
+            conn.cursor() as cur,
+        ):
+            cur.execute(f"ALTER DATABASE {own} SET default_transaction_read_only = on")
+        assert str(left.value) == (
+            f"settings changed (ALTER DATABASE {own} SET default_transaction_read_only), reset"
+        )
+        assert schema.rows(postgres_server.admin_url, database_settings) == [(0,)]
+    finally:
+        postgres.drop_database(postgres_server.admin_url, own)
+        server.close()
+
+
 def test_what_the_role_leaves_is_undone_and_only_that(
     role_url: tuple[str, str], postgres_server: Server
 ) -> None:
