@@ -11,9 +11,12 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from mkdocs.config import load_config
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+
+from docs_runner import notebooks as notebook_files
 
 ROOT = Path(__file__).resolve().parent.parent
 # A `pip install` line a page or a notebook shows, in a console block
@@ -85,7 +88,21 @@ def page_url(page: str) -> str:
 
 
 def notebooks() -> list[Path]:
-    return sorted((ROOT / "notebooks").glob("*.ipynb"))
+    """The notebooks of the tree; one that is no notebook fails the tests that collect it
+    in one line."""
+    paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    for path in paths:
+        if problem := _not_a_notebook(path):
+            pytest.fail(problem, pytrace=False)
+    return paths
+
+
+def _not_a_notebook(path: Path) -> str | None:
+    try:
+        notebook_files.read(path)
+    except notebook_files.NotebookError as error:
+        return str(error).removeprefix(f"{ROOT}/")
+    return None
 
 
 def workflows() -> list[Path]:

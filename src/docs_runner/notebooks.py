@@ -28,6 +28,7 @@ the committed one. It comes from IPython and ipykernel:
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from pathlib import Path
 from typing import NamedTuple
@@ -39,6 +40,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbclient.util import run_sync
 from nbformat import NotebookNode
+from nbformat.validator import get_validator
 
 from docs_runner import provenance
 from docs_runner.record import PageRecord
@@ -52,13 +54,40 @@ TIMEOUT = 120
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
+class NotebookError(ValueError):
+    """A file named .ipynb that is no notebook: one line, naming the file and the fault."""
+
+
+def read(path: Path) -> NotebookNode:
+    """The notebook at `path` (nbformat 4, as Jupyter writes them); a file that is no JSON,
+    or no such notebook, is one line naming where."""
+    text = path.read_bytes()
+    try:
+        content = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise NotebookError(f"{path}: not a notebook, no JSON: {_where(error)}") from None
+    if not isinstance(content, dict) or content.get("nbformat") != 4:
+        raise NotebookError(f"{path}: not a notebook of nbformat 4")
+    minor = content.get("nbformat_minor")
+    schema = get_validator(4, minor if isinstance(minor, int) else None)
+    if fault := next(iter(schema.iter_errors(content)), None):
+        raise NotebookError(f"{path}: not a notebook: {fault.message}")
+    return nbformat.reads(text.decode(), as_version=4)  # as nbformat reads it: lines joined
+
+
+def _where(error: ValueError) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"line {error.lineno}, column {error.colno}: {error.msg}"
+    return f"byte {error.start}: not UTF-8"  # UnicodeDecodeError
+
+
 def execute(
     path: Path, env: dict[str, str], kernel: AsyncKernelManager | None = None
 ) -> NotebookNode:
     """Run every cell in a new kernel (cwd: the notebook's folder, temporary files in /tmp);
     stop at the first error. The kernel is this Python's, unless `kernel` says which one to
     start."""
-    notebook = nbformat.read(path, as_version=4)
+    notebook = read(path)
     client = NotebookClient(
         notebook,
         km=kernel,

@@ -1,0 +1,57 @@
+"""A file named .ipynb that is no notebook is one line naming it and its fault."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from docs_runner import notebooks
+from tests import site_tree
+
+CELL = '{"cell_type": "weird", "id": "a", "source": "", "metadata": {}}'
+NOT_NOTEBOOKS = {
+    "no JSON": ('{"cells": [}', "not a notebook, no JSON: line 1, column 12: Expecting value"),
+    "no UTF-8": (b'{"a":\n\xff}', "not a notebook, no JSON: byte 6: not UTF-8"),
+    "a list": ("[1]", "not a notebook of nbformat 4"),
+    "nbformat 3": ('{"nbformat": 3, "worksheets": []}', "not a notebook of nbformat 4"),
+    "cells no list": (
+        '{"nbformat": 4, "nbformat_minor": 5, "cells": 3, "metadata": {}}',
+        "not a notebook: data.cells must be array",
+    ),
+    "a cell of no known type": (
+        '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [' + CELL + "]}",
+        "not a notebook: data.cells[0] must be valid exactly by one definition",
+    ),
+}
+
+
+@pytest.mark.parametrize("content, message", NOT_NOTEBOOKS.values(), ids=NOT_NOTEBOOKS)
+def test_a_file_that_is_no_notebook_is_one_line(
+    content: str | bytes, message: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.ipynb"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(notebooks.NotebookError) as raised:
+        notebooks.read(path)
+    assert str(raised.value).startswith(f"{path}: {message}")
+    assert "\n" not in str(raised.value)
+
+
+def test_a_notebook_reads_as_nbformat_reads_it() -> None:
+    for path in site_tree.notebooks():
+        assert notebooks.read(path) == nbformat.read(path, as_version=4)
+
+
+def test_the_tests_that_collect_the_notebooks_fail_on_one_that_is_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks/broken.ipynb").write_text("{")
+    monkeypatch.setattr(site_tree, "ROOT", tmp_path)
+    with pytest.raises(pytest.fail.Exception) as failed:
+        site_tree.notebooks()
+    assert str(failed.value) == (
+        "notebooks/broken.ipynb: not a notebook, no JSON: "
+        "line 1, column 2: Expecting property name enclosed in double quotes"
+    )
+    assert not failed.value.pytrace
