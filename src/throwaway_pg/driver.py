@@ -14,7 +14,16 @@ except ImportError:
 
     NAME = "psycopg"
 
-__all__ = ["NAME", "TIMEOUTS", "Error", "connect", "sql", "sqlstate", "version"]
+__all__ = [
+    "NAME",
+    "TIMEOUTS",
+    "Error",
+    "connect",
+    "encrypted_password",
+    "sql",
+    "sqlstate",
+    "version",
+]
 
 Error = dbapi.Error
 # Every connection of the harness's own: a server that stops answering, or a statement
@@ -26,6 +35,16 @@ def connect(url: str, **options: object):  # noqa: ANN201 - either driver's conn
     """A connection to `url` (a libpq URL, no SQLAlchemy driver suffix), with the harness's
     timeouts unless `options` say otherwise."""
     return dbapi.connect(url, **{**TIMEOUTS, **options})
+
+
+def encrypted_password(connection, password: str, role: str) -> str:  # noqa: ANN001
+    """`password` as the server stores it (as its password_encryption says), made here, as
+    psql's \\password does: ALTER ROLE then sends no clear text, for a log to keep."""
+    if NAME == "psycopg2":
+        from psycopg2.extensions import encrypt_password
+
+        return encrypt_password(password, role, connection)
+    return connection.pgconn.encrypt_password(password.encode(), role.encode()).decode()
 
 
 def sqlstate(error: Error) -> str | None:

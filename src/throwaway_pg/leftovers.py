@@ -85,6 +85,32 @@ def restore(admin_url: str, before: State) -> list[str]:
         return _reset_settings(cursor, before, after) + _drop_made(cursor, before, after)
 
 
+class Held:
+    """A connection opened before a page, as its role, held across it: it may still set
+    back what locks the role out (its password, on a user's server)."""
+
+    def __init__(self, admin_url: str, before: State) -> None:
+        self.url, self.role = admin_url, before.role
+        self.connection = _open(admin_url, before.version)
+
+    def gets_in(self) -> bool:
+        """Whether a new connection still opens."""
+        try:
+            driver.connect(self.url).close()
+        except driver.Error:
+            return False
+        return True
+
+    def set_password(self, password: str) -> None:
+        stored = driver.encrypted_password(self.connection, password, self.role)
+        with contextlib.closing(self.connection.cursor()) as cursor:
+            statement = sql.SQL("ALTER ROLE {} PASSWORD {}")
+            cursor.execute(statement.format(sql.Identifier(self.role), sql.Literal(stored)))
+
+    def close(self) -> None:
+        self.connection.close()
+
+
 def _read(cursor, role: str | None) -> State:
     cursor.execute("SELECT current_setting('server_version_num')::int")
     (version,) = cursor.fetchone()
@@ -179,6 +205,15 @@ def _split_names(stored: str) -> list[str]:
 
 @contextlib.contextmanager
 def _connection(admin_url: str, version: int) -> Iterator:
+    connection = _open(admin_url, version)
+    try:
+        with contextlib.closing(connection.cursor()) as cursor:
+            yield cursor
+    finally:
+        connection.close()
+
+
+def _open(admin_url: str, version: int):  # noqa: ANN202 - either driver's connection
     guards = dict(GUARDS)
     for since, more in GUARDS_SINCE.items():
         if version >= since:
@@ -186,11 +221,7 @@ def _connection(admin_url: str, version: int) -> Iterator:
     options = " ".join(f"-c {name}={value}" for name, value in guards.items())
     connection = driver.connect(admin_url, options=options)
     connection.autocommit = True
-    try:
-        with contextlib.closing(connection.cursor()) as cursor:
-            yield cursor
-    finally:
-        connection.close()
+    return connection
 
 
 def _name(name: str) -> str:

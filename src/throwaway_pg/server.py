@@ -152,6 +152,10 @@ class Passfile:
         os.environ[PASSFILE_VARIABLE] = str(path)
         return _without_password(url), passfile
 
+    def password(self) -> str:
+        """The password the file holds."""
+        return _fields(self.path.read_text().rstrip("\n"))[-1]
+
     def remove(self) -> None:
         if os.environ.get(PASSFILE_VARIABLE, "").startswith(f"{self.directory}/"):
             if self.before is None:
@@ -165,6 +169,17 @@ class Passfile:
 def _field(value: str) -> str:
     """A value as a password file holds it: `:` and `\\` escaped."""
     return value.replace("\\", "\\\\").replace(":", "\\:")
+
+
+def _fields(line: str) -> list[str]:
+    """A password file's line, split at its colons, each field unescaped."""
+    fields, field, chars = [], "", iter(line)
+    for char in chars:
+        if char == ":":
+            fields, field = [*fields, field], ""
+        else:
+            field += next(chars, "") if char == "\\" else char
+    return [*fields, field]
 
 
 def _passwords(url: str) -> list[str]:
@@ -285,30 +300,51 @@ class Server:
     @contextlib.contextmanager
     def watching(self) -> Iterator[None]:
         """What is done inside it, as the role that owns scratch databases, that outlives
-        it (its session defaults, databases it made: see throwaway_pg.leftovers) is undone
-        at its end, and named: LeftOnServer. Scratch databases made inside it are not
-        named: the harness's, for the page or for others beside it."""
+        it (its session defaults, databases it made: see throwaway_pg.leftovers; on a
+        user's server, the password its URL gave) is undone at its end, and named:
+        LeftOnServer. Scratch databases made inside it are not named: the harness's, for
+        the page or for others beside it."""
         try:
             before = leftovers.read(self.admin_url, self.owner)
+            held = leftovers.Held(self.admin_url, before) if self.passfile else None
         except driver.Error as error:
             raise PostgresError(
                 f"cannot read the role's settings and databases on {self.description}: "
                 f"{_first_line(error)}"
             ) from None
-        try:
-            yield
-        except BaseException:  # still undone; what stopped it is what is said
-            with contextlib.suppress(driver.Error):
-                leftovers.restore(self.admin_url, before)
-            raise
-        try:
-            left = leftovers.restore(self.admin_url, before)
-        except driver.Error as error:
-            raise PostgresError(
-                f"cannot undo what was left on {self.description}: {_first_line(error)}"
-            ) from None
+        with contextlib.closing(held) if held else contextlib.nullcontext():
+            try:
+                yield
+            except BaseException:  # still undone; what stopped it is what is said
+                with contextlib.suppress(driver.Error):
+                    self._password_back(held)
+                    leftovers.restore(self.admin_url, before)
+                raise
+            try:
+                left = self._password_back(held) + leftovers.restore(self.admin_url, before)
+            except driver.Error as error:
+                raise PostgresError(
+                    f"cannot undo what was left on {self.description}: {_first_line(error)}"
+                ) from None
         if left:
             raise LeftOnServer("; ".join(left))
+
+    def _password_back(self, held: leftovers.Held | None) -> list[str]:
+        """A page may change its role's password (ALTER ROLE CURRENT_USER PASSWORD), the
+        user's own: if the URL's no longer gets in, the connection held since before the
+        page sets it back. Read from the password file only then: no frame a page's
+        failure passes through holds it."""
+        if held is None or not self.passfile or held.gets_in():
+            return []
+        try:
+            held.set_password(self.passfile.password())
+        except driver.Error as error:
+            raise PostgresError(
+                f"the role's password no longer gets into {self.description}, and could not"
+                f" be set back ({_first_line(error)}): a page changed it? Set it back with"
+                " ALTER ROLE ... PASSWORD"
+            ) from None
+        return ["the role's password changed (ALTER ROLE ... PASSWORD), set back"]
 
     def close(self) -> Path | None:
         """Stop the server if it is ours; where its log was kept, if it had crashed."""

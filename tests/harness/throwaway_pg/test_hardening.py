@@ -994,6 +994,72 @@ def test_a_setting_on_the_user_s_own_database_is_undone(
         server.close()
 
 
+@pytest.fixture
+def odd_password_url(role_url: tuple[str, str], postgres_server: Server) -> str:
+    """role_url's role, with a password a password file escapes (`:` and `\\`)."""
+    url, _ = role_url
+    role, password = make_url(url).username, "co:lon\\back"
+    with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+        cur.execute(f"ALTER ROLE {role} PASSWORD %s", (password,))
+    return make_url(url).set(password=password).render_as_string(hide_password=False)
+
+
+@pytest.mark.parametrize("log", ["none", "ddl"])
+def test_a_password_a_page_changes_is_set_back_and_never_sent_in_clear(
+    log: str, odd_password_url: str, postgres_server: Server
+) -> None:
+    """A page may change its role's password on a user's server (`ALTER ROLE CURRENT_USER
+    PASSWORD`): the user's own, and every later connection failed. The connection held
+    across the page sets it back, as the server stores it: a server that logs DDL keeps
+    no password in clear."""
+    server = open_server(odd_password_url, "a test")
+    role = make_url(odd_password_url).username
+    try:
+        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+            cur.execute(f"ALTER ROLE {role} SET log_statement = %s", (log,))
+        with (
+            pytest.raises(LeftOnServer) as left,
+            server.watching(),
+            postgres.admin_connection(server.admin_url) as conn,
+            conn.cursor() as cur,
+        ):
+            cur.execute("ALTER ROLE CURRENT_USER PASSWORD 'the page''s'")
+        assert str(left.value) == "the role's password changed (ALTER ROLE ... PASSWORD), set back"
+        driver.connect(server.admin_url).close()  # the password file's password gets in
+    finally:
+        server.close()
+        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+            cur.execute(f"ALTER ROLE {role} RESET log_statement")
+    if postgres_server.cluster:  # a throwaway server: its log is here
+        kept = postgres.log_tail(postgres_server.cluster.path / "server.log")
+        assert (f'ALTER ROLE "{role}" PASSWORD \'SCRAM'.encode() in kept) is (log == "ddl")
+        assert b"co:lon" not in kept
+
+
+def test_a_password_that_cannot_be_set_back_is_one_line(odd_password_url: str) -> None:
+    """A page that also ends the connection held across it (its role may end its own
+    sessions) leaves the password changed: one line says so, and how to set it back."""
+    server = open_server(odd_password_url, "a test")
+    try:
+        with (
+            pytest.raises(PostgresError) as error,
+            server.watching(),
+            postgres.admin_connection(server.admin_url) as conn,
+            conn.cursor() as cur,
+        ):
+            cur.execute("ALTER ROLE CURRENT_USER PASSWORD 'the page''s'")
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE usename = current_user AND pid <> pg_backend_pid()"
+            )
+        said = str(error.value)
+        assert said.startswith("the role's password no longer gets into PostgreSQL at ")
+        assert said.endswith("a page changed it? Set it back with ALTER ROLE ... PASSWORD")
+        assert "\n" not in said
+    finally:
+        server.close()
+
+
 def test_what_the_role_leaves_is_undone_and_only_that(
     role_url: tuple[str, str], postgres_server: Server
 ) -> None:
