@@ -304,15 +304,20 @@ ROOM = f"free space there, or set {DIR_VARIABLE} to a directory with room"
 
 
 def why_stopped(log: Path) -> str:
-    """What a kept server log says stopped the server, as one line: a full disk (with what
-    to do), else its first PANIC or FATAL line, else where to look."""
-    lines = log_tail(log).decode(errors="replace").splitlines()
+    """What a kept server log says stopped the server, as one line: see `_said`."""
+    return _said(log_tail(log).decode(errors="replace"), "see its log")
+
+
+def _said(output: str, otherwise: str) -> str:
+    """What a server's (or initdb's) output says stopped it, as one line: a full disk (with
+    what to do), else its first PANIC or FATAL line, else `otherwise`."""
+    lines = output.splitlines()
     said = [re.sub(r"^.*?\] (?:PANIC|FATAL|ERROR|LOG): +", "", line) for line in lines]
     if full := next((line for line in said if "No space left on device" in line), None):
-        return f"{full} ({ROOM})"
+        return f"{full.strip()} ({ROOM})"
     pairs = zip(lines, said, strict=True)
     return next(
-        (text for line, text in pairs if re.search(r"\] (?:PANIC|FATAL):", line)), "see its log"
+        (text for line, text in pairs if re.search(r"\] (?:PANIC|FATAL):", line)), otherwise
     )
 
 
@@ -492,7 +497,9 @@ def bare_env() -> dict[str, str]:
 
 def _run(cmd: list, user: Identity | None, log) -> None:
     """`cmd` (initdb) to its end, within START_TIMEOUT: a stopped one (SIGSTOP, which the
-    server user may send it) is killed, not waited for."""
+    server user may send it) is killed, not waited for. Its output is read here, then
+    written to `log`: on a full disk, the log may keep none of it, and the line that says
+    so must reach the message."""
     name = Path(cmd[0]).name
     # A group of its own: stopped (a timeout, Ctrl-C), initdb goes with the server processes
     # it started, which would go on writing in the directory its caller then removes.
@@ -500,12 +507,12 @@ def _run(cmd: list, user: Identity | None, log) -> None:
         user.command(cmd) if user else cmd,
         env=bare_env(),
         stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=log,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:
-        returncode = process.wait(timeout=START_TIMEOUT)
+        output, _ = process.communicate(timeout=START_TIMEOUT)
     except subprocess.TimeoutExpired:
         said = f"{name} did not finish in {START_TIMEOUT:g} s in {base_dir()}"
         raise PostgresError(said) from None
@@ -513,15 +520,14 @@ def _run(cmd: list, user: Identity | None, log) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+        process.stdout.close()
         _remove_segments(user)
-    if returncode:
-        log.flush()
-        said = Path(log.name).read_text(errors="replace")
-        tail = said.strip().splitlines()[-3:]
-        hint = ""
-        if "No space left on device" in said:  # a few lines up: initdb cleans up after it
-            hint = f" ({ROOM})"
-        raise PostgresError(f"{name} failed in {base_dir()}{hint}: " + " | ".join(tail))
+    with contextlib.suppress(OSError):  # unbuffered: nothing left to fail at its close
+        os.write(log.fileno(), output)
+    if process.returncode:
+        text = output.decode(errors="replace")
+        last = " | ".join(text.strip().splitlines()[-3:])
+        raise PostgresError(f"{name} failed in {base_dir()}: {_said(text, last)}")
 
 
 def _remove_segments(user: Identity | None) -> None:
