@@ -222,15 +222,22 @@ def executor_name(config: pytest.Config) -> str:
 
 
 @pytest.fixture(scope="session")
-def docs_reader(pytestconfig: pytest.Config) -> Reader | None:
+def docs_reader(pytestconfig: pytest.Config, postgres_server: Server) -> Reader | None:
     """Who runs the pages' lines on the terminal executor (`nobody` when we are root)."""
     if executor_name(pytestconfig) != "terminal":
         return None  # in-process: this process's user and environment
     try:
-        return this_reader()
+        reader = this_reader()
     except (ReaderError, PostgresError) as error:
-        problem = str(error)
-    pytest.fail(f"no reader for the pages: {problem}", pytrace=False)
+        pytest.fail(f"no reader for the pages: {error}", pytrace=False)
+    if problem := reader.cannot_connect(postgres_server):
+        pytest.fail(
+            f"the pages, run as {reader.user.name}, cannot connect to "
+            f"{postgres_server.description}: {problem}; give a server and role another user"
+            " of this machine may reach (a password, a socket open to them)",
+            pytrace=False,
+        )
+    return reader
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -26,7 +27,7 @@ from docs_runner.normalise import PYTHON_PLACEHOLDER, VENV_PLACEHOLDER
 from throwaway_pg import identities
 from throwaway_pg.identities import Identity
 from throwaway_pg.postgres import bare_env, pg_install, runnable_install
-from throwaway_pg.server import PASSFILE_VARIABLE, Passfile
+from throwaway_pg.server import PASSFILE_VARIABLE, Passfile, Server
 
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 
@@ -83,6 +84,34 @@ class Reader:
     def popen(self) -> dict:
         """What subprocess.Popen takes to run as the reader."""
         return self.user.popen if self.user else {}
+
+    def cannot_connect(self, server: Server) -> str | None:
+        """Why the reader, another user than ours, cannot connect where the harness does
+        (None: they can). A user's server may admit root alone (a socket in a folder only
+        root enters, as `python -m throwaway_pg`'s; peer authentication): every page
+        failed on it, one by one."""
+        if self.user is None or server.cluster is not None:
+            return None  # this user; or our own server, which admits them
+        with tempfile.TemporaryDirectory(prefix="probe-") as tmp:
+            os.chmod(tmp, 0o711)  # theirs inside: the password file's copy, their home
+            env = bare_env() | self.environment(Path(tmp), server.passfile)
+            psql = [self.psql / "psql", "-w", "-Atc", "SELECT 1", server.admin_url]
+            try:
+                said = subprocess.run(
+                    self.user.command(psql),
+                    env=env | {"PGCONNECT_TIMEOUT": "10"},
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    text=True,
+                    start_new_session=True,
+                    timeout=60,
+                )
+            except subprocess.TimeoutExpired:
+                return "psql did not end in 60 s"
+        if said.returncode == 0:
+            return None
+        lines = said.stderr.strip().splitlines() or [f"psql exited with {said.returncode}"]
+        return lines[0].removeprefix("psql: error: ")
 
 
 def this_reader() -> Reader:

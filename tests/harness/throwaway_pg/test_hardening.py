@@ -383,6 +383,24 @@ def test_a_page_that_rewrites_its_password_file_harms_no_one_else(
 
 
 @as_root
+def test_a_server_the_pages_cannot_reach_is_one_line_before_any_page(
+    project: pytest.Pytester, recorded: str, postgres_server: Server, monkeypatch
+) -> None:
+    """The URL `python -m throwaway_pg` prints (root's socket, peer authentication), given
+    as a user's server: every page failed, each with psql's error, as the pages' user may
+    not connect where root does (from another process, not even reach the socket). Now one
+    line, before any page runs a line."""
+    monkeypatch.setenv("THROWAWAY_PG_URL", postgres_server.admin_url)
+    text = "# Any\n\n```console\n$ touch ran\n```\n"
+    result = run(project, text, recorded)
+    result.assert_outcomes(errors=3)  # the provenance line, the block, its end
+    said = result.stdout.str()
+    assert said.count("\nthe pages, run as nobody, cannot connect to PostgreSQL at ") == 3
+    assert 'failed: FATAL:  Peer authentication failed for user "postgres"; give a server' in said
+    assert not (project.path / "ran").exists() and "Traceback" not in said
+
+
+@as_root
 def test_the_pages_get_no_copy_of_a_password_file_the_harness_did_not_make(
     project: pytest.Pytester, recorded: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
