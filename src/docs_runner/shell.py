@@ -138,8 +138,9 @@ def open_terminal() -> tuple[int, int]:
 
 
 # The folder a line starts in is named by the line before (the reader's): entered with the
-# reader's rights, by a shell that then becomes the command.
-ENTER = ["/bin/sh", "-c", 'cd -- "$0" || exit 126; exec "$@"']
+# reader's rights, by a shell that waits for the command, as ENTER_AND_WAIT's: a command a
+# signal ends is then said (`Killed`), as the reader's terminal says it.
+ENTER = ["/bin/sh", "-c", 'cd -- "$0" || exit 126; "$@"']
 
 
 def spawn(
