@@ -184,16 +184,20 @@ def spawn(
 
 
 def _exports(env: Mapping[str, str]) -> int:
-    """A descriptor of an anonymous file that exports `env` to a shell that sources it
-    (names no shell can export, like `a-b`, are left out: they were lost before too, in
-    the line's epilogue)."""
+    """A descriptor of an anonymous file that exports `env` to a shell that sources it.
+    Names no sh may export (`export -f`'s `BASH_FUNC_greet%%`, `a-b`), which bash keeps,
+    are put in the command's own environment, by env(1) before it."""
     fd = os.memfd_create("environment", os.MFD_CLOEXEC)
-    lines = (f"export {k}={shlex.quote(v)}\n" for k, v in env.items() if _NAME.fullmatch(k))
+    lines = [f"export {k}={shlex.quote(v)}\n" for k, v in env.items() if _NAME.fullmatch(k)]
+    others = [shlex.quote(f"{k}={v}") for k, v in env.items() if _ONLY_BASH.fullmatch(k)]
+    if others:  # the sourcing shell's own arguments, the command's, become env's
+        lines.append(f'set -- {identities.tool("env")} -- {" ".join(others)} "$@"\n')
     os.write(fd, "".join(lines).encode(errors="surrogateescape"))
     return fd
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ONLY_BASH = re.compile(r"(?![A-Za-z_][A-Za-z0-9_]*$)[^=]+")  # a name, but none sh takes
 
 
 # Another user's command runs as the first process of a PID namespace of its own: when it

@@ -304,6 +304,18 @@ def test_a_page_s_optind_does_not_break_its_next_lines(
     run(project, text, recorded).assert_outcomes(passed=3)
 
 
+def test_an_exported_function_reaches_the_next_line(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """`export -f` puts a function in the environment, under a name no sh may export
+    (`BASH_FUNC_greet%%`): the next line's bash did not get it, where a reader's does."""
+    text = (
+        '# Functions\n\n```console\n$ greet() { echo "hello, $1"; }; export -f greet\n'
+        "$ bash -c 'greet reader'\nhello, reader\n```\n"
+    )
+    run(project, text, recorded).assert_outcomes(passed=3)
+
+
 def test_the_harness_s_environment_reaches_no_page(
     project: pytest.Pytester, recorded: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -349,7 +361,11 @@ def test_libpq_s_variables_do_not_move_the_harness_s_connections(
 @AS_ROOT
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_a_stop_signal_while_the_page_s_interpreter_closes_still_ends_it(
-    project: pytest.Pytester, recorded: str, signum: signal.Signals
+    project: pytest.Pytester,
+    recorded: str,
+    signum: signal.Signals,
+    postgres_server: Server,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A block left a thread running, so the page's end waits for its interpreter: a
     SIGTERM in that wait skipped the kills after it, and a closed terminal's SIGHUP
@@ -360,6 +376,7 @@ def test_a_stop_signal_while_the_page_s_interpreter_closes_still_ends_it(
         f"threading.Thread(target=subprocess.run, args=(['sleep', '{seconds}'],)).start()\n```\n"
     )
     write(project, "page", page(text, recorded))
+    monkeypatch.setenv("THROWAWAY_PG_URL", postgres_server.shared_url())  # another process
     command = [sys.executable, "-m", "pytest", "docs/page.md", "-p", "no:cacheprovider"]
     process = project.popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL

@@ -1266,7 +1266,11 @@ def still_sleeping(*seconds: str) -> list[int]:
 
 @pytest.mark.parametrize("executor", ["terminal", "in-process"])
 def test_a_cancelled_run_kills_the_commands_it_was_running(
-    project: pytest.Pytester, recorded: str, executor: str
+    project: pytest.Pytester,
+    recorded: str,
+    executor: str,
+    postgres_server: Server,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A CI cancel (SIGTERM) ends the run as Ctrl-C does: the line's whole process group,
     what it left in the background too, is killed, and the run ends interrupted, its
@@ -1277,6 +1281,7 @@ def test_a_cancelled_run_kills_the_commands_it_was_running(
         "page",
         page(f"# Long\n\n```console\n$ sleep {seconds} & sleep {seconds}\n```\n", recorded),
     )
+    monkeypatch.setenv("THROWAWAY_PG_URL", postgres_server.shared_url())  # another process
     command = [sys.executable, "-m", "pytest", "docs/page.md", f"--docs-executor={executor}"]
     process = project.popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
