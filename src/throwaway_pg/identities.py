@@ -100,8 +100,11 @@ def becoming(
     uid: int, gid: int | None, groups: str = "", pdeathsig: str | None = None
 ) -> list[str]:
     """The command that becomes `uid` (and `gid`, with `groups` or none), with `pdeathsig`
-    armed once it has (a change of user clears it), and runs the rest as that user."""
-    become = [tool("setpriv"), f"--reuid={uid}"]
+    armed once it has (a change of user clears it), and runs the rest as that user, who
+    gains no privilege by exec: in the server's namespace root is root, and a set-user-ID
+    program of root's (su, mount, a copy the server's user made) ran as the machine's
+    root."""
+    become = [tool("setpriv"), "--no-new-privs", f"--reuid={uid}"]
     become += [f"--regid={gid}"] if gid is not None else []
     become += [f"--groups={groups}"] if groups else ["--clear-groups"]
     become += ["--pdeathsig", pdeathsig] if pdeathsig else []

@@ -53,6 +53,19 @@ def test_the_server_sees_root_as_root_and_this_process_s_pages_as_pages() -> Non
 
 
 @as_root
+def test_a_set_user_id_program_of_root_s_gives_no_one_root() -> None:
+    """The server's namespace maps root to root (the harness is root to it): a set-user-ID
+    program of root's, run there by the server's user, ran as the machine's root."""
+    with tempfile.TemporaryDirectory() as folder:
+        os.chmod(folder, 0o755)
+        program = Path(folder) / "id"
+        program.write_bytes(Path("/usr/bin/id").read_bytes())
+        program.chmod(0o4755)  # root's, set-user-ID
+        for user in (identities.for_server(), identities.for_pages()):
+            assert whoami(user, f"{program} -u") == "65534\n"
+
+
+@as_root
 def test_a_program_in_a_folder_closed_to_the_user_does_not_start(tmp_path: Path) -> None:
     """setpriv keeps root's capabilities up to its own exec, which found the binaries under a
     0700 home: the probe said the server's user could run them, and initdb then could not."""
