@@ -169,6 +169,12 @@ def _modules() -> tuple[tuple[str, str, int], ...]:
     return tuple((n, f, os.stat(f).st_mtime_ns) for n, f in zip(names, files, strict=True))
 
 
+def project_code() -> Path:
+    """A copy of this project's packages the reader's interpreter may import (a notebook's
+    helper imports throwaway_pg)."""
+    return _code(())
+
+
 @functools.cache
 def _code(modules: tuple[tuple[str, str, int], ...]) -> Path:
     """A copy of what the reader's interpreter imports that its virtualenv lacks: this

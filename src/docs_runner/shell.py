@@ -151,14 +151,14 @@ def spawn(
     controlling terminal: that takes a preexec_fn, unsafe in a threaded pytest; programs
     that open /dev/tty, like less, then read from stderr, the same terminal.)"""
     controller, terminal = open_terminal()
-    namespace, kwargs = _namespace(kwargs)
+    chain, kwargs = namespace(kwargs)
     # Not OPTIND: bash sets it anew, and sh refused a page's `export OPTIND=-1` (every
     # later line failed, blamed on the next one).
     env = {"TERM": TERM, **{k: v for k, v in env.items() if k != "OPTIND"}}
     stdin = terminal
-    if namespace:  # root's tools start it: none may see the page's variables (LD_PRELOAD)
+    if chain:  # root's tools start it: none may see the page's variables (LD_PRELOAD)
         stdin = _exports(env)  # which ENTER_AND_WAIT takes from there, as the reader
-        argv = [*namespace, *ENTER_AND_WAIT, str(cwd), *argv]
+        argv = [*chain, *ENTER_AND_WAIT, str(cwd), *argv]
         env = {"PATH": identities.SYSTEM_TOOLS}
     else:
         argv = [*ENTER, str(cwd), *argv]
@@ -231,7 +231,7 @@ def pid_namespaces() -> bool:
 ENTER_AND_WAIT = ["/bin/sh", "-c", '. /proc/self/fd/0; exec 0<&1; cd -- "$0" || exit 126; "$@"']
 
 
-def _namespace(popen: Mapping) -> tuple[list[str], dict]:
+def namespace(popen: Mapping) -> tuple[list[str], dict]:
     """What runs a command as another user, in its user namespace if it has one (`userns`,
     an Identity's) and in a PID namespace of its own where there are, and the rest of
     Popen's arguments; ([], `popen`) where Popen's own `user=` does it all (no namespaces
@@ -265,8 +265,8 @@ def run_as(
     variable of ours but PATH; past `timeout`, subprocess.TimeoutExpired. What it started
     ends with it: its PID namespace, or else its process group, is killed (a `cat` blocked
     opening a FIFO outlived a timeout that killed only the bash it ran in)."""
-    namespace, kwargs = _namespace(popen)
-    argv = [*namespace, *argv]
+    chain, kwargs = namespace(popen)
+    argv = [*chain, *argv]
     process = subprocess.Popen(
         argv,
         stdin=subprocess.PIPE,

@@ -77,7 +77,7 @@ class Identity:
 
     @property
     def popen(self) -> dict:
-        """What shell._namespace and checks.run_check take to run as this user: Popen's
+        """What shell.namespace and checks.run_check take to run as this user: Popen's
         `user=`, `group=` as it sees them, and, in a namespace, which (`userns`) and its uid
         as the machine sees it (`owner`)."""
         uid, gid = self.inside

@@ -3,7 +3,8 @@ this interpreter, everything else as the terminal executor runs it; the same byt
 
 A console line goes to the profiles first (alembic_docs runs `alembic` in-process, printing
 what the CLI prints on a terminal), else to bash on a terminal. Python blocks share one
-namespace per page in this interpreter, their stdout and stderr captured in order.
+namespace per page in this interpreter, their stdout and stderr captured in order. All of
+it runs as this process's user, never as the reader: root's update runs a page as root.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ The virtualenv is built once for its pins (about 25 s) from the package index pi
 configured with, and kept for later runs (docs_runner.venvs).
 """
 
-import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from shutil import which
@@ -18,13 +18,13 @@ from shutil import which
 import nbformat
 import psycopg2
 import pytest
-from jupyter_client import AsyncKernelManager
-from jupyter_client.kernelspec import KernelSpecManager
 from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
 
 from alembic_docs import schema
 from docs_runner import notebooks, provenance, venvs
+from docs_runner.reader import Reader
+from tests.site.notebooks.conftest import ReaderPlace
 from tests.site_tree import PIP_INSTALL, project_pins
 from tests.site_tree import notebooks as notebooks_in_the_tree
 from throwaway_pg.server import libpq_url
@@ -32,7 +32,6 @@ from throwaway_pg.server import libpq_url
 ROOT = Path(__file__).resolve().parents[3]
 NOTEBOOKS = notebooks_in_the_tree()
 EXAMPLES = ROOT / "examples"
-KERNEL = "downloaded"
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"  # no virtualenv on it: not how Jupyter started
 UNSET = "DATABASE_URL is not set: set it first, e.g. %env DATABASE_URL=postgresql://user:password@localhost:5432/scratch"
 NOT_EMPTY = (
@@ -63,40 +62,34 @@ def test_the_install_line_gives_the_recorded_versions(path: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def reader_venv() -> Path:
-    """A virtualenv made as the notebooks say, with this Python (built once for these pins,
-    then kept: docs_runner.venvs). Jupyter Lab's part that runs the cells, ipykernel, stands
-    in for jupyterlab: the test drives the kernel itself."""
+def reader_venv(docs_reader: Reader | None) -> Path:
+    """A virtualenv made as the notebooks say, with the reader's Python (built once for
+    these pins, then kept: docs_runner.venvs). Jupyter Lab's part that runs the cells,
+    ipykernel, stands in for jupyterlab: the test drives the kernel itself."""
     packages = {package for path in NOTEBOOKS for package in install_line(path)}
     jupyterlab = {package for package in packages if package.startswith("jupyterlab==")}
     assert jupyterlab
     packages = sorted(packages - jupyterlab) + [f"ipykernel=={project_pins()['ipykernel']}"]
-    venv = venvs.cached(sys.executable, packages)
-    python = venv / "bin/python"
-    harness = subprocess.run([python, "-c", "import docs_runner"], capture_output=True)
+    python = str(docs_reader.scripts / "python") if docs_reader else sys.executable
+    venv = venvs.cached(python, packages)
+    harness = subprocess.run([venv / "bin/python", "-c", "import docs_runner"], capture_output=True)
     assert harness.returncode != 0, "the reader's virtualenv must not have the harness"
-    spec = venv / "share/jupyter/kernels" / KERNEL / "kernel.json"
-    spec.parent.mkdir(parents=True, exist_ok=True)
-    argv = [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    spec.write_text(json.dumps({"argv": argv, "display_name": "reader", "language": "python"}))
     return venv
 
 
 def run_downloaded(
-    notebook: NotebookNode, venv: Path, folder: Path, database_url: str | None
+    notebook: NotebookNode, venv: Path, place: ReaderPlace, database_url: str | None
 ) -> NotebookNode:
     """Save the notebook in a Downloads folder and run it there in the reader's kernel, with
     a reader's environment: system PATH (the virtualenv's bin not on it), DATABASE_URL."""
-    downloads = folder / "Downloads"
-    downloads.mkdir(parents=True, exist_ok=True)
+    downloads = Path(tempfile.mkdtemp(prefix="Downloads-", dir=place.folder))
+    downloads.chmod(0o755)
     path = downloads / "notebook.ipynb"
     nbformat.write(notebook, path)
-    env = {"PATH": SYSTEM_PATH, "HOME": str(folder), "LANG": "C.UTF-8"}
+    env = {"HOME": str(place.folder), **place.env, "PATH": SYSTEM_PATH, "LANG": "C.UTF-8"}
     if database_url:
         env["DATABASE_URL"] = database_url
-    specs = KernelSpecManager(kernel_dirs=[str(venv / "share/jupyter/kernels")])
-    kernel = AsyncKernelManager(kernel_name=KERNEL, kernel_spec_manager=specs)
-    return notebooks.execute(path, env, kernel)
+    return notebooks.execute(path, env, place.kernel(str(venv / "bin/python")))
 
 
 def check_cell(notebook: NotebookNode) -> NotebookNode:
@@ -120,14 +113,14 @@ def test_the_reader_path_has_no_alembic() -> None:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_a_downloaded_notebook_runs_twice_and_shows_what_the_site_shows(
-    path: Path, reader_venv: Path, database_url: str, tmp_path: Path, record_property
+    path: Path, reader_venv: Path, database_url: str, reader_place: ReaderPlace, record_property
 ) -> None:
     committed = nbformat.read(path, as_version=4)
     runs = nbformat.read(path, as_version=4)
     again = [nbformat.from_dict({**cell, "id": f"again-{n}"}) for n, cell in enumerate(runs.cells)]
     runs.cells = [*runs.cells, check_cell(runs), *again, check_cell(runs)]
     start = time.monotonic()
-    executed = run_downloaded(runs, reader_venv, tmp_path, database_url)
+    executed = run_downloaded(runs, reader_venv, reader_place, database_url)
     record_property("seconds", round(time.monotonic() - start, 1))
     size = len(committed.cells)
     for number, cells in enumerate([executed.cells[:size], executed.cells[size + 1 : -1]], 1):
@@ -148,11 +141,11 @@ def setup_cell() -> NotebookNode:
 
 
 def test_without_database_url_the_first_cell_stops_with_one_line(
-    reader_venv: Path, database_url: str, tmp_path: Path
+    reader_venv: Path, database_url: str, reader_place: ReaderPlace
 ) -> None:
     notebook = nbformat.v4.new_notebook(cells=[setup_cell()])
     with pytest.raises(CellExecutionError) as error:
-        run_downloaded(notebook, reader_venv, tmp_path, None)
+        run_downloaded(notebook, reader_venv, reader_place, None)
     assert (error.value.ename, error.value.evalue) == ("RuntimeError", UNSET)
     assert str(error.value).rstrip().endswith(f"RuntimeError: {UNSET}")
     assert "During handling" not in str(error.value)
@@ -160,17 +153,17 @@ def test_without_database_url_the_first_cell_stops_with_one_line(
     remedy = nbformat.v4.new_code_cell(f"%env DATABASE_URL={database_url}")
     check = nbformat.v4.new_code_cell("import os; assert 'alembic-notebook-' in os.getcwd()")
     notebook.cells = [remedy, setup_cell(), check]
-    run_downloaded(notebook, reader_venv, tmp_path, None)
+    run_downloaded(notebook, reader_venv, reader_place, None)
 
 
 def test_a_database_with_tables_is_refused_and_left_alone(
-    reader_venv: Path, database_url: str, tmp_path: Path
+    reader_venv: Path, database_url: str, reader_place: ReaderPlace
 ) -> None:
     with psycopg2.connect(libpq_url(database_url)) as connection, connection.cursor() as cursor:
         cursor.execute("CREATE TABLE users (name text); INSERT INTO users VALUES ('mine')")
     connection.close()
     notebook = nbformat.v4.new_notebook(cells=[setup_cell()])
     with pytest.raises(CellExecutionError) as error:
-        run_downloaded(notebook, reader_venv, tmp_path, database_url)
+        run_downloaded(notebook, reader_venv, reader_place, database_url)
     assert (error.value.ename, error.value.evalue) == ("RuntimeError", NOT_EMPTY)
     assert schema.rows(database_url, "SELECT name FROM users") == [("mine",)]

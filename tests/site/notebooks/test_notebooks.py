@@ -12,10 +12,11 @@ import pytest
 from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
 
-from docs_runner import claims, manifest, notebooks, provenance
+from docs_runner import checks, claims, manifest, notebooks, provenance
 from docs_runner.pytest_plugin import manifest_path
 from docs_runner.rendered import code_blocks
 from docs_runner.shell import reader_env
+from tests.site.notebooks.conftest import ReaderPlace
 from tests.site_tree import PIP_INSTALL, nav_pages
 from tests.site_tree import notebooks as notebooks_in_the_tree
 
@@ -44,23 +45,26 @@ def test_every_notebook_starts_with_the_same_setup_cell() -> None:
 
 @pytest.mark.parametrize("helper", [True, False], ids=["beside-it", "downloaded"])
 def test_the_first_cell_uses_the_helper_beside_the_notebook(
-    helper: bool, database_url: str, tmp_path: Path
+    helper: bool, database_url: str, reader_place: ReaderPlace
 ) -> None:
     """From the repository, the helper (notebooks/_scratch.py) makes a new database on the
     server DATABASE_URL names and enters a new project; without it, the cell uses the
     database as it is. Either way the rest of the notebook runs the same: this tells them
-    apart."""
+    apart. As root, it runs as the reader (nobody), as a page's lines do."""
     setup = nbformat.v4.new_code_cell(first_code_cell(NOTEBOOKS[0]))
+    reader = reader_place.reader
+    uid = 65534 if reader and reader.user else os.geteuid()  # nobody, in their namespace
     check = nbformat.v4.new_code_cell(
+        f"assert os.geteuid() == {uid}, 'the cells run as the reader'\n"
         f"assert (scratch is not None) is {helper}\n"
         f"assert (os.environ['DATABASE_URL'] != {str(database_url)!r}) is {helper}\n"
         "assert os.path.basename(os.getcwd()).startswith('alembic-notebook-')"
     )
-    path = tmp_path / "notebook.ipynb"
+    path = reader_place.folder / "notebook.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[setup, check]), path)
     if helper:
-        shutil.copy(ROOT / "notebooks/_scratch.py", tmp_path)
-    notebooks.execute(path, reader_env(database_url))
+        shutil.copy(ROOT / "notebooks/_scratch.py", reader_place.folder)
+    execute_as_reader(path, reader_place, database_url)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
@@ -114,7 +118,16 @@ def test_notebook_is_paired_with_its_text_file(path: Path) -> None:
     ], f"{path.name} and {path.with_suffix('.py').name} are out of sync"
 
 
-def run_twice(path: Path, folder: Path, env: dict[str, str]) -> tuple[NotebookNode, ...]:
+def execute_as_reader(path: Path, place: ReaderPlace, database_url: str) -> NotebookNode:
+    """The notebook run as the reader: from their virtualenv, with a copy of this project's
+    packages for its helper (_scratch), on `database_url`."""
+    env = {**reader_env(database_url), **place.env}
+    if place.reader and place.reader.user:  # their virtualenv lacks this project
+        env["PYTHONPATH"] = str(checks.project_code())
+    return notebooks.execute(path, env, place.kernel(place.python))
+
+
+def run_twice(path: Path, place: ReaderPlace, database_url: str) -> tuple[NotebookNode, ...]:
     """The notebook run twice from the top in one kernel, as (first run, second run): a
     reader re-runs a notebook without restarting its kernel. Each has the notebook's
     metadata, so the first can be written back (update)."""
@@ -122,10 +135,10 @@ def run_twice(path: Path, folder: Path, env: dict[str, str]) -> tuple[NotebookNo
     once = len(twice.cells)
     again = [nbformat.from_dict({**cell, "id": f"again-{n}"}) for n, cell in enumerate(twice.cells)]
     twice.cells = twice.cells + again
-    copy = folder / path.name
+    copy = place.folder / path.name
     nbformat.write(twice, copy)
-    shutil.copy(path.parent / "_scratch.py", folder)  # beside it, as in the repository
-    executed = notebooks.execute(copy, env)
+    shutil.copy(path.parent / "_scratch.py", place.folder)  # beside it, as in the repository
+    executed = execute_as_reader(copy, place, database_url)
     halves = (executed.cells[:once], executed.cells[once:])
     return tuple(nbformat.from_dict({**executed, "cells": cells}) for cells in halves)
 
@@ -136,7 +149,7 @@ def test_notebook_runs_and_its_outputs_are_current(
     database_url: str,
     request: pytest.FixtureRequest,
     record_property,
-    tmp_path: Path,
+    reader_place: ReaderPlace,
 ) -> None:
     """A failing cell fails here with its source and error (nbclient's CellExecutionError).
     Like a page, a notebook agrees with its manifest entry, and its prose holds no block
@@ -144,7 +157,7 @@ def test_notebook_runs_and_its_outputs_are_current(
     prints the same (no update rewrites that)."""
     name = str(path.relative_to(ROOT))
     record_property("coverage_of", name)  # first: a cell that raises fails this notebook
-    executed, again = run_twice(path, tmp_path, reader_env(database_url))
+    executed, again = run_twice(path, reader_place, database_url)
     committed = nbformat.read(path, as_version=4)
     rerun = notebooks.differences(Path(name), executed, again, ("first run", "second run"))
     differing = notebooks.differences(Path(name), committed, executed)
