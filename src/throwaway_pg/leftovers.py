@@ -1,24 +1,28 @@
 """What a page (or test) can leave on a server outside its scratch database, put back as it
-was: its role's session defaults and the databases it made.
+was: its role's session defaults, the databases it owns, and those it made.
 
 Any role may change its own session defaults (`ALTER ROLE CURRENT_USER SET datestyle ...`),
 for every database or one (`IN DATABASE`): they reached every later page, outlived the run
 on a user's server (the developer's own role), and `default_transaction_read_only` stopped
-the harness's own connections there. A role that may make scratch databases may make any
-database: it reached later pages, and outlived the run on a user's server.
+the harness's own connections there. An owner may rename, lock (ALLOW_CONNECTIONS false,
+CONNECTION LIMIT 0, CONNECT revoked) or drop its databases, the user's own on their server.
+A role that may make scratch databases may make any database: it reached later pages, and
+outlived the run on a user's server.
 
-What the role's settings were and which databases there were is read as a page starts; at
-its end, settings are set back and databases that appeared since, belong to the role and
-are not scratch databases (other pages', made and dropped beside it) are dropped. Only the
-pages' role is looked at: on a user's server, the role of its URL, whose other databases
-(there before the page) are the user's.
+What the role's settings and databases were is read as a page starts (databases by oid: a
+renamed one is the same); at its end, settings are set back, databases renamed back and
+unlocked, and a dropped one named. A database that appeared since and belongs to the role
+is dropped on the harness's own server, unless the harness made it (the page's own, others
+beside it); on a user's server it is named, not dropped: the user may have made it, as the
+same role, meanwhile. Only the pages' role is looked at: on a user's server, the role of
+its URL, whose other databases (there before the page) are the user's.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from throwaway_pg import driver, postgres
@@ -52,7 +56,23 @@ SETTINGS = (
     " LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase"
     " WHERE s.setrole = %s OR (s.setrole = 0 AND d.datdba = %s)"
 )
-DATABASES = "SELECT datname, datdba FROM pg_catalog.pg_database"
+# What an owner may change of a database that locks its users out (ALLOW_CONNECTIONS false,
+# CONNECTION LIMIT 0, its CONNECT revoked) or hands it to every role (IS_TEMPLATE true).
+DATABASES = (
+    "SELECT oid, datname, datdba, datallowconn, datconnlimit, datistemplate,"
+    " coalesce(datacl, pg_catalog.acldefault('d', datdba))::text[]"
+    " FROM pg_catalog.pg_database"
+)
+
+
+@dataclass(frozen=True)
+class Database:
+    name: str
+    owner: int
+    allow_connections: bool
+    connection_limit: int
+    is_template: bool
+    acl: tuple[str, ...]  # aclitems, as text: `grantee=privileges/grantor`
 
 
 @dataclass(frozen=True)
@@ -64,11 +84,15 @@ class State:
     version: int  # server_version_num
     # (the database's own, database (None: all), name): value
     settings: dict[tuple[bool, str | None, str], str]
-    databases: dict[str, int]  # name: owner's oid
+    databases: dict[int, Database]  # by oid: a renamed one is the same database
 
     @property
-    def owned(self) -> set[str]:
-        return {name for name, owner in self.databases.items() if owner == self.oid}
+    def owned(self) -> dict[int, Database]:
+        return {oid: db for oid, db in self.databases.items() if db.owner == self.oid}
+
+    @property
+    def names(self) -> set[str]:
+        return {database.name for database in self.databases.values()}
 
 
 def read(admin_url: str, role: str | None) -> State:
@@ -77,12 +101,18 @@ def read(admin_url: str, role: str | None) -> State:
         return _read(cursor, role)
 
 
-def restore(admin_url: str, before: State) -> list[str]:
+def restore(admin_url: str, before: State, ours: Callable[[str], bool] | None) -> list[str]:
     """Put back what changed since `before`; what was left, each said as a phrase (empty:
-    nothing). Raises driver.Error if the server cannot be asked."""
+    nothing). A database the role made since is dropped if `ours(name)` says the harness
+    did not make it, and the server is the harness's own: on a user's server it is only
+    named, as the user may have made it meanwhile (`ours` is None there). Raises
+    driver.Error if the server cannot be asked."""
     with _connection(admin_url, before.version) as cursor:
+        said = _rename_back(cursor, before, _read(cursor, before.role))
         after = _read(cursor, before.role)
-        return _reset_settings(cursor, before, after) + _drop_made(cursor, before, after)
+        said += _reset_databases(cursor, before, after)
+        said += _reset_settings(cursor, before, after)
+        return said + _made_or_dropped(cursor, before, after, ours)
 
 
 class Held:
@@ -125,7 +155,94 @@ def _read(cursor, role: str | None) -> State:
             key, _, value = entry.partition("=")
             settings[own, database, key] = value
     cursor.execute(DATABASES)
-    return State(name, oid, version, settings, dict(cursor.fetchall()))
+    databases = {row[0]: Database(*row[1:6], tuple(row[6])) for row in cursor.fetchall()}
+    return State(name, oid, version, settings, databases)
+
+
+def _rename_back(cursor, before: State, after: State) -> list[str]:
+    """Each database of the role's a page renamed, named as it was again (the harness took
+    a renamed database of the user's for one the page made, and dropped it)."""
+    said = []
+    for oid, was in before.owned.items():
+        now = after.databases.get(oid)
+        if now is None or now.name == was.name:
+            continue
+        what = f"a database {_name(was.name)} renamed to {_name(now.name)}"
+        rename = sql.SQL("ALTER DATABASE {} RENAME TO {}")
+        try:
+            cursor.execute(rename.format(sql.Identifier(now.name), sql.Identifier(was.name)))
+            said.append(f"{what}, renamed back")
+        except driver.Error as error:
+            said.append(f"{what}, not renamed back ({_first_line(error)})")
+    return said
+
+
+def _reset_databases(cursor, before: State, after: State) -> list[str]:
+    """What a page changed of the role's databases that locks users out or hands them to
+    every role (ALTER DATABASE ... ALLOW_CONNECTIONS, CONNECTION LIMIT, IS_TEMPLATE; GRANT,
+    REVOKE), set back."""
+    said = []
+    for oid, was in before.owned.items():
+        now = after.databases.get(oid)
+        if now is None or now == was or postgres.is_scratch_name(was.name):
+            continue
+        name = sql.Identifier(was.name)
+        statements = [
+            sql.SQL(
+                "ALTER DATABASE {} WITH ALLOW_CONNECTIONS {} CONNECTION LIMIT {} IS_TEMPLATE {}"
+            ).format(
+                name,
+                sql.Literal(was.allow_connections),
+                sql.Literal(was.connection_limit),
+                sql.Literal(was.is_template),
+            )
+        ]
+        if now.acl != was.acl:
+            statements += _acl_back(name, was.acl, now.acl)
+        try:
+            for statement in statements:
+                cursor.execute(statement)
+            said.append(f"the database {_name(was.name)} changed (ALTER DATABASE...), set back")
+        except driver.Error as error:
+            said.append(
+                f"the database {_name(was.name)} changed, not set back ({_first_line(error)})"
+            )
+    return said
+
+
+PRIVILEGES = {"C": "CREATE", "T": "TEMPORARY", "c": "CONNECT"}  # a database's, in an aclitem
+
+
+def _acl_back(name, was: tuple[str, ...], now: tuple[str, ...]) -> list:
+    """REVOKE and GRANT statements that make a database's privileges `was` again: each
+    grantee's revoked, then granted what it had."""
+    grantees = {item.split("=", 1)[0] for item in was + now}
+    statements = [
+        sql.SQL("REVOKE ALL ON DATABASE {} FROM {}").format(name, _grantee(grantee))
+        for grantee in sorted(grantees)
+    ]
+    for item in was:
+        grantee, rest = item.split("=", 1)
+        letters = rest.split("/", 1)[0]
+        for letter, privilege in PRIVILEGES.items():
+            if letter in letters:
+                option = sql.SQL(" WITH GRANT OPTION") if f"{letter}*" in letters else sql.SQL("")
+                statements.append(
+                    sql.SQL("GRANT {} ON DATABASE {} TO {}").format(
+                        sql.SQL(privilege), name, _grantee(grantee)
+                    )
+                    + option
+                )
+    return statements
+
+
+def _grantee(grantee: str):
+    """An aclitem's grantee (empty: PUBLIC; a quoted name unquoted) as SQL."""
+    if not grantee:
+        return sql.SQL("PUBLIC")
+    if grantee.startswith('"'):
+        grantee = grantee[1:-1].replace('""', '"')
+    return sql.Identifier(grantee)
 
 
 def _reset_settings(cursor, before: State, after: State) -> list[str]:
@@ -134,7 +251,7 @@ def _reset_settings(cursor, before: State, after: State) -> list[str]:
     for key in sorted(before.settings.keys() | after.settings.keys(), key=_order):
         own, database, name = key
         old, new = before.settings.get(key), after.settings.get(key)
-        if old == new or database is not None and database not in after.databases:
+        if old == new or database is not None and database not in after.names:
             continue  # the same, or its database is gone (with its settings)
         if own:
             statement = sql.SQL("ALTER DATABASE {}").format(sql.Identifier(database))
@@ -170,23 +287,45 @@ def _order(key: tuple[bool, str | None, str]) -> tuple:
     return own, database is not None, database or "", name
 
 
-def _drop_made(cursor, before: State, after: State) -> list[str]:
-    """Each database of the role that appeared since `before`, but scratch ones, dropped."""
-    dropped, kept = [], []
-    for name in sorted(after.owned - before.databases.keys()):
-        if postgres.is_scratch_name(name):  # the harness's, for this page or others
+def _made_or_dropped(
+    cursor, before: State, after: State, ours: Callable[[str], bool] | None
+) -> list[str]:
+    """Each database of the role that appeared since `before`, dropped (on the harness's
+    own server, where `ours` tells the harness's scratch databases from a page's), else
+    named; and each that is gone, named: it cannot be put back."""
+    made = [db.name for oid, db in after.owned.items() if oid not in before.databases]
+    if ours is None:  # a user's server: scratch-named ones may be other runs'
+        made = [name for name in made if not postgres.is_scratch_name(name)]
+    dropped, kept, failed = [], [], []
+    for name in sorted(made):
+        if ours is None:
+            kept.append(_name(name))
+            continue
+        if ours(name):  # the harness's, for this page or others
             continue
         try:
             postgres.drop_with(cursor, name)
             dropped.append(_name(name))
         except driver.Error as error:
-            kept.append(f"{_name(name)}: {_first_line(error)}")
+            failed.append(f"{_name(name)}: {_first_line(error)}")
+    gone = [
+        _name(db.name)
+        for oid, db in before.owned.items()
+        if oid not in after.databases and not postgres.is_scratch_name(db.name)
+    ]
     said = []
     if dropped:
         are = "a database" if len(dropped) == 1 else "databases"
         said.append(f"{are} {', '.join(dropped)} it made, dropped")
     if kept:
-        said.append(f"databases it made, not dropped ({'; '.join(kept)})")
+        said.append(
+            f"databases made as this role while it ran ({', '.join(kept)}), kept: on your"
+            " server they may be yours; drop those that are the page's"
+        )
+    if failed:
+        said.append(f"databases it made, not dropped ({'; '.join(failed)})")
+    if gone:
+        said.append(f"databases dropped ({', '.join(sorted(gone))}): they cannot be put back")
     return said
 
 

@@ -765,6 +765,10 @@ def drop_with(cur, name: str) -> None:
     autovacuum worker's: it ends its own, and a plain DROP DATABASE stops autovacuum there
     itself; so does a server too old for WITH (FORCE)."""
     drop = sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name))
+    # A page may make its database a template, which no DROP takes (and any role may copy).
+    cur.execute("SELECT datistemplate FROM pg_database WHERE datname = %s", (name,))
+    if cur.fetchone() == (True,):
+        cur.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(sql.Identifier(name)))
     cur.execute("SELECT current_setting('server_version_num')::int")
     if cur.fetchone()[0] >= FORCE_SINCE:
         try:

@@ -15,7 +15,7 @@ import errno
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit
@@ -29,6 +29,9 @@ from throwaway_pg.postgres import PostgresError
 
 URL_VARIABLE = "THROWAWAY_PG_URL"
 PASSFILE_VARIABLE = "PGPASSFILE"  # libpq's: where it looks for a password a URL lacks
+# The scratch databases this process made: on its own server, a page's database under a
+# name of their shape is told from them (it was kept, and reached later pages).
+MADE: set[str] = set()
 CONNECT_TIMEOUT = 10  # seconds to wait for a user's server before saying it does not answer
 MAY_CREATE = (
     "SELECT current_user, rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user"
@@ -269,6 +272,7 @@ class Server:
 
     def create_database(self, template: str | None = None) -> str:
         name = postgres.scratch_name()
+        MADE.add(name)
         try:
             postgres.create_database(self.admin_url, name, template, self.owner)
         except driver.Error as error:  # a server that only reads (a standby), or is gone
@@ -318,16 +322,23 @@ class Server:
             except BaseException:  # still undone; what stopped it is what is said
                 with contextlib.suppress(driver.Error):
                     self._password_back(held)
-                    leftovers.restore(self.admin_url, before)
+                    leftovers.restore(self.admin_url, before, self._ours)
                 raise
             try:
-                left = self._password_back(held) + leftovers.restore(self.admin_url, before)
+                left = self._password_back(held)
+                left += leftovers.restore(self.admin_url, before, self._ours)
             except driver.Error as error:
                 raise PostgresError(
                     f"cannot undo what was left on {self.description}: {_first_line(error)}"
                 ) from None
         if left:
             raise LeftOnServer("; ".join(left))
+
+    @property
+    def _ours(self) -> Callable[[str], bool] | None:
+        """On the harness's own server, whether a database is one this process made (all
+        its scratch databases are: one server per process); None on a user's server."""
+        return MADE.__contains__ if self.cluster else None
 
     def _password_back(self, held: leftovers.Held | None) -> list[str]:
         """A page may change its role's password (ALTER ROLE CURRENT_USER PASSWORD), the

@@ -55,7 +55,7 @@ def test_a_run_leaves_nothing_behind(tmp_path: Path) -> None:
         assert all(p.stat().st_size == 0 for p in servers.rglob("*") if p.is_file())
     finally:
         shutil.rmtree(servers, ignore_errors=True)
-    # pytest's own folder of temporary folders, emptied: those of passed tests go.
-    assert [p.relative_to(temp) for p in temp.rglob("*")] == [
-        Path(f"pytest-of-{getpass.getuser()}")
-    ]
+    # pytest's own folder of temporary folders, if a test used one, emptied: those of
+    # passed tests go.
+    left = [p.relative_to(temp) for p in temp.rglob("*")]
+    assert left in ([], [Path(f"pytest-of-{getpass.getuser()}")]), left

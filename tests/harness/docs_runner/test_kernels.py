@@ -2,7 +2,6 @@
 harness's password file and reached the throwaway server as its superuser."""
 
 import os
-import tempfile
 from pathlib import Path
 
 import nbformat
@@ -11,6 +10,7 @@ import pytest
 from docs_runner import kernels, notebooks
 from docs_runner.reader import Reader
 from docs_runner.shell import reader_env
+from throwaway_pg.postgres import temporary_directory
 from throwaway_pg.server import Server
 
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="only root runs cells as another user")
@@ -28,9 +28,9 @@ except psycopg2.Error as error:
 
 @as_root
 def test_a_cell_runs_as_the_reader_and_is_refused_the_admin_role(
-    docs_reader: Reader, postgres_server: Server, database_url: str
+    docs_reader: Reader, postgres_server: Server, database_url: str, run_tmp: Path
 ) -> None:
-    with tempfile.TemporaryDirectory() as tmp:  # pytest's own is root's alone (0700)
+    with temporary_directory("kernel-", run_tmp) as tmp:  # pytest's is root's alone (0700)
         os.chmod(tmp, 0o755)
         ran = run_as_the_reader(docs_reader, postgres_server, database_url, Path(tmp))
     uid, refused = ran.splitlines()

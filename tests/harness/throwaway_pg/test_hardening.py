@@ -1088,13 +1088,100 @@ def test_a_password_that_cannot_be_set_back_is_one_line(odd_password_url: str) -
         server.close()
 
 
+def test_what_a_page_does_to_the_user_s_own_databases_is_set_back(
+    role_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """A page renamed the user's database (the harness took it for one the page made, and
+    dropped it, data and all), locked it (ALLOW_CONNECTIONS false, CONNECTION LIMIT 0,
+    CONNECT revoked: every later run failed), made another a template (any role may copy
+    it), or dropped one: all set back, and a drop named."""
+    url, _ = role_url
+    server = open_server(url, "a test")
+    kept, locked, gone = (postgres.scratch_name(prefix) for prefix in ("kept", "lock", "gone"))
+    statements = [
+        f"ALTER DATABASE {kept} RENAME TO stash",
+        f"ALTER DATABASE {locked} WITH ALLOW_CONNECTIONS false CONNECTION LIMIT 0 IS_TEMPLATE true",
+        f"REVOKE ALL ON DATABASE {locked} FROM PUBLIC, CURRENT_USER",
+        f"DROP DATABASE {gone}",
+    ]
+    try:
+        for name in (kept, locked, gone):
+            postgres.create_database(server.admin_url, name)
+        with postgres.admin_connection(server.admin_url) as conn, conn.cursor() as cur:
+            cur.execute(f"GRANT CONNECT ON DATABASE {locked} TO PUBLIC")
+        before = database_state(postgres_server, locked)
+        with (
+            pytest.raises(LeftOnServer) as left,
+            server.watching(),
+            postgres.admin_connection(server.admin_url) as conn,
+            conn.cursor() as cur,
+        ):
+            for statement in statements:
+                cur.execute(statement)
+        assert str(left.value) == (
+            f"a database {kept} renamed to stash, renamed back; the database {locked} changed"
+            f" (ALTER DATABASE...), set back; databases dropped ({gone}): they cannot be put back"
+        )
+        assert database_state(postgres_server, locked) == before
+        driver.connect(with_database(server.admin_url, locked)).close()
+        driver.connect(with_database(server.admin_url, kept)).close()
+    finally:
+        for name in (kept, "stash", locked):
+            postgres.drop_database(postgres_server.admin_url, name)
+        server.close()
+
+
+def database_state(server: Server, name: str) -> list[tuple]:
+    """What a page may change of a database, as the server's admin sees it ([]: none)."""
+    query = (
+        "SELECT datallowconn, datconnlimit, datistemplate, datacl::text FROM pg_database"
+        " WHERE datname = %s"
+    )
+    with postgres.admin_connection(server.admin_url) as conn, conn.cursor() as cur:
+        cur.execute(query, (name,))
+        return cur.fetchall()
+
+
+def test_a_page_s_database_under_a_scratch_name_is_dropped_on_the_harness_s_server(
+    postgres_server: Server,
+) -> None:
+    """Any name of the scratch databases' shape was taken for the harness's: a page's
+    database under one was kept, and a later page read it. On its own server the harness
+    knows the names it made."""
+    if postgres_server.cluster is None:
+        pytest.skip("a user's server: other runs make scratch databases there")
+    name = "t_000000000000"
+    with (
+        pytest.raises(LeftOnServer) as left,
+        postgres_server.watching(),
+        postgres.admin_connection(postgres_server.owner_url) as conn,
+        conn.cursor() as cur,
+    ):
+        postgres_server.create_database()  # the harness's, for this page or another
+        cur.execute(f"CREATE DATABASE {name}")
+    assert str(left.value) == f"a database {name} it made, dropped"
+
+
+def test_a_scratch_database_made_a_template_is_dropped(postgres_server: Server) -> None:
+    """DROP DATABASE refuses a template: a page that made its own one was left, for any
+    role to copy."""
+    with (
+        postgres_server.database() as url,
+        postgres.admin_connection(url) as conn,
+        conn.cursor() as cur,
+    ):
+        cur.execute(f"ALTER DATABASE {make_url(url).database} IS_TEMPLATE true")
+    assert database_state(postgres_server, make_url(url).database) == []
+
+
 def test_what_the_role_leaves_is_undone_and_only_that(
     role_url: tuple[str, str], postgres_server: Server
 ) -> None:
     """On a user's server (a role that is no superuser, here with its own database already),
     `watching` undoes what was done as the role: its session defaults, even one that makes
-    its own connections read-only, and a database it made. Scratch databases made beside it
-    (other pages'), databases of other roles and the role's own from before stay."""
+    its own connections read-only. A database made as the role meanwhile is named, not
+    dropped: the user may have made it, in another terminal. Scratch databases made beside
+    it (other pages'), databases of other roles and the role's own from before stay."""
     url, _ = role_url
     server = open_server(url, "a test")
     role = make_url(url).username
@@ -1120,9 +1207,10 @@ def test_what_the_role_leaves_is_undone_and_only_that(
                 cur.execute("ALTER ROLE CURRENT_USER SET default_transaction_read_only = on")
         assert str(left.value) == (
             f"the role {role}'s settings changed (ALTER ROLE ... SET "
-            "default_transaction_read_only), reset; a database 'odd\\nname' it made, dropped"
+            "default_transaction_read_only), reset; databases made as this role while it ran "
+            "('odd\\nname'), kept: on your server they may be yours; drop those that are the page's"
         )
-        assert odd not in names() and {own, *others} <= names()
+        assert {odd, own, *others} <= names()
         settings = f"SELECT count(*) FROM pg_db_role_setting WHERE setrole = '{role}'::regrole"
         assert as_admin(settings) == [(0,)]
     finally:

@@ -13,6 +13,7 @@ from jupyter_client import AsyncKernelManager
 
 from docs_runner import kernels
 from docs_runner.reader import Reader
+from throwaway_pg.postgres import temporary_directory
 from throwaway_pg.server import Server
 
 
@@ -39,8 +40,11 @@ class ReaderPlace:
 
 
 @pytest.fixture
-def reader_place(docs_reader: Reader | None, postgres_server: Server) -> Iterator[ReaderPlace]:
-    with tempfile.TemporaryDirectory(prefix="notebook-") as tmp:
+def reader_place(
+    docs_reader: Reader | None, postgres_server: Server, run_tmp: Path
+) -> Iterator[ReaderPlace]:
+    """In the run's own folder, which the reader may pass (TMPDIR may be one they may not)."""
+    with temporary_directory(prefix="notebook-", dir=run_tmp) as tmp:
         os.chmod(tmp, 0o755)
         folder, home = Path(tmp) / "notebook", Path(tmp) / "home"
         folder.mkdir(mode=0o755)
