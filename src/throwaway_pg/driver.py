@@ -20,6 +20,7 @@ __all__ = [
     "Error",
     "connect",
     "encrypted_password",
+    "sent_password",
     "sql",
     "sqlstate",
     "version",
@@ -45,6 +46,15 @@ def encrypted_password(connection, password: str, role: str) -> str:  # noqa: AN
 
         return encrypt_password(password, role, connection)
     return connection.pgconn.encrypt_password(password.encode(), role.encode()).decode()
+
+
+def sent_password(connection) -> str | None:  # noqa: ANN001
+    """The password libpq sent on `connection` (from its URL, or a password file), if the
+    server asked for one."""
+    pgconn = connection.pgconn if NAME == "psycopg" else None
+    if not (pgconn.used_password if pgconn else connection.info.used_password):
+        return None
+    return connection.info.password
 
 
 def sqlstate(error: Error) -> str | None:

@@ -141,19 +141,27 @@ class Passfile:
         passwords = _passwords(url)
         if not passwords:
             return url, None
+        url = _without_password(url)
+        return url, cls.holding(url, passwords[0])
+
+    @classmethod
+    def holding(cls, url: str, password: str) -> Passfile:
+        """A file of its own for `password`, the one of `url`'s user, that libpq reads from
+        now on. Raises OSError having left nothing behind."""
         directory, lock = postgres.owned_directory("pass-")
         passfile = cls(directory, lock, os.environ.get(PASSFILE_VARIABLE))
-        path = passfile.path
         user = _field(make_url(url).username or "*")
         try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)  # libpq insists
+            fd = os.open(
+                passfile.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600
+            )  # as libpq insists
             with os.fdopen(fd, "w") as file:
-                file.write(f"*:*:*:{user}:{_field(passwords[0])}\n")
+                file.write(f"*:*:*:{user}:{_field(password)}\n")
         except BaseException:
             passfile.remove()
             raise
-        os.environ[PASSFILE_VARIABLE] = str(path)
-        return _without_password(url), passfile
+        os.environ[PASSFILE_VARIABLE] = str(passfile.path)
+        return passfile
 
     def password(self) -> str:
         """The password the file holds."""
@@ -427,7 +435,9 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
             f"cannot write the password of {named} to a file in {where}: {error.strerror}{room}"
         ) from None
     try:
-        _may_create(admin_url, named)
+        found = _may_create(admin_url, named)
+        if found and passfile is None:  # a password file of the user's gave it
+            passfile = Passfile.holding(admin_url, found)
     except BaseException:
         if passfile:
             passfile.remove()
@@ -435,9 +445,11 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
     return Server(admin_url, passfile=passfile)
 
 
-def _may_create(admin_url: str, named: str) -> None:
+def _may_create(admin_url: str, named: str) -> str | None:
     """Raise, in one line, unless the server answers and its role may create databases;
-    `named`: the server as messages name it."""
+    `named`: the server as messages name it. Returns the password libpq sent, if any (one
+    read from a password file the user named, $PGPASSFILE or ~/.pgpass: the pages may not
+    read theirs, and waited at a password prompt until their timeout)."""
     try:  # a host that drops packets would otherwise hold the run for TCP's minutes
         connection = driver.connect(admin_url, connect_timeout=CONNECT_TIMEOUT)
     except driver.Error as exc:
@@ -448,6 +460,7 @@ def _may_create(admin_url: str, named: str) -> None:
         with contextlib.closing(connection), contextlib.closing(connection.cursor()) as cursor:
             cursor.execute(MAY_CREATE)
             role, may_create = cursor.fetchone()
+            sent = driver.sent_password(connection)
     except driver.Error as exc:  # a server that shuts down, a statement that times out
         raise PostgresError(f"cannot ask {named} about its role: {_first_line(exc)}") from None
     if not may_create:
@@ -455,6 +468,7 @@ def _may_create(admin_url: str, named: str) -> None:
             f"the role {role} of {named} may not create databases: "
             "each page and test gets a scratch database of its own; grant it CREATEDB"
         )
+    return sent
 
 
 def _first_line(error: Exception) -> str:

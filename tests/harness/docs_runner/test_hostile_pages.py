@@ -503,12 +503,21 @@ def databases(server: Server) -> dict[str, str]:
     return dict(on_server(server, "SELECT datname, datdba::regrole::text FROM pg_database"))
 
 
-def test_a_database_a_page_makes_is_dropped_and_fails_it(
-    project: pytest.Pytester, recorded: str, postgres_server: Server
+@pytest.mark.parametrize("server", ["throwaway", "yours"])
+def test_a_database_a_page_makes_fails_it_and_is_dropped_on_the_harness_s_server(
+    server: str,
+    project: pytest.Pytester,
+    recorded: str,
+    postgres_server: Server,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A role that may make scratch databases may make any: page a's reached page b, and
-    outlived the run on a user's server. Its end drops it and says so in a line; the
-    databases the harness made for it (<!-- database: -->) are no page's doing."""
+    outlived the run on a user's server. Its end says so in a line, and on the harness's
+    own server drops it; on yours it is kept, as you may have made it meanwhile, as the
+    same role. The databases the harness made for it (<!-- database: -->) are no page's
+    doing."""
+    if server == "throwaway":
+        monkeypatch.delenv("THROWAWAY_PG_URL")  # the run's own
     stash = f"stash_{os.getpid()}"
     a = (
         "# A\n\n<!-- database: REPORTING_DATABASE_URL -->\n\n```console\n"
@@ -522,9 +531,19 @@ def test_a_database_a_page_makes_is_dropped_and_fails_it(
     write(project, "b", page(b, recorded))
     try:
         result = project.runpytest_inprocess("docs/a.md", "docs/b.md")
-        result.assert_outcomes(passed=7, errors=1)  # a's directive is an item
         said = f"docs/a.md: the page left a database {stash} it made, dropped: pages must leave"
+        if server == "yours":
+            said = (
+                f"docs/a.md: the page left databases made as this role while it ran ({stash}),"
+                " kept: on your server they may be yours; drop those that are the page's:"
+                " pages must leave"
+            )
         result.stdout.fnmatch_lines([f"{said} the server as they found it"])
-        assert stash not in databases(postgres_server)
+        result.assert_outcomes(
+            passed=7 if server == "throwaway" else 5,
+            errors=1,
+            failed=0 if server == "throwaway" else 2,
+        )
+        assert (stash in databases(postgres_server)) is (server == "yours")
     finally:
         postgres.drop_database(postgres_server.admin_url, stash)

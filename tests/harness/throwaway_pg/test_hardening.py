@@ -400,6 +400,31 @@ def test_a_server_the_pages_cannot_reach_is_one_line_before_any_page(
     assert not (project.path / "ran").exists() and "Traceback" not in said
 
 
+def test_a_password_from_the_user_s_password_file_reaches_the_pages_and_nothing_else(
+    project: pytest.Pytester,
+    recorded: str,
+    role_url: tuple[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A URL without its password, which the user's PGPASSFILE holds (as libpq allows):
+    the harness connected, and as root every page waited at psql's password prompt, which
+    the pages' user may not read, until its timeout. The harness now keeps the password
+    libpq sent in a file of its own; the pages get a copy, and no other line of theirs."""
+    url, password = role_url
+    role = make_url(url).username
+    passwords = tmp_path / "pgpass"
+    passwords.write_text(f"prod.example:5432:*:admin:production\n*:*:*:{role}:{password}\n")
+    passwords.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(passwords))
+    monkeypatch.setenv("THROWAWAY_PG_URL", url.replace(f":{password}@", "@"))
+    text = (
+        "# Yours\n\n```console\n$ psql \"$DATABASE_URL\" -tAc 'select 1'\n1\n"
+        '$ grep -c production "$PGPASSFILE"  # fails (exit status 1)\n0\n```\n'
+    )
+    run(project, text, recorded).assert_outcomes(passed=3)
+
+
 @as_root
 def test_the_pages_get_no_copy_of_a_password_file_the_harness_did_not_make(
     project: pytest.Pytester, recorded: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
