@@ -127,7 +127,15 @@ def parse(fence: Fence) -> list[Command]:
     return commands
 
 
+# Bytes a `$` command may have, continuation lines included: what a reader types or pastes
+# (the longest on the site is a few hundred). Bash reads each `#` in it, three times, to
+# tell a comment: a page of 140,000 bytes took minutes, and failed on the kernel's limit.
+COMMAND_LIMIT = 2048
+
+
 def _unreadable(command: Command) -> str | None:
+    if (size := len(command.bare.encode(errors="surrogateescape"))) > COMMAND_LIMIT:
+        return f"a `$` command of {size:,} bytes, over {COMMAND_LIMIT:,}: no reader types it"
     if not command.bare.strip():
         return "a `$` with no command: a `$` line holds one"
     if comment := shell_comment(command.bare):

@@ -1,6 +1,8 @@
 """` ```console ` blocks: each `$` line is one whole command, its status checked, with no
 comment but the failure marker; update never records what a line could not run."""
 
+import time
+
 import pytest
 
 from tests.scratch_pages import page, run, write
@@ -105,6 +107,22 @@ def test_a_block_or_line_that_runs_nothing_fails_at_its_line(
     result = run(project, f"# Nothing\n\n{block}", recorded)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([f"docs/page.md:{line}: {said}"])
+
+
+def test_a_command_no_reader_would_type_fails_at_its_line_at_once(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """A `$` line of 140,000 bytes stopped the whole run at collection with a traceback
+    (the kernel refuses an argument that long); one with thousands of `#` took minutes
+    to collect, bash reading each as a comment's possible start three times."""
+    block = "```console\n$ echo" + " #" * 20_000 + "\n```\n"
+    started = time.monotonic()
+    result = run(project, f"# Long\n\n{block}", recorded)
+    assert time.monotonic() - started < 60
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["docs/page.md:6: a `$` command of 40,004 bytes, over 2,048: no reader types it"]
+    )
 
 
 @pytest.mark.parametrize(
