@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,8 +18,15 @@ class Outcome(enum.Enum):
 
 @dataclass(frozen=True)
 class Failure:
+    """What the report says of a block. Its message holds what a line printed: a control
+    character in it is shown escaped (`\\x1b`), never sent to the terminal that shows the
+    report, where it moved the cursor, erased lines or set the clipboard (OSC 52)."""
+
     message: str
     outcome: Outcome = Outcome.FAILED
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", visible(self.message))
 
     @classmethod
     def of(cls, failures: Iterable[Failure]) -> Failure | None:
@@ -29,3 +37,13 @@ class Failure:
         kinds = {failure.outcome for failure in failures}
         outcome = Outcome.DIFFERS if Outcome.DIFFERS in kinds else Outcome.FAILED
         return cls("\n\n".join(failure.message for failure in failures), outcome)
+
+
+# C0 and C1 controls but line feed and tab, DEL, and the marks that reorder text shown
+# after them (bidirectional overrides and isolates).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """`text` with each control character escaped, as Python writes it in a string."""
+    return _CONTROL.sub(lambda match: repr(match[0])[1:-1], text)

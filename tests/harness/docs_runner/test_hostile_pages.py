@@ -316,6 +316,22 @@ def test_an_exported_function_reaches_the_next_line(
     run(project, text, recorded).assert_outcomes(passed=3)
 
 
+def test_what_a_line_printed_reaches_the_report_with_its_controls_escaped(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """A failure's diff, and a timeout's "It printed", carried a line's escape sequences
+    to the developer's terminal as they were: OSC 52 set its clipboard, others moved the
+    cursor up and erased the line above."""
+    printf = "printf '\\033]52;c;ZWNobw==\\007\\033[1A\\033[2Kclean\\n'"
+    text = f"# Escapes\n\n```console\n$ {printf}\nclean\n$ {printf}; sleep 9\n```\n"
+    result = run(project, text, recorded, "-o", "docs_command_timeout=2")
+    result.assert_outcomes(passed=1, failed=2)  # the block, and the page's end
+    output = result.stdout.str()
+    assert "\x1b" not in output and "\x07" not in output
+    assert output.count("+\\x1b]52;c;ZWNobw==\\x07\\x1b[1A\\x1b[2Kclean") == 1  # the diff
+    assert "It printed:\n\\x1b]52;c;ZWNobw==\\x07\\x1b[1A\\x1b[2Kclean" in output
+
+
 def test_the_harness_s_environment_reaches_no_page(
     project: pytest.Pytester, recorded: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

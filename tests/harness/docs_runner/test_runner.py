@@ -179,7 +179,13 @@ def test_a_link_out_of_examples_is_not_followed(
     assert result.ret != 0
 
 
-def test_pages_run_in_parallel_on_separate_workers(project: pytest.Pytester, recorded: str) -> None:
+def test_pages_run_in_parallel_on_separate_workers(
+    project: pytest.Pytester,
+    recorded: str,
+    postgres_server: Server,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("THROWAWAY_PG_URL", postgres_server.shared_url())  # other processes
     for n in range(4):
         write(project, f"copy{n}", page(GOOD, recorded))
     result = project.runpytest_inprocess(
