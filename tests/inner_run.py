@@ -46,6 +46,26 @@ def test_uses_the_server(postgres_server, database_url, n):
                     "INSERT INTO t SELECT repeat(md5(random()::text), 30) "
                     "FROM generate_series(1, 20000)"
                 )
+    if mode in ("crash", "says-panic"):  # a backend killed, or a statement naming PANIC
+        import signal
+
+        from throwaway_pg import driver
+
+        connection = driver.connect(database_url)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+            if mode == "says-panic":
+                with pytest.raises(driver.Error):
+                    cursor.execute("SELECT 'PANIC: terminated by signal 9'::int")
+                return
+        os.kill(pid, signal.SIGKILL)  # the server restarts all its processes: a crash
+        for _ in range(100):  # until it takes connections again
+            try:
+                driver.connect(database_url).close()
+                return
+            except driver.Error:
+                time.sleep(0.1)
     if mode == "failing-migration":
         project = Path(os.environ["PROJECT"])
         status, output = alembic_cli.run_cli(

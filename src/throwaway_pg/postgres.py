@@ -227,6 +227,8 @@ class Cluster:
     started_in: float
     user: Identity | None = field(default=None, repr=False)  # None: ours
     _stopped: bool = field(default=False, repr=False)
+    # Its checkpointer's pid once ready: a crash restarts it (see _crashed)
+    checkpointer: int | None = field(default=None, repr=False)
 
     @property
     def socket_dir(self) -> Path:
@@ -245,6 +247,7 @@ class Cluster:
         with open(self.path / "server.log", "ab") as log:
             self.process = _launch(self.bin.parent, self.path, self.user, log)
         _wait_ready(self)
+        self.checkpointer = _checkpointer(self.url())
         return time.perf_counter() - started
 
     def stop(self) -> Path | None:
@@ -260,10 +263,10 @@ class Cluster:
         return kept
 
     def _crashed(self) -> bool:
-        """A server process died (a full disk's PANIC, a kill): the server may have
-        restarted since, but its log tells what the tests saw as a lost connection."""
-        tail = log_tail(self.path / "server.log")
-        return b"PANIC:" in tail or b"terminated by signal" in tail
+        """A server process died (a full disk's PANIC, a kill): the server has restarted
+        since, its checkpointer too, but the tests saw a lost connection. Not read from its
+        log, where a page's statement (`SELECT 'PANIC: x'`) reads as a crash's line."""
+        return _checkpointer(self.url()) != self.checkpointer
 
     def _keep_log(self) -> Path | None:
         """Its end, beside the clusters, else in the temporary directory; there first when
@@ -292,6 +295,14 @@ def _only_ours(path: str, flags: int) -> int:
 LOG_LIMIT = 1 << 20  # bytes of a server log's end read or kept: a page may make it huge
 
 
+def _checkpointer(url: str) -> int | None:
+    """The pid of the server's checkpointer, which a crash restarts (None: no answer)."""
+    with contextlib.suppress(driver.Error), admin_connection(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")
+        return cur.fetchone()[0]
+    return None
+
+
 def log_tail(log: Path) -> bytes:
     """The last LOG_LIMIT bytes of a server log (b"": none there)."""
     with contextlib.suppress(OSError), open(log, "rb") as file:
@@ -310,15 +321,15 @@ def why_stopped(log: Path) -> str:
 
 def _said(output: str, otherwise: str) -> str:
     """What a server's (or initdb's) output says stopped it, as one line: a full disk (with
-    what to do), else its first PANIC or FATAL line, else `otherwise`."""
+    what to do), else its first PANIC or FATAL line, or a process a signal ended, else
+    `otherwise`."""
     lines = output.splitlines()
     said = [re.sub(r"^.*?\] (?:PANIC|FATAL|ERROR|LOG): +", "", line) for line in lines]
     if full := next((line for line in said if "No space left on device" in line), None):
         return f"{full.strip()} ({ROOM})"
+    crash = r"\] (?:PANIC|FATAL):|\] LOG: .* was terminated by signal"
     pairs = zip(lines, said, strict=True)
-    return next(
-        (text for line, text in pairs if re.search(r"\] (?:PANIC|FATAL):", line)), otherwise
-    )
+    return next((text for line, text in pairs if re.search(crash, line)), otherwise)
 
 
 def start_cluster() -> Cluster:
@@ -380,6 +391,7 @@ def start_cluster() -> Cluster:
             # Every database is made from template1: what a page put there (a large object,
             # its default privileges) was in every later page's "fresh" database.
             cur.execute("REVOKE CONNECT ON DATABASE template1 FROM PUBLIC")
+        cluster.checkpointer = _checkpointer(cluster.url())
     except PostgresError as error:
         kept = cluster.stop()  # the log of a server that exited is kept: say where
         raise PostgresError(f"{error}; its log is {kept}" if kept else str(error)) from None

@@ -178,16 +178,22 @@ def server_for(config: pytest.Config) -> Iterator[Server]:
         os.environ[URL_VARIABLE] = server.admin_url  # what the run starts gets no password
     try:
         yield server
-    finally:
-        if given is not None:
-            os.environ[URL_VARIABLE] = given
-        if kept := server.close():
-            why = postgres.why_stopped(kept)
-            said = f"throwaway_pg: the server crashed during the run: {why}; its log is {kept}"
-            if reporter := config.pluginmanager.get_plugin("terminalreporter"):
-                reporter.write_line(said)
-            else:
-                print(said, file=sys.stderr)
+    except BaseException:  # what stopped the run is what is said; a crash too, in a line
+        if crash := _closed(server, given):
+            print(crash, file=sys.stderr)
+        raise
+    if crash := _closed(server, given):  # an error of the last test's: xdist's shows it too
+        raise PostgresError(crash)
+
+
+def _closed(server: Server, given: str | None) -> str | None:
+    """Close the server; what to say if it crashed during the run."""
+    if given is not None:
+        os.environ[URL_VARIABLE] = given
+    if kept := server.close():
+        why = postgres.why_stopped(kept)
+        return f"throwaway_pg: the server crashed during the run: {why}; its log is {kept}"
+    return None
 
 
 def _open_or_fail(config: pytest.Config) -> Server:
@@ -204,9 +210,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     """What the server or its directories refused (a role that may not write, a base
     directory that is gone) is one line, not a traceback in every test it stops."""
     report = yield
-    if call.excinfo is not None and call.excinfo.errisinstance(PostgresError):
-        report.longrepr = str(call.excinfo.value)
+    if call.excinfo is not None and (said := _one_line_each(call.excinfo.value)):
+        report.longrepr = "\n".join(said)
     return report
+
+
+def _one_line_each(error: BaseException) -> list[str]:
+    """The lines of a PostgresError, or of a group of them (two fixtures' teardowns: a
+    database that cannot be dropped, a server that crashed); [] for anything else."""
+    if isinstance(error, PostgresError):
+        return [str(error)]
+    if isinstance(error, BaseExceptionGroup):
+        said = [_one_line_each(inner) for inner in error.exceptions]
+        return sum(said, []) if all(said) else []
+    return []
 
 
 @pytest.fixture(scope="session")

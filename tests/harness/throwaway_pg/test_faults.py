@@ -267,6 +267,30 @@ def test_a_disk_that_fills_during_the_run_is_named_at_its_end(tmp_path: Path) ->
         kept.unlink()
 
 
+@pytest.mark.parametrize("mode", ["crash", "says-panic"])
+def test_a_crash_fails_the_run_in_one_line_and_only_a_crash(mode: str, tmp_path: Path) -> None:
+    """A backend killed: the server restarts, the test passes on, and the run said so in a
+    line xdist's workers never show (at the last test's teardown). A statement that names
+    PANIC (its log line) was taken for a crash, and its log kept for ever."""
+    process, record = start_inner_run(tmp_path, mode, ["-n", "1"])
+    output = finish(process)
+    said = [line for line in output.splitlines() if "the server crashed" in line]
+    if mode == "says-panic":
+        ((cluster, _, _),) = recorded(record)
+        assert process.returncode == 0 and said == [], output
+        assert not Path(f"{cluster}.server.log").exists()  # no log kept
+        return
+    assert process.returncode == 1, output
+    assert "ERROR at teardown of test_uses_the_server[0]" in output
+    [line] = [line for line in said if line.startswith("throwaway_pg: the server crashed ")]
+    assert " was terminated by signal 9: Killed; its log is " in line
+    kept = Path(line.rsplit("; its log is ", 1)[1])
+    try:
+        assert "terminated by signal 9" in kept.read_text()
+    finally:
+        kept.unlink()
+
+
 def start_and_stop() -> None:
     cluster = postgres.start_cluster()
     assert postgres_processes(cluster.path)
