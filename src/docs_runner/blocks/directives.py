@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from docs_runner.blocks.base import Block
-from docs_runner.checks import CHECKS, run_check
+from docs_runner.checks import CHECKS, CheckFailed, run_check
 from docs_runner.grammar import OUTSIDE, SNIPPET, Fence, PageError, Tab
 from docs_runner.outcome import Failure
 from docs_runner.shell import the_runners
@@ -107,8 +107,11 @@ class Check(Block):
             known = ", ".join(sorted(CHECKS))
             said = f"no check named {self.name!r} (known: {known})"
             return Failure(f"{run.page}:{self.line}: {said}")
-        with run.files.not_reading():  # a check's own reads do not exercise shown files
-            run_check(self.name, run)
+        try:
+            with run.files.not_reading():  # a check's own reads do not exercise shown files
+                run_check(self.name, run)
+        except CheckFailed as failed:  # as the reader: what it said, at the page's line
+            return Failure(f"{run.page}:{self.line}: {failed}")
         run.record.checks.append(self.name)
         return None
 
