@@ -27,18 +27,19 @@ END, RAISED = "--- end of block {} ---", "--- the block raised {} ---"
 _INTERPRETER = f"""
 import os, sys, traceback
 def serve(source):
-    token = source.readline().strip()  # a local: not in the blocks' namespace or __main__
+    token = source.readline().strip().decode()  # a local: not in the blocks' namespace
     namespace = {{"__name__": "__main__"}}
-    for header in iter(source.readline, ""):
-        size, name = header.rstrip("\\n").split(" ", 1)
+    for header in iter(source.readline, b""):
+        name, size = (int(part) for part in header.split())  # bytes, whatever the locale
+        name, code = (source.read(n).decode("utf-8", "surrogateescape") for n in (name, size))
         try:
-            exec(compile(source.read(int(size)), name, "exec"), namespace)
+            exec(compile(code, name, "exec"), namespace)
         except Exception as error:
             error.__traceback__ = error.__traceback__.tb_next
             traceback.print_exception(error)
             print({RAISED!r}.format(token), flush=True)
         print({END!r}.format(token), flush=True)
-serve(os.fdopen(int(sys.argv[1])))
+serve(os.fdopen(int(sys.argv[1]), "rb"))
 """
 
 
@@ -76,7 +77,8 @@ class Terminal(Executor):
         deadline = time.monotonic() + self.shell.timeout
         status = 0  # the interpreter's, if the block ended it
         try:
-            self._send(f"{len(source)} {filename}\n{source}".encode(), deadline)
+            name, code = (text.encode(errors="surrogateescape") for text in (filename, source))
+            self._send(f"{len(name)} {len(code)}\n".encode() + name + code, deadline)
             output = shell.read_until(
                 controller, lambda shown: shown.endswith(end.encode()), deadline, process
             )

@@ -4,7 +4,7 @@ and read back within the block's timeout, whatever the block prints or does."""
 import pytest
 
 from docs_runner import shell
-from tests.scratch_pages import run
+from tests.scratch_pages import page, run, write
 
 
 def test_a_block_that_prints_the_old_end_marker_still_times_out(
@@ -98,3 +98,26 @@ def test_a_block_that_prints_without_end_is_killed_at_the_limit(
         ["docs/page.md:5: the python block printed more than 8 MiB; killed"]
     )
     assert len(result.stdout.str()) < 1_000_000
+
+
+def test_a_block_is_handed_over_in_bytes_whatever_the_locale(
+    project: pytest.Pytester, recorded: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its size went in characters, read back in the locale's encoding: under LC_ALL=C a
+    block with `€` in it was cut short, and said it had ended the interpreter."""
+    monkeypatch.setenv("LC_ALL", "C")
+    monkeypatch.setenv("PYTHONUTF8", "0")
+    text = (
+        "# Euro\n\n```python\nprice = '5 €'\nprint(len(price))\n```\n\n"
+        '```text title="Output"\n3\n```\n'
+    )
+    run(project, text, recorded).assert_outcomes(passed=4)
+
+
+def test_a_page_whose_name_holds_a_line_break_runs_its_blocks(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """The block's header was its size and its file's name, up to a line break."""
+    text = "# Odd\n\n```python\nprint('hi')\n```\n\n```text title=\"Output\"\nhi\n```\n"
+    write(project, "odd\nname", page(text, recorded))
+    project.runpytest_inprocess("docs/odd\nname.md").assert_outcomes(passed=4)
