@@ -47,6 +47,7 @@ class Terminal(Executor):
     name = "terminal"
     _python: tuple[subprocess.Popen, int, int] | None = None  # process, controller, code
     _token = ""  # the running interpreter's (END, RAISED)
+    _running = False  # a block was handed over, its end not read (a stop signal came)
 
     def console(self, line: str, argv: list[str], fails: bool) -> tuple[int, str]:
         return shell.run_line(line, self.shell)
@@ -76,6 +77,7 @@ class Terminal(Executor):
         end, raised_marker = END.format(self._token) + "\n", RAISED.format(self._token) + "\n"
         deadline = time.monotonic() + self.shell.timeout
         status = 0  # the interpreter's, if the block ended it
+        self._running = True  # until its end is read: a stop signal meanwhile kills at once
         try:
             name, code = (text.encode(errors="surrogateescape") for text in (filename, source))
             self._send(f"{len(name)} {len(code)}\n".encode() + name + code, deadline)
@@ -99,6 +101,7 @@ class Terminal(Executor):
             self.close()  # the block ended the interpreter (exit()); the next starts anew
             if status != 0:  # as a reader's shell would say: the block failed
                 raise InterpreterEnded(status, shell.screen(output))
+        self._running = False
         output = output.removesuffix(end)
         raised = output.endswith(raised_marker)
         return shell.screen(output.removesuffix(raised_marker)), raised
@@ -133,7 +136,7 @@ class Terminal(Executor):
             try:
                 os.close(code_in)  # the interpreter reads to the end and exits
                 with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.wait(timeout=10)
+                    process.wait(timeout=0 if self._running else 10)
             finally:  # a stop signal in that wait (a cancelled run) still kills it all
                 shell.kill_group(process)  # and what its blocks started that still runs
                 shell.kill_strays(self.shell, self._marker)

@@ -410,6 +410,33 @@ def test_a_stop_signal_while_the_page_s_interpreter_closes_still_ends_it(
     assert f"KeyboardInterrupt: signal {int(signum)}" in output
 
 
+@AS_ROOT
+def test_a_stop_signal_during_a_python_block_ends_the_run_at_once(
+    project: pytest.Pytester, recorded: str, postgres_server: Server, monkeypatch
+) -> None:
+    """The page's end waited up to 10 s for the interpreter to finish a block it was still
+    running, before it killed it: a cancelled run took that long to stop."""
+    seconds = str(8 * 10**6 + os.getpid())
+    text = f"# Busy\n\n```python\nimport subprocess\nsubprocess.run(['sleep', '{seconds}'])\n```\n"
+    write(project, "page", page(text, recorded))
+    monkeypatch.setenv("THROWAWAY_PG_URL", postgres_server.shared_url())  # another process
+    command = [sys.executable, "-m", "pytest", "docs/page.md", "-p", "no:cacheprovider"]
+    process = project.popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not running(f"sleep {seconds}") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        signalled = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=60)
+        assert time.monotonic() - signalled < 8
+    finally:
+        process.kill()
+    assert left_running(f"sleep {seconds}") == []
+
+
 def test_a_lock_held_elsewhere_is_one_line_after_a_while(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
