@@ -65,6 +65,16 @@ DATABASES = (
 )
 
 
+# A page's sessions outlive its processes while they run a statement (the server learns of
+# a closed connection only when it next reads from it): `SELECT pg_sleep(3600)` in a
+# background psql held a connection slot, and a lock, after the page. On the harness's own
+# server, where the role is the pages', each is ended at the page's end.
+SESSIONS_ENDED = (
+    "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity"
+    " WHERE usename = %s AND pid <> pg_catalog.pg_backend_pid()"
+)
+
+
 @dataclass(frozen=True)
 class Database:
     name: str
@@ -108,6 +118,8 @@ def restore(admin_url: str, before: State, ours: Callable[[str], bool] | None) -
     named, as the user may have made it meanwhile (`ours` is None there). Raises
     driver.Error if the server cannot be asked."""
     with _connection(admin_url, before.version) as cursor:
+        if ours is not None:  # the harness's own server: the role is the pages' alone
+            cursor.execute(SESSIONS_ENDED, (before.role,))
         said = _rename_back(cursor, before, _read(cursor, before.role))
         after = _read(cursor, before.role)
         said += _reset_databases(cursor, before, after)

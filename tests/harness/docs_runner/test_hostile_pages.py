@@ -546,6 +546,22 @@ def databases(server: Server) -> dict[str, str]:
     return dict(on_server(server, "SELECT datname, datdba::regrole::text FROM pg_database"))
 
 
+def test_a_session_a_page_leaves_running_ends_with_it(
+    project: pytest.Pytester, recorded: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page's processes end with it, but a session of theirs that runs a statement goes
+    on (the server reads its connection only when the statement ends): forty of them held
+    the connection slots, and their locks, through the later pages."""
+    monkeypatch.delenv("THROWAWAY_PG_URL")  # the run's own server, whose role is the pages'
+    psql = 'psql "$DATABASE_URL" -c "\\\\c postgres" -c "select pg_sleep(3600) as left_behind"'
+    a = f"# A\n\n```console\n$ ({psql} >/dev/null 2>&1 &); sleep 1\n```\n"  # not its database
+    query = "select count(*) from pg_stat_activity where query like '%as left_behind'"
+    b = f'# B\n\n```console\n$ psql "$DATABASE_URL" -tAc "{query}"\n0\n```\n'
+    write(project, "a", page(a, recorded))
+    write(project, "b", page(b, recorded))
+    project.runpytest_inprocess("docs/a.md", "docs/b.md").assert_outcomes(passed=6)
+
+
 @pytest.mark.parametrize("server", ["throwaway", "yours"])
 def test_a_database_a_page_makes_fails_it_and_is_dropped_on_the_harness_s_server(
     server: str,
