@@ -29,7 +29,7 @@ from docs_runner.reader import Reader, ReaderError, this_reader
 from docs_runner.run import PageRun
 from throwaway_pg.postgres import PostgresError, goes_with_run, temporary_directory
 from throwaway_pg.pytest_plugin import server_for
-from throwaway_pg.server import PASSFILE_VARIABLE, LeftOnServer, Server
+from throwaway_pg.server import LeftOnServer, Server
 
 DEFAULT_DOCS, DEFAULT_EXAMPLES, DEFAULT_EXECUTOR = "docs", "examples", "terminal"
 DEFAULT_TIMEOUT = 300.0
@@ -268,8 +268,6 @@ def page_run(
             state.python = str(docs_reader.scripts / "python")
             for path in (project, tmp):
                 docs_reader.own(Path(path))
-        elif server.passfile:  # in-process: the harness's own, as this process's user
-            state.env[PASSFILE_VARIABLE] = str(server.passfile.path)
         executor = EXECUTORS[executor_name(config)](
             state,
             url,

@@ -34,7 +34,7 @@ from docs_runner.grammar import continues
 from docs_runner.normalise import PATHS
 from throwaway_pg import identities
 from throwaway_pg.postgres import read_untrusted
-from throwaway_pg.server import libpq_variable
+from throwaway_pg.server import PASSFILE_VARIABLE, libpq_variable
 
 COLUMNS, ROWS = 80, 24  # a new terminal window's size: 80 columns, 24 rows
 TERM = "xterm-256color"  # what terminal emulators set
@@ -502,7 +502,7 @@ def terminal_env() -> dict[str, str]:
         and not k.startswith(_NOT_ON_A_READERS_TERMINAL_PREFIXES)
         and not (libpq_variable(k) or k.endswith("DATABASE_URL"))
         and k not in UNSEEN
-        and not _SECRET.search(k)  # PGPASSFILE too: a page gets its own copy of the harness's
+        and (k == PASSFILE_VARIABLE or not _SECRET.search(k))  # a path, not the password
         and not _CREDENTIALS.search(v)
     }
 

@@ -436,8 +436,8 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
         ) from None
     try:
         found = _may_create(admin_url, named)
-        if found and passfile is None:  # a password file of the user's gave it
-            passfile = Passfile.holding(admin_url, found)
+        if found and passfile is None and os.geteuid() == 0:  # a password file gave it,
+            passfile = Passfile.holding(admin_url, found)  # which the pages' user may not read
     except BaseException:
         if passfile:
             passfile.remove()
@@ -448,8 +448,8 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
 def _may_create(admin_url: str, named: str) -> str | None:
     """Raise, in one line, unless the server answers and its role may create databases;
     `named`: the server as messages name it. Returns the password libpq sent, if any (one
-    read from a password file the user named, $PGPASSFILE or ~/.pgpass: the pages may not
-    read theirs, and waited at a password prompt until their timeout)."""
+    read from a password file the user named, $PGPASSFILE or ~/.pgpass, which the pages'
+    user, as root, may not read: they waited at a password prompt until their timeout)."""
     try:  # a host that drops packets would otherwise hold the run for TCP's minutes
         connection = driver.connect(admin_url, connect_timeout=CONNECT_TIMEOUT)
     except driver.Error as exc:

@@ -400,6 +400,7 @@ def test_a_server_the_pages_cannot_reach_is_one_line_before_any_page(
     assert not (project.path / "ran").exists() and "Traceback" not in said
 
 
+@as_root
 def test_a_password_from_the_user_s_password_file_reaches_the_pages_and_nothing_else(
     project: pytest.Pytester,
     recorded: str,

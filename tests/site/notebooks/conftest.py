@@ -14,7 +14,7 @@ from jupyter_client import AsyncKernelManager
 from docs_runner import kernels
 from docs_runner.reader import Reader
 from throwaway_pg.postgres import temporary_directory
-from throwaway_pg.server import PASSFILE_VARIABLE, Server
+from throwaway_pg.server import Server
 
 
 @dataclass
@@ -53,6 +53,4 @@ def reader_place(
         if docs_reader is not None:
             env = docs_reader.environment(home, postgres_server.passfile)
             docs_reader.own(home)
-        elif postgres_server.passfile:  # in-process: the harness's own, as this user
-            env = {PASSFILE_VARIABLE: str(postgres_server.passfile.path)}
         yield ReaderPlace(docs_reader, folder, env)
