@@ -123,6 +123,7 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     # Where clusters go and what they start from are read from the environment where they
     # are used (in this process, in xdist's workers, by psql on pages): set them there.
+    config.stash[SET] = {setting.variable: os.environ.get(setting.variable) for setting in PATHS}
     for setting in PATHS:
         if found := configured(config, setting):
             os.environ[setting.variable] = found[0]
@@ -144,6 +145,17 @@ def _password_on_command_line(config: pytest.Config) -> str | None:
 
 
 FORGOTTEN = pytest.StashKey[list[str]]()  # libpq's variables this run left out
+SET = pytest.StashKey[dict[str, str | None]]()  # the variables it set, as they were before
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The variables it set are as they were: a run inside another (pytester's) left its
+    base directory to the rest of that one."""
+    for name, value in config.stash.get(SET, {}).items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

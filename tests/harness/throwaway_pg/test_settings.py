@@ -166,3 +166,17 @@ def test_a_base_directory_that_is_not_one_is_one_line(kind: str, tmp_path: Path)
     assert status != 0
     assert f"the base directory {base} {problem} (THROWAWAY_PG_DIR, --postgres-base-dir)" in output
     assert "Traceback" not in output
+
+
+def test_a_run_inside_this_one_leaves_its_base_directory_behind(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    """It is set in the environment, for xdist's workers and psql to read: a run inside
+    another (pytester's) left it set for the rest of that one."""
+    before = os.environ.get(postgres.DIR_VARIABLE)
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    result = pytester.runpytest_inprocess(
+        "--postgres-base-dir", str(tmp_path), "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=1)
+    assert os.environ.get(postgres.DIR_VARIABLE) == before
