@@ -21,6 +21,7 @@ its URL, whose other databases (there before the page) are the user's.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -60,7 +61,10 @@ SETTINGS = (
 # CONNECTION LIMIT 0, its CONNECT revoked) or hands it to every role (IS_TEMPLATE true).
 DATABASES = (
     "SELECT oid, datname, datdba, datallowconn, datconnlimit, datistemplate,"
-    " coalesce(datacl, pg_catalog.acldefault('d', datdba))::text[]"
+    " ARRAY(SELECT ARRAY[CASE grantee WHEN 0 THEN '' ELSE pg_catalog.pg_get_userbyid(grantee)"
+    " END, privilege_type, is_grantable::text] FROM"
+    " pg_catalog.aclexplode(coalesce(datacl, pg_catalog.acldefault('d', datdba)))"
+    " ORDER BY 1)"
     " FROM pg_catalog.pg_database"
 )
 
@@ -82,7 +86,12 @@ class Database:
     allow_connections: bool
     connection_limit: int
     is_template: bool
-    acl: tuple[str, ...]  # aclitems, as text: `grantee=privileges/grantor`
+    # (grantee, "": PUBLIC; privilege, as GRANT names it; with grant option), read with
+    # aclexplode: an aclitem's text does not quote a role named `a=b`
+    acl: tuple[tuple[str, str, bool], ...]
+
+    def same_but_name(self, other: Database) -> bool:
+        return dataclasses.replace(self, name=other.name) == other
 
 
 @dataclass(frozen=True)
@@ -111,10 +120,10 @@ def read(admin_url: str, role: str | None) -> State:
         return _read(cursor, role)
 
 
-def restore(admin_url: str, before: State, ours: Callable[[str], bool] | None) -> list[str]:
+def restore(admin_url: str, before: State, ours: Callable[[str, int], bool] | None) -> list[str]:
     """Put back what changed since `before`; what was left, each said as a phrase (empty:
-    nothing). A database the role made since is dropped if `ours(name)` says the harness
-    did not make it, and the server is the harness's own: on a user's server it is only
+    nothing). A database the role made since is dropped if `ours(name, oid)` says the
+    harness did not make it, and the server is the harness's own: on a user's server it is only
     named, as the user may have made it meanwhile (`ours` is None there). Raises
     driver.Error if the server cannot be asked."""
     with _connection(admin_url, before.version) as cursor:
@@ -167,7 +176,10 @@ def _read(cursor, role: str | None) -> State:
             key, _, value = entry.partition("=")
             settings[own, database, key] = value
     cursor.execute(DATABASES)
-    databases = {row[0]: Database(*row[1:6], tuple(row[6])) for row in cursor.fetchall()}
+    databases = {
+        row[0]: Database(*row[1:6], tuple((g, p, o == "true") for g, p, o in row[6]))
+        for row in cursor.fetchall()
+    }
     return State(name, oid, version, settings, databases)
 
 
@@ -192,13 +204,13 @@ def _rename_back(cursor, before: State, after: State) -> list[str]:
 def _reset_databases(cursor, before: State, after: State) -> list[str]:
     """What a page changed of the role's databases that locks users out or hands them to
     every role (ALTER DATABASE ... ALLOW_CONNECTIONS, CONNECTION LIMIT, IS_TEMPLATE; GRANT,
-    REVOKE), set back."""
+    REVOKE), set back, each database at once or not at all, under the name it has now."""
     said = []
     for oid, was in before.owned.items():
         now = after.databases.get(oid)
-        if now is None or now == was or postgres.is_scratch_name(was.name):
+        if now is None or now.same_but_name(was) or postgres.is_scratch_name(was.name):
             continue
-        name = sql.Identifier(was.name)
+        name = sql.Identifier(now.name)
         statements = [
             sql.SQL(
                 "ALTER DATABASE {} WITH ALLOW_CONNECTIONS {} CONNECTION LIMIT {} IS_TEMPLATE {}"
@@ -212,49 +224,41 @@ def _reset_databases(cursor, before: State, after: State) -> list[str]:
         if now.acl != was.acl:
             statements += _acl_back(name, was.acl, now.acl)
         try:
+            cursor.execute("BEGIN")
             for statement in statements:
                 cursor.execute(statement)
-            said.append(f"the database {_name(was.name)} changed (ALTER DATABASE...), set back")
+            cursor.execute("COMMIT")
+            said.append(f"the database {_name(now.name)} changed (ALTER DATABASE...), set back")
         except driver.Error as error:
+            cursor.execute("ROLLBACK")
             said.append(
-                f"the database {_name(was.name)} changed, not set back ({_first_line(error)})"
+                f"the database {_name(now.name)} changed, not set back ({_first_line(error)})"
             )
     return said
 
 
-PRIVILEGES = {"C": "CREATE", "T": "TEMPORARY", "c": "CONNECT"}  # a database's, in an aclitem
-
-
-def _acl_back(name, was: tuple[str, ...], now: tuple[str, ...]) -> list:
+def _acl_back(name, was: tuple, now: tuple) -> list:
     """REVOKE and GRANT statements that make a database's privileges `was` again: each
     grantee's revoked, then granted what it had."""
-    grantees = {item.split("=", 1)[0] for item in was + now}
+    grantees = sorted({grantee for grantee, _, _ in was + now})
     statements = [
         sql.SQL("REVOKE ALL ON DATABASE {} FROM {}").format(name, _grantee(grantee))
-        for grantee in sorted(grantees)
+        for grantee in grantees
     ]
-    for item in was:
-        grantee, rest = item.split("=", 1)
-        letters = rest.split("/", 1)[0]
-        for letter, privilege in PRIVILEGES.items():
-            if letter in letters:
-                option = sql.SQL(" WITH GRANT OPTION") if f"{letter}*" in letters else sql.SQL("")
-                statements.append(
-                    sql.SQL("GRANT {} ON DATABASE {} TO {}").format(
-                        sql.SQL(privilege), name, _grantee(grantee)
-                    )
-                    + option
-                )
+    for grantee, privilege, grantable in was:
+        option = sql.SQL(" WITH GRANT OPTION" if grantable else "")
+        grant = sql.SQL("GRANT {} ON DATABASE {} TO {}")
+        privilege = sql.SQL(PRIVILEGES[privilege])  # KeyError: none a database has
+        statements.append(grant.format(privilege, name, _grantee(grantee)) + option)
     return statements
 
 
+PRIVILEGES = {name: name for name in ("CREATE", "TEMPORARY", "CONNECT")}  # a database's
+
+
 def _grantee(grantee: str):
-    """An aclitem's grantee (empty: PUBLIC; a quoted name unquoted) as SQL."""
-    if not grantee:
-        return sql.SQL("PUBLIC")
-    if grantee.startswith('"'):
-        grantee = grantee[1:-1].replace('""', '"')
-    return sql.Identifier(grantee)
+    """A grantee as SQL ("": PUBLIC)."""
+    return sql.Identifier(grantee) if grantee else sql.SQL("PUBLIC")
 
 
 def _reset_settings(cursor, before: State, after: State) -> list[str]:
@@ -300,20 +304,20 @@ def _order(key: tuple[bool, str | None, str]) -> tuple:
 
 
 def _made_or_dropped(
-    cursor, before: State, after: State, ours: Callable[[str], bool] | None
+    cursor, before: State, after: State, ours: Callable[[str, int], bool] | None
 ) -> list[str]:
     """Each database of the role that appeared since `before`, dropped (on the harness's
     own server, where `ours` tells the harness's scratch databases from a page's), else
     named; and each that is gone, named: it cannot be put back."""
-    made = [db.name for oid, db in after.owned.items() if oid not in before.databases]
+    made = [(db.name, oid) for oid, db in after.owned.items() if oid not in before.databases]
     if ours is None:  # a user's server: scratch-named ones may be other runs'
-        made = [name for name in made if not postgres.is_scratch_name(name)]
+        made = [(name, oid) for name, oid in made if not postgres.is_scratch_name(name)]
     dropped, kept, failed = [], [], []
-    for name in sorted(made):
+    for name, oid in sorted(made):
         if ours is None:
             kept.append(_name(name))
             continue
-        if ours(name):  # the harness's, for this page or others
+        if ours(name, oid):  # the harness's, for this page or others
             continue
         try:
             postgres.drop_with(cursor, name)

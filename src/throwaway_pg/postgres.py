@@ -746,7 +746,8 @@ def admin_connection(url: str):
 
 def create_database(
     admin_url: str, name: str, template: str | None = None, owner: str | None = None
-) -> None:
+) -> int:
+    """Make it; its oid, which a rename keeps."""
     query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
     if template:
         query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
@@ -757,6 +758,16 @@ def create_database(
         # Its owner's alone: every role may connect to a new database (PUBLIC), and one
         # run's role read another's schemas on a server both were given.
         cur.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))
+        cur.execute("SELECT oid FROM pg_database WHERE datname = %s", (name,))
+        return cur.fetchone()[0]
+
+
+def database_named(admin_url: str, oid: int) -> str | None:
+    """The name the database `oid` has now (None: it is gone)."""
+    with admin_connection(admin_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT datname FROM pg_database WHERE oid = %s", (oid,))
+        found = cur.fetchone()
+    return found[0] if found else None
 
 
 INSUFFICIENT_PRIVILEGE = "42501"

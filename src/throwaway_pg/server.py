@@ -29,9 +29,11 @@ from throwaway_pg.postgres import PostgresError
 
 URL_VARIABLE = "THROWAWAY_PG_URL"
 PASSFILE_VARIABLE = "PGPASSFILE"  # libpq's: where it looks for a password a URL lacks
-# The scratch databases this process made: on its own server, a page's database under a
-# name of their shape is told from them (it was kept, and reached later pages).
-MADE: set[str] = set()
+# The scratch databases this process made, name: oid. On its own server, a page's database
+# under a name of theirs is told from them (it was kept, and reached later pages); each is
+# dropped by its oid, wherever a page renamed it (a page that gave the user's database a
+# scratch database's name had the harness drop it).
+MADE: dict[str, int] = {}
 CONNECT_TIMEOUT = 10  # seconds to wait for a user's server before saying it does not answer
 MAY_CREATE = (
     "SELECT current_user, rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user"
@@ -280,9 +282,8 @@ class Server:
 
     def create_database(self, template: str | None = None) -> str:
         name = postgres.scratch_name()
-        MADE.add(name)
         try:
-            postgres.create_database(self.admin_url, name, template, self.owner)
+            MADE[name] = postgres.create_database(self.admin_url, name, template, self.owner)
         except driver.Error as error:  # a server that only reads (a standby), or is gone
             raise PostgresError(
                 f"cannot make a scratch database on {self.description}: {_first_line(error)}"
@@ -291,7 +292,13 @@ class Server:
         return as_role(url, self.owner) if self.owner else url
 
     def drop_database(self, url: str) -> None:
-        postgres.drop_database(self.admin_url, make_url(url).database)
+        """Drop the database this process made for `url`, by its oid: under whatever name
+        it has now, and nothing if it is gone."""
+        name = make_url(url).database
+        if (oid := MADE.pop(name, None)) is not None:
+            name = postgres.database_named(self.admin_url, oid)
+        if name is not None:
+            postgres.drop_database(self.admin_url, name)
 
     @contextlib.contextmanager
     def database(self, template: str | None = None) -> Iterator[str]:
@@ -343,10 +350,10 @@ class Server:
             raise LeftOnServer("; ".join(left))
 
     @property
-    def _ours(self) -> Callable[[str], bool] | None:
-        """On the harness's own server, whether a database is one this process made (all
-        its scratch databases are: one server per process); None on a user's server."""
-        return MADE.__contains__ if self.cluster else None
+    def _ours(self) -> Callable[[str, int], bool] | None:
+        """On the harness's own server, whether a database (name, oid) is one this process
+        made (all its scratch databases are: one server per process); None on a user's."""
+        return (lambda name, oid: MADE.get(name) == oid) if self.cluster else None
 
     def _password_back(self, held: leftovers.Held | None) -> list[str]:
         """A page may change its role's password (ALTER ROLE CURRENT_USER PASSWORD), the
