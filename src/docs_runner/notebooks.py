@@ -45,6 +45,7 @@ from nbformat.validator import get_validator
 from docs_runner import provenance
 from docs_runner.record import PageRecord
 from docs_runner.shell import environment
+from throwaway_pg.visible import visible
 
 # The random part of the scratch project's name. A `!command` runs on a terminal 80 columns
 # wide, so alembic wraps long paths, at hyphens: the random part is never split.
@@ -104,7 +105,7 @@ def execute(
         try:
             client.execute()
         except CellExecutionError as error:  # the cell's source and traceback, uncoloured
-            plain = ANSI_ESCAPE.sub("", str(error))
+            plain = visible(ANSI_ESCAPE.sub("", str(error)))
             raise CellExecutionError(plain, error.ename, error.evalue) from None
         finally:  # nbclient stops only the kernels it made; killed later, one skips atexit
             if kernel is not None and kernel.has_kernel:

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from throwaway_pg.visible import visible
 
 
 class Outcome(enum.Enum):
@@ -37,13 +38,3 @@ class Failure:
         kinds = {failure.outcome for failure in failures}
         outcome = Outcome.DIFFERS if Outcome.DIFFERS in kinds else Outcome.FAILED
         return cls("\n\n".join(failure.message for failure in failures), outcome)
-
-
-# C0 and C1 controls but line feed and tab, DEL, and the marks that reorder text shown
-# after them (bidirectional overrides and isolates).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def visible(text: str) -> str:
-    """`text` with each control character escaped, as Python writes it in a string."""
-    return _CONTROL.sub(lambda match: repr(match[0])[1:-1], text)

@@ -67,15 +67,23 @@ class PageDocument(Document):
         return document
 
 
+# Control characters no page means, which a report would send to a terminal (an escape
+# sequence in an opt-out's reason sets its clipboard): all but tab, line feed and carriage
+# return, and those the blocks name as line breaks only Python sees (VT, FF, FS to RS, NEL).
+_CONTROL = "\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069"
+
+
 def _undecoded(text: str) -> tuple[int, str] | None:
     """The line of the first byte of `text` that is not UTF-8 (surrogateescape made it one
-    of U+DC80 to U+DCFF), or of its first NUL (in a fence's title or a directive, it gave a
-    traceback; no page means one), and what to say of it."""
-    if not (found := re.search("[\udc80-\udcff\x00]", text)):
+    of U+DC80 to U+DCFF), or of its first control character (a NUL in a fence's title or a
+    directive gave a traceback; no page means one), and what to say of it."""
+    if not (found := re.search(f"[\udc80-\udcff{_CONTROL}]", text)):
         return None
     line = text.count("\n", 0, found.start()) + 1
     if found[0] == "\x00":
         return line, "U+0000 (a NUL) in the page: remove it"
+    if found[0] < "\udc80" or found[0] > "\udcff":
+        return line, f"U+{ord(found[0]):04X} (a control character) in the page: remove it"
     return line, f"not UTF-8 (byte {ord(found[0]) - 0xDC00:#04x}), which the site reads pages as"
 
 

@@ -33,6 +33,7 @@ from urllib.parse import quote
 from throwaway_pg import driver, identities
 from throwaway_pg.driver import sql
 from throwaway_pg.identities import Identity
+from throwaway_pg.visible import visible
 
 PREFIX = "throwaway-pg"
 START_TIMEOUT = 30.0
@@ -326,10 +327,13 @@ def _said(output: str, otherwise: str) -> str:
     lines = output.splitlines()
     said = [re.sub(r"^.*?\] (?:PANIC|FATAL|ERROR|LOG): +", "", line) for line in lines]
     if full := next((line for line in said if "No space left on device" in line), None):
-        return f"{full.strip()} ({ROOM})"
-    crash = r"\] (?:PANIC|FATAL):|\] LOG: .* was terminated by signal"
-    pairs = zip(lines, said, strict=True)
-    return next((text for line, text in pairs if re.search(crash, line)), otherwise)
+        return f"{visible(full.strip())} ({ROOM})"
+    pairs = list(zip(lines, said, strict=True))
+    # A crash's own lines first: a page's connection to a missing database logs a FATAL too
+    for crash in (r"\] PANIC:", r"\] LOG: .* was terminated by signal", r"\] FATAL:"):
+        if found := next((text for line, text in pairs if re.search(crash, line)), None):
+            return visible(found)
+    return otherwise
 
 
 def start_cluster() -> Cluster:

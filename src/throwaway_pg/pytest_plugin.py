@@ -38,6 +38,7 @@ from throwaway_pg.server import (
     shown,
 )
 from throwaway_pg.server import open_server as _open_server
+from throwaway_pg.visible import visible
 
 
 @dataclass(frozen=True)
@@ -230,8 +231,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
 def _one_line_each(error: BaseException) -> list[str]:
     """The lines of a PostgresError, or of a group of them (two fixtures' teardowns: a
     database that cannot be dropped, a server that crashed); [] for anything else."""
-    if isinstance(error, PostgresError):
-        return [str(error)]
+    if isinstance(error, PostgresError):  # it may quote the server, and the server a page
+        return [visible(str(error))]
     if isinstance(error, BaseExceptionGroup):
         said = [_one_line_each(inner) for inner in error.exceptions]
         return sum(said, []) if all(said) else []

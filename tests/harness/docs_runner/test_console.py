@@ -109,6 +109,20 @@ def test_a_block_or_line_that_runs_nothing_fails_at_its_line(
     result.stdout.fnmatch_lines([f"docs/page.md:{line}: {said}"])
 
 
+def test_a_control_character_anywhere_in_a_page_fails_at_its_line(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """An escape sequence in an opt-out's reason reached the developer's terminal as it was
+    (in the skip's line, and the report's), where it could set the clipboard (OSC 52)."""
+    text = "# Escape\n\n<!-- norun: shown \x1b]52;c;aGk=\x07 -->\n```text\nx\n```\n"
+    result = run(project, text, recorded)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["docs/page.md:5: U+001B (a control character) in the page: remove it"]
+    )
+    assert "\x1b" not in result.stdout.str()
+
+
 def test_a_command_no_reader_would_type_fails_at_its_line_at_once(
     project: pytest.Pytester, recorded: str
 ) -> None:

@@ -295,7 +295,16 @@ def test_throwaway_servers_start_from_the_install_named(
 def test_a_kept_log_says_in_one_line_why_the_server_stopped(tmp_path: Path) -> None:
     log = tmp_path / "server.log"
     log.write_text("UTC [1] LOG:  ready\nUTC [2] FATAL:  in recovery\nUTC [3] PANIC:  boom\n")
-    assert postgres.why_stopped(log) == "in recovery"
+    assert postgres.why_stopped(log) == "boom"
+    # A page's connection to a database it named (escape sequences and all) logs a FATAL
+    # before the crash: the crash is named, and nothing of the page's reaches the terminal.
+    log.write_text(
+        'UTC [1] FATAL:  database "x\x1b]52;c;aGk=\x07" does not exist\n'
+        "UTC [2] LOG:  client backend (PID 9) was terminated by signal 9: Killed\n"
+    )
+    assert postgres.why_stopped(log) == "client backend (PID 9) was terminated by signal 9: Killed"
+    log.write_text('UTC [1] FATAL:  database "x\x1b]52" does not exist\n')
+    assert postgres.why_stopped(log) == 'database "x\\x1b]52" does not exist'
     log.write_text(
         "UTC [1] LOG:  ready\nUTC [2] ERROR:  could not extend: No space left on device\n"
     )
@@ -349,3 +358,17 @@ def test_a_missing_tool_of_util_linux_is_named(monkeypatch: pytest.MonkeyPatch) 
             postgres._can_run(postgres.pg_install(), user)
     finally:
         identities.tool.cache_clear()
+
+
+def test_what_the_server_says_reaches_the_report_escaped(pytester: pytest.Pytester) -> None:
+    """A server's error quotes what a page named (a database called `x<ESC>]52;...`): the
+    one line the report gives a PostgresError carried it to the terminal as it was."""
+    pytester.makepyfile(
+        "from throwaway_pg.postgres import PostgresError\n\n"
+        "def test_quotes():\n"
+        "    raise PostgresError('cannot drop \"x\\x1b]52;c;aGk=\\x07\": in use')\n"
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(['cannot drop "x\\x1b]52;c;aGk=\\x07": in use'])
+    assert "\x1b" not in result.stdout.str()

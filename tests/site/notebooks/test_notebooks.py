@@ -19,6 +19,7 @@ from docs_runner.shell import reader_env
 from tests.site.notebooks.conftest import ReaderPlace
 from tests.site_tree import PIP_INSTALL, nav_pages
 from tests.site_tree import notebooks as notebooks_in_the_tree
+from throwaway_pg.visible import visible
 
 ROOT = Path(__file__).resolve().parents[3]
 NOTEBOOKS = notebooks_in_the_tree()
@@ -197,7 +198,7 @@ def test_notebook_runs_and_its_outputs_are_current(
     record_property("notebook_outcome", {"outcome": outcome, "lines": cells})
     if failures:  # the message alone: this test's source holds the hint for the recorded versions
         hint = "" if other else "\nRewrite them with: nox -s update"
-        pytest.fail("\n\n".join(failures) + hint, pytrace=False)
+        pytest.fail(visible("\n\n".join(failures) + hint), pytrace=False)
 
 
 def test_a_failing_cell_fails_with_its_source_and_error(tmp_path: Path) -> None:
@@ -213,6 +214,20 @@ def test_a_failing_cell_fails_with_its_source_and_error(tmp_path: Path) -> None:
     message = str(error.value)
     assert "assert x == 2, 'the users table is missing'" in message
     assert "AssertionError: the users table is missing" in message
+
+
+def test_a_failing_cell_s_error_reaches_the_report_escaped(tmp_path: Path) -> None:
+    """Only colours were taken out of a cell's error: other escape sequences reached the
+    developer's terminal (OSC 52 set its clipboard)."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("raise RuntimeError('\\x1b]52;c;aGk=\\x07')")]
+    path = tmp_path / "escapes.ipynb"
+    nbformat.write(notebook, path)
+    with pytest.raises(CellExecutionError) as error:
+        notebooks.execute(path, dict(os.environ))
+    assert "\x1b" not in str(error.value) and "RuntimeError: \\x1b]52;c;aGk=\\x07" in str(
+        error.value
+    )
 
 
 # -- outputs compared as displayed -----------------------------------------------------------

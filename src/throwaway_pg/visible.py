@@ -1,0 +1,16 @@
+"""Text a page or a server chose, as a report shows it: each control character escaped, as
+Python writes it in a string (`\\x1b`), never sent to the terminal that shows the report,
+where it moved the cursor, erased lines or set the clipboard (OSC 52)."""
+
+import re
+
+__all__ = ["visible"]
+
+# C0 and C1 controls but line feed and tab, DEL, and the marks that reorder text shown
+# after them (bidirectional overrides and isolates).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """`text` with each control character escaped."""
+    return _CONTROL.sub(lambda match: repr(match[0])[1:-1], text)
