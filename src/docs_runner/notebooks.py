@@ -27,9 +27,14 @@ the committed one. It comes from IPython and ipykernel:
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import contextlib
 import difflib
 import json
 import re
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -101,7 +106,7 @@ def execute(
     # The kernel inherits it: DATABASE_URL, PATH with alembic. Its temporary folder is
     # /tmp, as the outputs show it: another TMPDIR (macOS's) is longer, and alembic wraps
     # its paths at 80 columns.
-    with environment({**env, "TMPDIR": "/tmp"}):
+    with environment({**env, "TMPDIR": "/tmp"}), _stops_stop(client):
         try:
             client.execute()
         except CellExecutionError as error:  # the cell's source and traceback, uncoloured
@@ -111,6 +116,37 @@ def execute(
             if kernel is not None and kernel.has_kernel:
                 run_sync(kernel.shutdown_kernel)()
     return notebook
+
+
+@contextlib.contextmanager
+def _stops_stop(client: NotebookClient) -> Iterator[None]:
+    """A stop signal (a CI cancel's SIGTERM, Ctrl-C) ends the run, as everywhere else
+    (throwaway_pg.stopping): nbclient's own handlers only failed the notebook, and put back
+    no handler but the default, so that a later SIGTERM killed the run before its clean-up.
+    Once its kernel runs, a stop shuts the kernel down and becomes a KeyboardInterrupt."""
+    saved = {stop: signal.getsignal(stop) for stop in (signal.SIGINT, signal.SIGTERM)}
+    stopped: list[int] = []
+
+    def stop(signum: int) -> None:
+        if not stopped:
+            stopped.append(signum)
+            asyncio.ensure_future(client._async_cleanup_kernel())  # as nbclient's does,
+            atexit.unregister(client._cleanup_kernel)  # and then not again at exit
+
+    def ours(**_: object) -> None:  # after nbclient set its own
+        loop = asyncio.get_running_loop()
+        for signum in saved:
+            loop.add_signal_handler(signum, stop, signum)
+
+    client.on_notebook_start = ours
+    try:
+        yield
+    finally:
+        for signum, handler in saved.items():
+            if handler is not None:  # None: one set outside Python, not ours to put back
+                signal.signal(signum, handler)
+        if stopped:
+            raise KeyboardInterrupt(f"signal {stopped[0]}") from None
 
 
 def normalised(output: NotebookNode) -> NotebookNode:

@@ -1,5 +1,9 @@
 """A file named .ipynb that is no notebook is one line naming it and its fault."""
 
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -55,3 +59,56 @@ def test_the_tests_that_collect_the_notebooks_fail_on_one_that_is_none(
         "line 1, column 2: Expecting property name enclosed in double quotes"
     )
     assert not failed.value.pytrace
+
+
+STOPPED_IN_A_CELL = """
+import sys
+from pathlib import Path
+
+import nbformat
+
+from docs_runner import notebooks
+from throwaway_pg import stopping
+
+stopping.interrupt_once()  # as the plugin does
+path = Path(sys.argv[1])
+cell = "open('started', 'w').close()\\nimport time\\ntime.sleep(300)"
+nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)]), path)
+try:
+    notebooks.execute(path, {"PATH": "/usr/bin:/bin"})
+except KeyboardInterrupt as stop:
+    print("interrupted:", stop)
+"""
+
+
+def test_a_stop_signal_during_a_cell_ends_the_run(tmp_path: Path) -> None:
+    """nbclient's own handlers took SIGTERM, failed that notebook only, and the run went
+    on; after any notebook, they left SIGTERM to its default, which then killed the run
+    before its clean-up."""
+    script = tmp_path / "script.py"
+    script.write_text(STOPPED_IN_A_CELL)
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path / "n.ipynb")],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "started").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=30)[0]
+    finally:
+        process.kill()
+    assert "interrupted: signal 15" in output.splitlines(), output
+    assert "Exception ignored" not in output, output
+
+
+def test_the_stop_signals_are_as_they_were_after_a_notebook(tmp_path: Path) -> None:
+    before = {stop: signal.getsignal(stop) for stop in (signal.SIGINT, signal.SIGTERM)}
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), path)
+    notebooks.execute(path, {"PATH": "/usr/bin:/bin"})
+    assert {stop: signal.getsignal(stop) for stop in before} == before
