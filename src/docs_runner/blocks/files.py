@@ -22,7 +22,7 @@ from docs_runner.outcome import Failure
 if TYPE_CHECKING:
     from docs_runner.run import PageRun
 
-HIGHLIGHT = re.compile(r"\d+(?:-\d+)?")  # one part of hl_lines: a line, or a range of them
+HIGHLIGHT = re.compile(r"\d{1,9}(?:-\d{1,9})?")  # one part of hl_lines: a line, or a range of them
 
 
 @dataclass
@@ -92,6 +92,10 @@ def _highlights(spec: str | None, before: str | None, after: str) -> str | None:
     if before is None:
         return "hl_lines marks changes, but there is no file here for it to change"
     lines = after.splitlines()
+    if beyond := [
+        part for part in spec.split() if int(part.partition("-")[2] or part) > len(lines)
+    ]:
+        return f'hl_lines="{spec}": {beyond[0]} is past the file\'s last line, {len(lines)}'
     changed = changed_lines(before.splitlines(), lines)
     marked = parse_hl_lines(spec)
     wrong = sorted(marked - changed)

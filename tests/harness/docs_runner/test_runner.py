@@ -435,6 +435,26 @@ def test_hl_lines_that_name_no_lines_fail_at_their_block(
     assert "Traceback" not in result.stdout.str()
 
 
+@pytest.mark.parametrize(
+    ("spec", "said"),
+    [
+        ("1-5000000", "1-5000000 is past the file's last line, 2"),
+        ("3", "3 is past the file's last line, 2"),
+        ("1-" + "9" * 5000, 'expected line numbers and ranges, e.g. "3 5-7"'),
+    ],
+    ids=["a-long-range", "past-the-end", "more-digits-than-int-takes"],
+)
+def test_hl_lines_past_the_file_fail_at_their_block(
+    project: pytest.Pytester, recorded: str, spec: str, said: str
+) -> None:
+    """Each line of a range was counted in root's memory: `1-100000000000` took it all, and
+    5,000 digits were a ValueError's traceback."""
+    (project.path / "examples/note-v2.txt").write_text("a note\nand a second line\n")
+    result = run(project, HIGHLIGHTED.replace('hl_lines="2"', f'hl_lines="{spec}"'), recorded)
+    result.stdout.fnmatch_lines([f'docs/page.md:9: hl_lines="{spec}": {said}'])
+    assert "Traceback" not in result.stdout.str()
+
+
 def test_hl_lines_need_a_file_to_change(project: pytest.Pytester, recorded: str) -> None:
     text = '# New\n```text title="n.txt" hl_lines="1"\n--8<-- "note.txt"\n```\n'
     result = run(project, text, recorded)
