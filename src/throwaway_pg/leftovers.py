@@ -120,13 +120,20 @@ def read(admin_url: str, role: str | None) -> State:
         return _read(cursor, role)
 
 
-def restore(admin_url: str, before: State, ours: Callable[[str, int], bool] | None) -> list[str]:
+def restore(
+    admin_url: str,
+    before: State,
+    ours: Callable[[str, int], bool] | None,
+    held: Held | None = None,
+) -> list[str]:
     """Put back what changed since `before`; what was left, each said as a phrase (empty:
     nothing). A database the role made since is dropped if `ours(name, oid)` says the
-    harness did not make it, and the server is the harness's own: on a user's server it is only
-    named, as the user may have made it meanwhile (`ours` is None there). Raises
-    driver.Error if the server cannot be asked."""
-    with _connection(admin_url, before.version) as cursor:
+    harness did not make it, and the server is the harness's own: on a user's server it is
+    only named, as the user may have made it meanwhile (`ours` is None there). Over `held`,
+    if it still answers: a page may have locked the URL's database to new connections
+    (ALLOW_CONNECTIONS false). Raises driver.Error if the server cannot be asked."""
+    alive = held is not None and held.answers()
+    with held.cursor() if alive else _connection(admin_url, before.version) as cursor:
         if ours is not None:  # the harness's own server: the role is the pages' alone
             cursor.execute(SESSIONS_ENDED, (before.role,))
         said = _rename_back(cursor, before, _read(cursor, before.role))
@@ -138,7 +145,7 @@ def restore(admin_url: str, before: State, ours: Callable[[str, int], bool] | No
 
 class Held:
     """A connection opened before a page, as its role, held across it: it may still set
-    back what locks the role out (its password, on a user's server)."""
+    back what locks the role out (its password, its URL's database, on a user's server)."""
 
     def __init__(self, admin_url: str, before: State) -> None:
         self.url, self.role = admin_url, before.role
@@ -157,6 +164,18 @@ class Held:
         with contextlib.closing(self.connection.cursor()) as cursor:
             statement = sql.SQL("ALTER ROLE {} PASSWORD {}")
             cursor.execute(statement.format(sql.Identifier(self.role), sql.Literal(stored)))
+
+    def answers(self) -> bool:
+        """Whether it is still open (a page may end its role's sessions)."""
+        try:
+            with contextlib.closing(self.connection.cursor()) as cursor:
+                cursor.execute("SELECT 1")
+        except driver.Error:
+            return False
+        return True
+
+    def cursor(self):  # noqa: ANN201 - either driver's cursor, closed after
+        return contextlib.closing(self.connection.cursor())
 
     def close(self) -> None:
         self.connection.close()

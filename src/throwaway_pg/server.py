@@ -325,7 +325,7 @@ class Server:
         the page or for others beside it."""
         try:
             before = leftovers.read(self.admin_url, self.owner)
-            held = leftovers.Held(self.admin_url, before) if self.passfile else None
+            held = None if self.cluster else leftovers.Held(self.admin_url, before)
         except driver.Error as error:
             raise PostgresError(
                 f"cannot read the role's settings and databases on {self.description}: "
@@ -336,16 +336,18 @@ class Server:
                 yield
             except BaseException:  # still undone; what stopped it is what is said
                 with contextlib.suppress(driver.Error):
+                    leftovers.restore(self.admin_url, before, self._ours, held)
+                with contextlib.suppress(driver.Error, PostgresError):
                     self._password_back(held)
-                    leftovers.restore(self.admin_url, before, self._ours)
                 raise
+            # First over the held connection: the URL's database may be closed to new ones
+            # (which would look like a password that no longer gets in).
             try:
-                left = self._password_back(held)
-                left += leftovers.restore(self.admin_url, before, self._ours)
+                left = leftovers.restore(self.admin_url, before, self._ours, held)
             except driver.Error as error:
-                raise PostgresError(
-                    f"cannot undo what was left on {self.description}: {_first_line(error)}"
-                ) from None
+                cannot = f"cannot undo what was left on {self.description}: {_first_line(error)}"
+                raise PostgresError("; ".join([*self._said_of_password(held), cannot])) from None
+            left = self._said_of_password(held) + left
         if left:
             raise LeftOnServer("; ".join(left))
 
@@ -354,6 +356,13 @@ class Server:
         """On the harness's own server, whether a database (name, oid) is one this process
         made (all its scratch databases are: one server per process); None on a user's."""
         return (lambda name, oid: MADE.get(name) == oid) if self.cluster else None
+
+    def _said_of_password(self, held: leftovers.Held | None) -> list[str]:
+        """_password_back's phrase, or the line that says it could not."""
+        try:
+            return self._password_back(held)
+        except PostgresError as locked_out:
+            return [str(locked_out)]
 
     def _password_back(self, held: leftovers.Held | None) -> list[str]:
         """A page may change its role's password (ALTER ROLE CURRENT_USER PASSWORD), the
@@ -443,8 +452,12 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
         ) from None
     try:
         found = _may_create(admin_url, named)
-        if found and passfile is None and os.geteuid() == 0:  # a password file gave it,
-            passfile = Passfile.holding(admin_url, found)  # which the pages' user may not read
+        if found and passfile is None:  # a password file of the user's gave it
+            # Kept in a file of the harness's: the pages get a copy (as root, theirs is no
+            # file they may read), and a password a page changes is set back. Where no
+            # such file can be made (a notebook's helper, as the reader), libpq reads theirs.
+            with contextlib.suppress(OSError, PostgresError):
+                passfile = Passfile.holding(admin_url, found)
     except BaseException:
         if passfile:
             passfile.remove()

@@ -1111,7 +1111,8 @@ def test_a_password_that_cannot_be_set_back_is_one_line(odd_password_url: str) -
             )
         said = str(error.value)
         assert said.startswith("the role's password no longer gets into PostgreSQL at ")
-        assert said.endswith("a page changed it? Set it back with ALTER ROLE ... PASSWORD")
+        assert "a page changed it? Set it back with ALTER ROLE ... PASSWORD; " in said
+        assert "; cannot undo what was left on PostgreSQL at " in said  # with a new connection
         assert "\n" not in said
     finally:
         server.close()
@@ -1163,6 +1164,35 @@ def test_what_a_page_does_to_the_user_s_own_databases_is_set_back(
         with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
             cur.execute(f'DROP ROLE IF EXISTS "{odd}"')
         server.close()
+
+
+def test_the_url_s_own_database_locked_by_a_page_is_unlocked(
+    role_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """The restore connected anew to the URL's database, which the page had closed to new
+    connections: it said only that the scratch database could not be dropped, and every
+    later run failed there. The connection held across the page unlocks it."""
+    url, _ = role_url
+    home = postgres.scratch_name("home")
+    role = make_url(url).username
+    with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {home} OWNER {role}")
+    server = open_server(with_database(url, home), "a test")
+    try:
+        with (
+            pytest.raises(LeftOnServer) as left,
+            server.database() as scratch_url,  # where the page is
+            server.watching(),
+            postgres.admin_connection(scratch_url) as conn,
+            conn.cursor() as cur,
+        ):
+            cur.execute(f"ALTER DATABASE {home} ALLOW_CONNECTIONS false")
+            cur.execute(f"REVOKE ALL ON DATABASE {home} FROM PUBLIC, CURRENT_USER")
+        assert str(left.value) == f"the database {home} changed (ALTER DATABASE...), set back"
+        driver.connect(server.admin_url).close()
+    finally:
+        server.close()
+        postgres.drop_database(postgres_server.admin_url, home)
 
 
 def test_a_database_given_a_scratch_database_s_name_is_not_the_one_dropped(
