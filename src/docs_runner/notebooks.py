@@ -49,7 +49,7 @@ from nbformat.validator import get_validator
 
 from docs_runner import provenance
 from docs_runner.record import PageRecord
-from docs_runner.shell import environment
+from docs_runner.shell import OUTPUT_LIMIT, environment
 from throwaway_pg.visible import visible
 
 # The random part of the scratch project's name. A `!command` runs on a terminal 80 columns
@@ -94,7 +94,7 @@ def execute(
     stop at the first error. The kernel is this Python's, unless `kernel` says which one to
     start."""
     notebook = read(path)
-    client = NotebookClient(
+    client = _Bounded(
         notebook,
         km=kernel,
         timeout=TIMEOUT,
@@ -110,12 +110,43 @@ def execute(
         try:
             client.execute()
         except CellExecutionError as error:  # the cell's source and traceback, uncoloured
+            if too_much := client.too_much:
+                raise too_much from None
             plain = visible(ANSI_ESCAPE.sub("", str(error)))
             raise CellExecutionError(plain, error.ename, error.evalue) from None
         finally:  # nbclient stops only the kernels it made; killed later, one skips atexit
             if kernel is not None and kernel.has_kernel:
                 run_sync(kernel.shutdown_kernel)()
+            atexit.unregister(client._cleanup_kernel)  # done, or nothing left to do
     return notebook
+
+
+class TooMuchOutput(RuntimeError):
+    """A notebook's cells printed more than OUTPUT_LIMIT; its kernel was stopped."""
+
+
+class _Bounded(NotebookClient):
+    """A client that keeps no more of a notebook's outputs than a page's (OUTPUT_LIMIT):
+    a cell printing without end filled root's memory, and the report. Past it, the cell is
+    interrupted, and what it prints after is dropped."""
+
+    shown = 0
+
+    def output(self, outs, msg, display_id, cell_index):  # noqa: ANN001, ANN201 - nbclient's
+        self.shown += len(str(msg["content"]))
+        if self.shown <= OUTPUT_LIMIT:
+            return super().output(outs, msg, display_id, cell_index)
+        if self.shown - len(str(msg["content"])) <= OUTPUT_LIMIT:  # the first past it
+            asyncio.ensure_future(self.km.interrupt_kernel())
+        return None
+
+    @property
+    def too_much(self) -> TooMuchOutput | None:
+        if self.shown > OUTPUT_LIMIT:
+            return TooMuchOutput(
+                f"the notebook's cells printed more than {OUTPUT_LIMIT >> 20} MiB; stopped"
+            )
+        return None
 
 
 @contextlib.contextmanager
