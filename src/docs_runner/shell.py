@@ -84,13 +84,18 @@ def unfinished(line: str) -> str | None:
 _MAY_COMMENT = re.compile(r"(?:^|(?<=[\s;&|()<>]))#")
 
 
+def may_comment(line: str) -> list[re.Match]:
+    """Each `#` of `line` that may start a comment, which bash is asked of."""
+    return list(_MAY_COMMENT.finditer(line))
+
+
 @functools.cache
 def shell_comment(line: str) -> str | None:
     """The comment `line` ends with, or None. Bash decides where one starts (a `#` that
     begins a word outside quotes and substitutions: `echo "$(echo "it's")" # note`): cut
     at a comment's `#`, the line reads the same with a quote after it, which the comment
     holds; inside quotes, a `'` or a `"` would close one."""
-    for candidate in _MAY_COMMENT.finditer(line):
+    for candidate in may_comment(line):
         head = line[: candidate.end()]
         verdict = _parsed(head)
         if all(_parsed(head + quote) == verdict for quote in "'\""):

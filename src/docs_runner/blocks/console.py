@@ -13,7 +13,7 @@ from docs_runner.blocks.base import Block
 from docs_runner.grammar import FAILS, PROMPT, Fence, PageError, continues
 from docs_runner.normalise import COMPARED
 from docs_runner.outcome import Failure
-from docs_runner.shell import LineError, shell_comment, unfinished
+from docs_runner.shell import LineError, may_comment, shell_comment, unfinished
 
 if TYPE_CHECKING:
     from docs_runner.run import PageRun
@@ -131,11 +131,14 @@ def parse(fence: Fence) -> list[Command]:
 # (the longest on the site is a few hundred). Bash reads each `#` in it, three times, to
 # tell a comment: a page of 140,000 bytes took minutes, and failed on the kernel's limit.
 COMMAND_LIMIT = 2048
+HASH_LIMIT = 32  # and `#`s that may start a comment (a page of such commands took minutes)
 
 
 def _unreadable(command: Command) -> str | None:
     if (size := len(command.bare.encode(errors="surrogateescape"))) > COMMAND_LIMIT:
         return f"a `$` command of {size:,} bytes, over {COMMAND_LIMIT:,}: no reader types it"
+    if (hashes := len(may_comment(command.bare))) > HASH_LIMIT:
+        return f"a `$` command with {hashes} words that start with #, over {HASH_LIMIT}"
     if not command.bare.strip():
         return "a `$` with no command: a `$` line holds one"
     if comment := shell_comment(command.bare):

@@ -137,6 +137,11 @@ def test_a_command_no_reader_would_type_fails_at_its_line_at_once(
     result.stdout.fnmatch_lines(
         ["docs/page.md:6: a `$` command of 40,004 bytes, over 2,048: no reader types it"]
     )
+    block = "```console\n$ echo" + " #" * 33 + "\n```\n"  # each of them asked of bash, thrice
+    result = run(project, f"# Hashes\n\n{block}", recorded)
+    result.stdout.fnmatch_lines(
+        ["docs/page.md:6: a `$` command with 33 words that start with #, over 32"]
+    )
 
 
 @pytest.mark.parametrize(
