@@ -337,8 +337,7 @@ class Server:
             except BaseException:  # still undone; what stopped it is what is said
                 with contextlib.suppress(driver.Error):
                     leftovers.restore(self.admin_url, before, self._ours, held)
-                with contextlib.suppress(driver.Error, PostgresError):
-                    self._password_back(held)
+                self._password_back(held)
                 raise
             # First over the held connection: the URL's database may be closed to new ones
             # (which would look like a password that no longer gets in).
@@ -346,8 +345,8 @@ class Server:
                 left = leftovers.restore(self.admin_url, before, self._ours, held)
             except driver.Error as error:
                 cannot = f"cannot undo what was left on {self.description}: {_first_line(error)}"
-                raise PostgresError("; ".join([*self._said_of_password(held), cannot])) from None
-            left = self._said_of_password(held) + left
+                raise PostgresError("; ".join([*self._password_back(held), cannot])) from None
+            left = self._password_back(held) + left
         if left:
             raise LeftOnServer("; ".join(left))
 
@@ -357,28 +356,21 @@ class Server:
         made (all its scratch databases are: one server per process); None on a user's."""
         return (lambda name, oid: MADE.get(name) == oid) if self.cluster else None
 
-    def _said_of_password(self, held: leftovers.Held | None) -> list[str]:
-        """_password_back's phrase, or the line that says it could not."""
-        try:
-            return self._password_back(held)
-        except PostgresError as locked_out:
-            return [str(locked_out)]
-
     def _password_back(self, held: leftovers.Held | None) -> list[str]:
         """A page may change its role's password (ALTER ROLE CURRENT_USER PASSWORD), the
         user's own: if the URL's no longer gets in, the connection held since before the
         page sets it back. Read from the password file only then: no frame a page's
-        failure passes through holds it."""
+        failure passes through holds it. What was done, or could not be, as a phrase."""
         if held is None or not self.passfile or held.gets_in():
             return []
         try:
             held.set_password(self.passfile.password())
         except driver.Error as error:
-            raise PostgresError(
+            return [
                 f"the role's password no longer gets into {self.description}, and could not"
                 f" be set back ({_first_line(error)}): a page changed it? Set it back with"
                 " ALTER ROLE ... PASSWORD"
-            ) from None
+            ]
         return ["the role's password changed (ALTER ROLE ... PASSWORD), set back"]
 
     def close(self) -> Path | None:
