@@ -109,6 +109,8 @@ def execute(
     with environment({**env, "TMPDIR": "/tmp"}), _stops_stop(client):
         try:
             client.execute()
+            if too_much := client.too_much:  # it ended before the interrupt came
+                raise too_much
         except CellExecutionError as error:  # the cell's source and traceback, uncoloured
             if too_much := client.too_much:
                 raise too_much from None
