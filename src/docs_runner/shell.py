@@ -160,6 +160,10 @@ def spawn(
     # Not OPTIND: bash sets it anew, and sh refused a page's `export OPTIND=-1` (every
     # later line failed, blamed on the next one).
     env = {"TERM": TERM, **{k: v for k, v in env.items() if k != "OPTIND"}}
+    # Names no sh may export (`export -f`'s `BASH_FUNC_greet%%`, `a-b`), which bash keeps,
+    # go to the command's own environment by env(1): the shell before it drops them.
+    if only_bash := [f"{k}={v}" for k, v in env.items() if _ONLY_BASH.fullmatch(k)]:
+        argv = [identities.tool("env"), "--", *only_bash, *argv]
     stdin = terminal
     if chain:  # root's tools start it: none may see the page's variables (LD_PRELOAD)
         stdin = _exports(env)  # which ENTER_AND_WAIT takes from there, as the reader
@@ -189,14 +193,10 @@ def spawn(
 
 
 def _exports(env: Mapping[str, str]) -> int:
-    """A descriptor of an anonymous file that exports `env` to a shell that sources it.
-    Names no sh may export (`export -f`'s `BASH_FUNC_greet%%`, `a-b`), which bash keeps,
-    are put in the command's own environment, by env(1) before it."""
+    """A descriptor of an anonymous file that exports `env` to a shell that sources it
+    (names no shell can export, like `a-b`, are left out: spawn hands them over)."""
     fd = os.memfd_create("environment", os.MFD_CLOEXEC)
-    lines = [f"export {k}={shlex.quote(v)}\n" for k, v in env.items() if _NAME.fullmatch(k)]
-    others = [shlex.quote(f"{k}={v}") for k, v in env.items() if _ONLY_BASH.fullmatch(k)]
-    if others:  # the sourcing shell's own arguments, the command's, become env's
-        lines.append(f'set -- {identities.tool("env")} -- {" ".join(others)} "$@"\n')
+    lines = (f"export {k}={shlex.quote(v)}\n" for k, v in env.items() if _NAME.fullmatch(k))
     os.write(fd, "".join(lines).encode(errors="surrogateescape"))
     return fd
 
