@@ -135,10 +135,10 @@ class _Bounded(NotebookClient):
     shown = 0
 
     def output(self, outs, msg, display_id, cell_index):  # noqa: ANN001, ANN201 - nbclient's
-        self.shown += len(str(msg["content"]))
+        before, self.shown = self.shown, self.shown + len(str(msg["content"]))
         if self.shown <= OUTPUT_LIMIT:
             return super().output(outs, msg, display_id, cell_index)
-        if self.shown - len(str(msg["content"])) <= OUTPUT_LIMIT:  # the first past it
+        if before <= OUTPUT_LIMIT:  # the first output past it
             asyncio.ensure_future(self.km.interrupt_kernel())
         return None
 

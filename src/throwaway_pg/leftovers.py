@@ -73,7 +73,7 @@ DATABASES = (
 # a closed connection only when it next reads from it): `SELECT pg_sleep(3600)` in a
 # background psql held a connection slot, and a lock, after the page. On the harness's own
 # server, where the role is the pages', each is ended at the page's end.
-SESSIONS_ENDED = (
+ROLE_SESSIONS_ENDED = (
     "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity"
     " WHERE usename = %s AND pid <> pg_catalog.pg_backend_pid()"
 )
@@ -135,7 +135,7 @@ def restore(
     alive = held is not None and held.answers()
     with held.cursor() if alive else _connection(admin_url, before.version) as cursor:
         if ours is not None:  # the harness's own server: the role is the pages' alone
-            cursor.execute(SESSIONS_ENDED, (before.role,))
+            cursor.execute(ROLE_SESSIONS_ENDED, (before.role,))
         said = _rename_back(cursor, before, _read(cursor, before.role))
         after = _read(cursor, before.role)
         said += _reset_databases(cursor, before, after)
