@@ -148,10 +148,7 @@ def runnable_install(
     if user is None or _can_run(install, user):
         return install
     cache = cache or base_dir()
-    version = subprocess.run(
-        [install / "bin" / "postgres", "--version"], capture_output=True, text=True
-    ).stdout.split()[-1]
-    copy = cache / f"pginstall-{version}-{_content_key(install)}"
+    copy = cache / f"pginstall-{_version(install)}-{_content_key(install)}"
     runnable = copy / install.parent.name / install.name
     if not copy.exists():  # else complete: made whole, then renamed into place
         staging = Path(tempfile.mkdtemp(prefix="pginstall-", dir=cache))
@@ -176,6 +173,17 @@ def runnable_install(
     if not _can_run(runnable, user):
         raise PostgresError(f"uid {user.uid} cannot run the PostgreSQL binaries in {runnable}")
     return runnable
+
+
+def _version(install: Path) -> str:
+    """The install's version, e.g. 18.1, as its binaries say it."""
+    said = subprocess.run([install / "bin/postgres", "--version"], capture_output=True, text=True)
+    return said.stdout.split()[-1]
+
+
+def _major(install: Path) -> int:
+    """16 for 16.4 (initdb takes -c from 16 on)."""
+    return int(_version(install).split(".")[0])
 
 
 def _content_key(install: Path) -> str:
@@ -374,6 +382,9 @@ def start_cluster() -> Cluster:
                 "--locale=C",
                 "--no-sync",
                 "--no-instructions",
+                # Its backends' segments in data/, removed with it when initdb is killed: in
+                # /dev/shm, ours (not root) could not be told from another server's of our uid.
+                *(["-c", "dynamic_shared_memory_type=mmap"] if _major(install) >= 16 else []),
             ],
             user,
             log,
