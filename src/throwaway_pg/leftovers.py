@@ -68,6 +68,10 @@ DATABASES = (
     " FROM pg_catalog.pg_database"
 )
 
+# Transactions the role prepared (PREPARE TRANSACTION, on a server that allows them): they
+# outlive the page and hold their locks, and back every vacuum of the server.
+PREPARED = "SELECT gid, database FROM pg_catalog.pg_prepared_xacts WHERE owner = %s"
+
 
 # A page's sessions outlive its processes while they run a statement (the server learns of
 # a closed connection only when it next reads from it): `SELECT pg_sleep(3600)` in a
@@ -104,6 +108,8 @@ class State:
     # (the database's own, database (None: all), name): value
     settings: dict[tuple[bool, str | None, str], str]
     databases: dict[int, Database]  # by oid: a renamed one is the same database
+    # (gid, database) outside scratch databases (a page's is rolled back as its is dropped)
+    prepared: frozenset[tuple[str, str]]
 
     @property
     def owned(self) -> dict[int, Database]:
@@ -140,7 +146,7 @@ def restore(
         after = _read(cursor, before.role)
         said += _reset_databases(cursor, before, after)
         said += _reset_settings(cursor, before, after)
-        return said + _made_or_dropped(cursor, before, after, ours)
+        return said + _made_or_dropped(cursor, before, after, ours) + _prepared(before, after)
 
 
 class Held:
@@ -199,7 +205,9 @@ def _read(cursor, role: str | None) -> State:
         row[0]: Database(*row[1:6], tuple((g, p, o == "true") for g, p, o in row[6]))
         for row in cursor.fetchall()
     }
-    return State(name, oid, version, settings, databases)
+    cursor.execute(PREPARED, (name,))
+    prepared = frozenset(row for row in cursor.fetchall() if not postgres.is_scratch_name(row[1]))
+    return State(name, oid, version, settings, databases, prepared)
 
 
 def _rename_back(cursor, before: State, after: State) -> list[str]:
@@ -362,6 +370,19 @@ def _made_or_dropped(
     if gone:
         said.append(f"databases dropped ({', '.join(sorted(gone))}): they cannot be put back")
     return said
+
+
+def _prepared(before: State, after: State) -> list[str]:
+    """Transactions the role prepared since `before`, named: as a database it made, one may
+    be the user's, made meanwhile as the same role."""
+    made = sorted(after.prepared - before.prepared)
+    if not made:
+        return []
+    each = ", ".join(f"{_name(gid)} in {_name(database)}" for gid, database in made)
+    return [
+        f"transactions prepared as this role while it ran ({each}), kept: on your server they"
+        " may be yours; ROLLBACK PREPARED those that are the page's"
+    ]
 
 
 def _values(name: str, stored: str):

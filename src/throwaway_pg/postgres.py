@@ -486,19 +486,25 @@ def _write_auth_files(path: Path, user: Identity | None) -> None:
         (path / name).chmod(0o644)  # the server user reads them, whatever our umask
 
 
+# A throwaway server's settings, beside where its auth files are.
+SETTINGS = {
+    "listen_addresses": "",
+    "fsync": "off",  # throwaway data: durability buys nothing
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "50",
+    # In data/, removed with it: POSIX segments in /dev/shm outlived each stop (SIGQUIT)
+    "dynamic_shared_memory_type": "mmap",
+}
+
+
 def _launch(install: Path, path: Path, user: Identity | None, log) -> subprocess.Popen:
     """The cluster's server on a Unix socket in its socket/; no TCP, no port to collide on."""
     data = path / "data"
     settings = {
         "hba_file": data.parent / "pg_hba.conf",  # written by _write_auth_files
         "ident_file": data.parent / "pg_ident.conf",
-        "listen_addresses": "",
-        "fsync": "off",  # throwaway data: durability buys nothing
-        "synchronous_commit": "off",
-        "full_page_writes": "off",
-        "max_connections": "50",
-        # In data/, removed with it: POSIX segments in /dev/shm outlived each stop (SIGQUIT)
-        "dynamic_shared_memory_type": "mmap",
+        **SETTINGS,
     }
     options = [arg for name, value in settings.items() for arg in ("-c", f"{name}={value}")]
     argv = [install / "bin/postgres", "-D", data, "-k", path / "socket", *options]
@@ -750,8 +756,8 @@ def is_scratch_name(name: str, prefix: str = "t") -> bool:
 
 
 @contextlib.contextmanager
-def admin_connection(url: str):
-    conn = driver.connect(url)
+def admin_connection(url: str, **options: object):
+    conn = driver.connect(url, **options)
     conn.autocommit = True
     try:
         yield conn
@@ -789,9 +795,19 @@ INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def drop_database(admin_url: str, name: str) -> None:
-    """Drop it, ending the sessions still in it."""
+    """Drop it, ending the sessions still in it, and rolling back the transactions a page
+    prepared there (on a server that allows them, a user's: no DROP takes a database
+    they are in, and they hold back every vacuum of the server until rolled back)."""
     with admin_connection(admin_url) as conn, conn.cursor() as cur:
+        cur.execute(PREPARED_IN, (name,))
+        if prepared := [gid for (gid,) in cur.fetchall()]:
+            with admin_connection(admin_url, dbname=name) as there:
+                for gid in prepared:
+                    there.cursor().execute("ROLLBACK PREPARED %s", (gid,))
         drop_with(cur, name)
+
+
+PREPARED_IN = "SELECT gid FROM pg_catalog.pg_prepared_xacts WHERE database = %s"
 
 
 FORCE_SINCE = 130000  # server_version_num: DROP DATABASE ... WITH (FORCE)

@@ -1316,3 +1316,48 @@ def test_what_the_role_leaves_is_undone_and_only_that(
         for name in (own, odd, *others):
             postgres.drop_database(postgres_server.admin_url, name)
         server.close()
+
+
+@pytest.fixture
+def preparing_url(monkeypatch) -> Iterator[tuple[str, str]]:
+    """(URL, admin URL) of a server that allows prepared transactions, as a team's server
+    may (a throwaway one, started so): the URL's role, with a password, may create
+    databases, and owns one of its own (its name the URL's)."""
+    monkeypatch.setitem(postgres.SETTINGS, "max_prepared_transactions", "4")
+    cluster = postgres.start_cluster()
+    try:
+        role, password = postgres.scratch_name("r"), postgres.scratch_name("pw")
+        with postgres.admin_connection(cluster.url()) as conn, conn.cursor() as cur:
+            cur.execute(f"CREATE ROLE {role} LOGIN CREATEDB PASSWORD '{password}'")
+            cur.execute(f"CREATE DATABASE {role} OWNER {role}")
+        url = make_url(cluster.url()).set(username=role, password=password, database=role)
+        yield url.render_as_string(hide_password=False), cluster.url()
+    finally:
+        cluster.stop()
+
+
+def test_transactions_a_page_prepares_are_rolled_back_in_its_database_named_elsewhere(
+    preparing_url: tuple[str, str],
+) -> None:
+    """A transaction prepared (PREPARE TRANSACTION) outlives its session, holding its locks
+    and back every vacuum of the server: in the page's database, no DROP took it. There it
+    is rolled back, and the database dropped; one in the user's own database is named."""
+    url, admin_url = preparing_url
+    server = open_server(url, "a test")
+    try:
+        with pytest.raises(LeftOnServer) as left, server.database() as scratch, server.watching():
+            for gid, there in (("in its own", scratch), ("the page's", url)):
+                with contextlib.closing(driver.connect(there)) as conn, conn.cursor() as cur:
+                    cur.execute("CREATE TABLE t (id int); INSERT INTO t VALUES (1)")
+                    cur.execute("PREPARE TRANSACTION %s", (gid,))
+        own = make_url(url).database
+        assert str(left.value) == (
+            f'transactions prepared as this role while it ran ("the page\'s" in {own}), kept:'
+            " on your server they may be yours; ROLLBACK PREPARED those that are the page's"
+        )
+        assert schema.rows(admin_url, "SELECT database FROM pg_prepared_xacts") == [(own,)]
+        assert make_url(scratch).database not in {
+            name for (name,) in schema.rows(admin_url, "SELECT datname FROM pg_database")
+        }
+    finally:
+        server.close()
