@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.scratch_pages import page, run, write
+from tests.scratch_pages import GOOD, page, run, write
 
 
 @pytest.mark.parametrize(
@@ -174,3 +174,18 @@ def test_a_nul_outside_a_block_s_body_fails_at_its_line(
     result = run(project, f"# Odd\n\n{where}", recorded)
     result.stdout.fnmatch_lines(["docs/page.md:5: U+0000 (a NUL) in the page: remove it"])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_a_page_named_with_a_control_character_is_one_line_without_it(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """pytest shows a page's path in its own lines (the test's id, the error's header):
+    a name holding an escape sequence reached the terminal as it was."""
+    (project.path / "docs/mismatch.md").unlink()
+    write(project, "a\x1b]52;c;aGk=\x07", page(GOOD, recorded))
+    result = project.runpytest_inprocess("-v")
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(
+        ["*docs/a\\x1b]52;c;aGk=\\x07.md: a control character in the page's name: rename it"]
+    )
+    assert "\x1b" not in result.stdout.str()
