@@ -49,7 +49,13 @@ LIST_QUOTED = {
     "temp_tablespaces",
     "unix_socket_directories",
 }
-ROLE = "SELECT oid, rolname FROM pg_catalog.pg_roles WHERE rolname = coalesce(%s, current_user)"
+ROLE = (
+    "SELECT oid, rolname, rolcreaterole OR rolsuper FROM pg_catalog.pg_roles"
+    " WHERE rolname = coalesce(%s, current_user)"
+)
+# Every role, when the pages' may make and drop them (CREATEROLE, on a user's server); but
+# those scratch_name names, which the harness and its tests make in other processes.
+ROLES = "SELECT oid, rolname FROM pg_catalog.pg_roles WHERE rolname !~ '^[a-z]+_[0-9a-f]{12}$'"
 # The role's, and those of the databases it owns for every role (ALTER DATABASE ... SET:
 # a page made the user's own database read-only, and every later run failed there).
 SETTINGS = (
@@ -110,6 +116,7 @@ class State:
     databases: dict[int, Database]  # by oid: a renamed one is the same database
     # (gid, database) outside scratch databases (a page's is rolled back as its is dropped)
     prepared: frozenset[tuple[str, str]]
+    roles: dict[int, str]  # by oid, if the role may make roles; else empty
 
     @property
     def owned(self) -> dict[int, Database]:
@@ -146,7 +153,8 @@ def restore(
         after = _read(cursor, before.role)
         said += _reset_databases(cursor, before, after)
         said += _reset_settings(cursor, before, after)
-        return said + _made_or_dropped(cursor, before, after, ours) + _prepared(before, after)
+        said += _made_or_dropped(cursor, before, after, ours) + _prepared(before, after)
+        return said + _roles(cursor, before, after)
 
 
 class Held:
@@ -191,7 +199,7 @@ def _read(cursor, role: str | None) -> State:
     cursor.execute("SELECT current_setting('server_version_num')::int")
     (version,) = cursor.fetchone()
     cursor.execute(ROLE, (role,))
-    oid, name = cursor.fetchone()
+    oid, name, creates_roles = cursor.fetchone()
     cursor.execute(SETTINGS, (oid, oid))
     settings = {}
     for own, database, config in cursor.fetchall():
@@ -207,7 +215,11 @@ def _read(cursor, role: str | None) -> State:
     }
     cursor.execute(PREPARED, (name,))
     prepared = frozenset(row for row in cursor.fetchall() if not postgres.is_scratch_name(row[1]))
-    return State(name, oid, version, settings, databases, prepared)
+    roles = {}
+    if creates_roles:
+        cursor.execute(ROLES)
+        roles = dict(cursor.fetchall())
+    return State(name, oid, version, settings, databases, prepared, roles)
 
 
 def _rename_back(cursor, before: State, after: State) -> list[str]:
@@ -383,6 +395,34 @@ def _prepared(before: State, after: State) -> list[str]:
         f"transactions prepared as this role while it ran ({each}), kept: on your server they"
         " may be yours; ROLLBACK PREPARED those that are the page's"
     ]
+
+
+def _roles(cursor, before: State, after: State) -> list[str]:
+    """What a role that may make roles (CREATEROLE) did to others: each it renamed is named
+    as it was again; each it made is named, not dropped (the user may have made it
+    meanwhile, on their server); each it dropped is named: it cannot be put back."""
+    said = []
+    for oid, was in sorted(before.roles.items()):
+        now = after.roles.get(oid)
+        if now is None or now == was:
+            continue
+        what = f"a role {_name(was)} renamed to {_name(now)}"
+        rename = sql.SQL("ALTER ROLE {} RENAME TO {}")
+        try:
+            cursor.execute(rename.format(sql.Identifier(now), sql.Identifier(was)))
+            said.append(f"{what}, renamed back")
+        except driver.Error as error:
+            said.append(f"{what}, not renamed back ({_first_line(error)})")
+    if made := sorted(_name(name) for oid, name in after.roles.items() if oid not in before.roles):
+        said.append(
+            f"roles made while it ran ({', '.join(made)}), kept: on your server they may be"
+            " yours; drop those that are the page's"
+        )
+    if after.roles or not before.roles:  # else the role can no longer make roles: unknown
+        gone = sorted(_name(name) for oid, name in before.roles.items() if oid not in after.roles)
+        if gone:
+            said.append(f"roles dropped ({', '.join(gone)}): they cannot be put back")
+    return said
 
 
 def _values(name: str, stored: str):

@@ -1361,3 +1361,41 @@ def test_transactions_a_page_prepares_are_rolled_back_in_its_database_named_else
         }
     finally:
         server.close()
+
+
+def test_roles_a_page_makes_renames_or_drops_are_named(
+    role_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """On a user's server whose role may make roles (CREATEROLE), a page may make, rename
+    and drop them: a renamed one is renamed back, a made one named (the user may have made
+    it meanwhile), a dropped one named; roles the harness makes beside it are not."""
+    url, _ = role_url
+    role = make_url(url).username
+    made, kept, gone = (f"{what}{os.getpid()}" for what in ("made", "kept", "gone"))
+    harness = postgres.scratch_name("r")  # as another process's test makes one
+    with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+        cur.execute(f"ALTER ROLE {role} CREATEROLE")
+    server = open_server(url, "a test")
+    try:
+        with postgres.admin_connection(server.admin_url) as conn, conn.cursor() as cur:
+            cur.execute(f"CREATE ROLE {kept}; CREATE ROLE {gone}")
+        with (
+            pytest.raises(LeftOnServer) as left,
+            server.watching(),
+            postgres.admin_connection(server.admin_url) as conn,
+            conn.cursor() as cur,
+        ):
+            cur.execute(f"CREATE ROLE {made}; CREATE ROLE {harness}")
+            cur.execute(f"ALTER ROLE {kept} RENAME TO moved{os.getpid()}; DROP ROLE {gone}")
+        assert str(left.value) == (
+            f"a role {kept} renamed to moved{os.getpid()}, renamed back; roles made while it"
+            f" ran ({made}), kept: on your server they may be yours; drop those that are the"
+            f" page's; roles dropped ({gone}): they cannot be put back"
+        )
+        roles = schema.rows(postgres_server.admin_url, "SELECT rolname FROM pg_roles")
+        assert {(made,), (kept,)} <= set(roles)
+    finally:
+        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+            for name in (made, kept, f"moved{os.getpid()}", gone, harness):
+                cur.execute(f"DROP ROLE IF EXISTS {name}")
+        server.close()
