@@ -47,7 +47,7 @@ from nbclient.util import run_sync
 from nbformat import NotebookNode
 from nbformat.validator import get_validator
 
-from docs_runner import provenance
+from docs_runner import grammar, provenance
 from docs_runner.record import PageRecord
 from docs_runner.shell import OUTPUT_LIMIT, environment
 from throwaway_pg.visible import visible
@@ -332,6 +332,18 @@ def copy_examples(notebook: NotebookNode, examples: Path) -> bool:
 def markdown(notebook: NotebookNode) -> str:
     """The notebook's prose: where its provenance line and any version claim stand."""
     return "\n\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+
+
+def page_directives(name: Path, notebook: NotebookNode) -> list[str]:
+    """A page's directive in a Markdown cell (`<!-- norun: ... -->`, `<!-- check: ... -->`),
+    which no notebook reads: a cell it seemed to skip ran, and a check it named never did."""
+    return [
+        f"{name} cell {number}: {visible(m[0])} is a page's directive; a notebook reads none"
+        " (each of its cells runs)"
+        for number, cell in enumerate(notebook.cells, start=1)
+        if cell.cell_type == "markdown"
+        for m in grammar.DIRECTIVE.finditer(cell.source)
+    ]
 
 
 def write_outputs(path: Path, executed: NotebookNode, versions: dict[str, str]) -> None:

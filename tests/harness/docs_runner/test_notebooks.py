@@ -125,3 +125,21 @@ def test_a_cell_that_prints_without_end_is_stopped_at_the_limit(cell: str, tmp_p
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)]), path)
     with pytest.raises(notebooks.TooMuchOutput, match="printed more than 8 MiB; stopped$"):
         notebooks.execute(path, {"PATH": "/usr/bin:/bin"})
+
+
+def test_a_page_s_directive_in_a_notebook_is_named() -> None:
+    """`<!-- norun: ... -->` over a cell in a notebook seemed to skip it; it ran, as every
+    cell does, and a `<!-- check: ... -->` never ran. Each is named, at its cell."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# A notebook <!-- evidence: src/docs_runner/shell.py -->"),
+        nbformat.v4.new_markdown_cell("Skip the next one <!-- norun: slow\x1b[2J -->"),
+        nbformat.v4.new_code_cell("import time; time.sleep(600)"),
+        nbformat.v4.new_markdown_cell("<!-- check: users-table -->"),
+    ]
+    assert notebooks.page_directives(Path("nb.ipynb"), notebook) == [
+        "nb.ipynb cell 2: <!-- norun: slow\\x1b[2J --> is a page's directive; a notebook"
+        " reads none (each of its cells runs)",
+        "nb.ipynb cell 4: <!-- check: users-table --> is a page's directive; a notebook"
+        " reads none (each of its cells runs)",
+    ]
