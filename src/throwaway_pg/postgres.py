@@ -559,8 +559,21 @@ def _run(cmd: list, user: Identity | None, log) -> None:
         os.write(log.fileno(), output)
     if process.returncode:
         text = output.decode(errors="replace")
-        last = " | ".join(text.strip().splitlines()[-3:])
-        raise PostgresError(f"{name} failed in {base_dir()}: {_said(text, last)}")
+        lines = text.strip().splitlines()
+        # its own error line (`initdb: error: ...`), else its last ones
+        error = next((line for line in lines if line.startswith(f"{name}: error: ")), None)
+        said = _said(text, visible(error or " | ".join(lines[-3:])))
+        if user and "Permission denied" in said and (shut := _shut_to_others(base_dir())):
+            said += (
+                f" (it runs as another user, whom {shut} keeps out: set {DIR_VARIABLE} to a"
+                " directory every user may enter)"
+            )
+        raise PostgresError(f"{name} failed in {base_dir()}: {said}")
+
+
+def _shut_to_others(path: Path) -> Path | None:
+    """The first directory above `path` that only its owner and group may enter."""
+    return next((p for p in reversed(path.parents) if not p.stat().st_mode & 0o001), None)
 
 
 def _remove_segments(user: Identity | None) -> None:

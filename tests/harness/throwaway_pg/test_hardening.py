@@ -1017,6 +1017,27 @@ def test_a_base_directory_where_nothing_can_be_made_is_one_line(parent: str, mon
     assert str(error.value).startswith(f"cannot make {parent}/{postgres.PREFIX}-")
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="the server runs as another user only as root")
+def test_a_base_directory_the_server_s_user_cannot_enter_is_named(monkeypatch) -> None:
+    """Under a home only root may enter (0700), initdb failed with its banner's last lines
+    first: `Data page checksums are enabled. |  | initdb: error: ...`."""
+    shut = Path(tempfile.mkdtemp(prefix="home-"))  # 0700; short, for the socket's path
+    (shut / "db").mkdir()
+    monkeypatch.setenv(postgres.DIR_VARIABLE, str(shut / "db"))
+    try:
+        with pytest.raises(PostgresError) as error:
+            postgres.start_cluster()
+        assert list((shut / "db").rglob("cluster-*")) == []
+    finally:
+        shutil.rmtree(shut)
+    said = str(error.value)
+    assert said.startswith(f"initdb failed in {shut}/db/{postgres.PREFIX}-0: initdb: error: ")
+    assert said.endswith(
+        f": Permission denied (it runs as another user, whom {shut} keeps out: set"
+        f" {postgres.DIR_VARIABLE} to a directory every user may enter)"
+    )
+
+
 # -- 7. what is done as the pages' role outlives nothing watched ---------------------------
 
 
