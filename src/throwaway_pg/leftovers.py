@@ -29,16 +29,8 @@ from dataclasses import dataclass
 from throwaway_pg import driver, postgres
 from throwaway_pg.driver import sql
 
-# The harness's connection here overrides what a page could have set on the role (a
-# client's options win over a role's defaults): its statements must run whatever that is.
-GUARDS = {
-    "statement_timeout": "60s",
-    "lock_timeout": "0",
-    "idle_in_transaction_session_timeout": "0",
-    "default_transaction_read_only": "off",
-    "search_path": "pg_catalog",
-}
-GUARDS_SINCE = {140000: {"idle_session_timeout": "0"}, 170000: {"transaction_timeout": "0"}}
+# The restore writes whatever a page made its role's default (postgres.GUARDS the rest).
+WRITES = {"default_transaction_read_only": "off"}
 # Settings whose stored value is a list of quoted names (pg_dump's variable_is_guc_list_quote):
 # each is set back as a list of literals, the others as one literal.
 LIST_QUOTED = {
@@ -163,7 +155,7 @@ class Held:
 
     def __init__(self, admin_url: str, before: State) -> None:
         self.url, self.role = admin_url, before.role
-        self.connection = _open(admin_url, before.version)
+        self.connection = postgres.guarded(admin_url, before.version, WRITES)
 
     def gets_in(self) -> bool:
         """Whether a new connection still opens."""
@@ -440,23 +432,12 @@ def _split_names(stored: str) -> list[str]:
 
 @contextlib.contextmanager
 def _connection(admin_url: str, version: int) -> Iterator:
-    connection = _open(admin_url, version)
+    connection = postgres.guarded(admin_url, version, WRITES)
     try:
         with contextlib.closing(connection.cursor()) as cursor:
             yield cursor
     finally:
         connection.close()
-
-
-def _open(admin_url: str, version: int):  # noqa: ANN202 - either driver's connection
-    guards = dict(GUARDS)
-    for since, more in GUARDS_SINCE.items():
-        if version >= since:
-            guards |= more
-    options = " ".join(f"-c {name}={value}" for name, value in guards.items())
-    connection = driver.connect(admin_url, options=options)
-    connection.autocommit = True
-    return connection
 
 
 def _name(name: str) -> str:

@@ -768,10 +768,38 @@ def is_scratch_name(name: str, prefix: str = "t") -> bool:
     return re.fullmatch(rf"{re.escape(prefix)}_[0-9a-f]{{12}}", name) is not None
 
 
+# The harness's connections override what a page may have set as its role's defaults (on a
+# user's server, the URL's role is the pages'; a client's options win over a role's): a
+# search_path that put a page's view named pg_database before the catalog's (the harness
+# took another database's oid for a scratch one's, and dropped it), an encoding the driver
+# cannot read, timeouts of a millisecond. (Not a role's read-only default: a server the
+# user gave so is one line, at the first scratch database.)
+GUARDS = {
+    "search_path": "pg_catalog",
+    "client_encoding": "UTF8",
+    "lock_timeout": "0",
+    "idle_in_transaction_session_timeout": "0",
+}
+GUARDS_SINCE = {140000: {"idle_session_timeout": "0"}, 170000: {"transaction_timeout": "0"}}
+
+
+def guarded(url: str, version: int = 0, extra: dict | None = None, **options: object):  # noqa: ANN201
+    """An autocommit connection to `url` (either driver's) with GUARDS, those of
+    GUARDS_SINCE that a server of `version` (server_version_num; 0: unknown) knows, and
+    `extra`."""
+    guards = GUARDS | (extra or {})
+    for since, more in GUARDS_SINCE.items():
+        if version >= since:
+            guards |= more
+    said = " ".join(f"-c {name}={value}" for name, value in guards.items())
+    conn = driver.connect(url, options=f"{driver.TIMEOUTS['options']} {said}", **options)
+    conn.autocommit = True
+    return conn
+
+
 @contextlib.contextmanager
 def admin_connection(url: str, **options: object):
-    conn = driver.connect(url, **options)
-    conn.autocommit = True
+    conn = guarded(url, **options)
     try:
         yield conn
     finally:

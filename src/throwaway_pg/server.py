@@ -463,7 +463,7 @@ def _may_create(admin_url: str, named: str) -> str | None:
     read from a password file the user named, $PGPASSFILE or ~/.pgpass, which the pages'
     user, as root, may not read: they waited at a password prompt until their timeout)."""
     try:  # a host that drops packets would otherwise hold the run for TCP's minutes
-        connection = driver.connect(admin_url, connect_timeout=CONNECT_TIMEOUT)
+        connection = postgres.guarded(admin_url, connect_timeout=CONNECT_TIMEOUT)
     except driver.Error as exc:
         raise PostgresError(
             f"cannot connect to {named}: {_first_line(exc)}; without it, a throwaway server is used"

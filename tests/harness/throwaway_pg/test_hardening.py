@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from alembic_docs import schema
 from tests.as_user import run_as
 from tests.scratch_pages import page, run, write
-from throwaway_pg import driver, identities, postgres
+from throwaway_pg import driver, identities, leftovers, postgres
 from throwaway_pg.postgres import PostgresError
 from throwaway_pg.server import (
     LeftOnServer,
@@ -1419,4 +1419,50 @@ def test_roles_a_page_makes_renames_or_drops_are_named(
         with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
             for name in (made, kept, f"moved{os.getpid()}", gone, harness):
                 cur.execute(f"DROP ROLE IF EXISTS {name}")
+        server.close()
+
+
+def test_a_page_s_defaults_for_its_role_do_not_steer_the_harness(
+    role_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """On a user's server the harness connects as the pages' role, whose defaults a page may
+    set: a search_path that put a page's view named pg_database before the catalog's gave
+    the harness another database's oid for a scratch one, and it dropped the user's; an
+    encoding the driver cannot read broke every later run with a traceback."""
+    url, _ = role_url
+    server = open_server(url, "a test")
+    role = make_url(url).username
+    own, precious = postgres.scratch_name("own"), f"precious{os.getpid()}"
+    view = (
+        "CREATE VIEW public.pg_database AS SELECT d.datname, CASE WHEN d.datname <> %s"
+        " THEN (SELECT o.oid FROM pg_catalog.pg_database o WHERE o.datname = %s) ELSE d.oid"
+        " END AS oid, d.datistemplate FROM pg_catalog.pg_database d"
+    )
+    try:
+        for name in (own, precious):
+            postgres.create_database(server.admin_url, name)
+        with postgres.admin_connection(with_database(server.admin_url, own)) as conn:
+            conn.cursor().execute(view, (own, precious))
+        with postgres.admin_connection(server.admin_url) as conn, conn.cursor() as cur:
+            cur.execute(
+                f"ALTER ROLE CURRENT_USER IN DATABASE {own} SET search_path = public, pg_catalog"
+            )
+            cur.execute('CREATE DATABASE "café"')
+            cur.execute("ALTER ROLE CURRENT_USER SET client_encoding = SQL_ASCII")
+        there = open_server(with_database(url, own), "a test")
+        with there.database():
+            pass
+        there.close()
+        assert precious in {
+            name
+            for (name,) in schema.rows(postgres_server.admin_url, "SELECT datname FROM pg_database")
+        }
+        before = leftovers.read(server.admin_url, None)
+        assert "café" in before.names
+    finally:
+        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+            cur.execute(f"ALTER ROLE {role} RESET ALL")
+            cur.execute(f"ALTER ROLE {role} IN DATABASE {own} RESET ALL")
+        for name in (own, precious, "café"):
+            postgres.drop_database(postgres_server.admin_url, name)
         server.close()
