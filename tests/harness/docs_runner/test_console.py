@@ -176,16 +176,21 @@ def test_a_nul_outside_a_block_s_body_fails_at_its_line(
     assert "Traceback" not in result.stdout.str()
 
 
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("a\x1b]52;c;aGk=\x07", "a\\x1b]52;c;aGk=\\x07"), ("odd\nname", "odd\\nname")],
+    ids=["an-escape-sequence", "a-line-break"],
+)
 def test_a_page_named_with_a_control_character_is_one_line_without_it(
-    project: pytest.Pytester, recorded: str
+    project: pytest.Pytester, recorded: str, name: str, shown: str
 ) -> None:
     """pytest shows a page's path in its own lines (the test's id, the error's header):
-    a name holding an escape sequence reached the terminal as it was."""
+    a name holding an escape sequence reached the terminal as it was, and one holding a
+    line break made two lines of one."""
     (project.path / "docs/mismatch.md").unlink()
-    write(project, "a\x1b]52;c;aGk=\x07", page(GOOD, recorded))
+    write(project, name, page(GOOD, recorded))
     result = project.runpytest_inprocess("-v")
     assert result.ret != 0
-    result.stdout.fnmatch_lines(
-        ["*docs/a\\x1b]52;c;aGk=\\x07.md: a control character in the page's name: rename it"]
-    )
-    assert "\x1b" not in result.stdout.str()
+    said = f"docs/{shown}.md: a control character in the page's name: rename it"
+    result.stdout.fnmatch_lines([f"*{said}"])
+    assert name not in result.stdout.str()

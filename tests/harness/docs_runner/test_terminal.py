@@ -4,7 +4,7 @@ and read back within the block's timeout, whatever the block prints or does."""
 import pytest
 
 from docs_runner import shell
-from tests.scratch_pages import page, run, write
+from tests.scratch_pages import run
 
 
 def test_a_block_that_prints_the_old_end_marker_still_times_out(
@@ -112,12 +112,3 @@ def test_a_block_is_handed_over_in_bytes_whatever_the_locale(
         '```text title="Output"\n3\n```\n'
     )
     run(project, text, recorded).assert_outcomes(passed=4)
-
-
-def test_a_page_whose_name_holds_a_line_break_runs_its_blocks(
-    project: pytest.Pytester, recorded: str
-) -> None:
-    """The block's header was its size and its file's name, up to a line break."""
-    text = "# Odd\n\n```python\nprint('hi')\n```\n\n```text title=\"Output\"\nhi\n```\n"
-    write(project, "odd\nname", page(text, recorded))
-    project.runpytest_inprocess("docs/odd\nname.md").assert_outcomes(passed=4)
