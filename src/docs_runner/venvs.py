@@ -18,6 +18,8 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
+
 CACHE = Path("/var/tmp")
 FORMAT = "1"  # how a virtualenv is built here: change it and none built before is reused
 UNUSED_DAYS = 14  # a virtualenv no run asked for in that long is removed (older pins)
@@ -34,6 +36,10 @@ def cached(python: str, packages: Sequence[str], pip_options: Sequence[str] = ()
     `pip_options`: built on first use, then reused by every run asking for the same.
     `python` may be another virtualenv's: what counts is the interpreter its link leads to,
     so each clone's own nox virtualenv (CI's, a newcomer's) shares the cache."""
+    if strays := [package for package in packages if not _from_the_index(package)]:
+        # a notebook's install line names them: a path's setup.py would run as us (root)
+        said = ", ".join(map(repr, strays))
+        raise VenvError(f"not a requirement from the package index: {said}")
     python = str(Path(python).resolve())
     parts = [FORMAT, python, *pip_options, *sorted(packages)]
     key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
@@ -52,6 +58,20 @@ def cached(python: str, packages: Sequence[str], pip_options: Sequence[str] = ()
                 raise VenvError(f"cannot build a virtualenv with {' '.join(packages)}: {said[0]}")
         ready.touch()  # when a run last used it
     return venv
+
+
+def _from_the_index(package: str) -> bool:
+    """Whether pip reads `package` as a requirement it takes from the package index: not a
+    path, a URL, an archive or an option."""
+    if "/" in package or package.startswith(".") or package.lower().endswith(ARCHIVES):
+        return False  # pip's own tests for a path, and for an archive's name
+    try:
+        return Requirement(package).url is None
+    except InvalidRequirement:
+        return False
+
+
+ARCHIVES = (".whl", ".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz")
 
 
 def _prune(folder: Path) -> None:

@@ -606,3 +606,16 @@ def test_a_database_a_page_makes_fails_it_and_is_dropped_on_the_harness_s_server
         assert (stash in databases(postgres_server)) is (server == "yours")
     finally:
         postgres.drop_database(postgres_server.admin_url, stash)
+
+
+@pytest.mark.parametrize(
+    "package", ["./evilpkg", "evil @ file:///tmp/evil", "--index-url=http://x", "evil.tar.gz"]
+)
+def test_a_virtualenv_installs_only_requirements_from_the_package_index(package: str) -> None:
+    """A notebook's install line names what its virtualenv holds: a path in it had pip run
+    that folder's setup.py as the harness's user, root."""
+    from docs_runner import venvs
+
+    with pytest.raises(venvs.VenvError) as error:
+        venvs.cached(sys.executable, ["alembic==1.20.1", package])
+    assert str(error.value) == f"not a requirement from the package index: {package!r}"
