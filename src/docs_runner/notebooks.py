@@ -32,8 +32,10 @@ import atexit
 import contextlib
 import difflib
 import json
+import os
 import re
 import signal
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -64,27 +66,57 @@ class NotebookError(ValueError):
     """A file named .ipynb that is no notebook: one line, naming the file and the fault."""
 
 
+NOTEBOOK_LIMIT = 32 << 20  # bytes: a notebook is text; a link to /dev/zero is endless
+
+
 def read(path: Path) -> NotebookNode:
     """The notebook at `path` (nbformat 4, as Jupyter writes them); a file that is no JSON,
     or no such notebook, is one line naming where."""
-    text = path.read_bytes()
+    text = _contents(path)
     try:
-        content = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        content = json.loads(text.decode())  # UTF-8 alone, as Jupyter writes them
+    except UnicodeDecodeError as error:
+        raise NotebookError(f"{path}: not a notebook: byte {error.start} is not UTF-8") from None
+    except (ValueError, RecursionError) as error:  # no JSON, or beyond what Python reads
         raise NotebookError(f"{path}: not a notebook, no JSON: {_where(error)}") from None
     if not isinstance(content, dict) or content.get("nbformat") != 4:
         raise NotebookError(f"{path}: not a notebook of nbformat 4")
     minor = content.get("nbformat_minor")
     schema = get_validator(4, minor if isinstance(minor, int) else None)
+    if schema is None:
+        raise NotebookError(f"{path}: not a notebook: no nbformat 4.{minor!r}")
     if fault := next(iter(schema.iter_errors(content)), None):
-        raise NotebookError(f"{path}: not a notebook: {fault.message}")
+        raise NotebookError(f"{path}: not a notebook: {visible(fault.message)}")
+    try:  # a lone surrogate (`"\\ud800"`) reads, and no run could write it back
+        json.dumps(content, ensure_ascii=False).encode()
+    except UnicodeEncodeError as error:
+        raise NotebookError(f"{path}: not a notebook: {error.reason}") from None
     return nbformat.reads(text.decode(), as_version=4)  # as nbformat reads it: lines joined
 
 
-def _where(error: ValueError) -> str:
+def _contents(path: Path) -> bytes:
+    """The file's bytes, if it is a regular file of at most NOTEBOOK_LIMIT (never waiting on
+    a FIFO)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as error:
+        raise NotebookError(f"{path}: cannot read it: {error.strerror}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotebookError(f"{path}: not a notebook: not a regular file")
+        with os.fdopen(os.dup(fd), "rb") as file:
+            text = file.read(NOTEBOOK_LIMIT + 1)
+    finally:
+        os.close(fd)
+    if len(text) > NOTEBOOK_LIMIT:
+        raise NotebookError(f"{path}: not a notebook: over {NOTEBOOK_LIMIT >> 20} MiB")
+    return text
+
+
+def _where(error: ValueError | RecursionError) -> str:
     if isinstance(error, json.JSONDecodeError):
         return f"line {error.lineno}, column {error.colno}: {error.msg}"
-    return f"byte {error.start}: not UTF-8"  # UnicodeDecodeError
+    return visible(str(error).splitlines()[0] if str(error) else type(error).__name__)
 
 
 def execute(

@@ -1,5 +1,6 @@
 """A file named .ipynb that is no notebook is one line naming it and its fault."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -15,7 +16,17 @@ from tests import site_tree
 CELL = '{"cell_type": "weird", "id": "a", "source": "", "metadata": {}}'
 NOT_NOTEBOOKS = {
     "no JSON": ('{"cells": [}', "not a notebook, no JSON: line 1, column 12: Expecting value"),
-    "no UTF-8": (b'{"a":\n\xff}', "not a notebook, no JSON: byte 6: not UTF-8"),
+    "no UTF-8": (b'{"a":\n\xff}', "not a notebook: byte 6 is not UTF-8"),
+    "UTF-16": ('{"nbformat": 4}'.encode("utf-16"), "not a notebook: byte 0 is not UTF-8"),
+    "a BOM": ('\ufeff{"nbformat": 4}', "not a notebook, no JSON: line 1, column 1: Unexpected"),
+    "nested too deep": ("[" * 100_000 + "]" * 100_000, "not a notebook, no JSON: maximum"),
+    "a number too long": ("1" * 5000, "not a notebook, no JSON: Exceeds the limit"),
+    "a minor of none": ('{"nbformat": 4, "nbformat_minor": -1}', "not a notebook: no nbformat 4."),
+    "a lone surrogate": (
+        '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "raw",'
+        ' "id": "a", "source": "\\ud800", "metadata": {}}]}',
+        "not a notebook: surrogates not allowed",
+    ),
     "a list": ("[1]", "not a notebook of nbformat 4"),
     "nbformat 3": ('{"nbformat": 3, "worksheets": []}', "not a notebook of nbformat 4"),
     "cells no list": (
@@ -39,6 +50,25 @@ def test_a_file_that_is_no_notebook_is_one_line(
         notebooks.read(path)
     assert str(raised.value).startswith(f"{path}: {message}")
     assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize("kind", ["a FIFO", "a folder", "a link to /dev/zero", "too big"])
+def test_a_notebook_that_is_no_small_regular_file_is_one_line(kind: str, tmp_path: Path) -> None:
+    """A FIFO held the collection for ever, and a link to /dev/zero (git keeps links) took
+    the machine's memory."""
+    path = tmp_path / "odd.ipynb"
+    if kind == "a FIFO":
+        os.mkfifo(path)
+    elif kind == "a folder":
+        path.mkdir()
+    elif kind == "a link to /dev/zero":
+        path.symlink_to("/dev/zero")
+    else:
+        path.write_bytes(b" " * (notebooks.NOTEBOOK_LIMIT + 1))
+    with pytest.raises(notebooks.NotebookError) as raised:
+        notebooks.read(path)
+    said = "over 32 MiB" if kind == "too big" else "not a regular file"
+    assert str(raised.value) == f"{path}: not a notebook: {said}"
 
 
 def test_a_notebook_reads_as_nbformat_reads_it() -> None:
