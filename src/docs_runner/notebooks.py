@@ -36,7 +36,7 @@ import os
 import re
 import signal
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -44,7 +44,7 @@ import jupytext
 import nbformat
 from jupyter_client import AsyncKernelManager
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
 from nbformat import NotebookNode
 from nbformat.validator import get_validator
@@ -52,6 +52,7 @@ from nbformat.validator import get_validator
 from docs_runner import grammar, provenance
 from docs_runner.record import PageRecord
 from docs_runner.shell import OUTPUT_LIMIT, environment
+from throwaway_pg import stopping
 from throwaway_pg.visible import visible
 
 # The random part of the scratch project's name. A `!command` runs on a terminal 80 columns
@@ -138,21 +139,36 @@ def execute(
     # The kernel inherits it: DATABASE_URL, PATH with alembic. Its temporary folder is
     # /tmp, as the outputs show it: another TMPDIR (macOS's) is longer, and alembic wraps
     # its paths at 80 columns.
-    with environment({**env, "TMPDIR": "/tmp"}), _stops_stop(client):
-        try:
-            client.execute()
-            if too_much := client.too_much:  # it ended before the interrupt came
-                raise too_much
-        except CellExecutionError as error:  # the cell's source and traceback, uncoloured
-            if too_much := client.too_much:
-                raise too_much from None
-            plain = visible(ANSI_ESCAPE.sub("", str(error)))
-            raise CellExecutionError(plain, error.ename, error.evalue) from None
-        finally:  # nbclient stops only the kernels it made; killed later, one skips atexit
-            if kernel is not None and kernel.has_kernel:
-                run_sync(kernel.shutdown_kernel)()
-            atexit.unregister(client._cleanup_kernel)  # done, or nothing left to do
+    try:
+        with environment({**env, "TMPDIR": "/tmp"}), _stops_stop(client):
+            try:
+                client.execute()
+                if too_much := client.too_much:  # it ended before the kill came
+                    raise too_much
+            except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
+                if too_much := client.too_much:  # killed: DeadKernelError, or what was on its way
+                    raise too_much from None
+                # the cell's source and traceback, uncoloured, without nbclient's own frames
+                plain = visible(ANSI_ESCAPE.sub("", str(error)))
+                if isinstance(error, CellExecutionError):
+                    raise CellExecutionError(plain, error.ename, error.evalue) from None
+                raise type(error)(plain) from None
+            finally:
+                atexit.unregister(client._cleanup_kernel)  # done, or nothing left to do
+    finally:  # nbclient stops only the kernels it made; killed later, one skips atexit
+        if kernel is not None and kernel.has_kernel:
+            _shut_down(kernel)
     return notebook
+
+
+def _shut_down(kernel: AsyncKernelManager) -> None:
+    """After the stop signals are ours again (nbclient's last act set them to the default,
+    which killed the run while a kernel took its time to exit); stopped by one, at once."""
+    try:
+        run_sync(kernel.shutdown_kernel)()
+    except KeyboardInterrupt:
+        run_sync(kernel.shutdown_kernel)(now=True)
+        raise
 
 
 class TooMuchOutput(RuntimeError):
@@ -160,19 +176,29 @@ class TooMuchOutput(RuntimeError):
 
 
 class _Bounded(NotebookClient):
-    """A client that keeps no more of a notebook's outputs than a page's (OUTPUT_LIMIT):
-    a cell printing without end filled root's memory, and the report. Past it, the cell is
-    interrupted, and what it prints after is dropped."""
+    """A client that keeps no more of a notebook's messages than a page's output
+    (OUTPUT_LIMIT): a cell printing without end filled root's memory, and the report; so did
+    display updates and comm messages, which are no outputs. Past it, the kernel is killed
+    (an interrupt, a cell may ignore), and what comes after is dropped. Stop signals are
+    `_stops_stop`'s from before the kernel starts."""
 
     shown = 0
+    on_kernel_start: Callable[[], None] | None = None
 
-    def output(self, outs, msg, display_id, cell_index):  # noqa: ANN001, ANN201 - nbclient's
+    def process_message(self, msg, cell, cell_index):  # noqa: ANN001, ANN201 - nbclient's
+        if msg["msg_type"] == "status":  # what ends a cell: small, and always needed
+            return super().process_message(msg, cell, cell_index)
         before, self.shown = self.shown, self.shown + len(str(msg["content"]))
         if self.shown <= OUTPUT_LIMIT:
-            return super().output(outs, msg, display_id, cell_index)
-        if before <= OUTPUT_LIMIT:  # the first output past it
-            asyncio.ensure_future(self.km.interrupt_kernel())
+            return super().process_message(msg, cell, cell_index)
+        if before <= OUTPUT_LIMIT:  # the first message past it
+            asyncio.ensure_future(self.km.signal_kernel(signal.SIGKILL))
         return None
+
+    async def async_start_new_kernel(self, **kwargs: object) -> None:
+        if self.on_kernel_start:  # nbclient has just set its stop handlers: ours replace them
+            self.on_kernel_start()
+        await super().async_start_new_kernel(**kwargs)
 
     @property
     def too_much(self) -> TooMuchOutput | None:
@@ -184,12 +210,13 @@ class _Bounded(NotebookClient):
 
 
 @contextlib.contextmanager
-def _stops_stop(client: NotebookClient) -> Iterator[None]:
-    """A stop signal (a CI cancel's SIGTERM, Ctrl-C) ends the run, as everywhere else
-    (throwaway_pg.stopping): nbclient's own handlers only failed the notebook, and put back
-    no handler but the default, so that a later SIGTERM killed the run before its clean-up.
-    Once its kernel runs, a stop shuts the kernel down and becomes a KeyboardInterrupt."""
-    saved = {stop: signal.getsignal(stop) for stop in (signal.SIGINT, signal.SIGTERM)}
+def _stops_stop(client: _Bounded) -> Iterator[None]:
+    """A stop signal (a CI cancel's SIGTERM, Ctrl-C, a closed terminal's SIGHUP) ends the
+    run, as everywhere else (throwaway_pg.stopping): nbclient's own handlers only failed the
+    notebook, and put back no handler but the default, so that a later SIGTERM killed the
+    run before its clean-up. From the kernel's start, a stop shuts the kernel down and
+    becomes a KeyboardInterrupt."""
+    saved = {stop: signal.getsignal(stop) for stop in stopping.STOPS}
     stopped: list[int] = []
 
     def stop(signum: int) -> None:
@@ -198,12 +225,15 @@ def _stops_stop(client: NotebookClient) -> Iterator[None]:
             asyncio.ensure_future(client._async_cleanup_kernel())  # as nbclient's does,
             atexit.unregister(client._cleanup_kernel)  # and then not again at exit
 
-    def ours(**_: object) -> None:  # after nbclient set its own
+    def ours() -> None:
         loop = asyncio.get_running_loop()
         for signum in saved:
             loop.add_signal_handler(signum, stop, signum)
 
-    client.on_notebook_start = ours
+    def theirs(**_: object) -> None:  # nbclient removes its two itself, after this
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+
+    client.on_kernel_start, client.on_notebook_complete = ours, theirs
     try:
         yield
     finally:

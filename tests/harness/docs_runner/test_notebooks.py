@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbclient.exceptions import CellTimeoutError
 
 from docs_runner import notebooks
 from tests import site_tree
@@ -144,13 +145,94 @@ def test_the_stop_signals_are_as_they_were_after_a_notebook(tmp_path: Path) -> N
     assert {stop: signal.getsignal(stop) for stop in before} == before
 
 
+STARTING = """
+import sys
+from pathlib import Path
+
+import nbformat
+
+from docs_runner import kernels, notebooks
+from throwaway_pg import stopping
+
+stopping.interrupt_once()  # as the plugin does
+path, python = Path(sys.argv[1]), sys.argv[2]
+nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), path)
+try:
+    notebooks.execute(path, {"PATH": "/usr/bin:/bin"}, kernels.as_reader(None, python, path.parent))
+except KeyboardInterrupt as stop:
+    print("interrupted:", stop)
+"""
+
+
+def test_a_stop_signal_while_the_kernel_starts_ends_the_run(tmp_path: Path) -> None:
+    """Until the notebook started, nbclient's own handlers had the stop signals: the kernel
+    was stopped, and the run went on to the next notebook."""
+    script, slow = tmp_path / "script.py", tmp_path / "slow-python"
+    script.write_text(STARTING)
+    slow.write_text(f'#!/bin/sh\ntouch started\nsleep 5\nexec {sys.executable} "$@"\n')
+    slow.chmod(0o755)
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path / "n.ipynb"), str(slow)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "started").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=60)[0]
+    finally:
+        process.kill()
+    assert "interrupted: signal 15" in output.splitlines(), output
+
+
+IGNORES_THE_INTERRUPT = """
+import signal, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+while True:
+    sys.stdout.write('x' * 65536 + '\\n')
+"""
+UPDATES_A_DISPLAY = """
+from IPython.display import display
+shown = display({'text/plain': 'small'}, raw=True, display_id=True)
+for i in range(4):
+    shown.update({'text/plain': str(i) * (3 << 20)}, raw=True)
+"""
+SENDS_COMM_MESSAGES = """
+from comm import create_comm
+channel = create_comm(target_name='x', data={})
+for i in range(4):
+    channel.send({'state': {f'k{i}': 'y' * (3 << 20)}})
+"""
+
+
 @pytest.mark.parametrize(
     "cell",
-    ["for _ in range(40):\n    print('x' * (1 << 20), flush=True)", "print('x' * (9 << 20))"],
-    ids=["printing-on", "ended-before-the-interrupt"],
+    [
+        "for _ in range(40):\n    print('x' * (1 << 20), flush=True)",
+        "print('x' * (9 << 20))",
+        IGNORES_THE_INTERRUPT,
+        UPDATES_A_DISPLAY,
+        SENDS_COMM_MESSAGES,
+    ],
+    ids=[
+        "printing-on",
+        "ended-before-the-interrupt",
+        "ignoring-an-interrupt",
+        "updating-a-display",
+        "sending-comm-messages",
+    ],
 )
-def test_a_cell_that_prints_without_end_is_stopped_at_the_limit(cell: str, tmp_path: Path) -> None:
-    """Its outputs were all kept, in root's memory (2.8 GB for 300 MB), and in the report."""
+def test_a_cell_that_prints_without_end_is_stopped_at_the_limit(
+    cell: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its outputs were all kept, in root's memory (2.8 GB for 300 MB), and in the report;
+    past the limit, a cell that ignored the interrupt went on until the cell's timeout (6.8
+    GB); a display's updates and comm messages were not counted."""
+    monkeypatch.setattr(notebooks, "TIMEOUT", 30)  # a bound on a failing test, not a target
     path = tmp_path / "n.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)]), path)
     with pytest.raises(notebooks.TooMuchOutput, match="printed more than 8 MiB; stopped$"):
@@ -173,3 +255,19 @@ def test_a_page_s_directive_in_a_notebook_is_named() -> None:
         "nb.ipynb cell 4: <!-- check: users-table --> is a page's directive; a notebook"
         " reads none (each of its cells runs)",
     ]
+
+
+def test_a_cell_that_times_out_is_named_without_its_control_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """nbclient's message quotes the cell as it is: its escape sequences reached the
+    terminal (OSC 52 sets the clipboard), after 160 lines of nbclient's own frames."""
+    monkeypatch.setattr(notebooks, "TIMEOUT", 2)
+    path = tmp_path / "n.ipynb"
+    cell = "# \x1b]52;c;aGk=\x07\nimport time\ntime.sleep(60)"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)]), path)
+    with pytest.raises(CellTimeoutError) as raised:
+        notebooks.execute(path, {"PATH": "/usr/bin:/bin"})
+    assert "# \\x1b]52;c;aGk=\\x07" in str(raised.value)
+    assert "\x1b" not in str(raised.value)
+    assert raised.value.__suppress_context__
