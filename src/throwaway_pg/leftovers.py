@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from throwaway_pg import driver, postgres
@@ -121,7 +121,7 @@ class State:
 
 def read(admin_url: str, role: str | None) -> State:
     """The state of `role` (None: the admin URL's own) and of the server's databases."""
-    with _connection(admin_url, 0) as cursor:
+    with _connection([admin_url], 0) as cursor:
         return _read(cursor, role)
 
 
@@ -130,15 +130,19 @@ def restore(
     before: State,
     ours: Callable[[str, int], bool] | None,
     held: Held | None = None,
+    elsewhere: Sequence[str] = (),
 ) -> list[str]:
     """Put back what changed since `before`; what was left, each said as a phrase (empty:
     nothing). A database the role made since is dropped if `ours(name, oid)` says the
     harness did not make it, and the server is the harness's own: on a user's server it is
     only named, as the user may have made it meanwhile (`ours` is None there). Over `held`,
     if it still answers: a page may have locked the URL's database to new connections
-    (ALLOW_CONNECTIONS false). Raises driver.Error if the server cannot be asked."""
+    (ALLOW_CONNECTIONS false); else over a new connection to the admin URL, or to the
+    first of the `elsewhere` URLs (the same server, other databases) that lets one in.
+    Raises driver.Error if the server cannot be asked."""
     alive = held is not None and held.answers()
-    with held.cursor() if alive else _connection(admin_url, before.version) as cursor:
+    urls = [admin_url, *elsewhere]
+    with held.cursor() if alive else _connection(urls, before.version) as cursor:
         if ours is not None:  # the harness's own server: the role is the pages' alone
             cursor.execute(ROLE_SESSIONS_ENDED, (before.role,))
         said = _rename_back(cursor, before, _read(cursor, before.role))
@@ -149,6 +153,9 @@ def restore(
         return said + _roles(cursor, before, after)
 
 
+INVALID_PASSWORD = "28P01"
+
+
 class Held:
     """A connection opened before a page, as its role, held across it: it may still set
     back what locks the role out (its password, its URL's database, on a user's server)."""
@@ -157,13 +164,15 @@ class Held:
         self.url, self.role = admin_url, before.role
         self.connection = postgres.guarded(admin_url, before.version, WRITES)
 
-    def gets_in(self) -> bool:
-        """Whether a new connection still opens."""
+    def refused_password(self) -> bool:
+        """Whether a new connection is refused for its password (a page changed it), not
+        for another reason (its database renamed, the server's slots full)."""
         try:
             driver.connect(self.url).close()
-        except driver.Error:
-            return False
-        return True
+        except driver.Error as error:
+            said = driver.sqlstate(error) == INVALID_PASSWORD
+            return said or "password authentication failed" in str(error)
+        return False
 
     def set_password(self, password: str) -> None:
         stored = driver.encrypted_password(self.connection, password, self.role)
@@ -431,8 +440,17 @@ def _split_names(stored: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def _connection(admin_url: str, version: int) -> Iterator:
-    connection = postgres.guarded(admin_url, version, WRITES)
+def _connection(urls: Sequence[str], version: int) -> Iterator:
+    """A cursor on the first of `urls` that lets one in (the first's error if none does)."""
+    errors = []
+    for url in urls:
+        try:
+            connection = postgres.guarded(url, version, WRITES)
+            break
+        except driver.Error as error:
+            errors.append(error)
+    else:
+        raise errors[0]
     try:
         with contextlib.closing(connection.cursor()) as cursor:
             yield cursor

@@ -305,16 +305,19 @@ class Server:
         """A fresh, empty database for one test or page; dropped afterwards (or one line
         saying why not: a server that crashed, a disk that filled, is named at the end)."""
         url = self.create_database(template)
+        said: list[str] = []  # what ended the block, if it was ours to say (a page's leftovers)
         try:
             yield url
+        except PostgresError as error:
+            said.append(str(error))
+            raise
         finally:
             try:
                 self.drop_database(url)
             except driver.Error as error:
                 name = make_url(url).database
-                raise PostgresError(
-                    f"cannot drop the scratch database {name}: {_first_line(error)}"
-                ) from None
+                said.append(f"cannot drop the scratch database {name}: {_first_line(error)}")
+                raise PostgresError("; ".join(said)) from None
 
     @contextlib.contextmanager
     def watching(self) -> Iterator[None]:
@@ -336,19 +339,25 @@ class Server:
                 yield
             except BaseException:  # still undone; what stopped it is what is said
                 with contextlib.suppress(driver.Error):
-                    leftovers.restore(self.admin_url, before, self._ours, held)
+                    leftovers.restore(self.admin_url, before, self._ours, held, self._made)
                 self._password_back(held)
                 raise
             # First over the held connection: the URL's database may be closed to new ones
-            # (which would look like a password that no longer gets in).
+            # (which would look like a password that no longer gets in); if the page ended
+            # it, over one to a scratch database of ours.
             try:
-                left = leftovers.restore(self.admin_url, before, self._ours, held)
+                left = leftovers.restore(self.admin_url, before, self._ours, held, self._made)
             except driver.Error as error:
                 cannot = f"cannot undo what was left on {self.description}: {_first_line(error)}"
                 raise PostgresError("; ".join([*self._password_back(held), cannot])) from None
             left = self._password_back(held) + left
         if left:
             raise LeftOnServer("; ".join(left))
+
+    @property
+    def _made(self) -> list[str]:
+        """URLs of the scratch databases this process made here, as they were named."""
+        return [with_database(self.admin_url, name) for name in MADE]
 
     @property
     def _ours(self) -> Callable[[str, int], bool] | None:
@@ -361,7 +370,7 @@ class Server:
         user's own: if the URL's no longer gets in, the connection held since before the
         page sets it back. Read from the password file only then: no frame a page's
         failure passes through holds it. What was done, or could not be, as a phrase."""
-        if held is None or not self.passfile or held.gets_in():
+        if held is None or not self.passfile or not held.refused_password():
             return []
         try:
             held.set_password(self.passfile.password())

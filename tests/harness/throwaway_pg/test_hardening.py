@@ -1466,3 +1466,35 @@ def test_a_page_s_defaults_for_its_role_do_not_steer_the_harness(
         for name in (own, precious, "café"):
             postgres.drop_database(postgres_server.admin_url, name)
         server.close()
+
+
+def test_a_page_that_ends_the_held_connection_and_locks_the_url_s_database_is_undone(
+    role_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """With the connection held across the page ended, no new one got into the URL's
+    database the page had closed: nothing was undone, a password the page never changed
+    was blamed, and the scratch database's drop hid both. The restore goes through a
+    scratch database of the harness's instead."""
+    url, _ = role_url
+    role, own = make_url(url).username, postgres.scratch_name("own")
+    with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {own} OWNER {role}")
+    server = open_server(with_database(url, own), "a test")
+    try:
+        with (
+            server.database() as scratch,
+            pytest.raises(LeftOnServer) as left,
+            server.watching(),
+            postgres.admin_connection(scratch) as conn,
+            conn.cursor() as cur,
+        ):
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE usename = current_user AND pid <> pg_backend_pid()"
+            )
+            cur.execute(f"REVOKE CONNECT ON DATABASE {own} FROM PUBLIC, CURRENT_USER")
+        assert str(left.value) == f"the database {own} changed (ALTER DATABASE...), set back"
+        driver.connect(server.admin_url).close()
+    finally:
+        server.close()
+        postgres.drop_database(postgres_server.admin_url, own)
