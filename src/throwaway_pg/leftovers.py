@@ -48,12 +48,16 @@ ROLE = (
 # Every role, when the pages' may make and drop them (CREATEROLE, on a user's server); but
 # those scratch_name names, which the harness and its tests make in other processes.
 ROLES = "SELECT oid, rolname FROM pg_catalog.pg_roles WHERE rolname !~ '^[a-z]+_[0-9a-f]{12}$'"
-# The role's, and those of the databases it owns for every role (ALTER DATABASE ... SET:
-# a page made the user's own database read-only, and every later run failed there).
+# The role's, and each database's own for every role (ALTER DATABASE ... SET: a page made
+# the user's own database read-only, and every later run failed there), by oid.
 SETTINGS = (
-    "SELECT s.setrole = 0, d.datname, s.setconfig FROM pg_catalog.pg_db_role_setting s"
-    " LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase"
-    " WHERE s.setrole = %s OR (s.setrole = 0 AND d.datdba = %s)"
+    "SELECT s.setrole = 0, nullif(s.setdatabase, 0), s.setconfig"
+    " FROM pg_catalog.pg_db_role_setting s WHERE s.setrole = %s OR s.setrole = 0"
+)
+# The roles whose databases the role may change as their owner: its own, and those of the
+# roles it is a member of (a team's group role).
+OWNERS = (
+    "SELECT oid, rolname FROM pg_catalog.pg_roles WHERE pg_catalog.pg_has_role(%s, oid, 'MEMBER')"
 )
 # What an owner may change of a database that locks its users out (ALLOW_CONNECTIONS false,
 # CONNECTION LIMIT 0, its CONNECT revoked) or hands it to every role (IS_TEMPLATE true).
@@ -103,20 +107,18 @@ class State:
     role: str
     oid: int
     version: int  # server_version_num
-    # (the database's own, database (None: all), name): value
-    settings: dict[tuple[bool, str | None, str], str]
+    # (the database's own, database's oid (None: all), name): value
+    settings: dict[tuple[bool, int | None, str], str]
     databases: dict[int, Database]  # by oid: a renamed one is the same database
     # (gid, database) outside scratch databases (a page's is rolled back as its is dropped)
     prepared: frozenset[tuple[str, str]]
     roles: dict[int, str]  # by oid, if the role may make roles; else empty
+    owners: dict[int, str]  # OWNERS, by oid
 
     @property
     def owned(self) -> dict[int, Database]:
-        return {oid: db for oid, db in self.databases.items() if db.owner == self.oid}
-
-    @property
-    def names(self) -> set[str]:
-        return {database.name for database in self.databases.values()}
+        """The databases the role may change as their owner."""
+        return {oid: db for oid, db in self.databases.items() if db.owner in self.owners}
 
 
 def read(admin_url: str, role: str | None) -> State:
@@ -201,14 +203,12 @@ def _read(cursor, role: str | None) -> State:
     (version,) = cursor.fetchone()
     cursor.execute(ROLE, (role,))
     oid, name, creates_roles = cursor.fetchone()
-    cursor.execute(SETTINGS, (oid, oid))
-    settings = {}
-    for own, database, config in cursor.fetchall():
-        if own and postgres.is_scratch_name(database):
-            continue  # a scratch database's (the page's own, dropped with it)
-        for entry in config or []:
-            key, _, value = entry.partition("=")
-            settings[own, database, key] = value
+    cursor.execute(SETTINGS, (oid,))
+    settings = {
+        (own, database, key): value
+        for own, database, config in cursor.fetchall()
+        for key, _, value in (entry.partition("=") for entry in config or [])
+    }
     cursor.execute(DATABASES)
     databases = {
         row[0]: Database(*row[1:6], tuple((g, p, o == "true") for g, p, o in row[6]))
@@ -220,7 +220,9 @@ def _read(cursor, role: str | None) -> State:
     if creates_roles:
         cursor.execute(ROLES)
         roles = dict(cursor.fetchall())
-    return State(name, oid, version, settings, databases, prepared, roles)
+    cursor.execute(OWNERS, (oid,))
+    owners = dict(cursor.fetchall())
+    return State(name, oid, version, settings, databases, prepared, roles, owners)
 
 
 def _rename_back(cursor, before: State, after: State) -> list[str]:
@@ -251,7 +253,11 @@ def _reset_databases(cursor, before: State, after: State) -> list[str]:
         if now is None or now.same_but_name(was) or postgres.is_scratch_name(was.name):
             continue
         name = sql.Identifier(now.name)
-        statements = [
+        statements = []
+        if now.owner != was.owner:  # handed to another role (ALTER DATABASE ... OWNER TO)
+            owner = sql.Identifier(before.owners[was.owner])
+            statements.append(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(name, owner))
+        statements += [
             sql.SQL(
                 "ALTER DATABASE {} WITH ALLOW_CONNECTIONS {} CONNECTION LIMIT {} IS_TEMPLATE {}"
             ).format(
@@ -305,10 +311,13 @@ def _reset_settings(cursor, before: State, after: State) -> list[str]:
     """Each setting of the role that differs from `before` set back (or reset)."""
     done, failed = [], []
     for key in sorted(before.settings.keys() | after.settings.keys(), key=_order):
-        own, database, name = key
+        own, oid, name = key
         old, new = before.settings.get(key), after.settings.get(key)
-        if old == new or database is not None and database not in after.names:
+        if old == new or oid is not None and oid not in after.databases:
             continue  # the same, or its database is gone (with its settings)
+        if own and (oid not in before.owned or postgres.is_scratch_name(before.owned[oid].name)):
+            continue  # another role's database, one made since, or a scratch one
+        database = after.databases[oid].name if oid is not None else None
         if own:
             statement = sql.SQL("ALTER DATABASE {}").format(sql.Identifier(database))
             what = f"ALTER DATABASE {_name(database)} "
@@ -337,10 +346,10 @@ def _reset_settings(cursor, before: State, after: State) -> list[str]:
     return said
 
 
-def _order(key: tuple[bool, str | None, str]) -> tuple:
+def _order(key: tuple[bool, int | None, str]) -> tuple:
     """The role's settings for every database first, then per database; then databases'."""
-    own, database, name = key
-    return own, database is not None, database or "", name
+    own, oid, name = key
+    return own, oid is not None, oid or 0, name
 
 
 def _made_or_dropped(

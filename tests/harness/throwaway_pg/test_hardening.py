@@ -1458,7 +1458,7 @@ def test_a_page_s_defaults_for_its_role_do_not_steer_the_harness(
             for (name,) in schema.rows(postgres_server.admin_url, "SELECT datname FROM pg_database")
         }
         before = leftovers.read(server.admin_url, None)
-        assert "café" in before.names
+        assert "café" in {database.name for database in before.databases.values()}
     finally:
         with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
             cur.execute(f"ALTER ROLE {role} RESET ALL")
@@ -1498,3 +1498,99 @@ def test_a_page_that_ends_the_held_connection_and_locks_the_url_s_database_is_un
     finally:
         server.close()
         postgres.drop_database(postgres_server.admin_url, own)
+
+
+@pytest.fixture
+def team_url(role_url: tuple[str, str], postgres_server: Server) -> Iterator[tuple[str, str]]:
+    """(URL, group role): role_url's role, a member of a group role (a team's) that owns a
+    database named as the group; the role owns one named as itself, with a setting of its
+    own (work_mem), as has the team's. The URL is of the role's database."""
+    url, _ = role_url
+    role, team = make_url(url).username, postgres.scratch_name("team")
+    statements = [
+        f"CREATE ROLE {team}",
+        f"GRANT {team} TO {role}",
+        f"CREATE DATABASE {team} OWNER {team}",
+        f"CREATE DATABASE {role} OWNER {role}",
+        f"ALTER DATABASE {role} SET work_mem = '3MB'",
+        f"ALTER DATABASE {team} SET work_mem = '3MB'",
+    ]
+    with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+        for statement in statements:
+            cur.execute(statement)
+    try:
+        yield with_database(url, role), team
+    finally:
+        for name in (role, team, "leak", "moved"):
+            postgres.drop_database(postgres_server.admin_url, name)
+        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+            cur.execute(f"DROP ROLE {team}")
+
+
+def test_a_database_handed_to_another_role_or_a_team_s_is_set_back(
+    team_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """Only the role's own databases were looked at: one handed to its team's role (OWNER
+    TO) was said to be "set back" and was not, with a setting it kept said to be reset; one
+    made for the team was not named; and a team database the role may change as a member
+    was renamed without a word."""
+    url, team = team_url
+    own = make_url(url).database
+    server = open_server(url, "a test")
+    try:
+        with (
+            pytest.raises(LeftOnServer) as left,
+            server.watching(),
+            postgres.admin_connection(server.admin_url) as conn,
+            conn.cursor() as cur,
+        ):
+            cur.execute(f"ALTER DATABASE {own} OWNER TO {team}")
+            cur.execute(f"CREATE DATABASE leak OWNER {team}")
+            cur.execute(f"ALTER DATABASE {team} RENAME TO moved")
+        assert str(left.value) == (
+            f"a database {team} renamed to moved, renamed back; the database {own} changed"
+            " (ALTER DATABASE...), set back; databases made as this role while it ran (leak),"
+            " kept: on your server they may be yours; drop those that are the page's"
+        )
+        query = (
+            "SELECT datname, pg_get_userbyid(datdba), s.setconfig FROM pg_database d"
+            " LEFT JOIN pg_db_role_setting s ON s.setdatabase = d.oid AND s.setrole = 0"
+            f" WHERE datname IN ('{own}', '{team}') ORDER BY datname <> '{own}'"
+        )
+        assert schema.rows(postgres_server.admin_url, query) == [
+            (own, own, ["work_mem=3MB"]),
+            (team, team, ["work_mem=3MB"]),
+        ]
+    finally:
+        server.close()
+
+
+def test_a_database_a_page_renamed_and_replaced_keeps_its_settings(
+    team_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """Settings were known by their database's name: renamed, with a new database under its
+    old name (so that it could not be renamed back), the user's database lost its settings
+    to the page's."""
+    url, team = team_url
+    server = open_server(url, "a test")
+    try:
+        with (
+            pytest.raises(LeftOnServer) as left,
+            server.watching(),
+            postgres.admin_connection(server.admin_url) as conn,
+            conn.cursor() as cur,
+        ):
+            cur.execute(f"ALTER DATABASE {team} RENAME TO moved")
+            cur.execute(f"CREATE DATABASE {team}")
+        assert str(left.value).startswith(f"a database {team} renamed to moved, not renamed back")
+        assert "settings" not in str(left.value)
+        query = (
+            "SELECT datname, s.setconfig FROM pg_database d LEFT JOIN pg_db_role_setting s"
+            f" ON s.setdatabase = d.oid WHERE datname IN ('{team}', 'moved') ORDER BY 1"
+        )
+        assert schema.rows(postgres_server.admin_url, query) == [
+            ("moved", ["work_mem=3MB"]),
+            (team, None),
+        ]
+    finally:
+        server.close()
