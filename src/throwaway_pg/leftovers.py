@@ -130,28 +130,30 @@ def read(admin_url: str, role: str | None) -> State:
 def restore(
     admin_url: str,
     before: State,
-    ours: Callable[[str, int], bool] | None,
+    ours: Callable[[int], bool],
+    own_server: bool,
     held: Held | None = None,
     elsewhere: Sequence[str] = (),
 ) -> list[str]:
     """Put back what changed since `before`; what was left, each said as a phrase (empty:
-    nothing). A database the role made since is dropped if `ours(name, oid)` says the
-    harness did not make it, and the server is the harness's own: on a user's server it is
-    only named, as the user may have made it meanwhile (`ours` is None there). Over `held`,
-    if it still answers: a page may have locked the URL's database to new connections
-    (ALLOW_CONNECTIONS false); else over a new connection to the admin URL, or to the
-    first of the `elsewhere` URLs (the same server, other databases) that lets one in.
-    Raises driver.Error if the server cannot be asked."""
+    nothing). A database the role made since, unless `ours(oid)` says the harness made it,
+    is dropped on the harness's own server (`own_server`); on a user's server it is only
+    named, as the user may have made it meanwhile. Over `held`, if it still answers: a
+    page may have locked the URL's database to new connections (ALLOW_CONNECTIONS false);
+    else over a new connection to the admin URL, or to the first of the `elsewhere` URLs
+    (the same server, other databases) that lets one in. Raises driver.Error if the server
+    cannot be asked."""
     alive = held is not None and held.answers()
     urls = [admin_url, *elsewhere]
     with held.cursor() if alive else _connection(urls, before.version) as cursor:
-        if ours is not None:  # the harness's own server: the role is the pages' alone
+        if own_server:  # the role is the pages' alone
             cursor.execute(ROLE_SESSIONS_ENDED, (before.role,))
         said = _rename_back(cursor, before, _read(cursor, before.role))
         after = _read(cursor, before.role)
         said += _reset_databases(cursor, before, after)
         said += _reset_settings(cursor, before, after)
-        said += _made_or_dropped(cursor, before, after, ours) + _prepared(before, after)
+        said += _made_or_dropped(cursor, before, after, ours, own_server)
+        said += _prepared(before, after)
         return said + _roles(cursor, before, after)
 
 
@@ -353,20 +355,22 @@ def _order(key: tuple[bool, int | None, str]) -> tuple:
 
 
 def _made_or_dropped(
-    cursor, before: State, after: State, ours: Callable[[str, int], bool] | None
+    cursor, before: State, after: State, ours: Callable[[int], bool], own_server: bool
 ) -> list[str]:
-    """Each database of the role that appeared since `before`, dropped (on the harness's
-    own server, where `ours` tells the harness's scratch databases from a page's), else
+    """Each database of the role that appeared since `before` and that the harness did not
+    make (`ours`, by oid: a page may rename it), dropped on the harness's own server, else
     named; and each that is gone, named: it cannot be put back."""
-    made = [(db.name, oid) for oid, db in after.owned.items() if oid not in before.databases]
-    if ours is None:  # a user's server: scratch-named ones may be other runs'
+    made = [
+        (db.name, oid)
+        for oid, db in after.owned.items()
+        if oid not in before.databases and not ours(oid)
+    ]
+    if not own_server:  # scratch-named ones may be other runs'
         made = [(name, oid) for name, oid in made if not postgres.is_scratch_name(name)]
     dropped, kept, failed = [], [], []
-    for name, oid in sorted(made):
-        if ours is None:
+    for name, _ in sorted(made):
+        if not own_server:
             kept.append(_name(name))
-            continue
-        if ours(name, oid):  # the harness's, for this page or others
             continue
         try:
             postgres.drop_with(cursor, name)

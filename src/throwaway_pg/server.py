@@ -339,14 +339,14 @@ class Server:
                 yield
             except BaseException:  # still undone; what stopped it is what is said
                 with contextlib.suppress(driver.Error):
-                    leftovers.restore(self.admin_url, before, self._ours, held, self._made)
+                    leftovers.restore(self.admin_url, before, *self._ours, held, self._made)
                 self._password_back(held)
                 raise
             # First over the held connection: the URL's database may be closed to new ones
             # (which would look like a password that no longer gets in); if the page ended
             # it, over one to a scratch database of ours.
             try:
-                left = leftovers.restore(self.admin_url, before, self._ours, held, self._made)
+                left = leftovers.restore(self.admin_url, before, *self._ours, held, self._made)
             except driver.Error as error:
                 cannot = f"cannot undo what was left on {self.description}: {_first_line(error)}"
                 raise PostgresError("; ".join([*self._password_back(held), cannot])) from None
@@ -360,10 +360,11 @@ class Server:
         return [with_database(self.admin_url, name) for name in MADE]
 
     @property
-    def _ours(self) -> Callable[[str, int], bool] | None:
-        """On the harness's own server, whether a database (name, oid) is one this process
-        made (all its scratch databases are: one server per process); None on a user's."""
-        return (lambda name, oid: MADE.get(name) == oid) if self.cluster else None
+    def _ours(self) -> tuple[Callable[[int], bool], bool]:
+        """Whether a database (by oid) is one this process made (all the scratch databases
+        on the harness's own server are: one server per process), and whether the server
+        is the harness's own."""
+        return (lambda oid: oid in MADE.values()), self.cluster is not None
 
     def _password_back(self, held: leftovers.Held | None) -> list[str]:
         """A page may change its role's password (ALTER ROLE CURRENT_USER PASSWORD), the

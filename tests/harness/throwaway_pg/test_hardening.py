@@ -1594,3 +1594,25 @@ def test_a_database_a_page_renamed_and_replaced_keeps_its_settings(
         ]
     finally:
         server.close()
+
+
+def test_a_database_of_the_harness_s_a_page_renames_is_not_named_as_the_page_s(
+    role_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """A page's second database (<!-- database: VARIABLE -->), renamed by the page, was
+    named as one it made, "kept: drop those that are the page's"; the harness then dropped
+    it, by its oid."""
+    url, _ = role_url
+    server = open_server(url, "a test")
+    moved = f"moved{os.getpid()}"
+    try:
+        with server.watching():  # the page's end: nothing to say
+            extra = make_url(server.create_database()).database
+            with postgres.admin_connection(server.admin_url) as conn, conn.cursor() as cur:
+                cur.execute(f"ALTER DATABASE {extra} RENAME TO {moved}")
+        server.drop_database(with_database(url, extra))  # then the page's databases go
+        names = schema.rows(postgres_server.admin_url, "SELECT datname FROM pg_database")
+        assert (moved,) not in names
+    finally:
+        postgres.drop_database(postgres_server.admin_url, moved)
+        server.close()
