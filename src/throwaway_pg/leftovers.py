@@ -66,7 +66,7 @@ DATABASES = (
     " ARRAY(SELECT ARRAY[CASE grantee WHEN 0 THEN '' ELSE pg_catalog.pg_get_userbyid(grantee)"
     " END, privilege_type, is_grantable::text] FROM"
     " pg_catalog.aclexplode(coalesce(datacl, pg_catalog.acldefault('d', datdba)))"
-    " ORDER BY 1)"
+    " ORDER BY 1), pg_catalog.shobj_description(oid, 'pg_database')"
     " FROM pg_catalog.pg_database"
 )
 
@@ -95,6 +95,7 @@ class Database:
     # (grantee, "": PUBLIC; privilege, as GRANT names it; with grant option), read with
     # aclexplode: an aclitem's text does not quote a role named `a=b`
     acl: tuple[tuple[str, str, bool], ...]
+    comment: str | None  # COMMENT ON DATABASE
 
     def same_but_name(self, other: Database) -> bool:
         return dataclasses.replace(self, name=other.name) == other
@@ -213,7 +214,7 @@ def _read(cursor, role: str | None) -> State:
     }
     cursor.execute(DATABASES)
     databases = {
-        row[0]: Database(*row[1:6], tuple((g, p, o == "true") for g, p, o in row[6]))
+        row[0]: Database(*row[1:6], tuple((g, p, o == "true") for g, p, o in row[6]), row[7])
         for row in cursor.fetchall()
     }
     cursor.execute(PREPARED, (name,))
@@ -271,6 +272,9 @@ def _reset_databases(cursor, before: State, after: State) -> list[str]:
         ]
         if now.acl != was.acl:
             statements += _acl_back(name, was.acl, now.acl)
+        if now.comment != was.comment:
+            comment = sql.Literal(was.comment) if was.comment is not None else sql.SQL("NULL")
+            statements.append(sql.SQL("COMMENT ON DATABASE {} IS {}").format(name, comment))
         try:
             cursor.execute("BEGIN")
             for statement in statements:

@@ -1145,7 +1145,7 @@ def test_what_a_page_does_to_the_user_s_own_databases_is_set_back(
     """A page renamed the user's database (the harness took it for one the page made, and
     dropped it, data and all), locked it (ALLOW_CONNECTIONS false, CONNECTION LIMIT 0,
     CONNECT revoked: every later run failed), made another a template (any role may copy
-    it), or dropped one: all set back, and a drop named."""
+    it), changed its comment, or dropped one: all set back, and a drop named."""
     url, _ = role_url
     server = open_server(url, "a test")
     kept, locked, gone = (postgres.scratch_name(prefix) for prefix in ("kept", "lock", "gone"))
@@ -1154,6 +1154,7 @@ def test_what_a_page_does_to_the_user_s_own_databases_is_set_back(
         f"ALTER DATABASE {kept} RENAME TO stash",
         f"ALTER DATABASE {locked} WITH ALLOW_CONNECTIONS false CONNECTION LIMIT 0 IS_TEMPLATE true",
         f"REVOKE ALL ON DATABASE {locked} FROM PUBLIC, CURRENT_USER",
+        f"COMMENT ON DATABASE {locked} IS 'the page''s'",
         f"DROP DATABASE {gone}",
     ]
     try:
@@ -1161,6 +1162,7 @@ def test_what_a_page_does_to_the_user_s_own_databases_is_set_back(
             postgres.create_database(server.admin_url, name)
         with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
             cur.execute(f"GRANT CONNECT ON DATABASE {locked} TO PUBLIC")
+            cur.execute(f"COMMENT ON DATABASE {locked} IS 'the user''s'")
             # aclitem text leaves `a=b` unquoted: the restore split it there and failed
             cur.execute(f'CREATE ROLE "{odd}"; GRANT CONNECT ON DATABASE {locked} TO "{odd}"')
         before = database_state(postgres_server, locked)
@@ -1254,7 +1256,8 @@ def database_state(server: Server, name: str) -> list[tuple]:
     """What a page may change of a database, as the server's admin sees it ([]: none)."""
     query = (
         "SELECT datallowconn, datconnlimit, datistemplate,"
-        " ARRAY(SELECT unnest(datacl)::text ORDER BY 1) FROM pg_database WHERE datname = %s"
+        " ARRAY(SELECT unnest(datacl)::text ORDER BY 1), shobj_description(oid, 'pg_database')"
+        " FROM pg_database WHERE datname = %s"
     )
     with postgres.admin_connection(server.admin_url) as conn, conn.cursor() as cur:
         cur.execute(query, (name,))
