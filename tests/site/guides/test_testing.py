@@ -3,6 +3,7 @@ test_migrations.py, run against every chain of example migrations the guides bui
 against all of them chained together."""
 
 import argparse
+import contextlib
 import importlib.util
 import shutil
 import sys
@@ -18,7 +19,7 @@ from sqlalchemy.exc import ProgrammingError
 from alembic_docs import schema
 from tests import chains
 from tests.page_checks import tables_by_schema
-from throwaway_pg.postgres import admin_connection
+from throwaway_pg import driver
 from throwaway_pg.server import libpq_url
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -29,6 +30,18 @@ guide_tests = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(guide_tests)
 
 CHAINS = {guide: [guide] for guide in chains.GUIDES} | {"composed": chains.COMPOSED}
+
+
+@contextlib.contextmanager
+def connected(url: str) -> Iterator:
+    """An autocommit connection as a page makes one (its role's search_path: not the
+    harness's guarded one)."""
+    connection = driver.connect(libpq_url(url))
+    connection.autocommit = True
+    try:
+        yield connection
+    finally:
+        connection.close()
 
 
 def project(tmp_path: Path, guides: list[str], url: str, monkeypatch) -> Config:
@@ -123,7 +136,7 @@ def tenant_project(tmp_path: Path, database_url: str, monkeypatch, env_py: str) 
     config = project(tmp_path, ["tutorial-next"], database_url, monkeypatch)
     (tmp_path / "migrations/env.py").write_text(env_py)
     config.cmd_opts = argparse.Namespace(x=["tenant=acme"])
-    with admin_connection(libpq_url(database_url)) as connection, connection.cursor() as cursor:
+    with connected(database_url) as connection, connection.cursor() as cursor:
         cursor.execute("CREATE SCHEMA acme")
     return config
 
@@ -159,7 +172,7 @@ def test_the_hygiene_env_py_leaves_other_tools_tables_and_writes_no_empty_revisi
     config = project(tmp_path, ["autogenerate"], database_url, monkeypatch)
     shutil.copy(EXAMPLES / "hygiene/env.py", tmp_path / "migrations/env.py")
     command.upgrade(config, "head")
-    with admin_connection(libpq_url(database_url)) as connection, connection.cursor() as cursor:
+    with connected(database_url) as connection, connection.cursor() as cursor:
         cursor.execute("CREATE TABLE apscheduler_jobs (id text PRIMARY KEY)")
     command.check(config)  # the scheduler's table is no change
     before = sorted((tmp_path / chains.VERSIONS).glob("*.py"))
@@ -190,7 +203,7 @@ def test_without_the_schema_filter_autogenerate_would_drop_another_schema_s_tabl
     include_schemas=True alone, an extension's schema is compared, and its table dropped."""
     config = project(tmp_path, ["hygiene"], database_url, monkeypatch)
     command.upgrade(config, "head")
-    with admin_connection(libpq_url(database_url)) as connection, connection.cursor() as cursor:
+    with connected(database_url) as connection, connection.cursor() as cursor:
         cursor.execute("CREATE SCHEMA cron; CREATE TABLE cron.job (jobid bigint PRIMARY KEY)")
     command.check(config)  # as on the page: nothing to do
     env_py = tmp_path / "migrations/env.py"
@@ -229,7 +242,7 @@ def test_the_review_env_py_sees_changed_and_removed_defaults_and_unnamed_checks(
     check_with(changed)  # compare_server_default off: the removed default goes unseen
     (tmp_path / "migrations/env.py").write_text(review_env)
 
-    with admin_connection(libpq_url(database_url)) as connection, connection.cursor() as cursor:
+    with connected(database_url) as connection, connection.cursor() as cursor:
         cursor.execute("ALTER TABLE users DROP CONSTRAINT ck_users_points_not_negative")
         cursor.execute("ALTER TABLE users ADD CHECK (points >= 0)")
     named = 'CheckConstraint("points >= 0", name="points_not_negative")'
