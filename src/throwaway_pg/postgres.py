@@ -176,14 +176,15 @@ def runnable_install(
 
 
 def _version(install: Path) -> str:
-    """The install's version, e.g. 18.1, as its binaries say it."""
+    """The install's version as its binaries say it: `postgres (PostgreSQL) 18.1`, a
+    distribution's with its own words after (`15.10 (Debian 15.10-1)`)."""
     said = subprocess.run([install / "bin/postgres", "--version"], capture_output=True, text=True)
-    return said.stdout.split()[-1]
+    return said.stdout.split("(PostgreSQL)")[-1].split()[0]
 
 
 def _major(install: Path) -> int:
     """16 for 16.4 (initdb takes -c from 16 on)."""
-    return int(_version(install).split(".")[0])
+    return int(re.match(r"\d+", _version(install))[0])
 
 
 def _content_key(install: Path) -> str:
