@@ -116,10 +116,17 @@ def test_a_stop_signal_during_a_cell_ends_the_run(tmp_path: Path) -> None:
     """nbclient's own handlers took SIGTERM, failed that notebook only, and the run went
     on; after any notebook, they left SIGTERM to its default, which then killed the run
     before its clean-up."""
-    script = tmp_path / "script.py"
-    script.write_text(STOPPED_IN_A_CELL)
+    output = terminated_once_started(tmp_path, STOPPED_IN_A_CELL)
+    assert "interrupted: signal 15" in output.splitlines(), output
+    assert "Exception ignored" not in output, output
+
+
+def terminated_once_started(tmp_path: Path, script: str, *args: str) -> str:
+    """What `script` (run with the notebook's path, then `args`) printed, sent SIGTERM once
+    a file `started` appeared in its folder."""
+    (tmp_path / "script.py").write_text(script)
     process = subprocess.Popen(
-        [sys.executable, str(script), str(tmp_path / "n.ipynb")],
+        [sys.executable, str(tmp_path / "script.py"), str(tmp_path / "n.ipynb"), *args],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -130,11 +137,9 @@ def test_a_stop_signal_during_a_cell_ends_the_run(tmp_path: Path) -> None:
         while not (tmp_path / "started").exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         process.send_signal(signal.SIGTERM)
-        output = process.communicate(timeout=30)[0]
+        return process.communicate(timeout=60)[0]
     finally:
         process.kill()
-    assert "interrupted: signal 15" in output.splitlines(), output
-    assert "Exception ignored" not in output, output
 
 
 def test_the_stop_signals_are_as_they_were_after_a_notebook(tmp_path: Path) -> None:
@@ -167,25 +172,10 @@ except KeyboardInterrupt as stop:
 def test_a_stop_signal_while_the_kernel_starts_ends_the_run(tmp_path: Path) -> None:
     """Until the notebook started, nbclient's own handlers had the stop signals: the kernel
     was stopped, and the run went on to the next notebook."""
-    script, slow = tmp_path / "script.py", tmp_path / "slow-python"
-    script.write_text(STARTING)
+    slow = tmp_path / "slow-python"
     slow.write_text(f'#!/bin/sh\ntouch started\nsleep 5\nexec {sys.executable} "$@"\n')
     slow.chmod(0o755)
-    process = subprocess.Popen(
-        [sys.executable, str(script), str(tmp_path / "n.ipynb"), str(slow)],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "started").exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        process.send_signal(signal.SIGTERM)
-        output = process.communicate(timeout=60)[0]
-    finally:
-        process.kill()
+    output = terminated_once_started(tmp_path, STARTING, str(slow))
     assert "interrupted: signal 15" in output.splitlines(), output
 
 

@@ -1166,15 +1166,7 @@ def test_what_a_page_does_to_the_user_s_own_databases_is_set_back(
             # aclitem text leaves `a=b` unquoted: the restore split it there and failed
             cur.execute(f'CREATE ROLE "{odd}"; GRANT CONNECT ON DATABASE {locked} TO "{odd}"')
         before = database_state(postgres_server, locked)
-        with (
-            pytest.raises(LeftOnServer) as left,
-            server.watching(),
-            postgres.admin_connection(server.admin_url) as conn,
-            conn.cursor() as cur,
-        ):
-            for statement in statements:
-                cur.execute(statement)
-        assert str(left.value) == (
+        assert left_by(server, *statements) == (
             f"a database {kept} renamed to stash, renamed back; the database {locked} changed"
             f" (ALTER DATABASE...), set back; databases dropped ({gone}): they cannot be put back"
         )
@@ -1250,6 +1242,19 @@ def test_a_database_given_a_scratch_database_s_name_is_not_the_one_dropped(
         for name in (prod, scratch, away):
             postgres.drop_database(postgres_server.admin_url, name)
         server.close()
+
+
+def left_by(server: Server, *statements: str) -> str:
+    """What `watching` says a page left that ran `statements` as the URL's role."""
+    with (
+        pytest.raises(LeftOnServer) as left,
+        server.watching(),
+        postgres.admin_connection(server.admin_url) as conn,
+        conn.cursor() as cur,
+    ):
+        for statement in statements:
+            cur.execute(statement)
+    return str(left.value)
 
 
 def database_state(server: Server, name: str) -> list[tuple]:
@@ -1403,15 +1408,12 @@ def test_roles_a_page_makes_renames_or_drops_are_named(
     try:
         with postgres.admin_connection(server.admin_url) as conn, conn.cursor() as cur:
             cur.execute(f"CREATE ROLE {kept}; CREATE ROLE {gone}")
-        with (
-            pytest.raises(LeftOnServer) as left,
-            server.watching(),
-            postgres.admin_connection(server.admin_url) as conn,
-            conn.cursor() as cur,
-        ):
-            cur.execute(f"CREATE ROLE {made}; CREATE ROLE {harness}")
-            cur.execute(f"ALTER ROLE {kept} RENAME TO moved{os.getpid()}; DROP ROLE {gone}")
-        assert str(left.value) == (
+        said = left_by(
+            server,
+            f"CREATE ROLE {made}; CREATE ROLE {harness}",
+            f"ALTER ROLE {kept} RENAME TO moved{os.getpid()}; DROP ROLE {gone}",
+        )
+        assert said == (
             f"a role {kept} renamed to moved{os.getpid()}, renamed back; roles made while it"
             f" ran ({made}), kept: on your server they may be yours; drop those that are the"
             f" page's; roles dropped ({gone}): they cannot be put back"
@@ -1541,16 +1543,13 @@ def test_a_database_handed_to_another_role_or_a_team_s_is_set_back(
     own = make_url(url).database
     server = open_server(url, "a test")
     try:
-        with (
-            pytest.raises(LeftOnServer) as left,
-            server.watching(),
-            postgres.admin_connection(server.admin_url) as conn,
-            conn.cursor() as cur,
-        ):
-            cur.execute(f"ALTER DATABASE {own} OWNER TO {team}")
-            cur.execute(f"CREATE DATABASE leak OWNER {team}")
-            cur.execute(f"ALTER DATABASE {team} RENAME TO moved")
-        assert str(left.value) == (
+        said = left_by(
+            server,
+            f"ALTER DATABASE {own} OWNER TO {team}",
+            f"CREATE DATABASE leak OWNER {team}",
+            f"ALTER DATABASE {team} RENAME TO moved",
+        )
+        assert said == (
             f"a database {team} renamed to moved, renamed back; the database {own} changed"
             " (ALTER DATABASE...), set back; databases made as this role while it ran (leak),"
             " kept: on your server they may be yours; drop those that are the page's"
@@ -1577,16 +1576,9 @@ def test_a_database_a_page_renamed_and_replaced_keeps_its_settings(
     url, team = team_url
     server = open_server(url, "a test")
     try:
-        with (
-            pytest.raises(LeftOnServer) as left,
-            server.watching(),
-            postgres.admin_connection(server.admin_url) as conn,
-            conn.cursor() as cur,
-        ):
-            cur.execute(f"ALTER DATABASE {team} RENAME TO moved")
-            cur.execute(f"CREATE DATABASE {team}")
-        assert str(left.value).startswith(f"a database {team} renamed to moved, not renamed back")
-        assert "settings" not in str(left.value)
+        said = left_by(server, f"ALTER DATABASE {team} RENAME TO moved", f"CREATE DATABASE {team}")
+        assert said.startswith(f"a database {team} renamed to moved, not renamed back")
+        assert "settings" not in said
         query = (
             "SELECT datname, s.setconfig FROM pg_database d LEFT JOIN pg_db_role_setting s"
             f" ON s.setdatabase = d.oid WHERE datname IN ('{team}', 'moved') ORDER BY 1"
