@@ -186,13 +186,11 @@ class _Bounded(NotebookClient):
     on_kernel_start: Callable[[], None] | None = None
 
     def process_message(self, msg, cell, cell_index):  # noqa: ANN001, ANN201 - nbclient's
-        if msg["msg_type"] == "status":  # what ends a cell: small, and always needed
-            return super().process_message(msg, cell, cell_index)
         before, self.shown = self.shown, self.shown + len(str(msg["content"]))
-        if self.shown <= OUTPUT_LIMIT:
-            return super().process_message(msg, cell, cell_index)
-        if before <= OUTPUT_LIMIT:  # the first message past it
+        if before <= OUTPUT_LIMIT < self.shown:  # the first message past it
             asyncio.ensure_future(self.km.signal_kernel(signal.SIGKILL))
+        if self.shown <= OUTPUT_LIMIT or msg["msg_type"] == "status":  # what ends a cell
+            return super().process_message(msg, cell, cell_index)
         return None
 
     async def async_start_new_kernel(self, **kwargs: object) -> None:
