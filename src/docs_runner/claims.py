@@ -294,7 +294,7 @@ def _evidence(text: str) -> list[re.Match]:
 def _missing(root: Path, item: str) -> str | None:
     """What is wrong with an evidence's test or file, if anything."""
     path, test, name = item.partition("::")
-    if not _inside(root, root / path):
+    if not grammar.inside(root / path, root):
         return f"evidence {item} is outside the repository, where no review sees it"
     if test:
         return None if _test(root / path, name) else f"evidence {item} names no test"
@@ -306,19 +306,13 @@ def _source(root: Path, item: str) -> str:
     with its module's constants, not its other tests."""
     path, _, name = item.partition("::")
     file = root / path
-    source = file.read_text() if _inside(root, file) and file.is_file() else ""
+    source = file.read_text() if grammar.inside(file, root) and file.is_file() else ""
     if not name:
         return source
     if (test := _test(file, name)) is None:
         return ""
     constants = [n for n in ast.parse(source).body if isinstance(n, ast.Assign | ast.AnnAssign)]
     return "\n".join(ast.get_source_segment(source, node) or "" for node in [*constants, test])
-
-
-def _inside(root: Path, path: Path) -> bool:
-    """Whether `path` resolves into the repository (not absolute elsewhere, through `..`
-    or a link out)."""
-    return path.resolve().is_relative_to(root.resolve())
 
 
 def _test(file: Path, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:

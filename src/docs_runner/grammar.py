@@ -17,8 +17,10 @@ names, never their own copies:
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 # A fence's opening line, for tools that read a page line by line (pymdownx.superfences
 # takes `~~~` fences too, each closed only by its very own run of backticks or tildes).
@@ -45,6 +47,14 @@ SNIPPET_MARKER = re.compile(
 UNSHOWABLE = re.compile("[\x00\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 # What a path a page names in examples/ (a project, an include) must not do: lead out of it.
 OUTSIDE = "not in the examples folder (a path in it, without .., a leading / or a link out)"
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether `path`, its links followed, is in `folder` (its own links followed too): not
+    absolute elsewhere, nor out through `..` or a link."""
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
+
+
 # Directives standing alone, and those that mark the next fence.
 STANDALONE = ("project", "database", "check")
 # `browser`: what the next fence prints otherwise in a reader's browser, and why (read by

@@ -343,9 +343,16 @@ class Copy(NamedTuple):
     path: str
     example: str
 
+    def file(self, examples: Path) -> Path | None:
+        """The example file, if it is one in `examples` (the metadata is the notebook's: an
+        absolute path, `..` or a link out had root read any file into the report, and into
+        the reader's kernel)."""
+        path = examples / self.example
+        return path if grammar.inside(path, examples) and path.is_file() else None
+
     def source(self, examples: Path) -> str:
         """The cell as it must be: the example file, as `%%writefile` writes it back."""
-        text = (examples / self.example).read_text().removesuffix("\n")  # %%writefile adds it
+        text = self.file(examples).read_text().removesuffix("\n")  # %%writefile adds it
         return f"%%writefile {self.path}\n{text}"
 
 
@@ -364,11 +371,12 @@ def stale_copies(name: str, notebook: NotebookNode, examples: Path) -> list[str]
     """How the files a notebook writes differ from examples/, the one source of truth."""
     failures = []
     for copy in copies(notebook):
-        where = f"{name}: the cell writing {copy.path or '(nothing)'}"
+        where = f"{name}: the cell writing {visible(copy.path) or '(nothing)'}"
         if not copy.path or not copy.example:
             failures.append(f"{where} needs both `%%writefile PATH` and `example` metadata")
-        elif not (examples / copy.example).is_file():
-            failures.append(f"{where} copies examples/{copy.example}, which does not exist")
+        elif not copy.file(examples):
+            example = visible(copy.example)
+            failures.append(f"{where} copies {example}, which is no file of examples/")
         elif copy.cell.source != copy.source(examples):
             labels = (f"examples/{copy.example}", f"{name}: its copy")
             expected = copy.source(examples).splitlines()[1:]
@@ -382,7 +390,7 @@ def copy_examples(notebook: NotebookNode, examples: Path) -> bool:
     """Rewrite each copy from its example file; whether anything changed."""
     changed = False
     for copy in copies(notebook):
-        if copy.path and copy.example and (examples / copy.example).is_file():
+        if copy.path and copy.example and copy.file(examples):
             source = copy.source(examples)
             changed |= copy.cell.source != source
             copy.cell.source = source

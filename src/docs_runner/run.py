@@ -17,7 +17,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from docs_runner import provenance, shell
+from docs_runner import grammar, provenance, shell
 from docs_runner.executors import Executor
 from docs_runner.exercised import FileWatch, forget_stale_caches
 from docs_runner.grammar import SHELL_SPECIALS, Fence
@@ -84,7 +84,7 @@ class PageRun:
         if Path(name).is_absolute() or ".." in Path(name).parts:
             return None
         path = self.examples / name
-        return path if _inside(path, self.examples) else None
+        return path if grammar.inside(path, self.examples) else None
 
     def link_out(self, folder: Path) -> Path | None:
         """A link under `folder` (an example project) that leads out of the examples folder:
@@ -96,7 +96,7 @@ class PageRun:
             walked.add(real)
             for name in folders + files:
                 path = Path(parent, name)
-                if path.is_symlink() and not _inside(path, self.examples):
+                if path.is_symlink() and not grammar.inside(path, self.examples):
                     return path
         return None
 
@@ -180,11 +180,6 @@ class PageRun:
         """Write collected output changes back into the page (update mode)."""
         if self.record.rewrites:
             self.page.write_text(self.updated_text())
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    """Whether `path`, its links followed, is in `folder` (its own links followed too)."""
-    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
 
 
 def _diff(page: Path, line: int, what: str, expected: str, actual: str, hint: str) -> Failure:

@@ -94,9 +94,7 @@ def run_downloaded(
 
 def check_cell(notebook: NotebookNode) -> NotebookNode:
     """A cell proving the run used no harness and wrote the examples' files byte for byte."""
-    written = {
-        copy.path: (EXAMPLES / copy.example).read_bytes() for copy in notebooks.copies(notebook)
-    }
+    written = {copy.path: copy.file(EXAMPLES).read_bytes() for copy in notebooks.copies(notebook)}
     return nbformat.v4.new_code_cell(
         "import pathlib, sys\n"
         "assert 'docs_runner' not in sys.modules\n"

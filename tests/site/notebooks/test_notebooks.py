@@ -106,7 +106,22 @@ def test_a_cell_writing_a_file_must_name_its_example() -> None:
     ]
     cell.metadata["example"] = "tutorial/migrations/nowhere.py"
     [failure] = notebooks.stale_copies("n.ipynb", notebook, EXAMPLES)
-    assert failure.endswith("copies examples/tutorial/migrations/nowhere.py, which does not exist")
+    assert failure.endswith("copies tutorial/migrations/nowhere.py, which is no file of examples/")
+
+
+@pytest.mark.parametrize("example", ["/etc/hostname", "../pyproject.toml"])
+def test_a_cell_s_example_is_a_file_of_the_examples_folder(example: str) -> None:
+    """The metadata is the notebook's: an absolute path or `..` had root read any file into
+    the failure, the notebook (update) and the reader's kernel (a downloaded notebook's
+    check)."""
+    cell = nbformat.v4.new_code_cell("%%writefile x.txt\nhello")
+    cell.metadata["example"] = example
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    assert notebooks.stale_copies("n.ipynb", notebook, EXAMPLES) == [
+        f"n.ipynb: the cell writing x.txt copies {example}, which is no file of examples/"
+    ]
+    assert not notebooks.copy_examples(notebook, EXAMPLES)
+    assert cell.source == "%%writefile x.txt\nhello"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
