@@ -11,14 +11,13 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import stat
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-
-from packaging.requirements import InvalidRequirement, Requirement
 
 CACHE = Path("/var/tmp")
 FORMAT = "1"  # how a virtualenv is built here: change it and none built before is reused
@@ -39,7 +38,7 @@ def cached(python: str, packages: Sequence[str], pip_options: Sequence[str] = ()
     if strays := [package for package in packages if not _from_the_index(package)]:
         # a notebook's install line names them: a path's setup.py would run as us (root)
         said = ", ".join(map(repr, strays))
-        raise VenvError(f"not a requirement from the package index: {said}")
+        raise VenvError(f"not a pin of a project on the package index (name==version): {said}")
     python = str(Path(python).resolve())
     parts = [FORMAT, python, *pip_options, *sorted(packages)]
     key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
@@ -54,24 +53,24 @@ def cached(python: str, packages: Sequence[str], pip_options: Sequence[str] = ()
             pip = [venv / "bin/python", "-m", "pip", "install", "-q", *pip_options]
             built = subprocess.run([*pip, *packages], capture_output=True, text=True)
             if built.returncode != 0:
-                said = built.stderr.strip().splitlines()[-1:] or ["pip failed"]
-                raise VenvError(f"cannot build a virtualenv with {' '.join(packages)}: {said[0]}")
+                lines = built.stderr.strip().splitlines()
+                # pip's own ERROR line: its last one is a hint to look above
+                said = [line for line in lines if line.startswith("ERROR:")] or lines[-1:]
+                said = said[-1] if said else "pip failed"
+                raise VenvError(f"cannot build a virtualenv with {' '.join(packages)}: {said}")
         ready.touch()  # when a run last used it
     return venv
 
 
+# A pin of a project on the package index, `name==version` (extras allowed): nothing pip
+# could read as a path, an archive, a URL, an option or a marker, which its own tests see
+# only after dropping `[extras]` and `;markers` (`evil.tar.gz[x]` was a local archive).
+PIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]*\])?==[A-Za-z0-9.+!_-]+")
+
+
 def _from_the_index(package: str) -> bool:
-    """Whether pip reads `package` as a requirement it takes from the package index: not a
-    path, a URL, an archive or an option."""
-    if "/" in package or package.startswith(".") or package.lower().endswith(ARCHIVES):
-        return False  # pip's own tests for a path, and for an archive's name
-    try:
-        return Requirement(package).url is None
-    except InvalidRequirement:
-        return False
-
-
-ARCHIVES = (".whl", ".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz")
+    """Whether `package` is a pin pip takes from the package index."""
+    return PIN.fullmatch(package) is not None
 
 
 def _prune(folder: Path) -> None:

@@ -609,7 +609,17 @@ def test_a_database_a_page_makes_fails_it_and_is_dropped_on_the_harness_s_server
 
 
 @pytest.mark.parametrize(
-    "package", ["./evilpkg", "evil @ file:///tmp/evil", "--index-url=http://x", "evil.tar.gz"]
+    "package",
+    [
+        "./evilpkg",
+        "evil @ file:///tmp/evil",
+        "--index-url=http://x",
+        "evil.tar.gz",
+        "evil.tar.gz[x]",
+        "evil.zip;os_name=='posix'",
+        "evil.tlz",
+        "alembic>=1.0",
+    ],
 )
 def test_a_virtualenv_installs_only_requirements_from_the_package_index(package: str) -> None:
     """A notebook's install line names what its virtualenv holds: a path in it had pip run
@@ -618,4 +628,5 @@ def test_a_virtualenv_installs_only_requirements_from_the_package_index(package:
 
     with pytest.raises(venvs.VenvError) as error:
         venvs.cached(sys.executable, ["alembic==1.20.1", package])
-    assert str(error.value) == f"not a requirement from the package index: {package!r}"
+    said = f"not a pin of a project on the package index (name==version): {package!r}"
+    assert str(error.value) == said
