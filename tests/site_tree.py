@@ -17,6 +17,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from docs_runner import notebooks as notebook_files
+from throwaway_pg.visible import visible_name
 
 ROOT = Path(__file__).resolve().parent.parent
 # A `pip install` line a page or a notebook shows, in a console block
@@ -92,6 +93,8 @@ def notebooks() -> list[Path]:
     in one line."""
     paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
     for path in paths:
+        if (shown := visible_name(path.name)) != path.name:  # test ids, tables: raw
+            pytest.fail(f"notebooks/{shown}: a control character in its name: rename it", False)
         if problem := _not_a_notebook(path):
             pytest.fail(problem, pytrace=False)
     return paths

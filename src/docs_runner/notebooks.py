@@ -53,7 +53,7 @@ from docs_runner import grammar, provenance
 from docs_runner.record import PageRecord
 from docs_runner.shell import OUTPUT_LIMIT, environment
 from throwaway_pg import stopping
-from throwaway_pg.visible import visible
+from throwaway_pg.visible import visible, visible_name
 
 # The random part of the scratch project's name. A `!command` runs on a terminal 80 columns
 # wide, so alembic wraps long paths, at hyphens: the random part is never split.
@@ -65,6 +65,9 @@ ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 class NotebookError(ValueError):
     """A file named .ipynb that is no notebook: one line, naming the file and the fault."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(visible_name(message))  # the file's name may hold anything
 
 
 NOTEBOOK_LIMIT = 32 << 20  # bytes: a notebook is text; a link to /dev/zero is endless
@@ -92,7 +95,10 @@ def read(path: Path) -> NotebookNode:
         json.dumps(content, ensure_ascii=False).encode()
     except UnicodeEncodeError as error:
         raise NotebookError(f"{path}: not a notebook: {error.reason}") from None
-    return nbformat.reads(text.decode(), as_version=4)  # as nbformat reads it: lines joined
+    try:  # as nbformat reads it: lines joined
+        return nbformat.reads(text.decode(), as_version=4)
+    except RecursionError:  # nested deeper than nbformat's Python recursion goes
+        raise NotebookError(f"{path}: not a notebook: nested too deep") from None
 
 
 def _contents(path: Path) -> bytes:
@@ -163,12 +169,21 @@ def execute(
 
 def _shut_down(kernel: AsyncKernelManager) -> None:
     """After the stop signals are ours again (nbclient's last act set them to the default,
-    which killed the run while a kernel took its time to exit); stopped by one, at once."""
+    which killed the run while a kernel took its time to exit); stopped by one, at once.
+    A kernel already gone (killed, or its channels closed by a stop's clean-up) raises
+    what is no part of the notebook's story, and would hide a stop's KeyboardInterrupt."""
     try:
         run_sync(kernel.shutdown_kernel)()
     except KeyboardInterrupt:
-        run_sync(kernel.shutdown_kernel)(now=True)
+        _kill(kernel)
         raise
+    except Exception:  # noqa: BLE001 - zmq's, jupyter_client's: the kernel is gone or going
+        _kill(kernel)
+
+
+def _kill(kernel: AsyncKernelManager) -> None:
+    with contextlib.suppress(Exception):
+        run_sync(kernel.shutdown_kernel)(now=True)
 
 
 class TooMuchOutput(RuntimeError):
@@ -186,7 +201,8 @@ class _Bounded(NotebookClient):
     on_kernel_start: Callable[[], None] | None = None
 
     def process_message(self, msg, cell, cell_index):  # noqa: ANN001, ANN201 - nbclient's
-        before, self.shown = self.shown, self.shown + len(str(msg["content"]))
+        size = len(str(msg["content"])) + sum(len(b) for b in msg.get("buffers") or [])
+        before, self.shown = self.shown, self.shown + size  # a comm's buffers are kept too
         if before <= OUTPUT_LIMIT < self.shown:  # the first message past it
             asyncio.ensure_future(self.km.signal_kernel(signal.SIGKILL))
         if self.shown <= OUTPUT_LIMIT or msg["msg_type"] == "status":  # what ends a cell

@@ -30,7 +30,7 @@ from docs_runner.run import PageRun
 from throwaway_pg.postgres import PostgresError, goes_with_run, temporary_directory
 from throwaway_pg.pytest_plugin import server_for
 from throwaway_pg.server import LeftOnServer, Server
-from throwaway_pg.visible import visible
+from throwaway_pg.visible import visible_name
 
 DEFAULT_DOCS, DEFAULT_EXAMPLES, DEFAULT_EXECUTOR = "docs", "examples", "terminal"
 DEFAULT_TIMEOUT = 300.0
@@ -326,7 +326,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     docs = parent.config.rootpath / parent.config.getini("docs_dir")
     if file_path.suffix == ".md" and docs in file_path.parents:
         name = str(file_path.relative_to(parent.config.rootpath))
-        if (shown := _shown_name(name)) != name:  # pytest's own lines would show it raw
+        if (shown := visible_name(name)) != name:  # pytest's own lines would show it raw
             pytest.fail(f"{shown}: a control character in the page's name: rename it", False)
         sybil = Sybil(
             parsers=[page.parse],
@@ -338,12 +338,6 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
         )
         return sybil.pytest()(file_path, parent)
     return None
-
-
-def _shown_name(name: str) -> str:
-    """A file's name as a line may show it: its control characters, line feeds and bytes
-    that are not UTF-8 escaped."""
-    return visible(os.fsencode(name).decode(errors="backslashreplace")).replace("\n", "\\n")
 
 
 # -- a run never writes into the repository ------------------------------------------------
@@ -372,7 +366,7 @@ class RepositoryLeftovers:
             return
         terminalreporter.section("files this run left in the repository", red=True)
         for name in self.new:
-            terminalreporter.write_line(_shown_name(name))
+            terminalreporter.write_line(visible_name(name))
         terminalreporter.write_line(
             "Tests write in temporary directories, never in the repository."
         )

@@ -1,5 +1,6 @@
 """A file named .ipynb that is no notebook is one line naming it and its fault."""
 
+import json
 import os
 import signal
 import subprocess
@@ -70,6 +71,34 @@ def test_a_notebook_that_is_no_small_regular_file_is_one_line(kind: str, tmp_pat
         notebooks.read(path)
     said = "over 32 MiB" if kind == "too big" else "not a regular file"
     assert str(raised.value) == f"{path}: not a notebook: {said}"
+
+
+def test_a_notebook_nested_deeper_than_nbformat_reads_is_one_line(tmp_path: Path) -> None:
+    """JSON reads 700 levels in C; nbformat then recursed in Python, and raised."""
+    path = tmp_path / "deep.ipynb"
+    deep = json.dumps({"nbformat": 4, "nbformat_minor": 4, "cells": [], "metadata": {"x": 0}})
+    path.write_text(deep.replace("0}", "[" * 700 + "]" * 700 + "}"))
+    with pytest.raises(notebooks.NotebookError) as raised:
+        notebooks.read(path)
+    assert str(raised.value) == f"{path}: not a notebook: nested too deep"
+
+
+@pytest.mark.parametrize("name", ["zz\x1b]52;c;aGk=\x07.ipynb", "zz\n| a | row |.ipynb"])
+def test_a_notebook_named_with_a_control_character_is_one_line_without_it(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page so named fails at collection; a notebook's name reached the terminal as it
+    was, in a failure, in the test ids, and as a row of its own in the summary's table."""
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / name).write_text("not json")
+    monkeypatch.setattr(site_tree, "ROOT", tmp_path)
+    with pytest.raises(pytest.fail.Exception) as failed:
+        site_tree.notebooks()
+    shown = name.replace("\x1b", "\\x1b").replace("\x07", "\\x07").replace("\n", "\\n")
+    assert str(failed.value) == f"notebooks/{shown}: a control character in its name: rename it"
+    with pytest.raises(notebooks.NotebookError) as raised:
+        notebooks.read(tmp_path / "notebooks" / name)
+    assert str(raised.value).startswith(f"{tmp_path}/notebooks/{shown}: not a notebook")
 
 
 def test_a_notebook_reads_as_nbformat_reads_it() -> None:
@@ -191,6 +220,12 @@ shown = display({'text/plain': 'small'}, raw=True, display_id=True)
 for i in range(4):
     shown.update({'text/plain': str(i) * (3 << 20)}, raw=True)
 """
+SENDS_COMM_BUFFERS = """
+from comm import create_comm
+channel = create_comm(target_name='x')
+for i in range(4):
+    channel.send(data={'state': {}, 'buffer_paths': [['b', str(i)]]}, buffers=[b'x' * (3 << 20)])
+"""
 SENDS_COMM_MESSAGES = """
 from comm import create_comm
 channel = create_comm(target_name='x', data={})
@@ -207,6 +242,7 @@ for i in range(4):
         IGNORES_THE_INTERRUPT,
         UPDATES_A_DISPLAY,
         SENDS_COMM_MESSAGES,
+        SENDS_COMM_BUFFERS,
     ],
     ids=[
         "printing-on",
@@ -214,6 +250,7 @@ for i in range(4):
         "ignoring-an-interrupt",
         "updating-a-display",
         "sending-comm-messages",
+        "sending-comm-buffers",
     ],
 )
 def test_a_cell_that_prints_without_end_is_stopped_at_the_limit(
