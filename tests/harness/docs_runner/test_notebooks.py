@@ -298,3 +298,21 @@ def test_a_cell_that_times_out_is_named_without_its_control_characters(
     assert "# \\x1b]52;c;aGk=\\x07" in str(raised.value)
     assert "\x1b" not in str(raised.value)
     assert raised.value.__suppress_context__
+
+
+def test_a_kernel_already_gone_at_shut_down_hides_no_stop() -> None:
+    """A stop's clean-up closed the channels of a kernel that had just died (a cell's
+    os._exit, the limit's kill): shutting it down then raised zmq's error, which replaced
+    the stop's KeyboardInterrupt, and the run went on to the next test."""
+    import zmq
+
+    class Gone:
+        calls = 0
+
+        async def shutdown_kernel(self, now: bool = False) -> None:
+            self.calls += 1
+            raise zmq.error.ZMQError(zmq.ENOTSUP)
+
+    gone = Gone()
+    notebooks._shut_down(gone)  # type: ignore[arg-type]
+    assert gone.calls == 2  # asked, then killed
