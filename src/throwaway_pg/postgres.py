@@ -309,7 +309,8 @@ def _checkpointer(url: str) -> int | None:
     """The pid of the server's checkpointer, which a crash restarts (None: no answer)."""
     with contextlib.suppress(driver.Error), admin_connection(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")
-        return cur.fetchone()[0]
+        found = cur.fetchone()
+        return found[0] if found else None
     return None
 
 
@@ -773,9 +774,11 @@ def is_scratch_name(name: str, prefix: str = "t") -> bool:
 # user's server, the URL's role is the pages'; a client's options win over a role's): a
 # search_path that put a page's view named pg_database before the catalog's (the harness
 # took another database's oid for a scratch one's, and dropped it), an encoding the driver
-# cannot read, timeouts of a millisecond. (Not a role's read-only default: a server the
-# user gave so is one line, at the first scratch database.)
+# cannot read, timeouts of a millisecond, another role to act as (the harness then read
+# and set back that role's state). Not a role's read-only default: a server the user gave
+# so is one line, at the first scratch database.
 GUARDS = {
+    "role": "none",  # the URL's own, not one a default (ALTER ROLE ... SET role) names
     "search_path": "pg_catalog",
     "client_encoding": "UTF8",
     "lock_timeout": "0",

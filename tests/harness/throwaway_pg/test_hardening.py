@@ -1611,3 +1611,24 @@ def test_a_database_of_the_harness_s_a_page_renames_is_not_named_as_the_page_s(
     finally:
         postgres.drop_database(postgres_server.admin_url, moved)
         server.close()
+
+
+def test_a_role_a_page_makes_its_role_s_default_does_not_become_the_harness_s(
+    team_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """`ALTER ROLE CURRENT_USER SET role = team` made every new connection of the URL's act
+    as the team: the restore (its held connection ended) read and set back the team's
+    settings, not the role's, and could drop nothing; the next run blamed the team."""
+    url, team = team_url
+    role = make_url(url).username
+    server = open_server(url, "a test")
+    try:
+        said = left_by(
+            server,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE usename = current_user AND pid <> pg_backend_pid()",
+            f"ALTER ROLE CURRENT_USER SET role = {team}",
+        )
+        assert said == f"the role {role}'s settings changed (ALTER ROLE ... SET role), reset"
+    finally:
+        server.close()
