@@ -329,7 +329,7 @@ class Server:
         try:
             before = leftovers.read(self.admin_url, self.owner)
             held = None if self.cluster else leftovers.Held(self.admin_url, before)
-        except driver.Error as error:
+        except UNREADABLE as error:
             raise PostgresError(
                 f"cannot read the role's settings and databases on {self.description}: "
                 f"{_first_line(error)}"
@@ -338,7 +338,7 @@ class Server:
             try:
                 yield
             except BaseException:  # still undone; what stopped it is what is said
-                with contextlib.suppress(driver.Error):
+                with contextlib.suppress(*UNREADABLE):
                     leftovers.restore(self.admin_url, before, *self._ours, held, self._made)
                 self._password_back(held)
                 raise
@@ -347,7 +347,7 @@ class Server:
             # it, over one to a scratch database of ours.
             try:
                 left = leftovers.restore(self.admin_url, before, *self._ours, held, self._made)
-            except driver.Error as error:
+            except UNREADABLE as error:
                 cannot = f"cannot undo what was left on {self.description}: {_first_line(error)}"
                 raise PostgresError("; ".join([*self._password_back(held), cannot])) from None
             left = self._password_back(held) + left
@@ -356,8 +356,10 @@ class Server:
 
     @property
     def _made(self) -> list[str]:
-        """URLs of the scratch databases this process made here, as they were named."""
-        return [with_database(self.admin_url, name) for name in MADE]
+        """URLs of the scratch databases this process made here, as they were named, then
+        of the databases every server has (a page may rename its own, or lock it)."""
+        names = [*MADE, "postgres", "template1"]
+        return [with_database(self.admin_url, name) for name in names]
 
     @property
     def _ours(self) -> tuple[Callable[[int], bool], bool]:
@@ -493,7 +495,14 @@ def _may_create(admin_url: str, named: str) -> str | None:
     return sent
 
 
+# What reading the server may raise: its own errors, and a name or setting in no encoding
+# the driver reads (written from a SQL_ASCII database, the shared catalogs take any bytes).
+UNREADABLE = (driver.Error, UnicodeDecodeError)
+
+
 def _first_line(error: Exception) -> str:
+    if isinstance(error, UnicodeDecodeError):
+        return f"a name or setting there is not UTF-8 (byte {error.object[error.start]:#x})"
     said = str(error).strip()
     return said.splitlines()[0] if said else type(error).__name__
 

@@ -1632,3 +1632,34 @@ def test_a_role_a_page_makes_its_role_s_default_does_not_become_the_harness_s(
         assert said == f"the role {role}'s settings changed (ALTER ROLE ... SET role), reset"
     finally:
         server.close()
+
+
+def test_a_name_in_no_encoding_is_one_line(
+    team_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """From a SQL_ASCII database, a page may give a database (in the shared catalog) a
+    name that is no UTF-8: reading it raised UnicodeDecodeError, a traceback at every page
+    of every later run."""
+    url, team = team_url
+    role, ascii_db = make_url(url).username, postgres.scratch_name("ascii")
+    with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            f"CREATE DATABASE {ascii_db} OWNER {role} ENCODING SQL_ASCII LOCALE 'C'"
+            " TEMPLATE template0"
+        )
+    server = open_server(url, "a test")
+    bad = b'"bad\xffname"'
+    try:
+        with pytest.raises(PostgresError) as error, server.watching():
+            there = with_database(url, ascii_db)
+            with postgres.admin_connection(there, client_encoding="SQL_ASCII") as conn:
+                conn.cursor().execute(b"ALTER DATABASE " + team.encode() + b" RENAME TO " + bad)
+        said = str(error.value)
+        assert said.startswith("cannot undo what was left on PostgreSQL at ")
+        assert said.endswith(": a name or setting there is not UTF-8 (byte 0xff)")
+    finally:
+        there = with_database(postgres_server.admin_url, ascii_db)
+        with postgres.admin_connection(there, client_encoding="SQL_ASCII") as conn:
+            conn.cursor().execute(b"ALTER DATABASE " + bad + b" RENAME TO " + team.encode())
+        server.close()
+        postgres.drop_database(postgres_server.admin_url, ascii_db)
