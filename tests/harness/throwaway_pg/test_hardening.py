@@ -1473,15 +1473,17 @@ def test_a_page_s_defaults_for_its_role_do_not_steer_the_harness(
         server.close()
 
 
+@pytest.mark.parametrize("scratch_too", [False, True], ids=["its-own-open", "its-own-renamed"])
 def test_a_page_that_ends_the_held_connection_and_locks_the_url_s_database_is_undone(
-    role_url: tuple[str, str], postgres_server: Server
+    role_url: tuple[str, str], postgres_server: Server, scratch_too: bool
 ) -> None:
     """With the connection held across the page ended, no new one got into the URL's
     database the page had closed: nothing was undone, a password the page never changed
     was blamed, and the scratch database's drop hid both. The restore goes through a
-    scratch database of the harness's instead."""
+    scratch database of the harness's instead, or, that renamed too, `postgres`."""
     url, _ = role_url
     role, own = make_url(url).username, postgres.scratch_name("own")
+    moved = f"moved{os.getpid()}"
     with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
         cur.execute(f"CREATE DATABASE {own} OWNER {role}")
     server = open_server(with_database(url, own), "a test")
@@ -1490,15 +1492,22 @@ def test_a_page_that_ends_the_held_connection_and_locks_the_url_s_database_is_un
             server.database() as scratch,
             pytest.raises(LeftOnServer) as left,
             server.watching(),
-            postgres.admin_connection(scratch) as conn,
+            postgres.admin_connection(with_database(url, "postgres")) as conn,
             conn.cursor() as cur,
         ):
             cur.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 " WHERE usename = current_user AND pid <> pg_backend_pid()"
             )
+            if scratch_too:
+                cur.execute(f"ALTER DATABASE {make_url(scratch).database} RENAME TO {moved}")
             cur.execute(f"REVOKE CONNECT ON DATABASE {own} FROM PUBLIC, CURRENT_USER")
-        assert str(left.value) == f"the database {own} changed (ALTER DATABASE...), set back"
+        said = f"the database {own} changed (ALTER DATABASE...), set back"
+        if scratch_too:
+            said = (
+                f"a database {make_url(scratch).database} renamed to {moved}, renamed back; {said}"
+            )
+        assert str(left.value) == said
         driver.connect(server.admin_url).close()
     finally:
         server.close()
