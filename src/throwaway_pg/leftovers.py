@@ -46,8 +46,11 @@ ROLE = (
     " WHERE rolname = coalesce(%s, current_user)"
 )
 # Every role, when the pages' may make and drop them (CREATEROLE, on a user's server); but
-# those scratch_name names, which the harness and its tests make in other processes.
-ROLES = "SELECT oid, rolname FROM pg_catalog.pg_roles WHERE rolname !~ '^[a-z]+_[0-9a-f]{12}$'"
+# those the harness (Server.shared_url) and its tests make in other processes, by their
+# scratch names.
+ROLES = (
+    "SELECT oid, rolname FROM pg_catalog.pg_roles WHERE rolname !~ '^(shared|r|team)_[0-9a-f]{12}$'"
+)
 # The role's, and each database's own for every role (ALTER DATABASE ... SET: a page made
 # the user's own database read-only, and every later run failed there), by oid.
 SETTINGS = (
@@ -70,9 +73,13 @@ DATABASES = (
     " FROM pg_catalog.pg_database"
 )
 
-# Transactions the role prepared (PREPARE TRANSACTION, on a server that allows them): they
-# outlive the page and hold their locks, and back every vacuum of the server.
-PREPARED = "SELECT gid, database FROM pg_catalog.pg_prepared_xacts WHERE owner = %s"
+# Transactions the role prepared (PREPARE TRANSACTION, on a server that allows them), or a
+# role it is a member of: they outlive the page, hold their locks, and hold back every
+# vacuum of the server.
+PREPARED = (
+    "SELECT gid, database FROM pg_catalog.pg_prepared_xacts"
+    " WHERE owner = ANY(%s::pg_catalog.name[])"
+)
 
 
 # A page's sessions outlive its processes while they run a statement (the server learns of
@@ -149,13 +156,14 @@ def restore(
     with held.cursor() if alive else _connection(urls, before.version) as cursor:
         if own_server:  # the role is the pages' alone
             cursor.execute(ROLE_SESSIONS_ENDED, (before.role,))
-        said = _rename_back(cursor, before, _read(cursor, before.role))
+        now = _read(cursor, before.role)
+        roles = _roles(cursor, before, now)  # first: the grants and owners below name them
+        said = _rename_back(cursor, before, now)
         after = _read(cursor, before.role)
         said += _reset_databases(cursor, before, after)
         said += _reset_settings(cursor, before, after)
         said += _made_or_dropped(cursor, before, after, ours, own_server)
-        said += _prepared(before, after)
-        return said + _roles(cursor, before, after)
+        return said + _prepared(before, after) + roles
 
 
 INVALID_PASSWORD = "28P01"
@@ -217,14 +225,14 @@ def _read(cursor, role: str | None) -> State:
         row[0]: Database(*row[1:6], tuple((g, p, o == "true") for g, p, o in row[6]), row[7])
         for row in cursor.fetchall()
     }
-    cursor.execute(PREPARED, (name,))
+    cursor.execute(OWNERS, (oid,))
+    owners = dict(cursor.fetchall())
+    cursor.execute(PREPARED, (list(owners.values()),))  # as a group it may SET ROLE to, too
     prepared = frozenset(row for row in cursor.fetchall() if not postgres.is_scratch_name(row[1]))
     roles = {}
     if creates_roles:
         cursor.execute(ROLES)
         roles = dict(cursor.fetchall())
-    cursor.execute(OWNERS, (oid,))
-    owners = dict(cursor.fetchall())
     return State(name, oid, version, settings, databases, prepared, roles, owners)
 
 

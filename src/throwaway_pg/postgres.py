@@ -845,14 +845,16 @@ def drop_database(admin_url: str, name: str) -> None:
     they are in, and they hold back every vacuum of the server until rolled back)."""
     with admin_connection(admin_url) as conn, conn.cursor() as cur:
         cur.execute(PREPARED_IN, (name,))
-        if prepared := [gid for (gid,) in cur.fetchall()]:
-            with admin_connection(admin_url, dbname=name) as there:
-                for gid in prepared:
-                    there.cursor().execute("ROLLBACK PREPARED %s", (gid,))
+        if prepared := cur.fetchall():
+            with admin_connection(admin_url, dbname=name) as there, there.cursor() as cursor:
+                for gid, owner in prepared:  # as its owner: one a page SET ROLE to
+                    cursor.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(owner)))
+                    cursor.execute("ROLLBACK PREPARED %s", (gid,))
+                    cursor.execute("RESET ROLE")
         drop_with(cur, name)
 
 
-PREPARED_IN = "SELECT gid FROM pg_catalog.pg_prepared_xacts WHERE database = %s"
+PREPARED_IN = "SELECT gid, owner FROM pg_catalog.pg_prepared_xacts WHERE database = %s"
 
 
 FORCE_SINCE = 130000  # server_version_num: DROP DATABASE ... WITH (FORCE)

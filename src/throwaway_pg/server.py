@@ -431,6 +431,11 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
             "its path names, and such a parameter would move them onto another; remove it"
         )
     keys = [key for key, _ in _query(urlsplit(admin_url).query)]
+    if "user" in keys:  # libpq's wins, the password file holds the other's line
+        raise PostgresError(
+            f"{source} names its role in its query (`user=`): put it before the @, as in "
+            "postgresql://user:password@host:5432/dbname"
+        )
     # The password alone moves to a password file; libpq reads no other secret from one.
     if secret := next((key for key in keys if _secret(key) and key != "password"), None):
         raise PostgresError(

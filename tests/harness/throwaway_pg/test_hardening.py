@@ -760,6 +760,17 @@ def test_a_url_whose_query_names_another_database_is_refused(
     open_server(f"{postgres_server.owner_url.split('?')[0]}?{socket_only}").close()
 
 
+def test_a_url_whose_query_names_its_role_is_refused() -> None:
+    """libpq lets `user=` win over the user before the @, whose line the password file
+    holds: every connection said `no password supplied`."""
+    with pytest.raises(PostgresError) as error:
+        open_server("postgresql://u:pw@/postgres?host=/sock&user=alice", "THROWAWAY_PG_URL")
+    assert str(error.value) == (
+        "THROWAWAY_PG_URL names its role in its query (`user=`): put it before the @, as in"
+        " postgresql://user:password@host:5432/dbname"
+    )
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -1351,7 +1362,7 @@ def test_what_the_role_leaves_is_undone_and_only_that(
 def preparing_url(monkeypatch) -> Iterator[tuple[str, str]]:
     """(URL, admin URL) of a server that allows prepared transactions, as a team's server
     may (a throwaway one, started so): the URL's role, with a password, may create
-    databases, and owns one of its own (its name the URL's)."""
+    databases, owns one of its own (its name the URL's), and is a member of `team`."""
     monkeypatch.setitem(postgres.SETTINGS, "max_prepared_transactions", "4")
     cluster = postgres.start_cluster()
     try:
@@ -1359,25 +1370,29 @@ def preparing_url(monkeypatch) -> Iterator[tuple[str, str]]:
         with postgres.admin_connection(cluster.url()) as conn, conn.cursor() as cur:
             cur.execute(f"CREATE ROLE {role} LOGIN CREATEDB PASSWORD '{password}'")
             cur.execute(f"CREATE DATABASE {role} OWNER {role}")
+            cur.execute(f"CREATE ROLE team; GRANT team TO {role}")
         url = make_url(cluster.url()).set(username=role, password=password, database=role)
         yield url.render_as_string(hide_password=False), cluster.url()
     finally:
         cluster.stop()
 
 
+@pytest.mark.parametrize("as_role", ["NONE", "team"])
 def test_transactions_a_page_prepares_are_rolled_back_in_its_database_named_elsewhere(
-    preparing_url: tuple[str, str],
+    preparing_url: tuple[str, str], as_role: str
 ) -> None:
     """A transaction prepared (PREPARE TRANSACTION) outlives its session, holding its locks
     and back every vacuum of the server: in the page's database, no DROP took it. There it
-    is rolled back, and the database dropped; one in the user's own database is named."""
+    is rolled back, and the database dropped; one in the user's own database is named. So
+    are those prepared as a group role the role is a member of (SET ROLE), which went
+    unnamed, and the scratch database's undropped."""
     url, admin_url = preparing_url
     server = open_server(url, "a test")
     try:
         with pytest.raises(LeftOnServer) as left, server.database() as scratch, server.watching():
             for gid, there in (("in its own", scratch), ("the page's", url)):
                 with contextlib.closing(driver.connect(there)) as conn, conn.cursor() as cur:
-                    cur.execute("CREATE TABLE t (id int); INSERT INTO t VALUES (1)")
+                    cur.execute(f"SET ROLE {as_role}; SELECT 1")
                     cur.execute("PREPARE TRANSACTION %s", (gid,))
         own = make_url(url).database
         assert str(left.value) == (
@@ -1396,33 +1411,41 @@ def test_roles_a_page_makes_renames_or_drops_are_named(
     role_url: tuple[str, str], postgres_server: Server
 ) -> None:
     """On a user's server whose role may make roles (CREATEROLE), a page may make, rename
-    and drop them: a renamed one is renamed back, a made one named (the user may have made
-    it meanwhile), a dropped one named; roles the harness makes beside it are not."""
+    and drop them: a renamed one is renamed back (before the grants that name it are: they
+    failed, "role does not exist"), a made one named (the user may have made it meanwhile),
+    a dropped one named; roles the harness makes beside it are not."""
     url, _ = role_url
-    role = make_url(url).username
+    role, own = make_url(url).username, postgres.scratch_name("own")
     made, kept, gone = (f"{what}{os.getpid()}" for what in ("made", "kept", "gone"))
-    harness = postgres.scratch_name("r")  # as another process's test makes one
+    moved, harness = f"moved{os.getpid()}", postgres.scratch_name("r")  # another test's
     with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
         cur.execute(f"ALTER ROLE {role} CREATEROLE")
+        cur.execute(f"CREATE DATABASE {own} OWNER {role}")
     server = open_server(url, "a test")
     try:
         with postgres.admin_connection(server.admin_url) as conn, conn.cursor() as cur:
             cur.execute(f"CREATE ROLE {kept}; CREATE ROLE {gone}")
+            cur.execute(f"GRANT CONNECT ON DATABASE {own} TO {kept}")
+        before = database_state(postgres_server, own)
         said = left_by(
             server,
             f"CREATE ROLE {made}; CREATE ROLE {harness}",
-            f"ALTER ROLE {kept} RENAME TO moved{os.getpid()}; DROP ROLE {gone}",
+            f"ALTER ROLE {kept} RENAME TO {moved}; DROP ROLE {gone}",
+            f"REVOKE CONNECT ON DATABASE {own} FROM {moved}",
         )
         assert said == (
-            f"a role {kept} renamed to moved{os.getpid()}, renamed back; roles made while it"
-            f" ran ({made}), kept: on your server they may be yours; drop those that are the"
-            f" page's; roles dropped ({gone}): they cannot be put back"
+            f"the database {own} changed (ALTER DATABASE...), set back; a role {kept} renamed"
+            f" to {moved}, renamed back; roles made while it ran ({made}), kept: on your"
+            f" server they may be yours; drop those that are the page's; roles dropped"
+            f" ({gone}): they cannot be put back"
         )
+        assert database_state(postgres_server, own) == before
         roles = schema.rows(postgres_server.admin_url, "SELECT rolname FROM pg_roles")
         assert {(made,), (kept,)} <= set(roles)
     finally:
+        postgres.drop_database(postgres_server.admin_url, own)
         with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
-            for name in (made, kept, f"moved{os.getpid()}", gone, harness):
+            for name in (made, kept, moved, gone, harness):
                 cur.execute(f"DROP ROLE IF EXISTS {name}")
         server.close()
 
