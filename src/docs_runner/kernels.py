@@ -41,7 +41,13 @@ def as_reader(reader: Reader | None, python: str, folder: Path) -> AsyncKernelMa
     user = reader.user if reader else None
     if user is not None:
         prefix, _ = shell.namespace(reader.popen)  # as a line: PID namespace, limits
-        argv = [*prefix, *argv] if prefix else user.command(argv, pdeathsig="KILL")
+        # Not the namespace's first process, which the namespace dies with (deaf to its
+        # members' signals, the kernel's interrupt too): a cell may clear its own
+        # parent-death signal and leave its process group, and the kernel outlived the run.
+        # The shell waits, as shell.ENTER_AND_WAIT's; the kernel, whose parent is then PID
+        # 1, would take it for a dead parent's heir and exit: it is told of no parent.
+        waits = ["/bin/sh", "-c", 'unset JPY_PARENT_PID; "$@"', "sh"]
+        argv = [*prefix, *waits, *argv] if prefix else user.command(argv, pdeathsig="KILL")
     spec = folder / "kernels" / NAME / "kernel.json"
     spec.parent.mkdir(parents=True)
     spec.write_text(json.dumps({"argv": argv, "display_name": NAME, "language": "python"}))
