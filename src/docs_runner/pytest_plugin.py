@@ -328,6 +328,8 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
         name = str(file_path.relative_to(parent.config.rootpath))
         if (shown := visible_name(name)) != name:  # pytest's own lines would show it raw
             pytest.fail(f"{shown}: a control character in the page's name: rename it", False)
+        if "::" in name:  # pytest's separator in a test's id: the page's results went astray
+            pytest.fail(f"{name}: `::` in the page's name: rename it", False)
         sybil = Sybil(
             parsers=[page.parse],
             path=str(docs),
