@@ -339,14 +339,14 @@ class Server:
                 yield
             except BaseException:  # still undone; what stopped it is what is said
                 with contextlib.suppress(*UNREADABLE):
-                    leftovers.restore(self.admin_url, before, *self._ours, held, self._made)
+                    leftovers.restore(self.admin_url, before, *self._ours, held, self._fallbacks)
                 self._password_back(held)
                 raise
             # First over the held connection: the URL's database may be closed to new ones
             # (which would look like a password that no longer gets in); if the page ended
             # it, over one to a scratch database of ours.
             try:
-                left = leftovers.restore(self.admin_url, before, *self._ours, held, self._made)
+                left = leftovers.restore(self.admin_url, before, *self._ours, held, self._fallbacks)
             except UNREADABLE as error:
                 cannot = f"cannot undo what was left on {self.description}: {_first_line(error)}"
                 raise PostgresError("; ".join([*self._password_back(held), cannot])) from None
@@ -355,7 +355,7 @@ class Server:
             raise LeftOnServer("; ".join(left))
 
     @property
-    def _made(self) -> list[str]:
+    def _fallbacks(self) -> list[str]:
         """URLs of the scratch databases this process made here, as they were named, then
         of the databases every server has (a page may rename its own, or lock it)."""
         names = [*MADE, "postgres", "template1"]

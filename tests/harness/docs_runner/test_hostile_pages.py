@@ -374,6 +374,23 @@ def test_libpq_s_variables_do_not_move_the_harness_s_connections(
     result.stdout.fnmatch_lines(["PostgreSQL: left out PGHOSTADDR, PGPORT: libpq would read *"])
 
 
+def running_page(
+    project: pytest.Pytester, text: str, server: Server, command: str, monkeypatch
+) -> subprocess.Popen:
+    """A run of the page `text` in another process (on a server it may reach), once
+    `command`, which one of its blocks starts, is running (or after 60 s)."""
+    write(project, "page", text)
+    monkeypatch.setenv("THROWAWAY_PG_URL", server.shared_url())  # another process
+    argv = [sys.executable, "-m", "pytest", "docs/page.md", "-p", "no:cacheprovider"]
+    process = project.popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while not running(command) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return process
+
+
 @AS_ROOT
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_a_stop_signal_while_the_page_s_interpreter_closes_still_ends_it(
@@ -391,16 +408,9 @@ def test_a_stop_signal_while_the_page_s_interpreter_closes_still_ends_it(
         "# Thread\n\n```python\nimport subprocess, threading\n"
         f"threading.Thread(target=subprocess.run, args=(['sleep', '{seconds}'],)).start()\n```\n"
     )
-    write(project, "page", page(text, recorded))
-    monkeypatch.setenv("THROWAWAY_PG_URL", postgres_server.shared_url())  # another process
-    command = [sys.executable, "-m", "pytest", "docs/page.md", "-p", "no:cacheprovider"]
-    process = project.popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-    )
+    page_text, sleeping = page(text, recorded), f"sleep {seconds}"
+    process = running_page(project, page_text, postgres_server, sleeping, monkeypatch)
     try:
-        deadline = time.monotonic() + 60
-        while not running(f"sleep {seconds}") and time.monotonic() < deadline:
-            time.sleep(0.1)
         time.sleep(2)  # the block is done: the page's end waits for the interpreter
         process.send_signal(signum)
         output = process.communicate(timeout=60)[0].decode()
@@ -418,16 +428,9 @@ def test_a_stop_signal_during_a_python_block_ends_the_run_at_once(
     running, before it killed it: a cancelled run took that long to stop."""
     seconds = str(8 * 10**6 + os.getpid())
     text = f"# Busy\n\n```python\nimport subprocess\nsubprocess.run(['sleep', '{seconds}'])\n```\n"
-    write(project, "page", page(text, recorded))
-    monkeypatch.setenv("THROWAWAY_PG_URL", postgres_server.shared_url())  # another process
-    command = [sys.executable, "-m", "pytest", "docs/page.md", "-p", "no:cacheprovider"]
-    process = project.popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-    )
+    page_text, sleeping = page(text, recorded), f"sleep {seconds}"
+    process = running_page(project, page_text, postgres_server, sleeping, monkeypatch)
     try:
-        deadline = time.monotonic() + 60
-        while not running(f"sleep {seconds}") and time.monotonic() < deadline:
-            time.sleep(0.1)
         signalled = time.monotonic()
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=60)
