@@ -40,6 +40,8 @@ def cached(python: str, packages: Sequence[str], pip_options: Sequence[str] = ()
         said = ", ".join(map(repr, strays))
         raise VenvError(f"not a pin of a project on the package index (name==version): {said}")
     python = str(Path(python).resolve())
+    if os.geteuid() == 0:  # pages run as nobody: a source build's setup.py would run as root
+        pip_options = [*pip_options, "--only-binary=:all:"]
     parts = [FORMAT, python, *pip_options, *sorted(packages)]
     key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
     folder = home()
@@ -57,6 +59,8 @@ def cached(python: str, packages: Sequence[str], pip_options: Sequence[str] = ()
                 # pip's own ERROR line: its last one is a hint to look above
                 said = [line for line in lines if line.startswith("ERROR:")] or lines[-1:]
                 said = said[-1] if said else "pip failed"
+                if "--only-binary=:all:" in pip_options and "No matching dist" in said:
+                    said += " (as root, wheels only: building one would run its code as root)"
                 raise VenvError(f"cannot build a virtualenv with {' '.join(packages)}: {said}")
         ready.touch()  # when a run last used it
     return venv

@@ -633,3 +633,18 @@ def test_a_virtualenv_installs_only_requirements_from_the_package_index(package:
         venvs.cached(sys.executable, ["alembic==1.20.1", package])
     said = f"not a pin of a project on the package index (name==version): {package!r}"
     assert str(error.value) == said
+
+
+def test_as_root_a_virtualenv_takes_only_wheels(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pin on the index with no wheel for this platform (psycopg2 has Windows wheels
+    only) was built from its sdist: its setup.py ran as root, though pages run as nobody."""
+    from docs_runner import venvs
+
+    monkeypatch.setattr(venvs.os, "geteuid", lambda: 0)
+    with pytest.raises(venvs.VenvError) as error:
+        venvs.cached(sys.executable, ["psycopg2==2.9.10"])
+    assert str(error.value) == (
+        "cannot build a virtualenv with psycopg2==2.9.10: ERROR: No matching distribution "
+        "found for psycopg2==2.9.10 (as root, wheels only: building one would run its code "
+        "as root)"
+    )
