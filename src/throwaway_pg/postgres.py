@@ -846,6 +846,9 @@ def drop_database(admin_url: str, name: str) -> None:
     with admin_connection(admin_url) as conn, conn.cursor() as cur:
         cur.execute(PREPARED_IN, (name,))
         if prepared := cur.fetchall():
+            database = sql.Identifier(name)  # a page may have closed it to connections
+            cur.execute(sql.SQL(OPENED).format(database))
+            cur.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO CURRENT_USER").format(database))
             with admin_connection(admin_url, dbname=name) as there, there.cursor() as cursor:
                 for gid, owner in prepared:  # as its owner: one a page SET ROLE to
                     cursor.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(owner)))
@@ -855,6 +858,7 @@ def drop_database(admin_url: str, name: str) -> None:
 
 
 PREPARED_IN = "SELECT gid, owner FROM pg_catalog.pg_prepared_xacts WHERE database = %s"
+OPENED = "ALTER DATABASE {} WITH ALLOW_CONNECTIONS true CONNECTION LIMIT -1"
 
 
 FORCE_SINCE = 130000  # server_version_num: DROP DATABASE ... WITH (FORCE)

@@ -18,7 +18,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import SplitResult, unquote, unquote_to_bytes, urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -68,6 +68,10 @@ def libpq_url(url: str) -> str:
         raise ValueError("its port is not a number") from None
     if backend not in ("postgresql", "postgres"):  # libpq takes both
         raise ValueError(f"a {backend} URL, not PostgreSQL")
+    try:  # the driver decodes each part as UTF-8: %FF was a traceback, password and all
+        unquote_to_bytes(url).decode()
+    except UnicodeDecodeError:
+        raise ValueError("a percent-encoded byte in it is not UTF-8") from None
     return "postgresql://" + url.split("://", 1)[1]
 
 

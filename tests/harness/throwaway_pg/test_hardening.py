@@ -722,6 +722,10 @@ def test_a_password_moves_to_its_file_as_libpq_reads_it(
         ("not a url", "not a database URL"),
         ("postgresql://u:pw@h]/db", "Invalid IPv6 URL"),  # urllib's, after SQLAlchemy's
         ("postgresql://u:pw@[abc]/db", "does not appear to be an IPv4 or IPv6 address"),
+        # the driver's UnicodeDecodeError: 3,200 lines, the URL's password in its frames
+        ("postgresql://u:pw@h/db?application_name=%FF", "a percent-encoded byte in it is"),
+        ("postgresql://u%E2%28:pw@h/db", "a percent-encoded byte in it is not UTF-8"),
+        ("postgresql://u:pw@h/d%FFb", "a percent-encoded byte in it is not UTF-8"),
     ],
 )
 def test_a_url_that_is_not_postgresqls_is_one_line(url: str, reason: str) -> None:
@@ -1377,15 +1381,26 @@ def preparing_url(monkeypatch) -> Iterator[tuple[str, str]]:
         cluster.stop()
 
 
-@pytest.mark.parametrize("as_role", ["NONE", "team"])
+@pytest.mark.parametrize(
+    ("as_role", "then"),
+    [
+        ("NONE", ""),
+        ("team", ""),
+        # the rollback connects to the database: refused, the transaction stayed
+        ("NONE", "ALTER DATABASE {} ALLOW_CONNECTIONS false"),
+        ("NONE", "ALTER DATABASE {} CONNECTION LIMIT 0"),
+        ("NONE", "REVOKE ALL ON DATABASE {} FROM PUBLIC, CURRENT_USER"),
+    ],
+)
 def test_transactions_a_page_prepares_are_rolled_back_in_its_database_named_elsewhere(
-    preparing_url: tuple[str, str], as_role: str
+    preparing_url: tuple[str, str], as_role: str, then: str
 ) -> None:
     """A transaction prepared (PREPARE TRANSACTION) outlives its session, holding its locks
     and back every vacuum of the server: in the page's database, no DROP took it. There it
-    is rolled back, and the database dropped; one in the user's own database is named. So
-    are those prepared as a group role the role is a member of (SET ROLE), which went
-    unnamed, and the scratch database's undropped."""
+    is rolled back, and the database dropped, even if the page then closed it to
+    connections; one in the user's own database is named. So are those prepared as a group
+    role the role is a member of (SET ROLE), which went unnamed, and the scratch database's
+    undropped."""
     url, admin_url = preparing_url
     server = open_server(url, "a test")
     try:
@@ -1394,6 +1409,10 @@ def test_transactions_a_page_prepares_are_rolled_back_in_its_database_named_else
                 with contextlib.closing(driver.connect(there)) as conn, conn.cursor() as cur:
                     cur.execute(f"SET ROLE {as_role}; SELECT 1")
                     cur.execute("PREPARE TRANSACTION %s", (gid,))
+            if then:
+                with contextlib.closing(driver.connect(url)) as conn, conn.cursor() as cur:
+                    conn.autocommit = True
+                    cur.execute(then.format(make_url(scratch).database))
         own = make_url(url).database
         assert str(left.value) == (
             f'transactions prepared as this role while it ran ("the page\'s" in {own}), kept:'
