@@ -41,16 +41,33 @@ LIST_QUOTED = {
     "temp_tablespaces",
     "unix_socket_directories",
 }
+# The role, by oid once known (another role may rename it), and what a page may change of
+# it with CREATEROLE (on PostgreSQL 15 and older) or as a superuser: NOCREATEDB, a CONNECTION
+# LIMIT or a VALID UNTIL in the past outlived the run, and every later run failed.
 ROLE = (
-    "SELECT oid, rolname, rolcreaterole OR rolsuper FROM pg_catalog.pg_roles"
-    " WHERE rolname = coalesce(%s, current_user)"
+    "SELECT oid, rolname, rolcreaterole OR rolsuper, rolsuper, rolinherit, rolcreaterole,"
+    " rolcreatedb, rolcanlogin, rolreplication, rolbypassrls, rolconnlimit, CASE WHEN"
+    " pg_catalog.isfinite(rolvaliduntil) THEN pg_catalog.to_char(rolvaliduntil AT TIME ZONE"
+    " 'UTC', 'YYYY-MM-DD HH24:MI:SS.US+00') ELSE rolvaliduntil::text END,"
+    " pg_catalog.shobj_description(oid, 'pg_authid') FROM pg_catalog.pg_roles WHERE oid ="
+    " coalesce(%s::oid, (SELECT oid FROM pg_catalog.pg_roles"
+    " WHERE rolname = coalesce(%s, current_user)))"
 )
-# Every role, when the pages' may make and drop them (CREATEROLE, on a user's server); but
-# those the harness (Server.shared_url) and its tests make in other processes, by their
-# scratch names.
-ROLES = (
-    "SELECT oid, rolname FROM pg_catalog.pg_roles WHERE rolname !~ '^(shared|r|team)_[0-9a-f]{12}$'"
+# ALTER ROLE's words for them, in that order: a flag's own, or NO and it.
+ATTRIBUTES = (
+    "SUPERUSER",
+    "INHERIT",
+    "CREATEROLE",
+    "CREATEDB",
+    "LOGIN",
+    "REPLICATION",
+    "BYPASSRLS",
+    "CONNECTION LIMIT",
+    "VALID UNTIL",
 )
+# Every role, when the pages' may make and drop them (CREATEROLE, on a user's server),
+# whatever its name: one named as the harness's tests name theirs went unnamed.
+ROLES = "SELECT oid, rolname FROM pg_catalog.pg_roles"
 # The role's, and each database's own for every role (ALTER DATABASE ... SET: a page made
 # the user's own database read-only, and every later run failed there), by oid.
 SETTINGS = (
@@ -122,6 +139,8 @@ class State:
     prepared: frozenset[tuple[str, str]]
     roles: dict[int, str]  # by oid, if the role may make roles; else empty
     owners: dict[int, str]  # OWNERS, by oid
+    attributes: tuple  # the role's, in ATTRIBUTES' order
+    comment: str | None  # COMMENT ON ROLE
 
     @property
     def owned(self) -> dict[int, Database]:
@@ -156,10 +175,14 @@ def restore(
     with held.cursor() if alive else _connection(urls, before.version) as cursor:
         if own_server:  # the role is the pages' alone
             cursor.execute(ROLE_SESSIONS_ENDED, (before.role,))
-        now = _read(cursor, before.role)
-        roles = _roles(cursor, before, now)  # first: the grants and owners below name them
-        said = _rename_back(cursor, before, now)
-        after = _read(cursor, before.role)
+        try:
+            now = _read(cursor, before.oid)
+        except RoleGone:
+            return [f"the role {_name(before.role)} dropped: nothing could be put back"]
+        said = _reset_role(cursor, before, now)  # its name first: the statements below use it
+        roles = _roles(cursor, before, now)  # next: the grants and owners below name them
+        said += _rename_back(cursor, before, now)
+        after = _read(cursor, before.oid)
         said += _reset_databases(cursor, before, after)
         said += _reset_settings(cursor, before, after)
         said += _made_or_dropped(cursor, before, after, ours, own_server)
@@ -179,7 +202,12 @@ class Held:
 
     def refused_password(self) -> bool:
         """Whether a new connection is refused for its password (a page changed it), not
-        for another reason (its database renamed, the server's slots full)."""
+        for another reason (its database renamed, the server's slots full, the role
+        renamed by another: its old name is refused as a password would be)."""
+        with contextlib.suppress(driver.Error), self.cursor() as cursor:
+            cursor.execute("SELECT session_user")  # the role's name now
+            if cursor.fetchone()[0] != self.role:
+                return False
         try:
             driver.connect(self.url).close()
         except driver.Error as error:
@@ -209,11 +237,19 @@ class Held:
         self.connection.close()
 
 
-def _read(cursor, role: str | None) -> State:
+class RoleGone(LookupError):
+    """The role watched is no longer there (another role dropped it)."""
+
+
+def _read(cursor, role: str | int | None) -> State:
+    """The state of `role`: by name (None: the connection's own), or by oid."""
     cursor.execute("SELECT current_setting('server_version_num')::int")
     (version,) = cursor.fetchone()
-    cursor.execute(ROLE, (role,))
-    oid, name, creates_roles = cursor.fetchone()
+    by_oid = isinstance(role, int)
+    cursor.execute(ROLE, (role if by_oid else None, None if by_oid else role))
+    if (row := cursor.fetchone()) is None:
+        raise RoleGone(role)
+    oid, name, creates_roles, *attributes, comment = row
     cursor.execute(SETTINGS, (oid,))
     settings = {
         (own, database, key): value
@@ -233,7 +269,71 @@ def _read(cursor, role: str | None) -> State:
     if creates_roles:
         cursor.execute(ROLES)
         roles = dict(cursor.fetchall())
-    return State(name, oid, version, settings, databases, prepared, roles, owners)
+    return State(
+        name, oid, version, settings, databases, prepared, roles, owners, tuple(attributes), comment
+    )
+
+
+def _reset_role(cursor, before: State, now: State) -> list[str]:
+    """The role's name, attributes and comment as they were (another role may have renamed
+    it: a role cannot rename itself, the held session's included, so it is only named)."""
+    said = []
+    if now.role != before.role:
+        what = f"the role {_name(before.role)} renamed to {_name(now.role)}"
+        rename = sql.SQL("ALTER ROLE {} RENAME TO {}")
+        try:
+            cursor.execute(rename.format(sql.Identifier(now.role), sql.Identifier(before.role)))
+            said.append(f"{what}, renamed back")
+            now = dataclasses.replace(now, role=before.role)
+        except driver.Error as error:
+            said.append(f"{what}, not renamed back ({_first_line(error)})")
+    changed = [i for i, was in enumerate(before.attributes) if now.attributes[i] != was]
+    statements = []
+    if changed:
+        clauses = [_attribute(i, before.attributes[i]) for i in changed]
+        statements.append(sql.SQL("ALTER ROLE {} WITH ").format(sql.Identifier(now.role)))
+        statements[-1] += sql.SQL(" ").join(clauses)
+    if now.comment != before.comment:
+        comment = sql.Literal(before.comment) if before.comment is not None else sql.SQL("NULL")
+        statements.append(
+            sql.SQL("COMMENT ON ROLE {} IS {}").format(sql.Identifier(now.role), comment)
+        )
+    if not statements:
+        return said
+    did = [_said(i, now.attributes[i]) for i in changed]
+    did += ["COMMENT ON ROLE"] if now.comment != before.comment else []
+    what = f"the role {_name(now.role)} changed (ALTER ROLE ... {', '.join(did)})"
+    try:
+        cursor.execute("BEGIN")
+        for statement in statements:
+            cursor.execute(statement)
+        cursor.execute("COMMIT")
+        said.append(f"{what}, set back")
+    except driver.Error as error:
+        cursor.execute("ROLLBACK")
+        said.append(f"{what}, not set back ({_first_line(error)})")
+    return said
+
+
+def _attribute(index: int, value: object):
+    """ALTER ROLE's clause for ATTRIBUTES[index] at `value`."""
+    word = ATTRIBUTES[index]
+    if isinstance(value, bool):
+        return sql.SQL(word if value else f"NO{word}")
+    return sql.SQL("{} {}").format(sql.SQL(word), sql.Literal(_valid(word, value)))
+
+
+def _said(index: int, value: object) -> str:
+    """That clause as a line names it."""
+    word = ATTRIBUTES[index]
+    if isinstance(value, bool):
+        return word if value else f"NO{word}"
+    return f"{word} {_name(str(_valid(word, value)))}"
+
+
+def _valid(word: str, value: object) -> object:
+    """No VALID UNTIL is no end, which ALTER ROLE calls infinity."""
+    return value or "infinity" if word == "VALID UNTIL" else value
 
 
 def _rename_back(cursor, before: State, after: State) -> list[str]:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from alembic_docs import schema
 from tests.as_user import run_as
 from tests.scratch_pages import page, run, write
+from tests.shared_server import skip_unless_ours
 from throwaway_pg import driver, identities, leftovers, postgres
 from throwaway_pg.postgres import PostgresError
 from throwaway_pg.server import (
@@ -227,6 +228,7 @@ def connect_with(url: str, passfile: str) -> None:
 @pytest.fixture
 def role_url(postgres_server: Server) -> Iterator[tuple[str, str]]:
     """A URL with a password, of a role that may create databases, and the password."""
+    skip_unless_ours(postgres_server)
     role, password = postgres.scratch_name("r"), postgres.scratch_name("pw")
     try:
         with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
@@ -245,6 +247,7 @@ def role_url(postgres_server: Server) -> Iterator[tuple[str, str]]:
 def test_a_plus_in_a_password_parameter_is_a_plus(postgres_server: Server) -> None:
     """libpq reads `password=pl+us` as `pl+us`; read as a form (a `+` is a space), the
     password file held `pl us`, and the server refused it."""
+    skip_unless_ours(postgres_server)
     role = postgres.scratch_name("r")
     try:
         with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
@@ -1432,11 +1435,11 @@ def test_roles_a_page_makes_renames_or_drops_are_named(
     """On a user's server whose role may make roles (CREATEROLE), a page may make, rename
     and drop them: a renamed one is renamed back (before the grants that name it are: they
     failed, "role does not exist"), a made one named (the user may have made it meanwhile),
-    a dropped one named; roles the harness makes beside it are not."""
+    a dropped one named, whatever its name (one named as the tests name theirs was not)."""
     url, _ = role_url
     role, own = make_url(url).username, postgres.scratch_name("own")
     made, kept, gone = (f"{what}{os.getpid()}" for what in ("made", "kept", "gone"))
-    moved, harness = f"moved{os.getpid()}", postgres.scratch_name("r")  # another test's
+    moved, like_ours = f"moved{os.getpid()}", postgres.scratch_name("r")  # as tests name
     with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
         cur.execute(f"ALTER ROLE {role} CREATEROLE")
         cur.execute(f"CREATE DATABASE {own} OWNER {role}")
@@ -1448,14 +1451,14 @@ def test_roles_a_page_makes_renames_or_drops_are_named(
         before = database_state(postgres_server, own)
         said = left_by(
             server,
-            f"CREATE ROLE {made}; CREATE ROLE {harness}",
+            f"CREATE ROLE {made}; CREATE ROLE {like_ours}",
             f"ALTER ROLE {kept} RENAME TO {moved}; DROP ROLE {gone}",
             f"REVOKE CONNECT ON DATABASE {own} FROM {moved}",
         )
         assert said == (
             f"the database {own} changed (ALTER DATABASE...), set back; a role {kept} renamed"
-            f" to {moved}, renamed back; roles made while it ran ({made}), kept: on your"
-            f" server they may be yours; drop those that are the page's; roles dropped"
+            f" to {moved}, renamed back; roles made while it ran ({made}, {like_ours}), kept: on"
+            f" your server they may be yours; drop those that are the page's; roles dropped"
             f" ({gone}): they cannot be put back"
         )
         assert database_state(postgres_server, own) == before
@@ -1464,8 +1467,66 @@ def test_roles_a_page_makes_renames_or_drops_are_named(
     finally:
         postgres.drop_database(postgres_server.admin_url, own)
         with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
-            for name in (made, kept, moved, gone, harness):
+            for name in (made, kept, moved, gone, like_ours):
                 cur.execute(f"DROP ROLE IF EXISTS {name}")
+        server.close()
+
+
+def test_what_a_page_changes_of_its_own_role_is_set_back(
+    role_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """A role that may (a superuser; CREATEROLE on PostgreSQL 15) changed its own
+    attributes unseen: NOCREATEDB failed every later run; a VALID UNTIL in the past was
+    said to be a changed password, and the scratch database was left."""
+    url, _ = role_url
+    role = make_url(url).username
+    valid = "coalesce(rolvaliduntil, 'infinity')"  # none: no end, which ALTER ROLE sets so
+    roles = f"SELECT rolcreatedb, rolconnlimit, {valid}, shobj_description(oid, 'pg_authid')"
+    roles += f" FROM pg_roles WHERE rolname = '{role}'"
+    with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+        cur.execute(f"ALTER ROLE {role} SUPERUSER")
+    server = open_server(url, "a test")
+    try:
+        before = schema.rows(postgres_server.admin_url, roles)
+        said = left_by(
+            server,
+            "ALTER ROLE CURRENT_USER NOCREATEDB CONNECTION LIMIT 5"
+            " VALID UNTIL '2001-02-03 04:05:06+00'",
+            f"COMMENT ON ROLE {role} IS 'mine'",
+        )
+        assert said == (
+            f"the role {role} changed (ALTER ROLE ... NOCREATEDB, CONNECTION LIMIT 5, VALID"
+            " UNTIL '2001-02-03 04:05:06.000000+00', COMMENT ON ROLE), set back"
+        )
+        assert schema.rows(postgres_server.admin_url, roles) == before
+    finally:
+        server.close()
+
+
+def test_the_role_renamed_by_another_is_named_not_taken_for_a_password(
+    role_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """A page that made a second role renamed its own: reading the role by its old name
+    raised a TypeError, hidden behind "cannot drop the scratch database: password
+    authentication failed"; nothing was named."""
+    url, _ = role_url
+    role = make_url(url).username
+    moved = f"moved{os.getpid()}"
+    server = open_server(url, "a test")
+    try:
+        with (
+            pytest.raises(LeftOnServer) as left,
+            server.watching(),
+            postgres.admin_connection(postgres_server.admin_url) as conn,
+            conn.cursor() as cur,
+        ):
+            cur.execute(f"ALTER ROLE {role} RENAME TO {moved}")
+        assert str(left.value) == (
+            f"the role {role} renamed to {moved}, not renamed back (session user cannot be renamed)"
+        )
+    finally:
+        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+            cur.execute(f"ALTER ROLE {moved} RENAME TO {role}")
         server.close()
 
 
