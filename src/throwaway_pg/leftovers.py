@@ -339,19 +339,25 @@ def _valid(word: str, value: object) -> object:
 def _rename_back(cursor, before: State, after: State) -> list[str]:
     """Each database of the role's a page renamed, named as it was again (the harness took
     a renamed database of the user's for one the page made, and dropped it)."""
-    said = []
-    for oid, was in before.owned.items():
-        now = after.databases.get(oid)
-        if now is None or now.name == was.name:
-            continue
-        what = f"a database {_name(was.name)} renamed to {_name(now.name)}"
-        rename = sql.SQL("ALTER DATABASE {} RENAME TO {}")
-        try:
-            cursor.execute(rename.format(sql.Identifier(now.name), sql.Identifier(was.name)))
-            said.append(f"{what}, renamed back")
-        except driver.Error as error:
-            said.append(f"{what}, not renamed back ({_first_line(error)})")
-    return said
+    moved = [
+        (was.name, after.databases[oid].name)
+        for oid, was in before.owned.items()
+        if oid in after.databases and after.databases[oid].name != was.name
+    ]
+    said, failed = [], {}
+    while moved:  # in turns: one may hold the name another had (two swapped)
+        for was, now in moved:
+            what = f"a database {_name(was)} renamed to {_name(now)}"
+            rename = sql.SQL("ALTER DATABASE {} RENAME TO {}")
+            try:
+                cursor.execute(rename.format(sql.Identifier(now), sql.Identifier(was)))
+                said.append(f"{what}, renamed back")
+            except driver.Error as error:
+                failed[was, now] = f"{what}, not renamed back ({_first_line(error)})"
+        if len(failed) == len(moved):
+            break
+        moved, failed = list(failed), {}
+    return said + list(failed.values())
 
 
 def _reset_databases(cursor, before: State, after: State) -> list[str]:

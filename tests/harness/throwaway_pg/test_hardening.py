@@ -1262,6 +1262,36 @@ def test_a_database_given_a_scratch_database_s_name_is_not_the_one_dropped(
         server.close()
 
 
+def test_two_databases_a_page_swapped_are_both_renamed_back(
+    role_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """A page gave the user's database a scratch database's name, and its own the user's:
+    renamed back in one pass, the user's could not be (its name was taken), and kept a
+    scratch database's name, which later runs pass over."""
+    url, _ = role_url
+    server = open_server(url, "a test")
+    prod, like_scratch = postgres.scratch_name("prod"), postgres.scratch_name()
+    user_s = postgres.create_database(server.admin_url, prod)
+    try:
+        with (
+            pytest.raises(LeftOnServer) as left,
+            server.database() as scratch_url,
+            server.watching(),
+            postgres.admin_connection(server.admin_url) as conn,
+            conn.cursor() as cur,
+        ):
+            scratch = make_url(scratch_url).database
+            cur.execute(f"ALTER DATABASE {prod} RENAME TO {like_scratch}")
+            cur.execute(f"ALTER DATABASE {scratch} RENAME TO {prod}")
+        assert f"a database {prod} renamed to {like_scratch}, renamed back" in str(left.value)
+        assert f"a database {scratch} renamed to {prod}, renamed back" in str(left.value)
+        assert postgres.database_named(postgres_server.admin_url, user_s) == prod
+    finally:
+        for name in (prod, like_scratch):
+            postgres.drop_database(postgres_server.admin_url, name)
+        server.close()
+
+
 def left_by(server: Server, *statements: str) -> str:
     """What `watching` says a page left that ran `statements` as the URL's role."""
     with (
