@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -242,7 +243,17 @@ def _one_line_each(error: BaseException) -> list[str]:
 @pytest.fixture(scope="session")
 def postgres_server(pytestconfig: pytest.Config) -> Iterator[Server]:
     with server_for(pytestconfig) as server:
+        if server.superuser:
+            warnings.warn(SUPERUSER.format(server.description), pytest.PytestWarning, 1)
         yield server
+
+
+SUPERUSER = (
+    "throwaway_pg: the tests connect to {} as a superuser: what they run may change anything "
+    "there (other databases' tables, ALTER SYSTEM, tablespaces, the server's files), and "
+    "only some of it is seen and undone; give them a role that may create databases, and "
+    "no more"
+)
 
 
 @pytest.fixture

@@ -36,7 +36,8 @@ PASSFILE_VARIABLE = "PGPASSFILE"  # libpq's: where it looks for a password a URL
 MADE: dict[str, int] = {}
 CONNECT_TIMEOUT = 10  # seconds to wait for a user's server before saying it does not answer
 MAY_CREATE = (
-    "SELECT current_user, rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user"
+    "SELECT current_user, rolcreatedb OR rolsuper, rolsuper FROM pg_roles"
+    " WHERE rolname = current_user"
 )
 
 
@@ -254,6 +255,7 @@ class Server:
     cluster: postgres.Cluster | None = None
     owner: str | None = None  # the role scratch databases belong to; None: the admin's
     passfile: Passfile | None = None  # a user's server's password, if its URL had one
+    superuser: bool = False  # a user's server's role is: its pages may change anything
 
     @property
     def owner_url(self) -> str:
@@ -464,7 +466,7 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
             f"cannot write the password of {named} to a file in {where}: {error.strerror}{room}"
         ) from None
     try:
-        found = _may_create(admin_url, named)
+        found, superuser = _may_create(admin_url, named)
         if found and passfile is None:  # a password file of the user's gave it
             # Kept in a file of the harness's: the pages get a copy (as root, theirs is no
             # file they may read), and a password a page changes is set back. Where no
@@ -475,14 +477,15 @@ def open_server(url: str | None = None, source: str = URL_VARIABLE) -> Server:
         if passfile:
             passfile.remove()
         raise
-    return Server(admin_url, passfile=passfile)
+    return Server(admin_url, passfile=passfile, superuser=superuser)
 
 
-def _may_create(admin_url: str, named: str) -> str | None:
+def _may_create(admin_url: str, named: str) -> tuple[str | None, bool]:
     """Raise, in one line, unless the server answers and its role may create databases;
     `named`: the server as messages name it. Returns the password libpq sent, if any (one
     read from a password file the user named, $PGPASSFILE or ~/.pgpass, which the pages'
-    user, as root, may not read: they waited at a password prompt until their timeout)."""
+    user, as root, may not read: they waited at a password prompt until their timeout),
+    and whether the role is a superuser."""
     try:  # a host that drops packets would otherwise hold the run for TCP's minutes
         connection = postgres.guarded(admin_url, connect_timeout=CONNECT_TIMEOUT)
     except driver.Error as exc:
@@ -492,7 +495,7 @@ def _may_create(admin_url: str, named: str) -> str | None:
     try:
         with contextlib.closing(connection), contextlib.closing(connection.cursor()) as cursor:
             cursor.execute(MAY_CREATE)
-            role, may_create = cursor.fetchone()
+            role, may_create, superuser = cursor.fetchone()
             sent = driver.sent_password(connection)
     except driver.Error as exc:  # a server that shuts down, a statement that times out
         raise PostgresError(f"cannot ask {named} about its role: {_first_line(exc)}") from None
@@ -501,7 +504,7 @@ def _may_create(admin_url: str, named: str) -> str | None:
             f"the role {role} of {named} may not create databases: "
             "each page and test gets a scratch database of its own; grant it CREATEDB"
         )
-    return sent
+    return sent, superuser
 
 
 # What reading the server may raise: its own errors, and a name or setting in no encoding

@@ -2,6 +2,7 @@
 are wrong: what a root run must never do, and what a run must never print."""
 
 import contextlib
+import fnmatch
 import os
 import pwd
 import shutil
@@ -291,6 +292,28 @@ def test_a_failing_test_does_not_show_the_password(
     assert "database_url = 'postgresql://r_" in output  # pytest shows the fixture's value
     assert "does not exist" in output  # the connection's error, with its frames' locals
     assert password not in output and password not in report.read_text()
+
+
+@pytest.mark.parametrize("superuser", [False, True])
+def test_a_superuser_s_url_is_said(
+    pytester: pytest.Pytester,
+    role_url: tuple[str, str],
+    postgres_server: Server,
+    monkeypatch: pytest.MonkeyPatch,
+    superuser: bool,
+) -> None:
+    """A superuser's pages may change anything on the server (ALTER SYSTEM, tablespaces,
+    other databases' tables), most of it unseen: the run said nothing of it."""
+    url, _ = role_url
+    if superuser:
+        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
+            cur.execute(f"ALTER ROLE {make_url(url).username} SUPERUSER")
+    pytester.makepyfile("def test_any(database_url):\n    pass\n")
+    monkeypatch.setenv("THROWAWAY_PG_URL", url)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, warnings=int(superuser))
+    said = "*throwaway_pg: the tests connect to PostgreSQL at postgresql://r_*@* as a superuser: *"
+    assert bool(fnmatch.filter(result.stdout.lines, said)) is superuser
 
 
 def test_opening_a_server_forgets_libpq_s_variables(
