@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,30 @@ SNIPPET_MARKER = re.compile(
 UNSHOWABLE = re.compile("[\x00\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 # What a path a page names in examples/ (a project, an include) must not do: lead out of it.
 OUTSIDE = "not in the examples folder (a path in it, without .., a leading / or a link out)"
+
+
+INCLUDE_LIMIT = 4 << 20  # bytes of an included file: examples are small; /dev/zero is endless
+
+
+def included_text(path: Path) -> str:
+    """The text of a file a page includes, which must be a regular file of at most
+    INCLUDE_LIMIT bytes in UTF-8: never waiting on a FIFO. Raises ValueError saying why not."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as error:
+        raise ValueError(f"cannot read it: {error.strerror}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("not a regular file")
+        content = os.read(fd, INCLUDE_LIMIT + 1)
+    finally:
+        os.close(fd)
+    if len(content) > INCLUDE_LIMIT:
+        raise ValueError(f"over {INCLUDE_LIMIT >> 20} MiB")
+    try:
+        return content.decode()
+    except UnicodeDecodeError as error:
+        raise ValueError(f"not UTF-8 (byte {error.start})") from None
 
 
 def inside(path: Path, folder: Path) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from docs_runner.blocks.base import Block
-from docs_runner.grammar import OUTSIDE, SNIPPET, Fence
+from docs_runner.grammar import OUTSIDE, SNIPPET, Fence, included_text
 from docs_runner.normalise import shown_timestamps
 from docs_runner.outcome import Failure
 
@@ -58,9 +58,12 @@ class File(Block):
         source = run.example(self.snippet)
         if source is None:
             return Failure(f'{where}: --8<-- "{self.snippet}": {OUTSIDE}')
-        if not source.is_file():
+        if not source.exists():
             return Failure(f"{where}: examples/{self.snippet} does not exist")
-        shown = source.read_text()
+        try:
+            shown = included_text(source)
+        except ValueError as error:
+            return Failure(f"{where}: examples/{self.snippet}: {error}")
         content = run.to_real(shown)
         target = run.shell.cwd / run.to_real(self.path)
         try:

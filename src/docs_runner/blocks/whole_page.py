@@ -13,7 +13,8 @@ from docs_runner import claims, grammar, manifest, provenance
 from docs_runner.blocks.base import Block
 from docs_runner.grammar import Include
 from docs_runner.outcome import Failure
-from docs_runner.rendered import code_blocks
+from docs_runner.rendered import IncludeError, code_blocks
+from throwaway_pg.visible import visible
 
 if TYPE_CHECKING:
     from docs_runner.run import PageRun
@@ -145,7 +146,10 @@ def _unaccounted(run: PageRun) -> list[str]:
     """Rendered code blocks the run did not account for, blocks it ran that the site does
     not show, and lines it did not classify."""
     seen = [_plain(text) for text, _, _ in run.record.blocks]
-    rendered = [_plain(text) for text in code_blocks(run.root, run.updated_text())]
+    try:
+        rendered = [_plain(text) for text in code_blocks(run.root, run.updated_text())]
+    except IncludeError as error:
+        return [f"{run.page}: the site cannot be rendered: {visible(str(error))}"]
     matcher = difflib.SequenceMatcher(None, seen, rendered, autojunk=False)
     for tag, i, _, j, _ in matcher.get_opcodes():
         if tag == "delete":  # shown by the run, not by the site

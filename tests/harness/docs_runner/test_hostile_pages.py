@@ -147,6 +147,51 @@ def test_a_fifo_where_a_file_block_writes_leaves_nothing_running(
     assert left_running(fifo) == []
 
 
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [
+        ("a FIFO", "not a regular file"),  # the rendering waited on it for ever
+        ("a link to /dev/zero", "not in the examples folder*"),  # root's memory, all of it
+        ("a link to a file elsewhere", "not in the examples folder*"),  # its first line shown
+        ("not UTF-8", "not UTF-8 (byte 3)"),  # a traceback
+    ],
+)
+def test_an_include_the_site_renders_is_a_small_regular_file_of_its_folder(
+    project: pytest.Pytester, recorded: str, tmp_path: Path, kind: str, said: str
+) -> None:
+    """The site's rendering, which the runner compares with what it ran, reads every
+    include as pymdownx.snippets does, following links: even one in a block that runs
+    nothing, or whose include the runner had refused."""
+    name = f"odd{os.getpid()}.txt"
+    path = project.path / "docs" / name
+    if kind == "a FIFO":
+        os.mkfifo(path)
+    elif kind == "a link to /dev/zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "a link to a file elsewhere":
+        (tmp_path / "secret").write_text("TOPSECRET\n")
+        path.symlink_to(tmp_path / "secret")
+    else:
+        path.write_bytes(b"caf\xe9\n")
+    text = f'# Odd\n\n<!-- norun: shown only -->\n```text\n--8<-- "{name}"\n```\n'
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(
+        [f'docs/page.md: the site cannot be rendered: --8<-- "{name}": {said}']
+    )
+    assert "TOPSECRET" not in result.stdout.str() and "Traceback" not in result.stdout.str()
+
+
+def test_a_file_block_s_include_that_is_not_utf_8_is_one_line(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    name = f"latin{os.getpid()}.txt"
+    (project.path / "examples" / name).write_bytes(b"caf\xe9\n")
+    text = f'# Latin\n\n```python title="x.txt"\n--8<-- "{name}"\n```\n'
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines([f"docs/page.md:5: examples/{name}: not UTF-8 (byte 3)"])
+    assert "Traceback" not in result.stdout.str()
+
+
 CHECK_THAT_STARTS = """
 import subprocess
 from docs_runner import check
