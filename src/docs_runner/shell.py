@@ -42,7 +42,19 @@ TERM = "xterm-256color"  # what terminal emulators set
 STATE_LIMIT = 4 << 20  # bytes of a line's environment read back: far more than any has
 # After the reader's line (which is whole: `unfinished`): keep its exit status, write the
 # directory and the environment, NUL-separated, into the state file (`>|`: over noclobber).
-_EPILOGUE = '\n__status=$?; { pwd; printf "\\0"; env -0; } >| "$__STATE"; exit $__status\n'
+# The line may have defined functions or aliases named as what this runs (`exit() { builtin
+# exit 0; }` made every failing line pass), or an EXIT trap: POSIX mode finds the special
+# builtins (unset, trap, exit) before any function, a backslash skips aliases, and the
+# functions it would call are removed first.
+_EPILOGUE = (
+    "\n__status=$?; POSIXLY_CORRECT=y; \\unset -f builtin pwd printf; \\trap - EXIT;"
+    ' { \\builtin pwd; \\builtin printf "\\0"; /usr/bin/env -0; } >| "$__STATE";'
+    " \\exit $__status\n"
+)
+# Bash sources $BASH_ENV before a line, which a terminal's prompt never does: a page that
+# exported one (`trap "exit 0" EXIT` in it) made every later line pass. The line gets it
+# back as a plain variable, for the shells it starts, as in a terminal.
+_BASH_ENV = '\\export BASH_ENV="$__BASH_ENV"; \\unset __BASH_ENV; '
 
 # Variables bash sets itself (or we set for the run): never carried to the next line.
 _BASH_OWN = {"__STATE", "PYTHONUNBUFFERED", "_", "SHLVL", "PWD", "OLDPWD"}
@@ -381,7 +393,10 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
         if "user" in state.popen:  # by its descriptor: its name is in the reader's TMPDIR
             os.fchown(fd, owner(state.popen), -1)
         env = {**state.env, "__STATE": name, "PYTHONUNBUFFERED": "1"}
-        argv = ["bash", "-o", "pipefail", "-c", line + _EPILOGUE]
+        prologue = ""
+        if "BASH_ENV" in env:
+            env["__BASH_ENV"], prologue = env.pop("BASH_ENV"), _BASH_ENV
+        argv = ["bash", "-o", "pipefail", "-c", prologue + line + _EPILOGUE]
         process, controller = spawn(argv, state.cwd, env, **state.popen)
         deadline = _deadline(state)
         try:

@@ -181,7 +181,10 @@ def _namespaced(ids: dict[int, int]) -> Identity:
     holder = subprocess.Popen(
         [tool(UNSHARE_USER[0]), *UNSHARE_USER[1:]],
         env={"PATH": SYSTEM_TOOLS},
+        # A stop signal just after the fork skips the kill below: it then outlived us for
+        # its 30 s, holding our output (a CI step waited on it), but for these.
         stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )

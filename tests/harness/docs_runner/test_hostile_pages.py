@@ -192,6 +192,41 @@ def test_a_file_block_s_include_that_is_not_utf_8_is_one_line(
     assert "Traceback" not in result.stdout.str()
 
 
+@pytest.mark.parametrize(
+    "before",
+    [
+        "exit() { builtin exit 0; }; export -f exit",  # the runner's own exit, then
+        "shopt -s expand_aliases; alias exit='builtin exit 0 #'",
+        "builtin() { :; }; exit() { builtin exit 0; }; export -f builtin exit",
+        "trap 'builtin exit 0' EXIT",
+        # sourced before each later line, as no terminal's prompt does
+        "echo 'trap \"builtin exit 0\" EXIT' > .hide; export BASH_ENV=$PWD/.hide",
+    ],
+    ids=["exit-function", "exit-alias", "builtin-function", "exit-trap", "bash-env"],
+)
+@pytest.mark.parametrize("same_line", [True, False], ids=["same-line", "next-line"])
+def test_a_line_cannot_make_a_failing_line_pass(
+    project: pytest.Pytester, recorded: str, before: str, same_line: bool
+) -> None:
+    """Each line runs in bash, then the runner's own commands, which read its exit status:
+    a function, an alias or a trap the page left made them say 0."""
+    lines = f"$ {before}; false" if same_line else f"$ {before}\n$ false"
+    result = run(project, f"# Hide\n\n```console\n{lines}\n```\n", recorded)
+    failing = f"{before}; false" if same_line else "false"
+    assert f"`{failing}` exited with status 1;" in result.stdout.str()
+
+
+def test_a_function_a_line_exports_does_not_move_the_next_line(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """The runner read the line's folder with `pwd`, which the page may define."""
+    text = (
+        "# Where\n\n```console\n$ mkdir -p sub; pwd() { echo /; }; export -f pwd\n"
+        "$ ls -d sub\nsub\n$ echo $BASH_ENV, ${__BASH_ENV-unset}\n, unset\n```\n"
+    )
+    run(project, text, recorded).assert_outcomes(passed=3)
+
+
 CHECK_THAT_STARTS = """
 import subprocess
 from docs_runner import check

@@ -1,9 +1,13 @@
 """Whom a root run hands its work to (throwaway_pg/identities.py)."""
 
+import contextlib
 import os
 import pwd
+import signal
 import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -111,3 +115,32 @@ def test_not_root_it_is_no_one_else(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     assert identities.for_pages.__wrapped__() is None
     assert identities.for_server.__wrapped__() is None
+
+
+@as_root
+def test_a_stop_as_a_namespace_is_made_leaves_nothing_holding_the_output() -> None:
+    """A SIGHUP just after the fork of the namespace's holder (`sleep 30`) left it running,
+    holding the run's standard output: a CI step reading it waited on it."""
+    interrupted = """
+import subprocess, sys
+from throwaway_pg import identities
+real = subprocess.Popen
+def popen(*args, **kwargs):
+    holder = real(*args, **kwargs)
+    print(holder.pid, file=sys.stderr, flush=True)
+    raise KeyboardInterrupt  # as a signal landing right after the fork
+identities.subprocess.Popen = popen
+identities._namespaced({65534: 200000})
+"""
+    child = subprocess.Popen(
+        [sys.executable, "-c", interrupted], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    holder = int(child.stderr.readline())
+    try:
+        started = time.monotonic()
+        child.stdout.read()  # its end: when every process holding it has closed it
+        assert time.monotonic() - started < 10
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(holder, signal.SIGKILL)
+        child.wait()
