@@ -45,11 +45,12 @@ STATE_LIMIT = 4 << 20  # bytes of a line's environment read back: far more than 
 # The line may have defined functions or aliases named as what this runs (`exit() { builtin
 # exit 0; }` made every failing line pass), or an EXIT trap: POSIX mode finds the special
 # builtins (unset, trap, exit) before any function, a backslash skips aliases, and the
-# functions it would call are removed first.
+# functions it would call are removed first. Not in POSIX mode, pwd names a folder a line
+# removed (as a terminal's does), which the next line then says is gone.
 _EPILOGUE = (
     "\n__status=$?; POSIXLY_CORRECT=y; \\unset -f builtin pwd printf; \\trap - EXIT;"
-    ' { \\builtin pwd; \\builtin printf "\\0"; /usr/bin/env -0; } >| "$__STATE";'
-    " \\exit $__status\n"
+    ' \\unset POSIXLY_CORRECT; { \\builtin pwd; \\builtin printf "\\0"; /usr/bin/env -0; }'
+    ' >| "$__STATE"; POSIXLY_CORRECT=y; \\exit $__status\n'
 )
 # Bash sources $BASH_ENV before a line, which a terminal's prompt never does: a page that
 # exported one (`trap "exit 0" EXIT` in it) made every later line pass. The line gets it
