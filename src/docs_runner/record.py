@@ -25,6 +25,7 @@ class PageRecord:
     other_output_at: list[int] = field(default_factory=list)  # with other versions
     rewrites: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, text)
     last_output: str | None = None  # the last python block's, for the "Output" after it
+    last_python: int = 0  # that block's line
     outcomes: dict[int, Outcome] = field(default_factory=dict)  # block's line -> outcome
 
     def shown(self, text: str, classes: list[str]) -> None:

@@ -34,6 +34,8 @@ class Python(Block):
         return cls(fence)
 
     def evaluate(self, run: PageRun) -> Failure | None:
+        if unshown := unshown_output(run):
+            return Failure(unshown)
         # Leading newlines make tracebacks point at the page's own line numbers.
         source = "\n" * self.fence.line + self.fence.source
         ended = None
@@ -43,13 +45,26 @@ class Python(Block):
             ended, output, raised = error, error.output, False
         except LineError as error:
             return Failure(f"{run.page}:{self.fence.line}: {error}")
-        run.record.last_output = output
+        run.record.last_output, run.record.last_python = output, self.fence.line
         run.record.shown(self.fence.source, ["run"] * len(self.fence.source.splitlines()))
         if ended is not None:
             return Failure(f"{run.page}:{self.fence.line}: {ended}")
         if raised:
             return Failure(f"{run.page}:{self.fence.line}: the python block raised:\n{output}")
         return None
+
+
+def unshown_output(run: PageRun) -> str | None:
+    """What the last python block printed, if no "Output" block showed it: a reader who
+    runs it sees it (`print("ERROR: ...")` passed unshown)."""
+    printed, run.record.last_output = run.record.last_output, None
+    if not printed or not printed.strip():
+        return None
+    first = printed.strip().splitlines()[0]  # repr escapes what would break the line
+    return (
+        f"{run.page}:{run.record.last_python}: the python block printed what the page does "
+        f'not show (starting {first!r}): show it in a ```text title="Output" block after it'
+    )
 
 
 @dataclass

@@ -11,6 +11,7 @@ from sybil import Region
 
 from docs_runner import claims, grammar, manifest, provenance
 from docs_runner.blocks.base import Block
+from docs_runner.blocks.python import unshown_output
 from docs_runner.grammar import Include
 from docs_runner.outcome import Failure
 from docs_runner.rendered import IncludeError, code_blocks
@@ -83,7 +84,8 @@ class PageEnd(Block):
     tabs: list[tuple[int, str, bool]]  # content tabs: line, label, holds a versions marker
 
     def evaluate(self, run: PageRun) -> Failure | None:
-        problems = _unmarked_version_tabs(run, self.tabs)
+        problems = [unshown] if (unshown := unshown_output(run)) else []
+        problems += _unmarked_version_tabs(run, self.tabs)
         problems += [
             f"{run.page}:{line}: `{path.relative_to(run.project)}` was written here, but no "
             "later step read, imported or ran it: add a step that uses it, or opt the block "

@@ -1387,6 +1387,23 @@ def test_the_page_s_interpreter_outlives_the_lines_between_its_blocks(
     run(project, text, recorded).assert_outcomes(passed=6)
 
 
+@pytest.mark.parametrize("after", ["", '```python\nprint("fine")\n```\n'], ids=["last", "next"])
+def test_what_a_python_block_prints_must_be_shown(
+    project: pytest.Pytester, recorded: str, after: str
+) -> None:
+    """A reader who runs the block sees what it prints: with no "Output" block after it,
+    the page passed, showing none of it."""
+    text = f'# Quiet\n\n```python\nprint("ERROR: unshown")\n```\n\n{after}'
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines(
+        [
+            "docs/page.md:5: the python block printed what the page does not show (starting"
+            """ 'ERROR: unshown'): show it in a ```text title="Output" block after it"""
+        ]
+    )
+    assert result.ret == 1
+
+
 @pytest.mark.parametrize(
     "seconds", ["soon", "0", "-1", "inf", "3000000", "1e-300", "0.5", "\u0661\u0660"]
 )
