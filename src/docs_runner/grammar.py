@@ -53,9 +53,9 @@ OUTSIDE = "not in the examples folder (a path in it, without .., a leading / or 
 INCLUDE_LIMIT = 4 << 20  # bytes of an included file: examples are small; /dev/zero is endless
 
 
-def included_text(path: Path) -> str:
-    """The text of a file a page includes, which must be a regular file of at most
-    INCLUDE_LIMIT bytes in UTF-8: never waiting on a FIFO. Raises ValueError saying why not."""
+def regular_file(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, never waiting on a FIFO (git
+    keeps links: one to /dev/zero is endless). Raises ValueError saying why not."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
@@ -63,11 +63,19 @@ def included_text(path: Path) -> str:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise ValueError("not a regular file")
-        content = os.read(fd, INCLUDE_LIMIT + 1)
+        with os.fdopen(os.dup(fd), "rb") as file:
+            content = file.read(limit + 1)
     finally:
         os.close(fd)
-    if len(content) > INCLUDE_LIMIT:
-        raise ValueError(f"over {INCLUDE_LIMIT >> 20} MiB")
+    if len(content) > limit:
+        raise ValueError(f"over {limit >> 20} MiB")
+    return content
+
+
+def included_text(path: Path) -> str:
+    """The text of a file a page includes: a regular file of at most INCLUDE_LIMIT bytes,
+    in UTF-8. Raises ValueError saying why not."""
+    content = regular_file(path, INCLUDE_LIMIT)
     try:
         return content.decode()
     except UnicodeDecodeError as error:

@@ -32,10 +32,8 @@ import atexit
 import contextlib
 import difflib
 import json
-import os
 import re
 import signal
-import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -105,19 +103,9 @@ def _contents(path: Path) -> bytes:
     """The file's bytes, if it is a regular file of at most NOTEBOOK_LIMIT (never waiting on
     a FIFO)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as error:
-        raise NotebookError(f"{path}: cannot read it: {error.strerror}") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise NotebookError(f"{path}: not a notebook: not a regular file")
-        with os.fdopen(os.dup(fd), "rb") as file:
-            text = file.read(NOTEBOOK_LIMIT + 1)
-    finally:
-        os.close(fd)
-    if len(text) > NOTEBOOK_LIMIT:
-        raise NotebookError(f"{path}: not a notebook: over {NOTEBOOK_LIMIT >> 20} MiB")
-    return text
+        return grammar.regular_file(path, NOTEBOOK_LIMIT)
+    except ValueError as error:
+        raise NotebookError(f"{path}: not a notebook: {error}") from None
 
 
 def _where(error: ValueError | RecursionError) -> str:

@@ -303,16 +303,22 @@ def _reset_role(cursor, before: State, now: State) -> list[str]:
     did = [_said(i, now.attributes[i]) for i in changed]
     did += ["COMMENT ON ROLE"] if now.comment != before.comment else []
     what = f"the role {_name(now.role)} changed (ALTER ROLE ... {', '.join(did)})"
+    error = _all_or_none(cursor, statements)
+    return [*said, f"{what}, not set back ({error})" if error else f"{what}, set back"]
+
+
+def _all_or_none(cursor, statements: list) -> str | None:
+    """Run `statements` in one transaction; if one fails, none is kept, and its error's
+    first line is returned."""
     try:
         cursor.execute("BEGIN")
         for statement in statements:
             cursor.execute(statement)
         cursor.execute("COMMIT")
-        said.append(f"{what}, set back")
     except driver.Error as error:
         cursor.execute("ROLLBACK")
-        said.append(f"{what}, not set back ({_first_line(error)})")
-    return said
+        return _first_line(error)
+    return None
 
 
 def _attribute(index: int, value: object):
@@ -389,17 +395,10 @@ def _reset_databases(cursor, before: State, after: State) -> list[str]:
         if now.comment != was.comment:
             comment = sql.Literal(was.comment) if was.comment is not None else sql.SQL("NULL")
             statements.append(sql.SQL("COMMENT ON DATABASE {} IS {}").format(name, comment))
-        try:
-            cursor.execute("BEGIN")
-            for statement in statements:
-                cursor.execute(statement)
-            cursor.execute("COMMIT")
+        if error := _all_or_none(cursor, statements):
+            said.append(f"the database {_name(now.name)} changed, not set back ({error})")
+        else:
             said.append(f"the database {_name(now.name)} changed (ALTER DATABASE...), set back")
-        except driver.Error as error:
-            cursor.execute("ROLLBACK")
-            said.append(
-                f"the database {_name(now.name)} changed, not set back ({_first_line(error)})"
-            )
     return said
 
 
