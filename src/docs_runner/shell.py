@@ -19,6 +19,7 @@ import re
 import secrets
 import select
 import shlex
+import shutil
 import signal
 import struct
 import subprocess
@@ -59,6 +60,9 @@ _BASH_ENV = '\\export BASH_ENV="$__BASH_ENV"; \\unset __BASH_ENV; '
 
 # Variables bash sets itself (or we set for the run): never carried to the next line.
 _BASH_OWN = {"__STATE", "PYTHONUNBUFFERED", "_", "SHLVL", "PWD", "OLDPWD"}
+# The shell each line runs in, named once: a `bash` the page put first on PATH made every
+# later line pass (a terminal's shell is the one it started with).
+BASH = shutil.which("bash") or "/bin/bash"
 
 
 class LineError(RuntimeError):
@@ -397,7 +401,7 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
         prologue = ""
         if "BASH_ENV" in env:
             env["__BASH_ENV"], prologue = env.pop("BASH_ENV"), _BASH_ENV
-        argv = ["bash", "-o", "pipefail", "-c", prologue + line + _EPILOGUE]
+        argv = [BASH, "-o", "pipefail", "-c", prologue + line + _EPILOGUE]
         process, controller = spawn(argv, state.cwd, env, **state.popen)
         deadline = _deadline(state)
         try:
@@ -428,8 +432,18 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
     if environment:  # empty: the line ended before the epilogue (`exit 3`)
         pairs = (item.split("=", 1) for item in environment.split("\0") if "=" in item)
         state.env = {k: v for k, v in pairs if k not in _BASH_OWN}
+        _prompt_options(state.env)
         state.cwd = Path(cwd.removesuffix("\n"))
     return status, screen(output)
+
+
+def _prompt_options(env: dict[str, str]) -> None:
+    """An exported SHELLOPTS is the next line's bash's options, as a terminal's prompt
+    takes them: without noexec, which a prompt ignores (a line that wrote its own state
+    with it made every later line pass, run by none)."""
+    if "SHELLOPTS" in env:
+        options = env["SHELLOPTS"].split(":")
+        env["SHELLOPTS"] = ":".join(option for option in options if option != "noexec")
 
 
 def _still_there(fd: int, name: str) -> bool:

@@ -201,8 +201,17 @@ def test_a_file_block_s_include_that_is_not_utf_8_is_one_line(
         "trap 'builtin exit 0' EXIT",
         # sourced before each later line, as no terminal's prompt does
         "echo 'trap \"builtin exit 0\" EXIT' > .hide; export BASH_ENV=$PWD/.hide",
+        # a bash of its own first on PATH, which the runner started each later line with
+        "mkdir -p fake; printf '#!/bin/sh\\nexit 0\\n' > fake/bash; chmod +x fake/bash;"
+        " export PATH=$PWD/fake:$PATH",
+        # the line's own state written for it (the runner's then written elsewhere): the
+        # next line's bash took noexec from SHELLOPTS, which a terminal's prompt ignores
+        'printf \'%s\\0SHELLOPTS=noexec\\0\' "$PWD" > "$__STATE"; __STATE=/dev/null',
     ],
-    ids=["exit-function", "exit-alias", "builtin-function", "exit-trap", "bash-env"],
+    ids=[
+        *("exit-function", "exit-alias", "builtin-function", "exit-trap", "bash-env"),
+        *("fake-bash", "forged-noexec"),
+    ],
 )
 @pytest.mark.parametrize("same_line", [True, False], ids=["same-line", "next-line"])
 def test_a_line_cannot_make_a_failing_line_pass(
