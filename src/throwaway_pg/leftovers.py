@@ -350,11 +350,17 @@ def _rename_back(cursor, before: State, after: State) -> list[str]:
         for oid, was in before.owned.items()
         if oid in after.databases and after.databases[oid].name != was.name
     ]
+    return _renamed_back(cursor, "DATABASE", moved)
+
+
+def _renamed_back(cursor, kind: str, moved: list[tuple[str, str]]) -> list[str]:
+    """Each `kind` (DATABASE, ROLE) in `moved` (was, now) named as it was again, in turns:
+    one may hold the name another had (two swapped)."""
     said, failed = [], {}
-    while moved:  # in turns: one may hold the name another had (two swapped)
+    while moved:
         for was, now in moved:
-            what = f"a database {_name(was)} renamed to {_name(now)}"
-            rename = sql.SQL("ALTER DATABASE {} RENAME TO {}")
+            what = f"a {kind.lower()} {_name(was)} renamed to {_name(now)}"
+            rename = sql.SQL(f"ALTER {kind} {{}} RENAME TO {{}}")
             try:
                 cursor.execute(rename.format(sql.Identifier(now), sql.Identifier(was)))
                 said.append(f"{what}, renamed back")
@@ -532,18 +538,12 @@ def _roles(cursor, before: State, after: State) -> list[str]:
     """What a role that may make roles (CREATEROLE) did to others: each it renamed is named
     as it was again; each it made is named, not dropped (the user may have made it
     meanwhile, on their server); each it dropped is named: it cannot be put back."""
-    said = []
-    for oid, was in sorted(before.roles.items()):
-        now = after.roles.get(oid)
-        if now is None or now == was:
-            continue
-        what = f"a role {_name(was)} renamed to {_name(now)}"
-        rename = sql.SQL("ALTER ROLE {} RENAME TO {}")
-        try:
-            cursor.execute(rename.format(sql.Identifier(now), sql.Identifier(was)))
-            said.append(f"{what}, renamed back")
-        except driver.Error as error:
-            said.append(f"{what}, not renamed back ({_first_line(error)})")
+    moved = [
+        (was, after.roles[oid])
+        for oid, was in sorted(before.roles.items())
+        if after.roles.get(oid, was) != was
+    ]
+    said = _renamed_back(cursor, "ROLE", moved)
     if made := sorted(_name(name) for oid, name in after.roles.items() if oid not in before.roles):
         said.append(
             f"roles made while it ran ({', '.join(made)}), kept: on your server they may be"

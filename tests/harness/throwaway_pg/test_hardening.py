@@ -1263,14 +1263,7 @@ def test_a_database_given_a_scratch_database_s_name_is_not_the_one_dropped(
     user_s = postgres.create_database(server.admin_url, prod)
     scratch = ""
     try:
-        with (
-            pytest.raises(LeftOnServer) as left,
-            server.database() as scratch_url,
-            server.watching(),
-            postgres.admin_connection(server.admin_url) as conn,
-            conn.cursor() as cur,
-        ):
-            scratch = make_url(scratch_url).database
+        with pytest.raises(LeftOnServer) as left, beside_its_database(server) as (cur, scratch):
             cur.execute("SELECT oid FROM pg_database WHERE datname = %s", (scratch,))
             (scratch_s,) = cur.fetchone()
             cur.execute(f"ALTER DATABASE {scratch} RENAME TO {away}")
@@ -1296,14 +1289,7 @@ def test_two_databases_a_page_swapped_are_both_renamed_back(
     prod, like_scratch = postgres.scratch_name("prod"), postgres.scratch_name()
     user_s = postgres.create_database(server.admin_url, prod)
     try:
-        with (
-            pytest.raises(LeftOnServer) as left,
-            server.database() as scratch_url,
-            server.watching(),
-            postgres.admin_connection(server.admin_url) as conn,
-            conn.cursor() as cur,
-        ):
-            scratch = make_url(scratch_url).database
+        with pytest.raises(LeftOnServer) as left, beside_its_database(server) as (cur, scratch):
             cur.execute(f"ALTER DATABASE {prod} RENAME TO {like_scratch}")
             cur.execute(f"ALTER DATABASE {scratch} RENAME TO {prod}")
         assert f"a database {prod} renamed to {like_scratch}, renamed back" in str(left.value)
@@ -1313,6 +1299,18 @@ def test_two_databases_a_page_swapped_are_both_renamed_back(
         for name in (prod, like_scratch):
             postgres.drop_database(postgres_server.admin_url, name)
         server.close()
+
+
+@contextlib.contextmanager
+def beside_its_database(server: Server) -> Iterator[tuple[psycopg2.extensions.cursor, str]]:
+    """A page's session as the URL's role, watched, and the name of its scratch database."""
+    with (
+        server.database() as scratch_url,
+        server.watching(),
+        postgres.admin_connection(server.admin_url) as conn,
+        conn.cursor() as cur,
+    ):
+        yield cur, make_url(scratch_url).database
 
 
 def left_by(server: Server, *statements: str) -> str:
@@ -1487,11 +1485,12 @@ def test_roles_a_page_makes_renames_or_drops_are_named(
 ) -> None:
     """On a user's server whose role may make roles (CREATEROLE), a page may make, rename
     and drop them: a renamed one is renamed back (before the grants that name it are: they
-    failed, "role does not exist"), a made one named (the user may have made it meanwhile),
-    a dropped one named, whatever its name (one named as the tests name theirs was not)."""
+    failed, "role does not exist"), in turns (one may hold another's old name), a made one
+    named (the user may have made it meanwhile), a dropped one named, whatever its name
+    (one named as the tests name theirs was not)."""
     url, _ = role_url
     role, own = make_url(url).username, postgres.scratch_name("own")
-    made, kept, gone = (f"{what}{os.getpid()}" for what in ("made", "kept", "gone"))
+    made, kept, gone, other = (f"{w}{os.getpid()}" for w in ("made", "kept", "gone", "other"))
     moved, like_ours = f"moved{os.getpid()}", postgres.scratch_name("r")  # as tests name
     with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
         cur.execute(f"ALTER ROLE {role} CREATEROLE")
@@ -1499,28 +1498,29 @@ def test_roles_a_page_makes_renames_or_drops_are_named(
     server = open_server(url, "a test")
     try:
         with postgres.admin_connection(server.admin_url) as conn, conn.cursor() as cur:
-            cur.execute(f"CREATE ROLE {kept}; CREATE ROLE {gone}")
+            cur.execute(f"CREATE ROLE {kept}; CREATE ROLE {gone}; CREATE ROLE {other}")
             cur.execute(f"GRANT CONNECT ON DATABASE {own} TO {kept}")
         before = database_state(postgres_server, own)
         said = left_by(
             server,
             f"CREATE ROLE {made}; CREATE ROLE {like_ours}",
             f"ALTER ROLE {kept} RENAME TO {moved}; DROP ROLE {gone}",
+            f"ALTER ROLE {other} RENAME TO {kept}",  # which must be renamed back first
             f"REVOKE CONNECT ON DATABASE {own} FROM {moved}",
         )
         assert said == (
-            f"the database {own} changed (ALTER DATABASE...), set back; a role {kept} renamed"
-            f" to {moved}, renamed back; roles made while it ran ({made}, {like_ours}), kept: on"
-            f" your server they may be yours; drop those that are the page's; roles dropped"
-            f" ({gone}): they cannot be put back"
+            f"the database {own} changed (ALTER DATABASE...), set back; a role {other} renamed"
+            f" to {kept}, renamed back; a role {kept} renamed to {moved}, renamed back; roles"
+            f" made while it ran ({made}, {like_ours}), kept: on your server they may be yours;"
+            f" drop those that are the page's; roles dropped ({gone}): they cannot be put back"
         )
         assert database_state(postgres_server, own) == before
         roles = schema.rows(postgres_server.admin_url, "SELECT rolname FROM pg_roles")
-        assert {(made,), (kept,)} <= set(roles)
+        assert {(made,), (kept,), (other,)} <= set(roles)
     finally:
         postgres.drop_database(postgres_server.admin_url, own)
         with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
-            for name in (made, kept, moved, gone, like_ours):
+            for name in (made, kept, moved, gone, like_ours, other):
                 cur.execute(f"DROP ROLE IF EXISTS {name}")
         server.close()
 
