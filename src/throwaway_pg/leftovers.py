@@ -355,7 +355,7 @@ def _rename_back(cursor, before: State, after: State) -> list[str]:
 
 def _renamed_back(cursor, kind: str, moved: list[tuple[str, str]]) -> list[str]:
     """Each `kind` (DATABASE, ROLE) in `moved` (was, now) named as it was again, in turns:
-    one may hold the name another had (two swapped)."""
+    one may hold the name another had (a chain; two that swapped names stay swapped, said)."""
     said, failed = [], {}
     while moved:
         for was, now in moved:
