@@ -75,9 +75,11 @@ SETTINGS = (
     " FROM pg_catalog.pg_db_role_setting s WHERE s.setrole = %s OR s.setrole = 0"
 )
 # The roles whose databases the role may change as their owner: its own, and those of the
-# roles it is a member of (a team's group role).
+# roles it is a member of (a team's group role); not pg_database_owner, whose members are
+# the connected database's owners.
 OWNERS = (
     "SELECT oid, rolname FROM pg_catalog.pg_roles WHERE pg_catalog.pg_has_role(%s, oid, 'MEMBER')"
+    " AND rolname <> 'pg_database_owner'"
 )
 # What an owner may change of a database that locks its users out (ALLOW_CONNECTIONS false,
 # CONNECTION LIMIT 0, its CONNECT revoked) or hands it to every role (IS_TEMPLATE true).
@@ -88,6 +90,16 @@ DATABASES = (
     " pg_catalog.aclexplode(coalesce(datacl, pg_catalog.acldefault('d', datdba)))"
     " ORDER BY 1), pg_catalog.shobj_description(oid, 'pg_database')"
     " FROM pg_catalog.pg_database"
+)
+
+# What the role owns or was granted in each database (pg_shdepend: shared, read from any),
+# summed: a page may make objects outside its scratch database, in template1 (which every
+# database made later copies: its ALTER DEFAULT PRIVILEGES ... TO PUBLIC reached the user's
+# next database) or in the user's own.
+OBJECTS = (
+    "SELECT dbid, count(*), sum(objid::int8 + objsubid) FROM pg_catalog.pg_shdepend"
+    " WHERE refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND refobjid = %s"
+    " AND dbid <> 0 GROUP BY dbid"
 )
 
 # Transactions the role prepared (PREPARE TRANSACTION, on a server that allows them), or a
@@ -141,6 +153,7 @@ class State:
     owners: dict[int, str]  # OWNERS, by oid
     attributes: tuple  # the role's, in ATTRIBUTES' order
     comment: str | None  # COMMENT ON ROLE
+    objects: dict[int, tuple[int, int]]  # OBJECTS, by the database's oid
 
     @property
     def owned(self) -> dict[int, Database]:
@@ -173,6 +186,7 @@ def restore(
     alive = held is not None and held.answers()
     urls = [admin_url, *elsewhere]
     with held.cursor() if alive else _connection(urls, before.version) as cursor:
+        cursor.execute(f"SET lock_timeout = '{LOCK_WAIT}s'")
         if own_server:  # the role is the pages' alone
             cursor.execute(ROLE_SESSIONS_ENDED, (before.role,))
         try:
@@ -186,10 +200,15 @@ def restore(
         said += _reset_databases(cursor, before, after)
         said += _reset_settings(cursor, before, after)
         said += _made_or_dropped(cursor, before, after, ours, own_server)
-        return said + _prepared(before, after) + roles
+        said += _prepared(before, after) + roles + _memberships(before, after)
+        return said + _objects(before, after)
 
 
 INVALID_PASSWORD = "28P01"
+# Seconds the restore waits for each lock: one a page's session still holds (on a user's
+# server, where they are not ended) is held for as long as it likes.
+LOCK_WAIT = 5
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 class Held:
@@ -269,8 +288,20 @@ def _read(cursor, role: str | int | None) -> State:
     if creates_roles:
         cursor.execute(ROLES)
         roles = dict(cursor.fetchall())
+    cursor.execute(OBJECTS, (oid,))
+    objects = {dbid: (count, total) for dbid, count, total in cursor.fetchall()}
     return State(
-        name, oid, version, settings, databases, prepared, roles, owners, tuple(attributes), comment
+        name,
+        oid,
+        version,
+        settings,
+        databases,
+        prepared,
+        roles,
+        owners,
+        tuple(attributes),
+        comment,
+        objects,
     )
 
 
@@ -462,6 +493,9 @@ def _reset_settings(cursor, before: State, after: State) -> list[str]:
             done.append(what)
         except driver.Error as error:
             failed.append(f"{what}: {_first_line(error)}")
+            if driver.sqlstate(error) == LOCK_NOT_AVAILABLE:  # as would each next one be
+                failed.append("the rest not tried")
+                break
     whose = f"the role {_name(after.role)}'s settings"
     if any(what.startswith("ALTER DATABASE") for what in done + failed):
         whose = "settings"  # its databases' too
@@ -532,6 +566,49 @@ def _prepared(before: State, after: State) -> list[str]:
         f"transactions prepared as this role while it ran ({each}), kept: on your server they"
         " may be yours; ROLLBACK PREPARED those that are the page's"
     ]
+
+
+def _memberships(before: State, after: State) -> list[str]:
+    """The roles whose rights the role gained or lost (GRANT pg_read_all_data TO
+    CURRENT_USER, with CREATEROLE), named: on a user's server the user may have granted
+    them meanwhile. Not those it made or dropped (its own member since PostgreSQL 16),
+    named as such."""
+    made = after.roles.keys() - before.roles.keys()
+    dropped = before.roles.keys() - after.roles.keys()
+    said = []
+    if gained := sorted(
+        _name(after.owners[oid]) for oid in after.owners.keys() - before.owners.keys() - made
+    ):
+        said.append(
+            f"roles granted to this role while it ran ({', '.join(gained)}), kept: on your"
+            " server they may be yours; revoke those that are the page's"
+        )
+    if lost := sorted(
+        _name(before.owners[oid]) for oid in before.owners.keys() - after.owners.keys() - dropped
+    ):
+        said.append(f"roles revoked from this role while it ran ({', '.join(lost)})")
+    return said
+
+
+def _objects(before: State, after: State) -> list[str]:
+    """The databases (there before, not scratch ones) where objects of the role's were
+    made, dropped, handed over or granted to it, named: they may be the user's."""
+    changed = sorted(
+        after.databases[oid].name
+        for oid, db in before.databases.items()
+        if oid in after.databases
+        and not postgres.is_scratch_name(db.name)
+        and before.objects.get(oid) != after.objects.get(oid)
+    )
+    if not changed:
+        return []
+    said = (
+        f"objects of this role's made, dropped or granted in {', '.join(map(_name, changed))}"
+        " while it ran, kept: on your server they may be yours"
+    )
+    if "template1" in changed:
+        said += "; every database made from template1 copies its"
+    return [said]
 
 
 def _roles(cursor, before: State, after: State) -> list[str]:

@@ -775,10 +775,12 @@ def is_scratch_name(name: str, prefix: str = "t") -> bool:
 # search_path that put a page's view named pg_database before the catalog's (the harness
 # took another database's oid for a scratch one's, and dropped it), an encoding the driver
 # cannot read, timeouts of a millisecond, another role to act as (the harness then read
-# and set back that role's state). Not a role's read-only default: a server the user gave
-# so is one line, at the first scratch database.
+# and set back that role's state), a library that is not there (every connection of the
+# role's refused). Not a role's read-only default: a server the user gave so is one line,
+# at the first scratch database.
 GUARDS = {
     "role": "none",  # the URL's own, not one a default (ALTER ROLE ... SET role) names
+    "local_preload_libraries": "",
     "search_path": "pg_catalog",
     "client_encoding": "UTF8",
     "lock_timeout": "0",

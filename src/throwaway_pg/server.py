@@ -34,6 +34,7 @@ PASSFILE_VARIABLE = "PGPASSFILE"  # libpq's: where it looks for a password a URL
 # dropped by its oid, wherever a page renamed it (a page that gave the user's database a
 # scratch database's name had the harness drop it).
 MADE: dict[str, int] = {}
+DROP_TRIES = 3
 CONNECT_TIMEOUT = 10  # seconds to wait for a user's server before saying it does not answer
 MAY_CREATE = (
     "SELECT current_user, rolcreatedb OR rolsuper, rolsuper FROM pg_roles"
@@ -287,7 +288,9 @@ class Server:
         return f"PostgreSQL at {shown(self.admin_url)}"
 
     def create_database(self, template: str | None = None) -> str:
-        name = postgres.scratch_name()
+        """A scratch database's URL: a copy of `template`, else of template0, which no role
+        may change (a page may change a user's template1, which a copy would take on)."""
+        name, template = postgres.scratch_name(), template or "template0"
         try:
             MADE[name] = postgres.create_database(self.admin_url, name, template, self.owner)
         except driver.Error as error:  # a server that only reads (a standby), or is gone
@@ -301,10 +304,18 @@ class Server:
         """Drop the database this process made for `url`, by its oid: under whatever name
         it has now, and nothing if it is gone."""
         name = make_url(url).database
-        if (oid := MADE.pop(name, None)) is not None:
-            name = postgres.database_named(self.admin_url, oid)
-        if name is not None:
+        if (oid := MADE.pop(name, None)) is None:
             postgres.drop_database(self.admin_url, name)
+            return
+        for _ in range(DROP_TRIES):  # a session may rename it as it is dropped by name
+            if (name := postgres.database_named(self.admin_url, oid)) is None:
+                return
+            postgres.drop_database(self.admin_url, name)
+        if (name := postgres.database_named(self.admin_url, oid)) is not None:
+            raise PostgresError(
+                f"cannot drop the scratch database {name}: renamed each time it was dropped"
+                " (a session of a page's still runs)"
+            )
 
     @contextlib.contextmanager
     def database(self, template: str | None = None) -> Iterator[str]:
@@ -320,6 +331,8 @@ class Server:
         finally:
             try:
                 self.drop_database(url)
+            except PostgresError as error:
+                raise PostgresError("; ".join([*said, str(error)])) from None
             except driver.Error as error:
                 name = make_url(url).database
                 said.append(f"cannot drop the scratch database {name}: {_first_line(error)}")

@@ -1313,6 +1313,13 @@ def beside_its_database(server: Server) -> Iterator[tuple[psycopg2.extensions.cu
         yield cur, make_url(scratch_url).database
 
 
+def run_sql(url: str, *statements: str) -> None:
+    """Run `statements` on `url`, one after the other, each committed."""
+    with postgres.admin_connection(url) as conn, conn.cursor() as cur:
+        for statement in statements:
+            cur.execute(statement)
+
+
 def left_by(server: Server, *statements: str) -> str:
     """What `watching` says a page left that ran `statements` as the URL's role."""
     with (
@@ -1828,3 +1835,146 @@ def test_a_name_in_no_encoding_is_one_line(
             conn.cursor().execute(b"ALTER DATABASE " + bad + b" RENAME TO " + team.encode())
         server.close()
         postgres.drop_database(postgres_server.admin_url, ascii_db)
+
+
+def test_what_a_page_makes_outside_its_scratch_databases_is_named(
+    role_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """A page reached the user's template1 (any role may connect to it on their server):
+    its ALTER DEFAULT PRIVILEGES ... TO PUBLIC and large objects went unseen, into every
+    database made from it later, the next page's scratch database too. Scratch databases
+    are made from template0; what the role made in any other database is named."""
+    url, _ = role_url
+    role = make_url(url).username
+    template1 = with_database(postgres_server.admin_url, "template1")
+    on_server = [f"GRANT CONNECT ON DATABASE template1 TO {role}"]  # as a user's server has
+    run_sql(postgres_server.admin_url, *on_server)
+    server = open_server(url, "a test")
+    try:
+        with (
+            pytest.raises(LeftOnServer) as left,
+            server.watching(),
+            postgres.admin_connection(with_database(url, "template1")) as conn,
+            conn.cursor() as cur,
+        ):
+            cur.execute("ALTER DEFAULT PRIVILEGES GRANT ALL ON TABLES TO PUBLIC")
+            cur.execute("SELECT lo_create(0)")
+        assert str(left.value) == (
+            "objects of this role's made, dropped or granted in template1 while it ran, kept:"
+            " on your server they may be yours; every database made from template1 copies its"
+        )
+        fresh = "SELECT (SELECT count(*) FROM pg_default_acl), (SELECT count(*) FROM"
+        fresh += " pg_largeobject_metadata)"
+        with server.database() as scratch:
+            assert schema.rows(scratch, fresh) == [(0, 0)]
+    finally:
+        run_sql(
+            template1,
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {role} REVOKE ALL ON TABLES FROM PUBLIC",
+            "SELECT lo_unlink(oid) FROM pg_largeobject_metadata"
+            f" WHERE lomowner = '{role}'::regrole",
+            f"REVOKE CONNECT ON DATABASE template1 FROM {role}",
+        )
+        server.close()
+
+
+PG15 = Path("/usr/lib/postgresql/15")  # Debian's postgresql-15, which .ci/run installs
+
+
+@pytest.mark.skipif(not PG15.is_dir(), reason=f"needs PostgreSQL 15 in {PG15}")
+def test_roles_a_page_grants_its_own_role_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A role that may make roles (CREATEROLE, on PostgreSQL 15 and older: later ones let
+    it grant only roles it is a member of) granted itself others' rights, unseen:
+    pg_read_all_data reads every database, pg_execute_server_program runs programs as the
+    server's user."""
+    monkeypatch.setenv(postgres.INSTALL_VARIABLE, str(PG15))
+    cluster = postgres.start_cluster()
+    try:
+        run_sql(cluster.url(), "CREATE ROLE maker LOGIN CREATEDB CREATEROLE PASSWORD 'pw'")
+        url = make_url(cluster.url(user="maker")).set(password="pw")
+        server = open_server(url.render_as_string(hide_password=False), "a test")
+        try:
+            said = left_by(server, "GRANT pg_read_all_data TO CURRENT_USER")
+        finally:
+            server.close()
+        assert said == (
+            "roles granted to this role while it ran (pg_read_all_data), kept: on your server"
+            " they may be yours; revoke those that are the page's"
+        )
+    finally:
+        cluster.stop()
+
+
+def test_a_library_a_page_preloads_for_its_role_locks_no_one_out(
+    role_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """A role may name a library for its sessions to load (local_preload_libraries): one
+    that is not there refused every connection of the role's, the harness's too, which
+    could then neither set it back nor drop the scratch database."""
+    url, _ = role_url
+    server = open_server(url, "a test")
+    try:
+        said = left_by(
+            server,
+            "ALTER ROLE CURRENT_USER SET local_preload_libraries = 'not_there'",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE usename = current_user AND pid <> pg_backend_pid()",  # the held one too
+        )
+        role = make_url(url).username
+        assert said == (
+            f"the role {role}'s settings changed (ALTER ROLE ... SET local_preload_libraries),"
+            " reset"
+        )
+        postgres.guarded(url).close()
+    finally:
+        server.close()
+
+
+def test_settings_behind_a_lock_held_elsewhere_are_not_waited_for_one_by_one(
+    role_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """A session a page left in a transaction that changed its role's settings holds their
+    row: each of the page's other settings waited for it as long as a statement may run
+    (60 s), one after the other, for as many as the page changed."""
+    url, _ = role_url
+    role = make_url(url).username
+    server = open_server(url, "a test")
+    holder = postgres.guarded(url)
+    try:
+        with pytest.raises(LeftOnServer) as left, server.watching():
+            run_sql(url, *(f"ALTER ROLE CURRENT_USER SET {name} = off" for name in SETTING_NAMES))
+            holder.autocommit = False  # what a page's psql left open
+            holder.cursor().execute("ALTER ROLE CURRENT_USER SET work_mem = '2MB'")
+        assert str(left.value) == (
+            f"the role {role}'s settings changed, not reset (ALTER ROLE ... SET enable_hashjoin:"
+            " canceling statement due to lock timeout; the rest not tried)"
+        )
+    finally:
+        holder.close()
+        run_sql(postgres_server.admin_url, f"ALTER ROLE {role} RESET ALL")
+        server.close()
+
+
+SETTING_NAMES = ("enable_hashjoin", "enable_mergejoin", "enable_seqscan")
+
+
+def test_a_scratch_database_renamed_each_time_it_is_dropped_is_said(
+    postgres_server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page's session that kept renaming its scratch database made the drop by its old
+    name drop nothing, unsaid: the database stayed."""
+    renamed = []
+
+    def rename(admin_url: str, name: str) -> None:  # as the page's session did meanwhile
+        renamed.append(postgres.scratch_name())
+        run_sql(admin_url, f"ALTER DATABASE {name} RENAME TO {renamed[-1]}")
+
+    monkeypatch.setattr(postgres, "drop_database", rename)
+    with pytest.raises(PostgresError) as error, postgres_server.database():
+        pass
+    monkeypatch.undo()
+    assert str(error.value) == (
+        f"cannot drop the scratch database {renamed[-1]}: renamed each time it was dropped"
+        " (a session of a page's still runs)"
+    )
+    postgres.drop_database(postgres_server.admin_url, renamed[-1])
