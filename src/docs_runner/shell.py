@@ -50,13 +50,16 @@ STATE_LIMIT = 4 << 20  # bytes of a line's environment read back: far more than 
 # removed (as a terminal's does), which the next line then says is gone.
 _EPILOGUE = (
     "\n__status=$?; POSIXLY_CORRECT=y; \\unset -f builtin pwd printf; \\trap - EXIT;"
-    ' \\unset POSIXLY_CORRECT; { \\builtin pwd; \\builtin printf "\\0"; /usr/bin/env -0; }'
-    ' >| "$__STATE"; POSIXLY_CORRECT=y; \\exit $__status\n'
+    ' \\unset POSIXLY_CORRECT; \\builtin pwd >| "$__STATE"; \\builtin printf "\\0" >> "$__STATE";'
+    ' /usr/bin/env -0 >> "$__STATE" 2>/dev/null; POSIXLY_CORRECT=y; \\exit $__status\n'
 )
-# Bash sources $BASH_ENV before a line, which a terminal's prompt never does: a page that
-# exported one (`trap "exit 0" EXIT` in it) made every later line pass. The line gets it
-# back as a plain variable, for the shells it starts, as in a terminal.
-_BASH_ENV = '\\export BASH_ENV="$__BASH_ENV"; \\unset __BASH_ENV; '
+# What a page exports that would act on the shell each line starts in, which a terminal's
+# prompt started before: bash sources $BASH_ENV (`trap "exit 0" EXIT` in it made every
+# later line pass), the loader and libc read LD_PRELOAD and the like (a library that made
+# bash exit 0). Each reaches the line under another name, exported back as the line starts,
+# for what it runs, as in a terminal.
+_STARTUP = re.compile(r"BASH_ENV|LD_\w+|GLIBC_TUNABLES|GCONV_PATH|LOCPATH|MALLOC_\w+")
+_HELD = "__HELD_"
 
 # Variables bash sets itself (or we set for the run): never carried to the next line.
 _BASH_OWN = {"__STATE", "PYTHONUNBUFFERED", "_", "SHLVL", "PWD", "OLDPWD"}
@@ -397,10 +400,7 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
     try:
         if "user" in state.popen:  # by its descriptor: its name is in the reader's TMPDIR
             os.fchown(fd, owner(state.popen), -1)
-        env = {**state.env, "__STATE": name, "PYTHONUNBUFFERED": "1"}
-        prologue = ""
-        if "BASH_ENV" in env:
-            env["__BASH_ENV"], prologue = env.pop("BASH_ENV"), _BASH_ENV
+        env, prologue = _held({**state.env, "__STATE": name, "PYTHONUNBUFFERED": "1"})
         argv = [BASH, "-o", "pipefail", "-c", prologue + line + _EPILOGUE]
         process, controller = spawn(argv, state.cwd, env, **state.popen)
         deadline = _deadline(state)
@@ -437,13 +437,27 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
     return status, screen(output)
 
 
+def _held(env: dict[str, str]) -> tuple[dict[str, str], str]:
+    """`env` with the variables _STARTUP names renamed, and the commands that export them
+    back under their own names."""
+    held = [k for k in env if _STARTUP.fullmatch(k)]
+    env = {(_HELD + k if k in held else k): v for k, v in env.items()}
+    exports = (f'\\export {k}="${_HELD}{k}"; \\unset {_HELD}{k}; ' for k in held)
+    return env, "".join(exports)
+
+
+# Options that would run none of the runner's own commands after a line (noexec, which a
+# prompt ignores), or show them (and let a PS4 the page exported change what they keep).
+_UNSHOWN = {"noexec", "xtrace", "verbose"}
+
+
 def _prompt_options(env: dict[str, str]) -> None:
     """An exported SHELLOPTS is the next line's bash's options, as a terminal's prompt
-    takes them: without noexec, which a prompt ignores (a line that wrote its own state
-    with it made every later line pass, run by none)."""
+    takes them, but _UNSHOWN (a line that wrote its own state with noexec made every later
+    line pass, run by none)."""
     if "SHELLOPTS" in env:
         options = env["SHELLOPTS"].split(":")
-        env["SHELLOPTS"] = ":".join(option for option in options if option != "noexec")
+        env["SHELLOPTS"] = ":".join(option for option in options if option not in _UNSHOWN)
 
 
 def _still_there(fd: int, name: str) -> bool:

@@ -26,7 +26,7 @@ END, RAISED = "--- end of block {} ---", "--- the block raised {} ---"
 # the code) into one namespace, as a REPL; a traceback leaves out this loop's own frame.
 _INTERPRETER = f"""
 import os, sys, traceback
-def serve(source):
+def serve(source, exec=exec, compile=compile, print=print):  # a block may replace builtins
     token = source.readline().strip().decode()  # a local: not in the blocks' namespace
     namespace = {{"__name__": "__main__"}}
     for header in iter(source.readline, b""):

@@ -207,10 +207,13 @@ def test_a_file_block_s_include_that_is_not_utf_8_is_one_line(
         # the line's own state written for it (the runner's then written elsewhere): the
         # next line's bash took noexec from SHELLOPTS, which a terminal's prompt ignores
         'printf \'%s\\0SHELLOPTS=noexec\\0\' "$PWD" > "$__STATE"; __STATE=/dev/null',
+        # or xtrace, whose PS4 ran as each of the runner's own commands was shown
+        "printf '%s\\0SHELLOPTS=xtrace\\0PS4=%s\\0' \"$PWD\" '${__status+$((__status=0))}'"
+        ' > "$__STATE"; __STATE=/dev/null',
     ],
     ids=[
         *("exit-function", "exit-alias", "builtin-function", "exit-trap", "bash-env"),
-        *("fake-bash", "forged-noexec"),
+        *("fake-bash", "forged-noexec", "forged-xtrace"),
     ],
 )
 @pytest.mark.parametrize("same_line", [True, False], ids=["same-line", "next-line"])
@@ -225,13 +228,40 @@ def test_a_line_cannot_make_a_failing_line_pass(
     assert f"`{failing}` exited with status 1;" in result.stdout.str()
 
 
+def test_what_a_page_exports_for_the_loader_reaches_its_programs_not_its_shell(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """A terminal's prompt was started before a page's `export LD_PRELOAD=...`; the shell
+    each later line started in was not: the loader acted on it (a library that made it exit
+    0 made every line pass; one not there printed an error before every line's output)."""
+    text = (
+        "# Loader\n\n```console\n$ export LD_PRELOAD=/not/there.so\n$ echo hi\nhi\n"
+        "$ sh -c 'echo \"$LD_PRELOAD\"' 2>/dev/null\n/not/there.so\n```\n"
+    )
+    run(project, text, recorded).assert_outcomes(passed=3)
+
+
+@pytest.mark.parametrize("replaced", ["exec", "compile", "print"])
+def test_a_python_block_cannot_make_the_next_pass_unrun(
+    project: pytest.Pytester, recorded: str, replaced: str
+) -> None:
+    """The blocks' interpreter ran each with the builtins the blocks share: one that
+    replaced `exec` made every later block pass, run by none (a reader's REPL runs it)."""
+    text = (
+        f"# Builtins\n\n```python\nimport builtins\nbuiltins.{replaced} = lambda *a, **k: None"
+        "\n```\n\n```python\nassert False, 'never true'\n```\n"
+    )
+    result = run(project, text, recorded, "--docs-executor=terminal")
+    result.stdout.fnmatch_lines(["*docs/page.md:10: the python block raised:*"])
+
+
 def test_a_function_a_line_exports_does_not_move_the_next_line(
     project: pytest.Pytester, recorded: str
 ) -> None:
     """The runner read the line's folder with `pwd`, which the page may define."""
     text = (
         "# Where\n\n```console\n$ mkdir -p sub; pwd() { echo /; }; export -f pwd\n"
-        "$ ls -d sub\nsub\n$ echo $BASH_ENV, ${__BASH_ENV-unset}\n, unset\n```\n"
+        "$ ls -d sub\nsub\n$ echo $BASH_ENV, ${__HELD_BASH_ENV-unset}\n, unset\n```\n"
     )
     run(project, text, recorded).assert_outcomes(passed=3)
 
