@@ -27,6 +27,7 @@ from docs_runner.executors import EXECUTORS
 from docs_runner.normalise import project_directory
 from docs_runner.reader import Reader, ReaderError, this_reader
 from docs_runner.run import PageRun
+from throwaway_pg import identities
 from throwaway_pg.postgres import PostgresError, goes_with_run, temporary_directory
 from throwaway_pg.pytest_plugin import server_for
 from throwaway_pg.server import LeftOnServer, Server
@@ -223,10 +224,11 @@ def executor_name(config: pytest.Config) -> str:
 
 
 @pytest.fixture(scope="session")
-def docs_reader(pytestconfig: pytest.Config, postgres_server: Server) -> Reader | None:
+def docs_reader(pytestconfig: pytest.Config, postgres_server: Server) -> Iterator[Reader | None]:
     """Who runs the pages' lines on the terminal executor (`nobody` when we are root)."""
     if executor_name(pytestconfig) != "terminal":
-        return None  # in-process: this process's user and environment
+        yield None  # in-process: this process's user and environment
+        return
     try:
         reader = this_reader()
     except (ReaderError, PostgresError) as error:
@@ -238,7 +240,9 @@ def docs_reader(pytestconfig: pytest.Config, postgres_server: Server) -> Reader 
             " of this machine may reach (a password, a socket open to them)",
             pytrace=False,
         )
-    return reader
+    yield reader
+    if reader.user is not None:  # what the pages left in /tmp and the like, as root
+        identities.remove_left(reader.user)
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ import os
 import pwd
 import random
 import shutil
+import stat
 import subprocess
 import time
 from dataclasses import dataclass
@@ -83,6 +84,35 @@ class Identity:
         uid, gid = self.inside
         given = {"user": uid, "group": gid, "extra_groups": []}
         return given | ({"userns": self.userns, "owner": self.uid} if self.userns else {})
+
+
+# The folders every user may write in, where the pages' files may outlive the run (and the
+# world-writable folders in them).
+SHARED = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def remove_left(identity: Identity, roots: tuple[str, ...] = SHARED) -> list[str]:
+    """Remove what `identity`, a uid of this process's alone (one in a namespace), left in
+    the folders every user may write in; what was removed. As root, a page's files there
+    outlived the run, and one named as another user's run names its folder
+    (/dev/shm/throwaway-pg-1000) locked that user's runs out."""
+    if identity.userns is None:  # the machine's nobody: not ours alone
+        return []
+    removed, todo = [], list(roots)
+    while todo:
+        with contextlib.suppress(OSError), os.scandir(todo.pop()) as entries:
+            for entry in entries:
+                with contextlib.suppress(OSError):  # gone meanwhile
+                    found = entry.stat(follow_symlinks=False)
+                    if found.st_uid == identity.uid:
+                        if stat.S_ISDIR(found.st_mode):
+                            shutil.rmtree(entry.path)  # by descriptors: no link is followed
+                        else:
+                            os.unlink(entry.path)
+                        removed.append(entry.path)
+                    elif stat.S_ISDIR(found.st_mode) and found.st_mode & stat.S_IWOTH:
+                        todo.append(entry.path)
+    return removed
 
 
 def entering(userns: str | None) -> list[str]:

@@ -241,6 +241,21 @@ def test_what_a_page_exports_for_the_loader_reaches_its_programs_not_its_shell(
     run(project, text, recorded).assert_outcomes(passed=3)
 
 
+@AS_ROOT
+def test_what_pages_leave_in_the_shared_folders_ends_with_the_run(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """As root, a page's files in /tmp, /var/tmp and /dev/shm outlived the run (its uid is
+    the run's alone), and a folder named as another user's run names its own
+    (/dev/shm/throwaway-pg-UID) locked that user's runs out."""
+    name = f"left-{os.getpid()}-{time.monotonic_ns()}"
+    left = [Path(root, name) for root in ("/tmp", "/var/tmp", "/dev/shm")]
+    made = " ".join(f"{path}/deep" for path in left)
+    text = f"# Leaves\n\n```console\n$ mkdir -p {made}\n```\n"
+    run(project, text, recorded).assert_outcomes(passed=3)
+    assert [path for path in left if path.exists()] == []
+
+
 @pytest.mark.parametrize("replaced", ["exec", "compile", "print"])
 def test_a_python_block_cannot_make_the_next_pass_unrun(
     project: pytest.Pytester, recorded: str, replaced: str
