@@ -100,6 +100,33 @@ def unfinished(line: str) -> str | None:
     return "bash: " + re.sub(r"^bash: (-c: )?line \d+: ", "", first)
 
 
+# A shell variable's assignment, as bash tells one from a command's word.
+_ASSIGNS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=.*", re.S)
+# What sets only the shell's own state, which a terminal's prompt keeps.
+_SHELL_STATE = {"set": "shell options", "shopt": "shell options", "alias": "aliases"}
+
+
+def forgotten(line: str, env: Mapping[str, str]) -> str | None:
+    """Why no later line sees what `line` sets, if that is all it does: each line runs in a
+    bash of its own, which passes on the environment (`env`, the line's) and the folder,
+    and a terminal's prompt keeps its shell variables (`name=value`), options (`set -o`)
+    and aliases too: the next line showed what a reader's terminal does not."""
+    if re.search(r"[;&|`]|\$\(", line):
+        return None  # more than one command: it may use what it sets itself
+    try:
+        words = shlex.split(line, comments=True)
+    except ValueError:
+        return None
+    if words and all(_ASSIGNS.fullmatch(word) for word in words):
+        names = [re.split(r"[\[+=]", word, maxsplit=1)[0] for word in words]
+        if lost := [name for name in names if name not in env]:  # else exported already
+            said = ", ".join(lost)
+            return f"sets shell variables ({said}) that no later line sees: export them"
+    if words and (kind := _SHELL_STATE.get(words[0])) and words[1:]:
+        return f"sets {kind} that no later line has: join it to the line that needs them"
+    return None
+
+
 # Where a `#` may start a comment: at a word's start, after a blank or an operator.
 _MAY_COMMENT = re.compile(r"(?:^|(?<=[\s;&|()<>]))#")
 
@@ -392,6 +419,8 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
     The state's own file is in the run's TMPDIR (`state.state_dir`)."""
     if why := unfinished(line):
         raise LineError(f"`{line}` is no whole command ({why})")
+    if why := forgotten(line, state.env):
+        raise LineError(f"`{line}` {why} (each line runs in a bash of its own)")
     if not os.path.isdir(state.cwd):
         raise LineError(
             f"`{line}` cannot start: its folder {state.cwd} is gone (a line removed it)"

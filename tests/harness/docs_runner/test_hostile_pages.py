@@ -241,6 +241,25 @@ def test_what_a_page_exports_for_the_loader_reaches_its_programs_not_its_shell(
     run(project, text, recorded).assert_outcomes(passed=3)
 
 
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ("greeting=hello", "sets shell variables (greeting) that no later line sees: export*"),
+        ("set -o noclobber", "sets shell options that no later line has: join it to the line*"),
+        ("alias ll='ls -l'", "sets aliases that no later line has: join it to the line*"),
+    ],
+)
+def test_what_a_line_sets_that_no_later_line_has_is_one_line(
+    project: pytest.Pytester, recorded: str, line: str, said: str
+) -> None:
+    """Each line runs in a bash of its own, which passes on the environment and the folder:
+    `greeting=hello`, then `echo "$greeting"` showed an empty line, where a reader's
+    terminal, which keeps its variables, options and aliases, shows `hello`."""
+    text = f"# Kept\n\n```console\n$ export PATH=$PATH:/nowhere\n$ {line}\n```\n"
+    result = run(project, text, recorded)
+    result.stdout.fnmatch_lines([f"docs/page.md:7: `{line}` {said} (each line runs in a bash*"])
+
+
 @AS_ROOT
 def test_what_pages_leave_in_the_shared_folders_ends_with_the_run(
     project: pytest.Pytester, recorded: str
