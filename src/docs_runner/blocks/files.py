@@ -49,7 +49,8 @@ class File(Block):
                 f'{where}: file block "{self.path}" must include its file from examples/ '
                 'with --8<-- "path" (one source of truth)'
             )
-        # Only the page's scratch project is the page's to write in (/tmp is shared).
+        # Under the terminal's folder, where the reader saves it (the project, unless a line
+        # left it), never anywhere a title names (/tmp is shared).
         if Path(self.path).is_absolute() or ".." in Path(self.path).parts:
             return Failure(
                 f'{where}: title="{self.path}": not in the project (a path in it, without .. '
