@@ -1,11 +1,17 @@
 """Small pages in a scratch pytest project, as the runner's own tests write and run them
 (the project itself is the `project` fixture, tests/conftest.py)."""
 
+import contextlib
 import os
+import shutil
+import tempfile
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from throwaway_pg import identities
 
 ROOT = Path(__file__).parent.parent
 # As root, the pages' lines run as `nobody`: what only then happens is tested only then.
@@ -84,3 +90,19 @@ def write(project: pytest.Pytester, name: str, text: str) -> Path:
 def run(project: pytest.Pytester, text: str, recorded: str, *args: str) -> pytest.RunResult:
     write(project, "page", page(text, recorded))
     return project.runpytest_inprocess("docs/page.md", *args)
+
+
+@contextlib.contextmanager
+def readers_folder() -> Iterator[Path]:
+    """A folder the pages' reader (as root: identities.for_pages) may write in, whose files
+    the test reads after the run: not in /tmp's world-writable folders, whose files of the
+    reader's the run's end removes."""
+    outer = Path(tempfile.mkdtemp())
+    try:
+        outer.chmod(0o755)
+        (folder := outer / "readers").mkdir()
+        if (reader := identities.for_pages()) is not None:
+            os.chown(folder, reader.uid, reader.gid)
+        yield folder
+    finally:
+        shutil.rmtree(outer)

@@ -4,11 +4,9 @@ run, nothing of the harness's reaches them, and what they print is read in linea
 import contextlib
 import os
 import pwd
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from docs_runner import shell
 from tests.processes import sleeping
-from tests.scratch_pages import AS_ROOT, page, run, write
+from tests.scratch_pages import AS_ROOT, page, readers_folder, run, write
 from throwaway_pg import postgres
 from throwaway_pg.server import Server
 
@@ -378,24 +376,20 @@ def test_root_runs_none_of_the_page_s_tools_and_none_of_its_variables(
     """The tools that start a line as the reader (nsenter, unshare, prlimit, setpriv) run
     as root, and were looked up on the page's PATH, with the page's variables: a page's own
     `nsenter` first on its PATH ran as root, and so would have an LD_PRELOAD of its."""
-    shared = Path(tempfile.mkdtemp())  # where the reader may write, unlike tmp_path
-    shared.chmod(0o1777)
-    fake = "".join(
-        f"$ printf '#!/bin/sh\\nid -u >> {shared}/ran-{tool}\\nexec /usr/bin/{tool} \"$@\"\\n'"
-        f" > {shared}/{tool} && chmod 755 {shared}/{tool}\n"
-        for tool in ("nsenter", "unshare", "prlimit", "setpriv", "bash")
-    )
-    text = (
-        f"# Tools\n\n```console\n{fake}$ export PATH={shared}:$PATH\n"
-        f"$ export LD_DEBUG=files LD_DEBUG_OUTPUT={shared}/ld\n"
-        "$ echo next\nnext\n```\n"
-    )
-    try:
+    with readers_folder() as shared:  # where the reader may write, unlike tmp_path
+        fake = "".join(
+            f"$ printf '#!/bin/sh\\nid -u >> {shared}/ran-{tool}\\nexec /usr/bin/{tool} \"$@\"\\n'"
+            f" > {shared}/{tool} && chmod 755 {shared}/{tool}\n"
+            for tool in ("nsenter", "unshare", "prlimit", "setpriv", "bash")
+        )
+        text = (
+            f"# Tools\n\n```console\n{fake}$ export PATH={shared}:$PATH\n"
+            f"$ export LD_DEBUG=files LD_DEBUG_OUTPUT={shared}/ld\n"
+            "$ echo next\nnext\n```\n"
+        )
         result = run(project, text, recorded)
         ran = sorted(path.name for path in shared.glob("ran-*"))
         traced = {path.stat().st_uid for path in shared.glob("ld.*")}
-    finally:
-        shutil.rmtree(shared)
     result.assert_outcomes(passed=3)
     assert ran == []  # not bash either: each line runs in the bash the run found
     assert traced and 0 not in traced  # the reader's programs saw LD_DEBUG; root's did not

@@ -21,7 +21,7 @@ import pytest
 
 from docs_runner import provenance, shell
 from tests.processes import sleeping
-from tests.scratch_pages import AS_ROOT, GOOD, MISMATCH, page, run, write
+from tests.scratch_pages import AS_ROOT, GOOD, MISMATCH, page, readers_folder, run, write
 from throwaway_pg.server import Server
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -1068,21 +1068,17 @@ def test_a_check_has_the_reader_s_rights_not_root_s(
     private = tmp_path / "secret.txt"
     private.write_text("root's secret")
     private.chmod(0o600)
-    shared = Path(tempfile.mkdtemp())  # where nobody may write, unlike tmp_path
-    shared.chmod(0o1777)
-    ran_as = shared / "ran-as"
     project.makeconftest(CHECKS_AS_READER)
-    text = (
-        "# Checks\n\n```console\n"
-        f"$ printf '#!/bin/sh\\nid -u > {ran_as}\\n' > script.sh && chmod +x script.sh\n"
-        f"$ ln -s {private} planted\n```\n\n"
-        "<!-- check: runs-what-the-page-wrote -->\n\n<!-- check: reads-a-planted-link -->\n"
-    )
-    try:
+    with readers_folder() as shared:  # where the reader may write, unlike tmp_path
+        ran_as = shared / "ran-as"
+        text = (
+            "# Checks\n\n```console\n"
+            f"$ printf '#!/bin/sh\\nid -u > {ran_as}\\n' > script.sh && chmod +x script.sh\n"
+            f"$ ln -s {private} planted\n```\n\n"
+            "<!-- check: runs-what-the-page-wrote -->\n\n<!-- check: reads-a-planted-link -->\n"
+        )
         result = run(project, text, recorded)
         assert ran_as.read_text().strip() == str(pwd.getpwnam("nobody").pw_uid)
-    finally:
-        shutil.rmtree(shared)
     result.stdout.fnmatch_lines(["*PermissionError*"])
     assert "root's secret" not in result.stdout.str()
 
