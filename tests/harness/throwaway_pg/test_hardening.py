@@ -1097,14 +1097,8 @@ def test_a_setting_on_the_user_s_own_database_is_undone(
     )
     try:
         postgres.create_database(server.admin_url, own)
-        with (
-            pytest.raises(LeftOnServer) as left,
-            server.watching(),
-            postgres.admin_connection(server.admin_url) as conn,
-            conn.cursor() as cur,
-        ):
-            cur.execute(f"ALTER DATABASE {own} SET default_transaction_read_only = on")
-        assert str(left.value) == (
+        said = left_by(server, f"ALTER DATABASE {own} SET default_transaction_read_only = on")
+        assert said == (
             f"settings changed (ALTER DATABASE {own} SET default_transaction_read_only), reset"
         )
         assert schema.rows(postgres_server.admin_url, database_settings) == [(0,)]
@@ -1320,12 +1314,13 @@ def run_sql(url: str, *statements: str) -> None:
             cur.execute(statement)
 
 
-def left_by(server: Server, *statements: str) -> str:
-    """What `watching` says a page left that ran `statements` as the URL's role."""
+def left_by(server: Server, *statements: str, as_admin: Server | None = None) -> str:
+    """What `watching` says a page left that ran `statements` as the URL's role (or as
+    `as_admin`'s admin, another role)."""
     with (
         pytest.raises(LeftOnServer) as left,
         server.watching(),
-        postgres.admin_connection(server.admin_url) as conn,
+        postgres.admin_connection((as_admin or server).admin_url) as conn,
         conn.cursor() as cur,
     ):
         for statement in statements:
@@ -1574,14 +1569,8 @@ def test_the_role_renamed_by_another_is_named_not_taken_for_a_password(
     moved = f"moved{os.getpid()}"
     server = open_server(url, "a test")
     try:
-        with (
-            pytest.raises(LeftOnServer) as left,
-            server.watching(),
-            postgres.admin_connection(postgres_server.admin_url) as conn,
-            conn.cursor() as cur,
-        ):
-            cur.execute(f"ALTER ROLE {role} RENAME TO {moved}")
-        assert str(left.value) == (
+        said = left_by(server, f"ALTER ROLE {role} RENAME TO {moved}", as_admin=postgres_server)
+        assert said == (
             f"the role {role} renamed to {moved}, not renamed back (session user cannot be renamed)"
         )
     finally:
