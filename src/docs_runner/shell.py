@@ -468,16 +468,20 @@ def run_line(line: str, state: ShellState) -> tuple[int, str]:
 
 def _held(env: dict[str, str]) -> tuple[dict[str, str], str]:
     """`env` with the variables _STARTUP names renamed, and the commands that export them
-    back under their own names."""
+    back under their own names: in POSIX mode, which finds `export` and `unset` before a
+    function of the page's so named (one set a DEBUG trap that made every line pass)."""
     held = [k for k in env if _STARTUP.fullmatch(k)]
+    if not held:
+        return env, ""
     env = {(_HELD + k if k in held else k): v for k, v in env.items()}
     exports = (f'\\export {k}="${_HELD}{k}"; \\unset {_HELD}{k}; ' for k in held)
-    return env, "".join(exports)
+    return env, f"POSIXLY_CORRECT=y; {''.join(exports)}\\unset POSIXLY_CORRECT; "
 
 
 # Options that would run none of the runner's own commands after a line (noexec, which a
-# prompt ignores), or show them (and let a PS4 the page exported change what they keep).
-_UNSHOWN = {"noexec", "xtrace", "verbose"}
+# prompt ignores; onecmd), or show them (and let a PS4 the page exported change what they
+# keep; keyword printed the environment).
+_UNSHOWN = {"noexec", "onecmd", "xtrace", "verbose", "keyword"}
 
 
 def _prompt_options(env: dict[str, str]) -> None:

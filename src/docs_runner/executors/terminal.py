@@ -24,11 +24,21 @@ from docs_runner.executors.base import Executor, InterpreterEnded
 END, RAISED = "--- end of block {} ---", "--- the block raised {} ---"
 # Reads the token, then code blocks from descriptor `fd` (a line "<size> <file name>", then
 # the code) into one namespace, as a REPL; a traceback leaves out this loop's own frame.
+# What it calls is bound first, and the markers go to the terminal's descriptor: a block
+# may replace the builtins (`exec`) or the streams (sys.stdout) the later ones share, and
+# one that did made every later block pass.
 _INTERPRETER = f"""
 import os, sys, traceback
-def serve(source, exec=exec, compile=compile, print=print):  # a block may replace builtins
+def serve(source, exec=exec, compile=compile, report=traceback.print_exception, write=os.write):
     token = source.readline().strip().decode()  # a local: not in the blocks' namespace
     namespace = {{"__name__": "__main__"}}
+    def mark(text):
+        for stream in (sys.stdout, sys.stderr):  # what the block printed comes first
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        write(1, (text.format(token) + "\\n").encode())
     for header in iter(source.readline, b""):
         name, size = (int(part) for part in header.split())  # bytes, whatever the locale
         name, code = (source.read(n).decode("utf-8", "surrogateescape") for n in (name, size))
@@ -36,9 +46,9 @@ def serve(source, exec=exec, compile=compile, print=print):  # a block may repla
             exec(compile(code, name, "exec"), namespace)
         except Exception as error:
             error.__traceback__ = error.__traceback__.tb_next
-            traceback.print_exception(error)
-            print({RAISED!r}.format(token), flush=True)
-        print({END!r}.format(token), flush=True)
+            report(error)
+            mark({RAISED!r})
+        mark({END!r})
 serve(os.fdopen(int(sys.argv[1]), "rb"))
 """
 

@@ -226,6 +226,20 @@ def test_a_line_cannot_make_a_failing_line_pass(
     assert f"`{failing}` exited with status 1;" in result.stdout.str()
 
 
+@pytest.mark.parametrize("name", ["unset", "export"])
+def test_a_function_a_line_exports_runs_in_none_of_the_runner_s_commands(
+    project: pytest.Pytester, recorded: str, name: str
+) -> None:
+    """The loader's variables a page exported are exported back before each later line,
+    by `export` and `unset`: outside POSIX mode, a function of the page's so named ran
+    there, and its DEBUG trap made every later line pass. (A line that defines and calls
+    one itself hides its own status, as `false || true` does: the page shows it.)"""
+    defined = f"{name}() {{ trap '__status=0' DEBUG; builtin {name} \"$@\"; }}"
+    text = f"# Hide\n\n```console\n$ export LD_HIDE=1; {defined}; export -f {name}\n$ false\n```\n"
+    result = run(project, text, recorded)
+    assert "`false` exited with status 1;" in result.stdout.str()
+
+
 def test_what_a_page_exports_for_the_loader_reaches_its_programs_not_its_shell(
     project: pytest.Pytester, recorded: str
 ) -> None:
@@ -273,18 +287,29 @@ def test_what_pages_leave_in_the_shared_folders_ends_with_the_run(
     assert [path for path in left if path.exists()] == []
 
 
-@pytest.mark.parametrize("replaced", ["exec", "compile", "print"])
+BUILTINS = ("exec", "compile", "print")
+
+
+@pytest.mark.parametrize(
+    "replaced",
+    [
+        *(f"import builtins\nbuiltins.{name} = lambda *a, **k: None" for name in BUILTINS),
+        # what the later blocks print, the interpreter's own markers too, filtered
+        "import sys\nclass Quiet:\n    def write(self, text):\n        return len(text)\n"
+        "    def flush(self):\n        pass\nsys.stdout = sys.stderr = Quiet()",
+    ],
+    ids=[*BUILTINS, "streams"],
+)
 def test_a_python_block_cannot_make_the_next_pass_unrun(
     project: pytest.Pytester, recorded: str, replaced: str
 ) -> None:
-    """The blocks' interpreter ran each with the builtins the blocks share: one that
-    replaced `exec` made every later block pass, run by none (a reader's REPL runs it)."""
-    text = (
-        f"# Builtins\n\n```python\nimport builtins\nbuiltins.{replaced} = lambda *a, **k: None"
-        "\n```\n\n```python\nassert False, 'never true'\n```\n"
-    )
+    """The blocks' interpreter ran each with the builtins and streams the blocks share: one
+    that replaced `exec`, or sys.stdout, made every later block pass, run by none or its
+    failure unseen (a reader's REPL runs it, and says so)."""
+    text = f"# Replaced\n\n```python\n{replaced}\n```\n\n```python\nassert False\n```\n"
+    line = 9 + replaced.count("\n")  # the second block's fence, after the provenance line
     result = run(project, text, recorded, "--docs-executor=terminal")
-    result.stdout.fnmatch_lines(["*docs/page.md:10: the python block raised:*"])
+    result.stdout.fnmatch_lines([f"*docs/page.md:{line}: the python block raised*"])
 
 
 def test_a_function_a_line_exports_does_not_move_the_next_line(
