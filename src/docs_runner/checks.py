@@ -262,21 +262,21 @@ def _as_reader_child(write: int, given: int, popen: dict, argv: list, run: PageR
 
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
-CLONE_NEWNS, CLONE_NEWPID = 0x00020000, 0x20000000
+CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWIPC = 0x00020000, 0x20000000, 0x08000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 1 << 14, 1 << 18
 PR_SET_PDEATHSIG = 1
 
 
 def _alone(userns: str | None) -> None:
-    """Into the reader's user namespace, if it has one, then into a PID namespace and a /proc
-    of its own, as lines go (shell.UNSHARE): this process forks, and its child, the
+    """Into the reader's user namespace, if it has one, then into a PID namespace, a /proc
+    and System V IPC of its own, as lines go (shell.UNSHARE): this process forks, and its child, the
     namespace's first process, goes on. When that ends, the kernel kills all the check
     started (`env -i` took a page's script past the sweep), and it sees no process outside.
     Where the kernel refuses a PID namespace, only that is left out."""
     if userns:
         identities.enter(userns)  # raises: never on as root outside it
     _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # SIGKILLed, pytest takes the check along
-    if not shell.pid_namespaces() or _LIBC.unshare(CLONE_NEWPID | CLONE_NEWNS) != 0:
+    if not shell.pid_namespaces() or _LIBC.unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC):
         return
     if pid := os.fork():  # waits for the check; killed (its timeout), the check dies too
         os.waitpid(pid, 0)

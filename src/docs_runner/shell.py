@@ -255,8 +255,9 @@ _ONLY_BASH = re.compile(r"(?![A-Za-z_][A-Za-z0-9_]*$)[^=]+")  # a name, but none
 # Another user's command runs as the first process of a PID namespace of its own: when it
 # ends, the kernel kills every process it left, whatever that did to leave (a session of
 # its own, `env -i`, a chain of forks faster than any sweep). With a /proc of its own, it
-# sees no process outside (a line wrote into another nobody process's /proc/PID/mem).
-UNSHARE = ["--pid", "--fork", "--kill-child", "--mount", "--mount-proc"]  # unshare's
+# sees no process outside (a line wrote into another nobody process's /proc/PID/mem); with
+# System V IPC of its own, the message queues and shared memory it makes end with it.
+UNSHARE = ["--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--ipc"]  # unshare's
 # Processes the reader may have at once, all of theirs counted: a fork bomb in one line
 # ends there, not with the machine's last process ID (pid_max is 32,768 here).
 NPROC = 4096

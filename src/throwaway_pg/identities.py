@@ -88,7 +88,7 @@ class Identity:
 
 # The folders every user may write in, where the pages' files may outlive the run (and the
 # world-writable folders in them).
-SHARED = ("/tmp", "/var/tmp", "/dev/shm")
+SHARED = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 
 
 def remove_left(identity: Identity, roots: tuple[str, ...] = SHARED) -> list[str]:

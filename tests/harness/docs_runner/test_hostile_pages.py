@@ -276,15 +276,27 @@ def test_what_a_line_sets_that_no_later_line_has_is_one_line(
 def test_what_pages_leave_in_the_shared_folders_ends_with_the_run(
     project: pytest.Pytester, recorded: str
 ) -> None:
-    """As root, a page's files in /tmp, /var/tmp and /dev/shm outlived the run (its uid is
-    the run's alone), and a folder named as another user's run names its own
-    (/dev/shm/throwaway-pg-UID) locked that user's runs out."""
+    """As root, a page's files in /tmp, /var/tmp, /dev/shm and /run/lock, and its System V
+    IPC, outlived the run (its uid is the run's alone), and a folder named as another user's
+    run names its own (/dev/shm/throwaway-pg-UID) locked that user's runs out."""
     name = f"left-{os.getpid()}-{time.monotonic_ns()}"
-    left = [Path(root, name) for root in ("/tmp", "/var/tmp", "/dev/shm")]
+    left = [Path(root, name) for root in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")]
     made = " ".join(f"{path}/deep" for path in left)
-    text = f"# Leaves\n\n```console\n$ mkdir -p {made}\n```\n"
+    ipc = "(ipcmk -Q && ipcmk -M 4096 && ipcmk -S 1)"  # System V's, which outlived it too
+    text = f"# Leaves\n\n```console\n$ mkdir -p {made} && {ipc} >/dev/null\n```\n"
+    before = sysv_ipc()
     run(project, text, recorded).assert_outcomes(passed=3)
     assert [path for path in left if path.exists()] == []
+    assert sysv_ipc() - before == set()
+
+
+def sysv_ipc() -> set[tuple[str, str]]:
+    """The machine's System V message queues, shared memory and semaphores, by kind and id."""
+    found = set()
+    for kind in ("msg", "shm", "sem"):
+        rows = Path("/proc/sysvipc", kind).read_text().splitlines()[1:]
+        found |= {(kind, row.split()[1]) for row in rows}
+    return found
 
 
 BUILTINS = ("exec", "compile", "print")
