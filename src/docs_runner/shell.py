@@ -102,15 +102,29 @@ def unfinished(line: str) -> str | None:
 
 # A shell variable's assignment, as bash tells one from a command's word.
 _ASSIGNS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=.*", re.S)
-# What sets only the shell's own state, which a terminal's prompt keeps.
-_SHELL_STATE = {"set": "shell options", "shopt": "shell options", "alias": "aliases"}
+# A line that only defines a function: `greet() { echo hello; }`, `function greet { ...; }`.
+_DEFINES = re.compile(r"\s*(function\s+[\w-]+\s*(\(\))?|[\w-]+\s*\(\))\s*(\{.*\}|\(.*\))\s*", re.S)
+# Commands that set only the shell's own state, which a terminal's prompt keeps, given
+# arguments (without, most print it).
+_SHELL_STATE = {
+    "set": "shell options",
+    "shopt": "shell options",
+    "alias": "aliases",
+    "umask": "the file mode mask",
+    "ulimit": "limits",
+    **dict.fromkeys(("declare", "typeset", "readonly", "local"), "shell variables"),
+}
 
 
 def forgotten(line: str, env: Mapping[str, str]) -> str | None:
     """Why no later line sees what `line` sets, if that is all it does: each line runs in a
     bash of its own, which passes on the environment (`env`, the line's) and the folder,
-    and a terminal's prompt keeps its shell variables (`name=value`), options (`set -o`)
-    and aliases too: the next line showed what a reader's terminal does not."""
+    and a terminal's prompt keeps its shell variables (`name=value`), options (`set -o`),
+    aliases, functions, umask and limits too: the next line showed what a reader's
+    terminal does not."""
+    line = line.strip().removesuffix(";")
+    if _DEFINES.fullmatch(line):
+        return "defines a function that no later line has: `export -f` it"
     if re.search(r"[;&|`]|\$\(", line):
         return None  # more than one command: it may use what it sets itself
     try:
@@ -122,9 +136,23 @@ def forgotten(line: str, env: Mapping[str, str]) -> str | None:
         if lost := [name for name in names if name not in env]:  # else exported already
             said = ", ".join(lost)
             return f"sets shell variables ({said}) that no later line sees: export them"
-    if words and (kind := _SHELL_STATE.get(words[0])) and words[1:]:
+    kind = _SHELL_STATE.get(words[0]) if words else None
+    if kind and not _prints(words) and not any(re.fullmatch(r"-\w*x\w*", w) for w in words):
         return f"sets {kind} that no later line has: join it to the line that needs them"
     return None
+
+
+def _prints(words: list[str]) -> bool:
+    """Whether a _SHELL_STATE command only prints what it would set: `set -o`, `shopt`,
+    `alias ll`, `ulimit -n`, `umask -S`, `declare -p x`."""
+    name, args = words[0], words[1:]
+    if name == "set":
+        return args in ([], ["-o"], ["+o"])
+    if name == "alias":
+        return not any("=" in arg for arg in args)
+    if name == "ulimit":
+        return not any(re.fullmatch(r"\d+|unlimited|soft|hard", arg) for arg in args)
+    return "-p" in args or all(arg.startswith("-") for arg in args)
 
 
 # Where a `#` may start a comment: at a word's start, after a blank or an operator.

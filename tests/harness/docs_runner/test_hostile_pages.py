@@ -259,6 +259,10 @@ def test_what_a_page_exports_for_the_loader_reaches_its_programs_not_its_shell(
         ("greeting=hello", "sets shell variables (greeting) that no later line sees: export*"),
         ("set -o noclobber", "sets shell options that no later line has: join it to the line*"),
         ("alias ll='ls -l'", "sets aliases that no later line has: join it to the line*"),
+        ("greeting=hello;", "sets shell variables (greeting) that no later line sees: export*"),
+        ("declare greeting=hello", "sets shell variables that no later line has: join*"),
+        ("umask 077", "sets the file mode mask that no later line has: join it*"),
+        ("greet() { echo hello; }", "defines a function that no later line has: `export -f` it"),
     ],
 )
 def test_what_a_line_sets_that_no_later_line_has_is_one_line(
