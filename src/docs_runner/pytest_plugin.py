@@ -25,12 +25,12 @@ from docs_runner.blocks.directives import DAY, SECOND, seconds_of
 from docs_runner.blocks.whole_page import PageEnd
 from docs_runner.executors import EXECUTORS
 from docs_runner.normalise import project_directory
-from docs_runner.reader import Reader, ReaderError, this_reader
+from docs_runner.reader import Reader, ReaderError, passfile_copy, this_reader
 from docs_runner.run import PageRun
 from throwaway_pg import identities
 from throwaway_pg.postgres import PostgresError, goes_with_run, temporary_directory
 from throwaway_pg.pytest_plugin import server_for
-from throwaway_pg.server import LeftOnServer, Server
+from throwaway_pg.server import PASSFILE_VARIABLE, LeftOnServer, Server
 from throwaway_pg.visible import visible_name
 
 DEFAULT_DOCS, DEFAULT_EXAMPLES, DEFAULT_EXECUTOR = "docs", "examples", "terminal"
@@ -273,6 +273,9 @@ def page_run(
             state.python = str(docs_reader.scripts / "python")
             for path in (project, tmp):
                 docs_reader.own(Path(path))
+        elif server.passfile is not None:  # in-process: the page's own copy too
+            copy = passfile_copy(server.passfile.path, Path(tmp) / "pgpass")
+            state.env[PASSFILE_VARIABLE] = str(copy)
         executor = EXECUTORS[executor_name(config)](
             state,
             url,

@@ -60,20 +60,10 @@ class Reader:
         theirs in it); as another user, a home of their own in `tmp`."""
         env = {"PATH": self.path}
         if passfile is not None:
-            env[PASSFILE_VARIABLE] = str(self._copy(passfile.path, tmp / "pgpass"))
+            env[PASSFILE_VARIABLE] = str(passfile_copy(passfile.path, tmp / "pgpass", self.user))
         if self.user is not None:
             env |= {"HOME": str(tmp), "USER": self.user.name, "LOGNAME": self.user.name}
         return env
-
-    def _copy(self, ours: Path, theirs: Path) -> Path:
-        """A copy of our password file that is theirs: a page that rewrote ours (or a link in
-        its place) broke every connection of the harness's after it."""
-        fd = os.open(theirs, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "wb") as copy:
-            copy.write(ours.read_bytes())
-            if self.user is not None:
-                os.fchown(copy.fileno(), self.user.uid, self.user.gid)
-        return theirs
 
     def own(self, path: Path) -> None:
         """Hand a folder the harness made over to the reader."""
@@ -112,6 +102,19 @@ class Reader:
             return None
         lines = said.stderr.strip().splitlines() or [f"psql exited with {said.returncode}"]
         return lines[0].removeprefix("psql: error: ")
+
+
+def passfile_copy(ours: Path, theirs: Path, user: Identity | None = None) -> Path:
+    """A copy of our password file that is the page's (`user`'s: None, ours): a page that
+    rewrote ours (or a link in its place) broke every connection of the harness's after it,
+    and one that changed its role's password and wrote it there hid that from the harness,
+    which then did not set it back."""
+    fd = os.open(theirs, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as copy:
+        copy.write(ours.read_bytes())
+        if user is not None:
+            os.fchown(copy.fileno(), user.uid, user.gid)
+    return theirs
 
 
 def this_reader() -> Reader:

@@ -209,6 +209,7 @@ INVALID_PASSWORD = "28P01"
 # server, where they are not ended) is held for as long as it likes.
 LOCK_WAIT = 5
 LOCK_NOT_AVAILABLE = "55P03"
+UNTRIED = "the rest not tried"
 
 
 class Held:
@@ -335,12 +336,12 @@ def _reset_role(cursor, before: State, now: State) -> list[str]:
     did += ["COMMENT ON ROLE"] if now.comment != before.comment else []
     what = f"the role {_name(now.role)} changed (ALTER ROLE ... {', '.join(did)})"
     error = _all_or_none(cursor, statements)
-    return [*said, f"{what}, not set back ({error})" if error else f"{what}, set back"]
+    return [*said, f"{what}, not set back ({_first_line(error)})" if error else f"{what}, set back"]
 
 
-def _all_or_none(cursor, statements: list) -> str | None:
-    """Run `statements` in one transaction; if one fails, none is kept, and its error's
-    first line is returned."""
+def _all_or_none(cursor, statements: list) -> driver.Error | None:
+    """Run `statements` in one transaction; if one fails, none is kept, and its error is
+    returned."""
     try:
         cursor.execute("BEGIN")
         for statement in statements:
@@ -348,8 +349,14 @@ def _all_or_none(cursor, statements: list) -> str | None:
         cursor.execute("COMMIT")
     except driver.Error as error:
         cursor.execute("ROLLBACK")
-        return _first_line(error)
+        return error
     return None
+
+
+def _locked(error: driver.Error) -> bool:
+    """Whether `error` is a lock held elsewhere for longer than LOCK_WAIT: a page's session
+    that still holds it holds the next too, so the rest are not tried."""
+    return driver.sqlstate(error) == LOCK_NOT_AVAILABLE
 
 
 def _attribute(index: int, value: object):
@@ -397,6 +404,8 @@ def _renamed_back(cursor, kind: str, moved: list[tuple[str, str]]) -> list[str]:
                 said.append(f"{what}, renamed back")
             except driver.Error as error:
                 failed[was, now] = f"{what}, not renamed back ({_first_line(error)})"
+                if _locked(error):
+                    return [*said, *failed.values(), UNTRIED]
         if len(failed) == len(moved):
             break
         moved, failed = list(failed), {}
@@ -433,7 +442,11 @@ def _reset_databases(cursor, before: State, after: State) -> list[str]:
             comment = sql.Literal(was.comment) if was.comment is not None else sql.SQL("NULL")
             statements.append(sql.SQL("COMMENT ON DATABASE {} IS {}").format(name, comment))
         if error := _all_or_none(cursor, statements):
-            said.append(f"the database {_name(now.name)} changed, not set back ({error})")
+            said.append(
+                f"the database {_name(now.name)} changed, not set back ({_first_line(error)})"
+            )
+            if _locked(error):
+                return [*said, UNTRIED]
         else:
             said.append(f"the database {_name(now.name)} changed (ALTER DATABASE...), set back")
     return said
@@ -493,8 +506,8 @@ def _reset_settings(cursor, before: State, after: State) -> list[str]:
             done.append(what)
         except driver.Error as error:
             failed.append(f"{what}: {_first_line(error)}")
-            if driver.sqlstate(error) == LOCK_NOT_AVAILABLE:  # as would each next one be
-                failed.append("the rest not tried")
+            if _locked(error):
+                failed.append(UNTRIED)
                 break
     whose = f"the role {_name(after.role)}'s settings"
     if any(what.startswith("ALTER DATABASE") for what in done + failed):

@@ -832,10 +832,14 @@ def create_database(
 
 def database_named(admin_url: str, oid: int) -> str | None:
     """The name the database `oid` has now (None: it is gone)."""
+    return databases(admin_url).get(oid)
+
+
+def databases(admin_url: str) -> dict[int, str]:
+    """Every database of the server: oid, name."""
     with admin_connection(admin_url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT datname FROM pg_database WHERE oid = %s", (oid,))
-        found = cur.fetchone()
-    return found[0] if found else None
+        cur.execute("SELECT oid, datname FROM pg_database")
+        return dict(cur.fetchall())
 
 
 INSUFFICIENT_PRIVILEGE = "42501"

@@ -303,18 +303,28 @@ class Server:
     def drop_database(self, url: str) -> None:
         """Drop the database this process made for `url`, by its oid: under whatever name
         it has now, and nothing if it is gone."""
-        name = make_url(url).database
+        name = scratch = make_url(url).database
         if (oid := MADE.pop(name, None)) is None:
             postgres.drop_database(self.admin_url, name)
             return
-        for _ in range(DROP_TRIES):  # a session may rename it as it is dropped by name
+        # By name, after its name is read by its oid: a session of a page's (on a user's
+        # server, not ended) may rename it meanwhile, and give its name to a database of
+        # the user's, which the DROP then takes.
+        others = postgres.databases(self.admin_url)
+        for _ in range(DROP_TRIES):
             if (name := postgres.database_named(self.admin_url, oid)) is None:
-                return
+                break
             postgres.drop_database(self.admin_url, name)
-        if (name := postgres.database_named(self.admin_url, oid)) is not None:
+        now = postgres.databases(self.admin_url)
+        if oid in now:
             raise PostgresError(
-                f"cannot drop the scratch database {name}: renamed each time it was dropped"
-                " (a session of a page's still runs)"
+                f"cannot drop the scratch database {now[oid]}: renamed each time it was"
+                " dropped (a session of a page's still runs)"
+            )
+        if moved := _moved(others, now, oid):
+            raise PostgresError(
+                f"as the scratch database {scratch} was dropped, {moved} (a session of a page's"
+                " still runs, renaming databases)"
             )
 
     @contextlib.contextmanager
@@ -569,3 +579,15 @@ def _elsewhere(url: str) -> str | None:
     if hosts and parsed.host or hosts > 1:
         return "a host twice (before the path and as `host=`, or `host=` twice)"
     return None
+
+
+def _moved(before: dict[int, str], after: dict[int, str], ours: int) -> str:
+    """Which databases other than `ours` and scratch ones (others' runs make and drop
+    theirs) were dropped or renamed between `before` and `after`, as a phrase ("": none)."""
+    said = []
+    for oid, name in sorted(before.items(), key=lambda item: item[1]):
+        if oid == ours or postgres.is_scratch_name(name) or after.get(oid) == name:
+            continue
+        now = after.get(oid)
+        said.append(f"the database {name} " + ("dropped" if now is None else f"renamed to {now}"))
+    return ", ".join(said)

@@ -390,21 +390,25 @@ def test_a_page_connects_to_a_users_server_through_the_password_file(
     assert password not in result.stdout.str()
 
 
+@pytest.mark.parametrize("executor", ["terminal", "in-process"])
 def test_a_page_that_rewrites_its_password_file_harms_no_one_else(
     project: pytest.Pytester,
     recorded: str,
     role_url: tuple[str, str],
     monkeypatch: pytest.MonkeyPatch,
+    executor: str,
 ) -> None:
     """The pages and the harness read one password file, the pages' to write: a page that
-    rewrote it failed every later page, and the harness could not drop its database."""
+    rewrote it failed every later page, and the harness could not drop its database (or,
+    had it changed its role's password and written it there, not set it back). In-process
+    (`nox -s update`), too."""
     url, _ = role_url
     monkeypatch.setenv("THROWAWAY_PG_URL", url)
     rewrites = '# Rewrites\n\n```console\n$ echo nonsense > "$PGPASSFILE"\n```\n'
     connects = "# Connects\n\n```console\n$ psql \"$DATABASE_URL\" -tAc 'select 1'\n1\n```\n"
     write(project, "a", page(rewrites, recorded))
     write(project, "b", page(connects, recorded))
-    result = project.runpytest_inprocess("docs/a.md", "docs/b.md")
+    result = project.runpytest_inprocess("docs/a.md", "docs/b.md", f"--docs-executor={executor}")
     result.assert_outcomes(passed=6)
 
 
@@ -495,7 +499,7 @@ def pages_read_their_own_copy(database_url: str, passfile: Path) -> None:
     """The pages read a copy of the password file that is theirs (docs_runner.reader), not
     root's, which a page could rewrite (every later connection of the harness's said `no
     password supplied`, and its scratch databases stayed on the user's server)."""
-    from docs_runner.reader import Reader
+    from docs_runner.reader import passfile_copy
 
     pages, nobody = identities.for_pages(), pwd.getpwnam("nobody")
     with pytest.raises(RuntimeError, match="no password supplied"):  # root's is root's
@@ -503,7 +507,7 @@ def pages_read_their_own_copy(database_url: str, passfile: Path) -> None:
     folder = Path(tempfile.mkdtemp())
     try:
         folder.chmod(0o711)
-        copy = Reader(pages, Path(), Path(), "")._copy(passfile, folder / "pgpass")
+        copy = passfile_copy(passfile, folder / "pgpass", pages)
         run_as(pages, connect_with, database_url, str(copy))
         # No one else: the socket's folder is closed to them, or (once a test opened it for
         # another process's pages: shared_url) the copy is, which libpq then skips.
@@ -1947,6 +1951,32 @@ def test_settings_behind_a_lock_held_elsewhere_are_not_waited_for_one_by_one(
 SETTING_NAMES = ("enable_hashjoin", "enable_mergejoin", "enable_seqscan")
 
 
+def test_databases_behind_a_lock_held_elsewhere_are_not_waited_for_one_by_one(
+    role_url: tuple[str, str], postgres_server: Server
+) -> None:
+    """Each of the user's databases a page changed waited for a lock a page's leftover
+    transaction held on it, LOCK_WAIT each, one after the other."""
+    url, _ = role_url
+    role = make_url(url).username
+    owned = [postgres.scratch_name("own") for _ in range(3)]
+    run_sql(postgres_server.admin_url, *(f"CREATE DATABASE {name} OWNER {role}" for name in owned))
+    server = open_server(url, "a test")
+    holder = postgres.guarded(url)
+    try:
+        with pytest.raises(LeftOnServer) as left, server.watching():
+            run_sql(url, *(f"ALTER DATABASE {name} CONNECTION LIMIT 3" for name in owned))
+            holder.autocommit = False  # what a page's psql left open
+            for name in owned:
+                holder.cursor().execute(f"ALTER DATABASE {name} CONNECTION LIMIT 4")
+        said = str(left.value)
+        assert said.count("lock timeout") == 1 and said.endswith("; the rest not tried")
+    finally:
+        holder.close()
+        for name in owned:
+            postgres.drop_database(postgres_server.admin_url, name)
+        server.close()
+
+
 def test_a_scratch_database_renamed_each_time_it_is_dropped_is_said(
     postgres_server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1967,3 +1997,37 @@ def test_a_scratch_database_renamed_each_time_it_is_dropped_is_said(
         " (a session of a page's still runs)"
     )
     postgres.drop_database(postgres_server.admin_url, renamed[-1])
+
+
+def test_a_database_of_the_user_s_dropped_in_a_scratch_one_s_place_is_said(
+    role_url: tuple[str, str], postgres_server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scratch database is dropped by the name its oid has: a page's session (on a user's
+    server, not ended) that gave that name to a database of the user's between the two had
+    it dropped, unsaid."""
+    url, _ = role_url
+    server = open_server(url, "a test")
+    victim = postgres.scratch_name("victim")
+    postgres.create_database(server.admin_url, victim)
+    drop = postgres.drop_database
+
+    def swapped(admin_url: str, name: str) -> None:  # as the page's session did meanwhile
+        if (victim,) not in schema.rows(admin_url, "SELECT datname FROM pg_database"):
+            return drop(admin_url, name)
+        away = postgres.scratch_name("away")
+        run_sql(admin_url, f"ALTER DATABASE {name} RENAME TO {away}")
+        run_sql(admin_url, f"ALTER DATABASE {victim} RENAME TO {name}")
+        return drop(admin_url, name)
+
+    monkeypatch.setattr(postgres, "drop_database", swapped)
+    try:
+        with pytest.raises(PostgresError) as error, server.database() as scratch:
+            pass
+        assert str(error.value) == (
+            f"as the scratch database {make_url(scratch).database} was dropped, the database"
+            f" {victim} dropped (a session of a page's still runs, renaming databases)"
+        )
+    finally:
+        monkeypatch.undo()
+        postgres.drop_database(postgres_server.admin_url, victim)
+        server.close()
