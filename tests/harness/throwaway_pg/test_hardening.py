@@ -232,8 +232,9 @@ def role_url(postgres_server: Server) -> Iterator[tuple[str, str]]:
     skip_unless_ours(postgres_server)
     role, password = postgres.scratch_name("r"), postgres.scratch_name("pw")
     try:
-        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
-            cur.execute(f"CREATE ROLE {role} LOGIN CREATEDB PASSWORD '{password}'")
+        run_sql(
+            postgres_server.admin_url, f"CREATE ROLE {role} LOGIN CREATEDB PASSWORD '{password}'"
+        )
     except psycopg2.errors.InsufficientPrivilege:  # a user's server, given as CREATEDB only
         pytest.skip("the server's role may not create roles (CREATEROLE), which this needs")
     admin = make_url(postgres_server.admin_url)
@@ -241,8 +242,7 @@ def role_url(postgres_server: Server) -> Iterator[tuple[str, str]]:
     try:
         yield url, password
     finally:
-        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
-            cur.execute(f"DROP ROLE {role}")
+        run_sql(postgres_server.admin_url, f"DROP ROLE {role}")
 
 
 def test_a_plus_in_a_password_parameter_is_a_plus(postgres_server: Server) -> None:
@@ -251,8 +251,7 @@ def test_a_plus_in_a_password_parameter_is_a_plus(postgres_server: Server) -> No
     skip_unless_ours(postgres_server)
     role = postgres.scratch_name("r")
     try:
-        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
-            cur.execute(f"CREATE ROLE {role} LOGIN CREATEDB PASSWORD 'pl+us27'")
+        run_sql(postgres_server.admin_url, f"CREATE ROLE {role} LOGIN CREATEDB PASSWORD 'pl+us27'")
     except psycopg2.errors.InsufficientPrivilege:  # a user's server, given as CREATEDB only
         pytest.skip("the server's role may not create roles (CREATEROLE), which this needs")
     admin = make_url(postgres_server.admin_url).set(username=role, password=None)
@@ -261,8 +260,7 @@ def test_a_plus_in_a_password_parameter_is_a_plus(postgres_server: Server) -> No
         server = open_server(url, "a test")
         server.close()
     finally:
-        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
-            cur.execute(f"DROP ROLE {role}")
+        run_sql(postgres_server.admin_url, f"DROP ROLE {role}")
 
 
 def test_a_failing_test_does_not_show_the_password(
@@ -306,8 +304,7 @@ def test_a_superuser_s_url_is_said(
     other databases' tables), most of it unseen: the run said nothing of it."""
     url, _ = role_url
     if superuser:
-        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
-            cur.execute(f"ALTER ROLE {make_url(url).username} SUPERUSER")
+        run_sql(postgres_server.admin_url, f"ALTER ROLE {make_url(url).username} SUPERUSER")
     pytester.makepyfile("def test_any(database_url):\n    pass\n")
     monkeypatch.setenv("THROWAWAY_PG_URL", url)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
@@ -361,8 +358,7 @@ def test_a_server_that_only_reads_is_one_line_per_test(
     default) gave ReadOnlySqlTransaction's traceback in every test."""
     url, password = role_url
     role = make_url(url).username
-    with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
-        cur.execute(f"ALTER ROLE {role} SET default_transaction_read_only = on")
+    run_sql(postgres_server.admin_url, f"ALTER ROLE {role} SET default_transaction_read_only = on")
     pytester.makepyfile("def test_any(database_url):\n    pass\n")
     monkeypatch.setenv("THROWAWAY_PG_URL", url)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-l", "--tb=long")
@@ -868,8 +864,7 @@ def test_a_role_that_may_not_create_databases_is_one_line(
 ) -> None:
     url, password = role_url
     role = make_url(url).username
-    with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
-        cur.execute(f"ALTER ROLE {role} NOCREATEDB")
+    run_sql(postgres_server.admin_url, f"ALTER ROLE {role} NOCREATEDB")
     with pytest.raises(PostgresError) as error:
         open_server(url, "THROWAWAY_PG_URL")
     message = str(error.value)
@@ -1145,8 +1140,7 @@ def test_a_password_a_page_changes_is_set_back_and_never_sent_in_clear(
         driver.connect(server.admin_url).close()  # the password file's password gets in
     finally:
         server.close()
-        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
-            cur.execute(f"ALTER ROLE {role} RESET log_statement")
+        run_sql(postgres_server.admin_url, f"ALTER ROLE {role} RESET log_statement")
     if postgres_server.cluster:  # a throwaway server: its log is here
         kept = postgres.log_tail(postgres_server.cluster.path / "server.log")
         assert (f'ALTER ROLE "{role}" PASSWORD \'SCRAM'.encode() in kept) is (log == "ddl")
@@ -1215,8 +1209,7 @@ def test_what_a_page_does_to_the_user_s_own_databases_is_set_back(
     finally:
         for name in (kept, "stash", locked):
             postgres.drop_database(postgres_server.admin_url, name)
-        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
-            cur.execute(f'DROP ROLE IF EXISTS "{odd}"')
+        run_sql(postgres_server.admin_url, f'DROP ROLE IF EXISTS "{odd}"')
         server.close()
 
 
@@ -1229,8 +1222,7 @@ def test_the_url_s_own_database_locked_by_a_page_is_unlocked(
     url, _ = role_url
     home = postgres.scratch_name("home")
     role = make_url(url).username
-    with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE {home} OWNER {role}")
+    run_sql(postgres_server.admin_url, f"CREATE DATABASE {home} OWNER {role}")
     server = open_server(with_database(url, home), "a test")
     try:
         with (
@@ -1542,8 +1534,7 @@ def test_what_a_page_changes_of_its_own_role_is_set_back(
     valid = "coalesce(rolvaliduntil, 'infinity')"  # none: no end, which ALTER ROLE sets so
     roles = f"SELECT rolcreatedb, rolconnlimit, {valid}, shobj_description(oid, 'pg_authid')"
     roles += f" FROM pg_roles WHERE rolname = '{role}'"
-    with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
-        cur.execute(f"ALTER ROLE {role} SUPERUSER")
+    run_sql(postgres_server.admin_url, f"ALTER ROLE {role} SUPERUSER")
     server = open_server(url, "a test")
     try:
         before = schema.rows(postgres_server.admin_url, roles)
@@ -1578,8 +1569,7 @@ def test_the_role_renamed_by_another_is_named_not_taken_for_a_password(
             f"the role {role} renamed to {moved}, not renamed back (session user cannot be renamed)"
         )
     finally:
-        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
-            cur.execute(f"ALTER ROLE {moved} RENAME TO {role}")
+        run_sql(postgres_server.admin_url, f"ALTER ROLE {moved} RENAME TO {role}")
         server.close()
 
 
@@ -1640,8 +1630,7 @@ def test_a_page_that_ends_the_held_connection_and_locks_the_url_s_database_is_un
     url, _ = role_url
     role, own = make_url(url).username, postgres.scratch_name("own")
     moved = f"moved{os.getpid()}"
-    with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE {own} OWNER {role}")
+    run_sql(postgres_server.admin_url, f"CREATE DATABASE {own} OWNER {role}")
     server = open_server(with_database(url, own), "a test")
     try:
         with (
@@ -1693,8 +1682,7 @@ def team_url(role_url: tuple[str, str], postgres_server: Server) -> Iterator[tup
     finally:
         for name in (role, team, "leak", "moved"):
             postgres.drop_database(postgres_server.admin_url, name)
-        with postgres.admin_connection(postgres_server.admin_url) as conn, conn.cursor() as cur:
-            cur.execute(f"DROP ROLE {team}")
+        run_sql(postgres_server.admin_url, f"DROP ROLE {team}")
 
 
 def test_a_database_handed_to_another_role_or_a_team_s_is_set_back(
@@ -1768,8 +1756,7 @@ def test_a_database_of_the_harness_s_a_page_renames_is_not_named_as_the_page_s(
     try:
         with server.watching():  # the page's end: nothing to say
             extra = make_url(server.create_database()).database
-            with postgres.admin_connection(server.admin_url) as conn, conn.cursor() as cur:
-                cur.execute(f"ALTER DATABASE {extra} RENAME TO {moved}")
+            run_sql(server.admin_url, f"ALTER DATABASE {extra} RENAME TO {moved}")
         server.drop_database(with_database(url, extra))  # then the page's databases go
         names = schema.rows(postgres_server.admin_url, "SELECT datname FROM pg_database")
         assert (moved,) not in names
