@@ -44,7 +44,8 @@ PAGES_AS_SEEN = "daemon"
 
 @functools.cache
 def tool(name: str) -> str:
-    """The absolute path of util-linux's `name` (nsenter, unshare, setpriv, prlimit)."""
+    """The absolute path of the system's `name` (util-linux's nsenter, unshare, setpriv,
+    prlimit; rm)."""
     found = shutil.which(name, path=SYSTEM_TOOLS)
     if found is None:
         raise FileNotFoundError(f"{name} is not in {SYSTEM_TOOLS}: install util-linux")
@@ -95,7 +96,8 @@ def remove_left(identity: Identity, roots: tuple[str, ...] = SHARED) -> list[str
     """Remove what `identity`, a uid of this process's alone (one in a namespace), left in
     the folders every user may write in; what was removed. As root, a page's files there
     outlived the run, and one named as another user's run names its folder
-    (/dev/shm/throwaway-pg-1000) locked that user's runs out."""
+    (/dev/shm/throwaway-pg-1000) locked that user's runs out. Only under folders of root's:
+    another user may swap a folder of theirs for a link between a look and a removal."""
     if identity.userns is None:  # the machine's nobody: not ours alone
         return []
     removed, todo = [], list(roots)
@@ -105,14 +107,18 @@ def remove_left(identity: Identity, roots: tuple[str, ...] = SHARED) -> list[str
                 with contextlib.suppress(OSError):  # gone meanwhile
                     found = entry.stat(follow_symlinks=False)
                     if found.st_uid == identity.uid:
-                        if stat.S_ISDIR(found.st_mode):
-                            shutil.rmtree(entry.path)  # by descriptors: no link is followed
-                        else:
-                            os.unlink(entry.path)
-                        removed.append(entry.path)
-                    elif stat.S_ISDIR(found.st_mode) and found.st_mode & stat.S_IWOTH:
+                        # rm, not shutil.rmtree: a tree of thousands of levels is not
+                        # removed by recursion; neither follows a link
+                        if subprocess.run([tool("rm"), "-rf", "--", entry.path]).returncode == 0:
+                            removed.append(entry.path)
+                    elif found.st_uid == 0 and _open_to_all(found):
                         todo.append(entry.path)
     return removed
+
+
+def _open_to_all(found: os.stat_result) -> bool:
+    """Whether it is a folder every user may write in."""
+    return stat.S_ISDIR(found.st_mode) and bool(found.st_mode & stat.S_IWOTH)
 
 
 def entering(userns: str | None) -> list[str]:

@@ -287,7 +287,8 @@ def test_what_pages_leave_in_the_shared_folders_ends_with_the_run(
     left = [Path(root, name) for root in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")]
     made = " ".join(f"{path}/deep" for path in left)
     ipc = "(ipcmk -Q && ipcmk -M 4096 && ipcmk -S 1)"  # System V's, which outlived it too
-    text = f"# Leaves\n\n```console\n$ mkdir -p {made} && {ipc} >/dev/null\n```\n"
+    deep = f"{left[0]}/$(printf 'd/%.0s' $(seq 1500))"  # too deep to remove by recursion
+    text = f"# Leaves\n\n```console\n$ mkdir -p {made} {deep} && {ipc} >/dev/null\n```\n"
     before = sysv_ipc()
     run(project, text, recorded).assert_outcomes(passed=3)
     assert [path for path in left if path.exists()] == []
