@@ -103,7 +103,9 @@ def unfinished(line: str) -> str | None:
 # A shell variable's assignment, as bash tells one from a command's word.
 _ASSIGNS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=.*", re.S)
 # A line that only defines a function: `greet() { echo hello; }`, `function greet { ...; }`.
-_DEFINES = re.compile(r"\s*(function\s+[\w-]+\s*(\(\))?|[\w-]+\s*\(\))\s*(\{.*\}|\(.*\))\s*", re.S)
+_DEFINES = re.compile(
+    r"(\s*(function\s+[\w-]+\s*(\(\))?|[\w-]+\s*\(\))\s*(\{[^{}]*\}|\([^()]*\))\s*;?)+\s*"
+)
 # Commands that set only the shell's own state, which a terminal's prompt keeps, given
 # arguments (without, most print it).
 _SHELL_STATE = {
@@ -137,14 +139,22 @@ def forgotten(line: str, env: Mapping[str, str]) -> str | None:
             said = ", ".join(lost)
             return f"sets shell variables ({said}) that no later line sees: export them"
     kind = _SHELL_STATE.get(words[0]) if words else None
-    if kind and not _prints(words) and not any(re.fullmatch(r"-\w*x\w*", w) for w in words):
+    if kind and not _prints(words) and not _carried(words):
         return f"sets {kind} that no later line has: join it to the line that needs them"
     return None
 
 
+def _carried(words: list[str]) -> bool:
+    """Whether what a _SHELL_STATE command sets reaches the next line after all: exported
+    (`declare -x`), or what every line has (`set -o pipefail`)."""
+    if words[0] == "set":
+        return words[1:] == ["-o", "pipefail"]
+    return any(re.fullmatch(r"-\w*x\w*", word) for word in words[1:])
+
+
 def _prints(words: list[str]) -> bool:
-    """Whether a _SHELL_STATE command only prints what it would set: `set -o`, `shopt`,
-    `alias ll`, `ulimit -n`, `umask -S`, `declare -p x`."""
+    """Whether a _SHELL_STATE command only prints what it would set: `set -o`, `shopt
+    globstar`, `alias ll`, `ulimit -n`, `umask -S`, `declare -p x`, `declare -f greet`."""
     name, args = words[0], words[1:]
     if name == "set":
         return args in ([], ["-o"], ["+o"])
@@ -152,7 +162,9 @@ def _prints(words: list[str]) -> bool:
         return not any("=" in arg for arg in args)
     if name == "ulimit":
         return not any(re.fullmatch(r"\d+|unlimited|soft|hard", arg) for arg in args)
-    return "-p" in args or all(arg.startswith("-") for arg in args)
+    if name == "shopt":
+        return not {"-s", "-u"} & set(args)
+    return bool({"-p", "-f", "-F"} & set(args)) or all(arg.startswith("-") for arg in args)
 
 
 # Where a `#` may start a comment: at a word's start, after a blank or an operator.

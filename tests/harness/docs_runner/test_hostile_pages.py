@@ -276,6 +276,17 @@ def test_what_a_line_sets_that_no_later_line_has_is_one_line(
     result.stdout.fnmatch_lines([f"docs/page.md:7: `{line}` {said} (each line runs in a bash*"])
 
 
+def test_what_a_line_sets_that_later_lines_have_passes(
+    project: pytest.Pytester, recorded: str
+) -> None:
+    """What only prints, or what each line has anyway, is no state a later line lacks."""
+    text = (
+        "# Kept\n\n```console\n$ greet() { echo hi; }; export -f greet\n"
+        "$ declare -F greet\ngreet\n$ set -o pipefail\n$ f() { echo a; }; f; g() { :; }\na\n```\n"
+    )
+    run(project, text, recorded).assert_outcomes(passed=3)
+
+
 @AS_ROOT
 def test_what_pages_leave_in_the_shared_folders_ends_with_the_run(
     project: pytest.Pytester, recorded: str
