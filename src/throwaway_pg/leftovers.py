@@ -209,7 +209,7 @@ INVALID_PASSWORD = "28P01"
 # server, where they are not ended) is held for as long as it likes.
 LOCK_WAIT = 5
 LOCK_NOT_AVAILABLE = "55P03"
-UNTRIED = "the rest not tried"
+UNTRIED = "not tried: a lock held elsewhere"
 
 
 class Held:
@@ -394,19 +394,21 @@ def _rename_back(cursor, before: State, after: State) -> list[str]:
 def _renamed_back(cursor, kind: str, moved: list[tuple[str, str]]) -> list[str]:
     """Each `kind` (DATABASE, ROLE) in `moved` (was, now) named as it was again, in turns:
     one may hold the name another had (a chain; two that swapped names stay swapped, said)."""
-    said, failed = [], {}
+    said, failed, locked = [], {}, False
     while moved:
         for was, now in moved:
             what = f"a {kind.lower()} {_name(was)} renamed to {_name(now)}"
             rename = sql.SQL(f"ALTER {kind} {{}} RENAME TO {{}}")
             try:
+                if locked:  # so would it be
+                    failed[was, now] = f"{what}, not renamed back ({UNTRIED})"
+                    continue
                 cursor.execute(rename.format(sql.Identifier(now), sql.Identifier(was)))
                 said.append(f"{what}, renamed back")
             except driver.Error as error:
                 failed[was, now] = f"{what}, not renamed back ({_first_line(error)})"
-                if _locked(error):
-                    return [*said, *failed.values(), UNTRIED]
-        if len(failed) == len(moved):
+                locked = _locked(error)
+        if len(failed) == len(moved) or locked:
             break
         moved, failed = list(failed), {}
     return said + list(failed.values())
@@ -416,7 +418,7 @@ def _reset_databases(cursor, before: State, after: State) -> list[str]:
     """What a page changed of the role's databases that locks users out or hands them to
     every role (ALTER DATABASE ... ALLOW_CONNECTIONS, CONNECTION LIMIT, IS_TEMPLATE; GRANT,
     REVOKE), set back, each database at once or not at all, under the name it has now."""
-    said = []
+    said, locked = [], False  # a lock held elsewhere: each next one not tried
     for oid, was in before.owned.items():
         now = after.databases.get(oid)
         if now is None or now.same_but_name(was) or postgres.is_scratch_name(was.name):
@@ -441,12 +443,11 @@ def _reset_databases(cursor, before: State, after: State) -> list[str]:
         if now.comment != was.comment:
             comment = sql.Literal(was.comment) if was.comment is not None else sql.SQL("NULL")
             statements.append(sql.SQL("COMMENT ON DATABASE {} IS {}").format(name, comment))
-        if error := _all_or_none(cursor, statements):
-            said.append(
-                f"the database {_name(now.name)} changed, not set back ({_first_line(error)})"
-            )
-            if _locked(error):
-                return [*said, UNTRIED]
+        error = _all_or_none(cursor, statements) if not locked else None
+        if locked or error:
+            why = UNTRIED if locked else _first_line(error)
+            said.append(f"the database {_name(now.name)} changed, not set back ({why})")
+            locked = locked or _locked(error)
         else:
             said.append(f"the database {_name(now.name)} changed (ALTER DATABASE...), set back")
     return said
@@ -507,7 +508,7 @@ def _reset_settings(cursor, before: State, after: State) -> list[str]:
         except driver.Error as error:
             failed.append(f"{what}: {_first_line(error)}")
             if _locked(error):
-                failed.append(UNTRIED)
+                failed.append("the rest not tried")
                 break
     whose = f"the role {_name(after.role)}'s settings"
     if any(what.startswith("ALTER DATABASE") for what in done + failed):
