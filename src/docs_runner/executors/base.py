@@ -26,8 +26,10 @@ class InterpreterEnded(LineError):
     `raise SystemExit("why")` (status 1), `os._exit(1)`, a signal. One line saying so;
     `output` is what the block printed, as for any block."""
 
-    def __init__(self, status: int, output: str) -> None:
+    def __init__(self, status: int, output: str, by_exit: bool = True) -> None:
         said = f"the python block ended the interpreter with exit status {status}"
+        if not by_exit:  # at 0, with no SystemExit: os._exit(0), or an earlier block's doing
+            said = "the interpreter ended during the python block (exit status 0, no SystemExit)"
         with contextlib.suppress(ValueError):  # 128 + N: a shell's status for signal N
             said += f" (a shell's status for death by {signal.Signals(status - 128).name})"
         super().__init__(said)

@@ -22,6 +22,7 @@ from docs_runner.executors.base import Executor, InterpreterEnded
 # What the interpreter prints after each block (and before that, if it raised), with a
 # token of the page's: no block prints it by chance, or knows it without digging.
 END, RAISED = "--- end of block {} ---", "--- the block raised {} ---"
+EXITED = "--- the block exited {} ---"  # raised SystemExit: the interpreter ends, as a REPL
 # Reads the token, then code blocks from descriptor `fd` (a line "<size> <file name>", then
 # the code) into one namespace, as a REPL; a traceback leaves out this loop's own frame.
 # What it calls is bound first, and the markers go to the terminal's descriptor: a block
@@ -36,7 +37,7 @@ def serve(source, exec=exec, compile=compile, report=traceback.print_exception, 
         for stream in (sys.stdout, sys.stderr):  # what the block printed comes first
             try:
                 stream.flush()
-            except Exception:
+            except BaseException:
                 pass
         write(1, (text.format(token) + "\\n").encode())
     for header in iter(source.readline, b""):
@@ -44,6 +45,9 @@ def serve(source, exec=exec, compile=compile, report=traceback.print_exception, 
         name, code = (source.read(n).decode("utf-8", "surrogateescape") for n in (name, size))
         try:
             exec(compile(code, name, "exec"), namespace)
+        except SystemExit:
+            mark({EXITED!r})
+            raise
         except Exception as error:
             error.__traceback__ = error.__traceback__.tb_next
             report(error)
@@ -109,8 +113,13 @@ class Terminal(Executor):
             ) from None
         if not output.endswith(end):
             self.close()  # the block ended the interpreter (exit()); the next starts anew
-            if status != 0:  # as a reader's shell would say: the block failed
-                raise InterpreterEnded(status, shell.screen(output))
+            # Before what Python prints as it exits (a SystemExit's message)
+            exited = EXITED.format(self._token) + "\n"
+            by_exit, output = exited in output, output.replace(exited, "", 1)
+            # Ended at 0 with no SystemExit of the block's: by os._exit, or by what an
+            # earlier block left (an audit hook, a thread), which made it pass unrun.
+            if status != 0 or not by_exit:
+                raise InterpreterEnded(status, shell.screen(output), by_exit or status != 0)
         self._running = False
         output = output.removesuffix(end)
         raised = output.endswith(raised_marker)

@@ -316,28 +316,48 @@ def sysv_ipc() -> set[tuple[str, str]]:
 
 
 BUILTINS = ("exec", "compile", "print")
+RAISED = "the python block raised"
 
 
 @pytest.mark.parametrize(
-    "replaced",
+    ("replaced", "said"),
     [
-        *(f"import builtins\nbuiltins.{name} = lambda *a, **k: None" for name in BUILTINS),
+        *(
+            (f"import builtins\nbuiltins.{name} = lambda *a, **k: None", RAISED)
+            for name in BUILTINS
+        ),
         # what the later blocks print, the interpreter's own markers too, filtered
-        "import sys\nclass Quiet:\n    def write(self, text):\n        return len(text)\n"
-        "    def flush(self):\n        pass\nsys.stdout = sys.stderr = Quiet()",
+        (
+            "import sys\nclass Quiet:\n    def write(self, text):\n        return len(text)\n"
+            "    def flush(self):\n        pass\nsys.stdout = sys.stderr = Quiet()",
+            RAISED,
+        ),
+        # a stream whose flush, as a block fails, ends the interpreter at 0
+        (
+            "import sys\nclass Out:\n    def write(self, text):\n        return len(text)\n"
+            "    def flush(self):\n        if sys.exc_info()[0]:\n            raise SystemExit(0)\n"
+            "sys.stdout = Out()",
+            RAISED,
+        ),
+        # a hook that ends it at 0 as the next block starts
+        (
+            "import os, sys\nsys.addaudithook(lambda e, a: os._exit(0) if e == 'exec' else None)",
+            "the interpreter ended during the python block (exit status 0, no SystemExit)",
+        ),
     ],
-    ids=[*BUILTINS, "streams"],
+    ids=[*BUILTINS, "streams", "flush-exits", "audit-hook"],
 )
 def test_a_python_block_cannot_make_the_next_pass_unrun(
-    project: pytest.Pytester, recorded: str, replaced: str
+    project: pytest.Pytester, recorded: str, replaced: str, said: str
 ) -> None:
     """The blocks' interpreter ran each with the builtins and streams the blocks share: one
     that replaced `exec`, or sys.stdout, made every later block pass, run by none or its
-    failure unseen (a reader's REPL runs it, and says so)."""
+    failure unseen (a reader's REPL runs it, and says so); one that ended the interpreter
+    at 0 as the next ran made that one pass."""
     text = f"# Replaced\n\n```python\n{replaced}\n```\n\n```python\nassert False\n```\n"
     line = 9 + replaced.count("\n")  # the second block's fence, after the provenance line
     result = run(project, text, recorded, "--docs-executor=terminal")
-    result.stdout.fnmatch_lines([f"*docs/page.md:{line}: the python block raised*"])
+    result.stdout.fnmatch_lines([f"*docs/page.md:{line}: {said}*"])
 
 
 def test_a_function_a_line_exports_does_not_move_the_next_line(
